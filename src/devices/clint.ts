@@ -1,0 +1,290 @@
+/**
+ * The CLINT of the virt machine: machine software interrupt (MSWI) and
+ * machine timer (MTIMER) for hart 0, in SiFive's CLINT layout, which the
+ * RISC-V ACLINT spec (1.0, sections 2 and 3) keeps:
+ * - 0x0000 `msip` (4 bytes per hart): bit 0 drives the hart's MSIP; the
+ *   other bits are read-only zero.
+ * - 0x4000 `mtimecmp` (8 bytes per hart): MTIP is pending while
+ *   mtime >= mtimecmp (unsigned 64-bit compare).
+ * - 0xBFF8 `mtime` (8 bytes): counts at the timebase, 10 MHz on virt.
+ * Both 64-bit registers take 32-bit accesses to either half and 8-byte
+ * accesses; an 8-byte write changes both halves at once.
+ *
+ * As QEMU 7.2 (hw/intc/riscv_aclint.c, checked from a guest): accesses are
+ * 4 or 8 bytes (byte and halfword accesses fault); offsets below 0xC000
+ * with no register for hart 0 read 0 and ignore writes; offsets from
+ * 0xC000 to the end of the 64 KiB window fault (nothing is mapped there in
+ * QEMU); `mtimecmp` resets to 0, so MTIP is pending from reset until the
+ * guest programs it (a 7.2 guest reads mip = 0x80 first thing).
+ *
+ * mtime is derived from the clock port: floor(now_us * timebase / 10^6)
+ * plus an offset. A write to mtime sets the offset, so the counter goes on
+ * from the written value. Halves and offsets are kept as pairs of 32-bit
+ * numbers so that no access allocates (XS); only the 8-byte paths and
+ * `mtime()` make bigints.
+ *
+ * MTIP follows mtime as time passes only when someone looks: on every
+ * CLINT access and when the run loop calls {@link Clint.update} between
+ * slices. {@link Clint.nextDeadline} says when to look next, so the monitor
+ * can sleep on WFI.
+ */
+
+import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import {
+  EmuDeviceType,
+  InterruptCause,
+  accessRules,
+  type AccessRules,
+  type AccessValue,
+  type AccessWidth,
+  type BaseDeviceOps,
+  type InterruptTarget,
+} from '../device/index.js';
+import { MICROS_PER_SECOND, type Clock } from '../ports/index.js';
+import { checkName, noRegister } from './regs.js';
+import { VIRT_MAP, VIRT_TIMEBASE_HZ } from './virt-map.js';
+
+const RULES = accessRules({ minWidth: 4, maxWidth: 8, implMaxWidth: 8 });
+const TWO32 = 2 ** 32;
+
+/** Register offsets of hart 0 (ACLINT MSWI and MTIMER in the SiFive CLINT window). */
+export const ClintReg = Object.freeze({
+  Msip: 0x0000,
+  Mtimecmp: 0x4000,
+  Mtime: 0xbff8,
+  /** First offset with nothing mapped (QEMU maps MSWI 0x4000 + MTIMER 0x8000 bytes). */
+  End: 0xc000,
+} as const);
+
+/** Options of a {@link Clint}. */
+export interface ClintOptions {
+  /** Device name (default `clint`). */
+  name?: string;
+  /** Base address (default 0x0200_0000). */
+  base?: number;
+  /** Where time comes from (microseconds). */
+  clock: Clock;
+  /** The hart's interrupt-pending bits (MSIP, MTIP). */
+  target: InterruptTarget;
+  /** mtime's frequency in Hz (default 10 MHz, the device tree's `timebase-frequency`). */
+  timebaseFrequency?: number;
+}
+
+/** The CLINT (MSWI + MTIMER) for one hart. */
+export class Clint implements BaseDeviceOps {
+  readonly name: string;
+  readonly accessRules: AccessRules = RULES;
+  /** mtime ticks per clock microsecond. */
+  readonly ticksPerMicro: number;
+
+  private readonly range: AddrRange<GuestPhysAddr>;
+  private readonly clock: Clock;
+  private readonly target: InterruptTarget;
+  private msip = 0;
+  private mtip = false;
+  private cmpLo = 0;
+  private cmpHi = 0;
+  private offLo = 0;
+  private offHi = 0;
+  // The last sample: mtime and the clock reading it came from.
+  private sLo = 0;
+  private sHi = 0;
+  private sNow = 0;
+
+  /** Refuses a missing clock or target (TypeError) and a timebase that is not a positive finite number (RangeError). */
+  constructor(options: ClintOptions) {
+    this.name = checkName(options.name, 'clint');
+    if (options.clock === undefined || options.target === undefined) throw new TypeError('Clint needs a clock and a target');
+    const hz = options.timebaseFrequency ?? VIRT_TIMEBASE_HZ;
+    if (!(hz > 0) || !Number.isFinite(hz)) throw new RangeError(`timebase frequency ${hz} is not a positive number`);
+    this.ticksPerMicro = hz / MICROS_PER_SECOND;
+    this.clock = options.clock;
+    this.target = options.target;
+    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.clint.base), VIRT_MAP.clint.size);
+    this.target.setInterruptPending(InterruptCause.MachineSoftware, false);
+    this.target.setInterruptPending(InterruptCause.MachineTimer, false);
+    this.update();
+  }
+
+  emuType(): EmuDeviceType {
+    return EmuDeviceType.Timer;
+  }
+
+  addressRange(): AddrRange<GuestPhysAddr> {
+    return this.range;
+  }
+
+  /** The current mtime (the hart's `time`/`timeh` CSRs). */
+  mtime(): bigint {
+    this.sample();
+    return (BigInt(this.sHi) << 32n) | BigInt(this.sLo);
+  }
+
+  /** The low 32 bits of the current mtime (the `time` CSR), without allocating. */
+  mtimeLow(): number {
+    this.sample();
+    return this.sLo;
+  }
+
+  /** The high 32 bits of the current mtime (the `timeh` CSR), without allocating. */
+  mtimeHigh(): number {
+    this.sample();
+    return this.sHi;
+  }
+
+  /** True while MTIP is raised (as of the last access or update). */
+  get timerPending(): boolean {
+    return this.mtip;
+  }
+
+  /** True while MSIP is raised. */
+  get softwarePending(): boolean {
+    return this.msip !== 0;
+  }
+
+  /** Re-evaluates MTIP against the clock and drives the hart's bit when it changed. */
+  update(): void {
+    this.sample();
+    this.evaluate();
+  }
+
+  /**
+   * The clock time (microseconds) at which MTIP will be pending: now when
+   * it already is, Infinity when mtimecmp is out of reach (2^53 ticks or
+   * more away, e.g. the all-ones "disabled" value).
+   */
+  nextDeadline(): number {
+    this.sample();
+    let dLo = this.cmpLo - this.sLo;
+    let dHi = this.cmpHi - this.sHi;
+    if (dLo < 0) {
+      dLo += TWO32;
+      dHi -= 1;
+    }
+    if (dHi < 0 || (dHi === 0 && dLo === 0)) return this.sNow;
+    if (dHi >= 0x200000) return Infinity; // 2^53 ticks or more
+    return this.sNow + (dHi * TWO32 + dLo) / this.ticksPerMicro;
+  }
+
+  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+    const o = addr - this.range.start;
+    if (o >= ClintReg.End) throw noRegister(this.name, addr, width, 'nothing is mapped past 0xc000');
+    if (width === 8) {
+      if (o === ClintReg.Mtime) return this.mtime();
+      return (BigInt(this.readWord(o + 4)) << 32n) | BigInt(this.readWord(o));
+    }
+    return this.readWord(o);
+  }
+
+  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
+    const o = addr - this.range.start;
+    if (o >= ClintReg.End) throw noRegister(this.name, addr, width, 'nothing is mapped past 0xc000');
+    if (width === 8) {
+      const v = val as bigint;
+      const lo = Number(v & 0xffffffffn);
+      const hi = Number(v >> 32n);
+      if (o === ClintReg.Mtimecmp) {
+        this.cmpLo = lo;
+        this.cmpHi = hi;
+        this.update();
+      } else if (o === ClintReg.Mtime) {
+        this.setMtime(hi, lo);
+      } else {
+        this.writeWord(o, lo);
+        this.writeWord(o + 4, hi);
+      }
+      return;
+    }
+    this.writeWord(o, val as number);
+  }
+
+  private readWord(o: number): number {
+    switch (o) {
+      case ClintReg.Msip:
+        return this.msip;
+      case ClintReg.Mtimecmp:
+        return this.cmpLo;
+      case ClintReg.Mtimecmp + 4:
+        return this.cmpHi;
+      case ClintReg.Mtime:
+        this.update();
+        return this.sLo;
+      case ClintReg.Mtime + 4:
+        this.update();
+        return this.sHi;
+      default:
+        return 0;
+    }
+  }
+
+  private writeWord(o: number, v: number): void {
+    switch (o) {
+      case ClintReg.Msip: {
+        const bit = v & 1;
+        if (bit !== this.msip) {
+          this.msip = bit;
+          this.target.setInterruptPending(InterruptCause.MachineSoftware, bit !== 0);
+        }
+        return;
+      }
+      case ClintReg.Mtimecmp:
+        this.cmpLo = v >>> 0;
+        this.update();
+        return;
+      case ClintReg.Mtimecmp + 4:
+        this.cmpHi = v >>> 0;
+        this.update();
+        return;
+      case ClintReg.Mtime:
+        this.sample();
+        this.setMtime(this.sHi, v >>> 0);
+        return;
+      case ClintReg.Mtime + 4:
+        this.sample();
+        this.setMtime(v >>> 0, this.sLo);
+        return;
+      default:
+        return; // no register for hart 0 here: ignored, as QEMU
+    }
+  }
+
+  /** Reads the clock into sNow and mtime into sHi:sLo. */
+  private sample(): void {
+    const now = this.clock.now();
+    this.sNow = now;
+    const ticks = now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
+    const tHi = Math.floor(ticks / TWO32);
+    let lo = ticks - tHi * TWO32 + this.offLo;
+    let hi = tHi + this.offHi;
+    if (lo >= TWO32) {
+      lo -= TWO32;
+      hi += 1;
+    }
+    this.sLo = lo;
+    this.sHi = hi % TWO32;
+  }
+
+  /** Makes mtime read hi:lo now: offset = value - ticks (mod 2^64). */
+  private setMtime(hi: number, lo: number): void {
+    const now = this.clock.now();
+    const ticks = now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
+    const tHi = Math.floor(ticks / TWO32);
+    let oLo = lo - (ticks - tHi * TWO32);
+    let oHi = hi - tHi;
+    if (oLo < 0) {
+      oLo += TWO32;
+      oHi -= 1;
+    }
+    this.offLo = oLo;
+    this.offHi = ((oHi % TWO32) + TWO32) % TWO32;
+    this.update();
+  }
+
+  private evaluate(): void {
+    const pending = this.sHi > this.cmpHi || (this.sHi === this.cmpHi && this.sLo >= this.cmpLo);
+    if (pending !== this.mtip) {
+      this.mtip = pending;
+      this.target.setInterruptPending(InterruptCause.MachineTimer, pending);
+    }
+  }
+}

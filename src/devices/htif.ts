@@ -1,0 +1,222 @@
+/**
+ * HTIF `tohost`/`fromhost`: the host-target interface of Spike, which the
+ * RISC-V ISA tests (riscv-tests `env/p`) use to report pass or fail.
+ *
+ * The device is an overlay on RAM at the ELF's `tohost` symbol (8 bytes)
+ * and, when the ELF has one, its `fromhost` symbol (8 bytes); it covers
+ * `[min, max + 8)` of the two, at most 4 KiB. To the guest it is memory:
+ * every byte reads what was last written (optionally in the RAM's own
+ * bytes, so a loader's contents and a memory dump stay coherent).
+ *
+ * Commands (the `tohost` layout of Spike's fesvr and QEMU hw/char/riscv_htif.c):
+ * bits 63:56 device, 55:48 command, 47:0 payload.
+ * - device 0, command 0, payload bit 0 set: exit with code payload >> 1
+ *   (riscv-tests write 1 for pass, (n << 1) | 1 for failure of test n).
+ *   Code 0 is a pass (status 0); any other is a fail with that status.
+ * - device 1, command 1: put the character in payload 7:0 (`onConsoleOutput`);
+ *   as Spike, the host then clears `tohost` and answers in `fromhost` with
+ *   (device << 56) | (command << 48) | 0x100 | char.
+ * - anything else (the pk syscall proxy, console input): ignored and
+ *   counted; `tohost` is left as written.
+ *
+ * RV32 halves. A 32-bit hart writes the 64-bit `tohost` as two words;
+ * riscv-tests' `write_tohost` stores the low word, then the high word
+ * (`sw TESTNUM, tohost; sw zero, tohost+4`). Spike's host polls memory
+ * between instruction batches and acts on any non-zero value; QEMU latches
+ * the low word (when `tohost` was 0) and acts when the high word is
+ * written. Here a command is taken when the word is complete: once both
+ * 32-bit halves have been written since the last command, in either order,
+ * or at once by an 8-byte write. Byte and halfword stores change the
+ * memory only. A value of 0 is no command. A guest that writes only the
+ * low word (relying on Spike's polling) is not served, as under QEMU.
+ */
+
+import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import {
+  EmuDeviceType,
+  accessRules,
+  type AccessRules,
+  type AccessValue,
+  type AccessWidth,
+  type BaseDeviceOps,
+} from '../device/index.js';
+import type { ExitCallback } from './exit.js';
+import { checkName } from './regs.js';
+
+const RULES = accessRules({ minWidth: 1, maxWidth: 8, implMaxWidth: 8 });
+const TWO32 = 2 ** 32;
+const MAX_SPAN = 4096;
+
+/** Options of an {@link Htif}. */
+export interface HtifOptions {
+  /** Device name (default `htif`). */
+  name?: string;
+  /** Address of the `tohost` symbol: 8-byte aligned. */
+  tohost: number;
+  /** Address of the `fromhost` symbol, when the ELF has one: 8-byte aligned, not overlapping `tohost`. */
+  fromhost?: number;
+  /**
+   * The bytes behind the covered range, exactly `size` long (see
+   * {@link Htif.span}): typically `addressSpace.ramBytes(base, size)` taken
+   * before the overlay is added, so the device reads and writes RAM itself.
+   * Omitted: the device keeps its own zeroed bytes.
+   */
+  backing?: Uint8Array;
+  /** Receives pass and fail reports. */
+  onExit: ExitCallback;
+  /** Receives the bytes of console put-character commands (device 1, command 1). */
+  onConsoleOutput?: (byte: number) => void;
+}
+
+/** Why an HTIF placement was refused. */
+export class HtifPlacementError extends RangeError {
+  readonly tohost: number;
+  readonly fromhost: number | null;
+
+  constructor(tohost: number, fromhost: number | null, detail: string) {
+    super(`HTIF at tohost 0x${tohost.toString(16)}${fromhost === null ? '' : `, fromhost 0x${fromhost.toString(16)}`}: ${detail}`);
+    this.name = 'HtifPlacementError';
+    this.tohost = tohost;
+    this.fromhost = fromhost;
+  }
+}
+
+/** The HTIF `tohost`/`fromhost` overlay. */
+export class Htif implements BaseDeviceOps {
+  readonly name: string;
+  readonly accessRules: AccessRules = RULES;
+  /** Commands taken and ignored (unsupported device or command). */
+  ignoredCommands = 0;
+
+  private readonly range: AddrRange<GuestPhysAddr>;
+  private readonly bytes: Uint8Array;
+  private readonly toOff: number;
+  private readonly fromOff: number; // -1 without fromhost
+  private readonly onExit: ExitCallback;
+  private readonly onConsole: ((byte: number) => void) | null;
+  private lowWritten = false;
+  private highWritten = false;
+
+  /** The range `[min(tohost, fromhost), max(tohost, fromhost) + 8)` the device covers, as {base, size}. */
+  static span(options: { tohost: number; fromhost?: number }): { base: number; size: number } {
+    const { tohost } = options;
+    const fromhost = options.fromhost ?? null;
+    for (const a of fromhost === null ? [tohost] : [tohost, fromhost]) {
+      if (!Number.isInteger(a) || a < 0 || a % 8 !== 0) throw new HtifPlacementError(tohost, fromhost, `0x${a.toString(16)} is not an 8-byte aligned address`);
+    }
+    const base = fromhost === null ? tohost : Math.min(tohost, fromhost);
+    const end = fromhost === null ? tohost + 8 : Math.max(tohost, fromhost) + 8;
+    if (fromhost !== null && Math.abs(tohost - fromhost) < 8) throw new HtifPlacementError(tohost, fromhost, 'tohost and fromhost overlap');
+    if (end - base > MAX_SPAN) throw new HtifPlacementError(tohost, fromhost, `the two symbols span ${end - base} bytes, more than ${MAX_SPAN}`);
+    return { base, size: end - base };
+  }
+
+  /** Refuses misaligned or overlapping symbols, a span over 4 KiB (HtifPlacementError), a backing of the wrong size and a missing `onExit` (TypeError). */
+  constructor(options: HtifOptions) {
+    this.name = checkName(options.name, 'htif');
+    if (typeof options.onExit !== 'function') throw new TypeError('Htif needs an onExit callback');
+    const { base, size } = Htif.span(options);
+    this.range = AddrRange.fromStartSize(guestPhysAddr(base), size);
+    if (options.backing !== undefined && options.backing.length !== size) {
+      throw new TypeError(`Htif backing holds ${options.backing.length} bytes, not ${size}`);
+    }
+    this.bytes = options.backing ?? new Uint8Array(size);
+    this.toOff = options.tohost - base;
+    this.fromOff = options.fromhost === undefined ? -1 : options.fromhost - base;
+    this.onExit = options.onExit;
+    this.onConsole = options.onConsoleOutput ?? null;
+  }
+
+  emuType(): EmuDeviceType {
+    return EmuDeviceType.Htif;
+  }
+
+  addressRange(): AddrRange<GuestPhysAddr> {
+    return this.range;
+  }
+
+  /** The current 64-bit value of `tohost`. */
+  get tohost(): bigint {
+    return this.read64(this.toOff);
+  }
+
+  /** The current 64-bit value of `fromhost` (0n without a fromhost symbol). */
+  get fromhost(): bigint {
+    return this.fromOff < 0 ? 0n : this.read64(this.fromOff);
+  }
+
+  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+    const o = addr - this.range.start;
+    if (width === 8) return this.read64(o);
+    return this.read32(o, width);
+  }
+
+  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
+    const o = addr - this.range.start;
+    if (width === 8) {
+      const v = val as bigint;
+      this.write32(o, 4, Number(v & 0xffffffffn));
+      this.write32(o + 4, 4, Number(v >> 32n));
+      if (o === this.toOff) {
+        this.lowWritten = this.highWritten = true;
+        this.take();
+      }
+      return;
+    }
+    this.write32(o, width, val as number);
+    if (width !== 4) return;
+    if (o === this.toOff) this.lowWritten = true;
+    else if (o === this.toOff + 4) this.highWritten = true;
+    else return;
+    if (this.lowWritten && this.highWritten) this.take();
+  }
+
+  private take(): void {
+    this.lowWritten = this.highWritten = false;
+    const lo = this.read32(this.toOff, 4);
+    const hi = this.read32(this.toOff + 4, 4);
+    if (lo === 0 && hi === 0) return;
+    const device = hi >>> 24;
+    const command = (hi >>> 16) & 0xff;
+    if (device === 0 && command === 0 && (lo & 1) === 1) {
+      // payload 47:1 is the exit code; below 2^47, so exact as a number.
+      const code = (hi & 0xffff) * (TWO32 / 2) + (lo >>> 1);
+      this.onExit(code === 0 ? { kind: 'pass', status: 0 } : { kind: 'fail', status: code });
+      return;
+    }
+    if (device === 1 && command === 1) {
+      const ch = lo & 0xff;
+      if (this.onConsole !== null) this.onConsole(ch);
+      // Spike's fesvr: clear tohost, answer (dev << 56) | (cmd << 48) | 0x100 | ch in fromhost.
+      this.write32(this.toOff, 4, 0);
+      this.write32(this.toOff + 4, 4, 0);
+      if (this.fromOff >= 0) {
+        this.write32(this.fromOff, 4, 0x100 | ch);
+        this.write32(this.fromOff + 4, 4, 0x01010000);
+      }
+      return;
+    }
+    this.ignoredCommands++;
+  }
+
+  private read32(o: number, width: 1 | 2 | 4): number {
+    const b = this.bytes;
+    if (width === 1) return b[o];
+    if (width === 2) return b[o] | (b[o + 1] << 8);
+    return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+  }
+
+  private read64(o: number): bigint {
+    return (BigInt(this.read32(o + 4, 4)) << 32n) | BigInt(this.read32(o, 4));
+  }
+
+  private write32(o: number, width: 1 | 2 | 4, v: number): void {
+    const b = this.bytes;
+    b[o] = v;
+    if (width === 1) return;
+    b[o + 1] = v >>> 8;
+    if (width === 2) return;
+    b[o + 2] = v >>> 16;
+    b[o + 3] = v >>> 24;
+  }
+}

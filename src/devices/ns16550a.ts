@@ -1,0 +1,497 @@
+/**
+ * The ns16550a UART: the register set, FIFOs and interrupts of the
+ * TI/National PC16550D datasheet, at byte registers of stride 1, connected
+ * to a serial port (src/ports).
+ *
+ * Registers (datasheet table II; DLAB = LCR bit 7):
+ *   0 RBR (read) / THR (write); DLL when DLAB    1 IER; DLM when DLAB
+ *   2 IIR (read) / FCR (write)                   3 LCR
+ *   4 MCR   5 LSR   6 MSR   7 SCR
+ * A 2- or 4-byte access reads or writes the one register at its offset
+ * (QEMU's serial_mm does the same). Offsets 8..0xFF fault: QEMU maps only
+ * eight bytes of the 0x100 window the device tree declares.
+ * Reset values as QEMU 7.2 (read from a guest): IER 0, IIR 0x01, LCR 0,
+ * MCR 0x08 (OUT2; the datasheet says 0), LSR 0x60, MSR 0xB0 (DCD, DSR and
+ * CTS asserted: a ready line), SCR 0, divisor 0x000C.
+ *
+ * FIFOs (datasheet "FIFO Control Register"): FCR bit 0 enables 16-byte
+ * receive and transmit FIFOs (else each holds one byte: the 16450's RBR
+ * and THR); changing bit 0 clears both; bits 1 and 2 clear one (self-
+ * clearing); bits 7:6 set the receive trigger level (1, 4, 8, 14); the
+ * other bits are not programmed while bit 0 is 0 in the same write.
+ *
+ * Interrupts, in the datasheet's IIR priority (table IV), each gated by its
+ * IER bit; the IrqLine is high while any is pending (OUT2 does not gate it,
+ * as in QEMU; on PCs OUT2 gates the IRQ outside the chip):
+ *   1. 0x06 receiver line status: OE, PE, FE or BI in LSR; cleared by reading LSR.
+ *   2. 0x04 received data available: FIFO level >= trigger (16450: data
+ *      ready); cleared when the level drops below it.
+ *   2. 0x0C character timeout (FIFO mode): data waits in the FIFO and the
+ *      line has gone quiet. The datasheet's "no character in or out for 4
+ *      character times" is approximated: the timeout is indicated as soon
+ *      as the port has no further byte to give (there is no baud-rate
+ *      timing here). Reading RBR clears it; it is indicated again while
+ *      data remains and the port stays quiet.
+ *   3. 0x02 THR empty: set when the transmit FIFO empties and when ETBEI is
+ *      set with it empty; cleared by reading IIR (when it is the reported
+ *      interrupt) or by writing THR.
+ *   4. 0x00 modem status: a delta bit in MSR; cleared by reading MSR.
+ * IIR bits 7:6 read 11 while the FIFOs are enabled.
+ *
+ * Transmit: THR writes enter the transmit FIFO and are written to the port
+ * as its `onWritable` budget allows, so a slow port loses nothing; THRE and
+ * TEMT read 1 only when the FIFO is empty. A write to a full FIFO is
+ * dropped and counted (`stats.txDropped`), as on the chip.
+ *
+ * Receive, bounded whatever the port does (option `receive`):
+ * - 'pull' (default): bytes are taken from the port only while the FIFO has
+ *   room, so a flood waits in the port (which bounds its own buffer) and
+ *   nothing is lost here.
+ * - 'drain': every byte the port offers is taken at once, as a real line
+ *   delivers them; a byte arriving with the FIFO full is an overrun: LSR.OE
+ *   is set and `stats.overruns` counts it; the byte is lost (in 16450 mode
+ *   it replaces the unread one, as the datasheet's LSR bit 1 says).
+ * Parity, framing and break errors never occur: the port does not report them.
+ *
+ * Loopback (MCR bit 4): transmitted bytes return to the receiver at once,
+ * the port's input is disconnected (in 'drain' mode its bytes are
+ * discarded and counted; in 'pull' mode they wait), and MSR's inputs follow
+ * MCR: CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2, with their delta bits.
+ */
+
+import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import {
+  EmuDeviceType,
+  WORD_ACCESS_RULES,
+  type AccessRules,
+  type AccessValue,
+  type AccessWidth,
+  type BaseDeviceOps,
+  type IrqLine,
+} from '../device/index.js';
+import type { SerialPort, SerialPortFactory } from '../ports/index.js';
+import { checkName, noRegister, num } from './regs.js';
+import { VIRT_MAP, VIRT_UART_CLOCK_HZ } from './virt-map.js';
+
+/** Register offsets. */
+export const UartReg = Object.freeze({
+  RBR: 0, THR: 0, DLL: 0,
+  IER: 1, DLM: 1,
+  IIR: 2, FCR: 2,
+  LCR: 3, MCR: 4, LSR: 5, MSR: 6, SCR: 7,
+} as const);
+
+/** LSR bits. */
+export const Lsr = Object.freeze({ DR: 0x01, OE: 0x02, PE: 0x04, FE: 0x08, BI: 0x10, THRE: 0x20, TEMT: 0x40, RXFE: 0x80 } as const);
+/** IER bits. */
+export const Ier = Object.freeze({ ERBFI: 0x01, ETBEI: 0x02, ELSI: 0x04, EDSSI: 0x08 } as const);
+/** IIR interrupt identifications (bits 3:0) and the FIFO-enabled bits. */
+export const Iir = Object.freeze({ None: 0x01, LineStatus: 0x06, RxData: 0x04, Timeout: 0x0c, ThrEmpty: 0x02, ModemStatus: 0x00, FifoEnabled: 0xc0 } as const);
+/** FCR bits. */
+export const Fcr = Object.freeze({ Enable: 0x01, RxReset: 0x02, TxReset: 0x04, DmaMode: 0x08, TriggerMask: 0xc0 } as const);
+/** LCR bits. */
+export const Lcr = Object.freeze({ DLAB: 0x80 } as const);
+/** MCR bits. */
+export const Mcr = Object.freeze({ DTR: 0x01, RTS: 0x02, OUT1: 0x04, OUT2: 0x08, LOOP: 0x10 } as const);
+/** MSR bits. */
+export const Msr = Object.freeze({ DCTS: 0x01, DDSR: 0x02, TERI: 0x04, DDCD: 0x08, CTS: 0x10, DSR: 0x20, RI: 0x40, DCD: 0x80 } as const);
+
+/** FIFO depth of the 16550 (both ways). */
+export const UART_FIFO_DEPTH = 16;
+const FIFO_MASK = UART_FIFO_DEPTH - 1;
+const TRIGGER_LEVELS = Object.freeze([1, 4, 8, 14]);
+const LINE_ERRORS = Lsr.OE | Lsr.PE | Lsr.FE | Lsr.BI;
+const READY_LINES = Msr.DCD | Msr.DSR | Msr.CTS;
+
+/** Options of an {@link Ns16550a}. */
+export interface Ns16550aOptions {
+  /** Device name (default `uart0`). */
+  name?: string;
+  /** Base address (default 0x1000_0000). */
+  base?: number;
+  /** Opens the serial port the UART talks to; omitted: output is discarded and nothing is received. */
+  serial?: SerialPortFactory;
+  /** The interrupt line (on virt: `plic.line(10)`). */
+  irq?: IrqLine;
+  /** How received bytes are taken from the port: 'pull' (default) or 'drain' (see the module note). */
+  receive?: 'pull' | 'drain';
+  /** Input clock in Hz, for {@link Ns16550a.baudRate} (default 3686400, as the device tree says). */
+  clockFrequency?: number;
+}
+
+/** What the UART counted. */
+export interface UartStats {
+  /** Bytes received into the FIFO. */
+  rxBytes: number;
+  /** Bytes transmitted (to the port, to loopback, or to no port). */
+  txBytes: number;
+  /** Received bytes lost to overrun (LSR.OE). */
+  overruns: number;
+  /** THR writes lost because the transmit FIFO was full. */
+  txDropped: number;
+  /** Bytes the port delivered during loopback, discarded ('drain' mode). */
+  rxDiscarded: number;
+}
+
+/** The ns16550a UART. */
+export class Ns16550a implements BaseDeviceOps {
+  readonly name: string;
+  readonly accessRules: AccessRules = WORD_ACCESS_RULES;
+  readonly stats: UartStats = { rxBytes: 0, txBytes: 0, overruns: 0, txDropped: 0, rxDiscarded: 0 };
+
+  private readonly range: AddrRange<GuestPhysAddr>;
+  private readonly irq: IrqLine | null;
+  private readonly drainMode: boolean;
+  private readonly clockHz: number;
+  private port: SerialPort | null = null;
+  private closed = false;
+  private budget = 0; // bytes the port may take now
+  private readableBeforeOpen = -1;
+
+  private readonly rx = new Uint8Array(UART_FIFO_DEPTH);
+  private rxHead = 0;
+  private rxCount = 0;
+  private rxIdle = true; // the port had nothing more to give at the last attempt
+  private rbrLast = 0;
+  private readonly tx = new Uint8Array(UART_FIFO_DEPTH);
+  private txHead = 0;
+  private txCount = 0;
+
+  private ier = 0;
+  private lcr = 0;
+  private mcr: number = Mcr.OUT2;
+  private scr = 0;
+  private dll = 0x0c;
+  private dlm = 0;
+  private fifoEnabled = false;
+  private trigger = 1;
+  private lineErrors = 0; // LSR bits 4:1
+  private msrLines: number = READY_LINES;
+  private msrDelta = 0;
+  private thrPending = false;
+  private irqLevel = false;
+
+  /** Refuses a bad `receive` or clock (RangeError); rethrows what the serial factory throws. */
+  constructor(options: Ns16550aOptions = {}) {
+    this.name = checkName(options.name, 'uart0');
+    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.uart0.base), VIRT_MAP.uart0.size);
+    const receive = options.receive ?? 'pull';
+    if (receive !== 'pull' && receive !== 'drain') throw new RangeError(`receive mode ${String(receive)} is not 'pull' or 'drain'`);
+    this.drainMode = receive === 'drain';
+    this.clockHz = options.clockFrequency ?? VIRT_UART_CLOCK_HZ;
+    if (!(this.clockHz > 0)) throw new RangeError(`UART clock ${this.clockHz} is not positive`);
+    this.irq = options.irq ?? null;
+    this.irq?.set(false);
+    if (options.serial !== undefined) {
+      const port = options.serial({
+        onReadable: (count: number): void => this.onReadable(count),
+        onWritable: (count: number): void => this.onWritable(count),
+      });
+      this.port = port;
+      // Callbacks delivered while the factory ran found no port yet: act on them now.
+      if (this.readableBeforeOpen >= 0) this.onReadable(this.readableBeforeOpen);
+      this.transmit();
+      this.updateIrq();
+    }
+  }
+
+  emuType(): EmuDeviceType {
+    return EmuDeviceType.Uart;
+  }
+
+  addressRange(): AddrRange<GuestPhysAddr> {
+    return this.range;
+  }
+
+  /** Closes the serial port. The UART then behaves as if none were attached. Closing twice is harmless. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const p = this.port;
+    this.port = null;
+    if (p !== null) p.close();
+  }
+
+  /** Bytes waiting in the receive FIFO. */
+  get rxFifoLength(): number {
+    return this.rxCount;
+  }
+
+  /** Bytes waiting in the transmit FIFO. */
+  get txFifoLength(): number {
+    return this.txCount;
+  }
+
+  /** The programmed baud rate: clock / (16 * divisor); 0 while the divisor is 0. */
+  get baudRate(): number {
+    const divisor = (this.dlm << 8) | this.dll;
+    return divisor === 0 ? 0 : this.clockHz / (16 * divisor);
+  }
+
+  /** True while the interrupt line is raised. */
+  get interruptPending(): boolean {
+    return this.irqLevel;
+  }
+
+  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+    const o = addr - this.range.start;
+    switch (o) {
+      case 0: return (this.lcr & Lcr.DLAB) !== 0 ? this.dll : this.readRbr();
+      case 1: return (this.lcr & Lcr.DLAB) !== 0 ? this.dlm : this.ier;
+      case 2: return this.readIir();
+      case 3: return this.lcr;
+      case 4: return this.mcr;
+      case 5: return this.readLsr();
+      case 6: return this.readMsr();
+      case 7: return this.scr;
+      default: throw noRegister(this.name, addr, width, 'the UART decodes offsets 0..7 only');
+    }
+  }
+
+  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
+    const o = addr - this.range.start;
+    const v = num(val) & 0xff;
+    switch (o) {
+      case 0:
+        if ((this.lcr & Lcr.DLAB) !== 0) this.dll = v;
+        else this.writeThr(v);
+        return;
+      case 1:
+        if ((this.lcr & Lcr.DLAB) !== 0) this.dlm = v;
+        else this.writeIer(v);
+        return;
+      case 2: this.writeFcr(v); return;
+      case 3: this.lcr = v; return;
+      case 4: this.writeMcr(v); return;
+      case 5: return; // LSR: writing it is for factory test only; ignored, as QEMU
+      case 6: return; // MSR: read-only
+      case 7: this.scr = v; return;
+      default: throw noRegister(this.name, addr, width, 'the UART decodes offsets 0..7 only');
+    }
+  }
+
+  // ------------------------------------------------------------ registers
+
+  private readRbr(): number {
+    if (this.rxCount === 0) return this.fifoEnabled ? 0 : this.rbrLast;
+    const b = this.rx[this.rxHead];
+    this.rxHead = (this.rxHead + 1) & FIFO_MASK;
+    this.rxCount--;
+    this.rbrLast = b;
+    this.pull();
+    this.updateIrq();
+    return b;
+  }
+
+  private readIir(): number {
+    const id = this.currentInterrupt();
+    if (id === Iir.ThrEmpty) {
+      this.thrPending = false;
+      this.updateIrq();
+    }
+    return id | (this.fifoEnabled ? Iir.FifoEnabled : 0);
+  }
+
+  private readLsr(): number {
+    const v = (this.rxCount > 0 ? Lsr.DR : 0) | this.lineErrors | (this.txCount === 0 ? Lsr.THRE | Lsr.TEMT : 0);
+    if (this.lineErrors !== 0) {
+      this.lineErrors = 0;
+      this.updateIrq();
+    }
+    return v;
+  }
+
+  private readMsr(): number {
+    const v = this.msrLines | this.msrDelta;
+    if (this.msrDelta !== 0) {
+      this.msrDelta = 0;
+      this.updateIrq();
+    }
+    return v;
+  }
+
+  private writeThr(b: number): void {
+    this.thrPending = false;
+    if (this.txCount < this.capacity()) {
+      this.tx[(this.txHead + this.txCount) & FIFO_MASK] = b;
+      this.txCount++;
+    } else {
+      this.stats.txDropped++;
+    }
+    this.transmit();
+    this.updateIrq();
+  }
+
+  private writeIer(v: number): void {
+    const was = this.ier;
+    this.ier = v & 0x0f;
+    // Enabling ETBEI with the transmitter empty raises the THRE interrupt at once.
+    if ((was & Ier.ETBEI) === 0 && (this.ier & Ier.ETBEI) !== 0 && this.txCount === 0) this.thrPending = true;
+    this.updateIrq();
+  }
+
+  private writeFcr(v: number): void {
+    const enable = (v & Fcr.Enable) !== 0;
+    if (enable !== this.fifoEnabled) {
+      this.fifoEnabled = enable;
+      this.clearRx();
+      this.clearTx();
+    }
+    if (enable) {
+      if ((v & Fcr.RxReset) !== 0) this.clearRx();
+      if ((v & Fcr.TxReset) !== 0) this.clearTx();
+      // Bit 3 (DMA mode) selects the RXRDY/TXRDY pin behaviour; there are no such pins here.
+      this.trigger = TRIGGER_LEVELS[(v & Fcr.TriggerMask) >>> 6];
+    }
+    this.pull();
+    this.updateIrq();
+  }
+
+  private writeMcr(v: number): void {
+    const wasLoop = (this.mcr & Mcr.LOOP) !== 0;
+    this.mcr = v & 0x1f;
+    const loop = (this.mcr & Mcr.LOOP) !== 0;
+    const old = this.msrLines;
+    const lines = loop
+      ? ((this.mcr & Mcr.DTR) !== 0 ? Msr.DSR : 0) | ((this.mcr & Mcr.RTS) !== 0 ? Msr.CTS : 0) |
+        ((this.mcr & Mcr.OUT1) !== 0 ? Msr.RI : 0) | ((this.mcr & Mcr.OUT2) !== 0 ? Msr.DCD : 0)
+      : READY_LINES;
+    const changed = old ^ lines;
+    if ((changed & Msr.CTS) !== 0) this.msrDelta |= Msr.DCTS;
+    if ((changed & Msr.DSR) !== 0) this.msrDelta |= Msr.DDSR;
+    if ((changed & Msr.DCD) !== 0) this.msrDelta |= Msr.DDCD;
+    if ((old & Msr.RI) !== 0 && (lines & Msr.RI) === 0) this.msrDelta |= Msr.TERI;
+    this.msrLines = lines;
+    if (loop && !wasLoop) this.transmit(); // what waits for the port goes round the loop instead
+    if (!loop && wasLoop) this.pull();
+    this.updateIrq();
+  }
+
+  // ------------------------------------------------------------- data path
+
+  private capacity(): number {
+    return this.fifoEnabled ? UART_FIFO_DEPTH : 1;
+  }
+
+  private clearRx(): void {
+    this.rxCount = 0;
+    this.rxHead = 0;
+  }
+
+  private clearTx(): void {
+    if (this.txCount > 0) this.thrPending = true; // the FIFO just became empty
+    this.txCount = 0;
+    this.txHead = 0;
+  }
+
+  /** One byte off the line into the receive FIFO, or an overrun. */
+  private receive(b: number): void {
+    if (this.rxCount < this.capacity()) {
+      this.rx[(this.rxHead + this.rxCount) & FIFO_MASK] = b;
+      this.rxCount++;
+      this.stats.rxBytes++;
+      return;
+    }
+    this.lineErrors |= Lsr.OE;
+    this.stats.overruns++;
+    if (!this.fifoEnabled) this.rx[this.rxHead] = b; // the 16450 RBR is overwritten
+  }
+
+  /** 'pull' mode: takes bytes from the port while the FIFO has room. */
+  private pull(): void {
+    const p = this.port;
+    if (this.drainMode || p === null || (this.mcr & Mcr.LOOP) !== 0) return;
+    const cap = this.capacity();
+    while (this.rxCount < cap) {
+      const b = p.read();
+      if (b === undefined) {
+        this.rxIdle = true;
+        return;
+      }
+      this.receive(b & 0xff);
+    }
+    this.rxIdle = false; // full: whether more waits is unknown until the guest makes room
+  }
+
+  private onReadable(count: number): void {
+    if (this.closed) return;
+    const p = this.port;
+    if (p === null) {
+      this.readableBeforeOpen = count;
+      return;
+    }
+    this.readableBeforeOpen = -1;
+    if (this.drainMode) {
+      const loop = (this.mcr & Mcr.LOOP) !== 0;
+      // At most `count` bytes: a port that keeps producing cannot hold the UART here.
+      for (let i = 0; i < count; i++) {
+        const b = p.read();
+        if (b === undefined) break;
+        if (loop) this.stats.rxDiscarded++;
+        else this.receive(b & 0xff);
+      }
+      this.rxIdle = true;
+    } else {
+      this.pull();
+    }
+    this.updateIrq();
+  }
+
+  private onWritable(count: number): void {
+    if (this.closed) return;
+    this.budget = count > 0 ? count : 0;
+    if (this.port === null) return; // still inside the factory: the constructor transmits
+    this.transmit();
+    this.updateIrq();
+  }
+
+  /** Moves bytes out of the transmit FIFO: round the loop, to the port within its budget, or nowhere. */
+  private transmit(): void {
+    if (this.txCount === 0) return;
+    const loop = (this.mcr & Mcr.LOOP) !== 0;
+    const p = this.port;
+    if (!loop && p !== null && this.closed === false) {
+      while (this.txCount > 0 && this.budget > 0) {
+        const b = this.tx[this.txHead];
+        this.txHead = (this.txHead + 1) & FIFO_MASK;
+        this.txCount--;
+        this.budget--;
+        this.stats.txBytes++;
+        p.write(b);
+      }
+      if (this.txCount === 0) this.thrPending = true;
+      return;
+    }
+    while (this.txCount > 0) {
+      const b = this.tx[this.txHead];
+      this.txHead = (this.txHead + 1) & FIFO_MASK;
+      this.txCount--;
+      this.stats.txBytes++;
+      if (loop) this.receive(b);
+    }
+    if (loop) this.rxIdle = true;
+    this.thrPending = true;
+  }
+
+  // ------------------------------------------------------------ interrupts
+
+  /** The IIR identification of the highest-priority pending interrupt (datasheet table IV). */
+  private currentInterrupt(): number {
+    const ier = this.ier;
+    if ((ier & Ier.ELSI) !== 0 && (this.lineErrors & LINE_ERRORS) !== 0) return Iir.LineStatus;
+    if ((ier & Ier.ERBFI) !== 0 && this.rxCount > 0) {
+      if (!this.fifoEnabled || this.rxCount >= this.trigger) return Iir.RxData;
+      if (this.rxIdle) return Iir.Timeout;
+    }
+    if ((ier & Ier.ETBEI) !== 0 && this.thrPending) return Iir.ThrEmpty;
+    if ((ier & Ier.EDSSI) !== 0 && this.msrDelta !== 0) return Iir.ModemStatus;
+    return Iir.None;
+  }
+
+  private updateIrq(): void {
+    const level = this.currentInterrupt() !== Iir.None;
+    if (level === this.irqLevel) return;
+    this.irqLevel = level;
+    if (this.irq !== null) this.irq.set(level);
+  }
+}

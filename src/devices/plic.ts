@@ -1,0 +1,288 @@
+/**
+ * The platform-level interrupt controller, `sifive,plic-1.0.0`, as the
+ * virt machine has it: sources 1..95, priorities 0..7, and two contexts
+ * for hart 0 in QEMU's order, context 0 = M-mode (drives MEIP) and
+ * context 1 = S-mode (drives SEIP).
+ *
+ * Register map (RISC-V PLIC spec 1.0.0, chapter "Memory Map"):
+ * - 0x000000 + 4*id        priority of source id (source 0 reads 0)
+ * - 0x001000 + 4*word      pending bits, read-only
+ * - 0x002000 + 0x80*ctx    enable bits of a context
+ * - 0x200000 + 0x1000*ctx  priority threshold of a context
+ * - 0x200004 + 0x1000*ctx  claim (read) / complete (write)
+ * Other offsets read 0 and ignore writes. Accesses are 32-bit only: the
+ * spec's registers are words, and QEMU 7.2 faults narrower ones.
+ *
+ * Semantics follow the spec:
+ * - Priority 0 means "never interrupt"; a context's external-interrupt bit
+ *   is raised while some pending, enabled source has priority > threshold.
+ * - Claim returns the pending, enabled source of highest priority (ties go
+ *   to the lowest id), clears its pending bit and marks it in service; 0
+ *   when there is none. Claiming is not affected by the threshold (spec:
+ *   "the claim operation is not affected by the setting of the priority
+ *   threshold register"); QEMU 7.2 does apply the threshold to claims.
+ * - Complete: writing an id that is enabled for the context ends its
+ *   service; an id not enabled for the context is silently ignored.
+ * - Gateways: a source in service forwards no new request until completed.
+ *   Level-triggered: the request is the line's level; a request stays
+ *   pending even if the line drops before the claim (spec, "Interrupt
+ *   Gateways"), and a line still high at completion requests again.
+ *   Edge-triggered: a rising edge is a request; edges during service are
+ *   remembered (one deep) and forwarded at completion.
+ * - Bit 0 of pending word 0 and of every context's enable word 0 (source 0)
+ *   is hardwired to zero (QEMU 7.2 lets the enable bit be set).
+ */
+
+import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import {
+  EmuDeviceType,
+  InterruptCause,
+  accessRules,
+  type AccessRules,
+  type AccessValue,
+  type AccessWidth,
+  type BaseDeviceOps,
+  type InterruptTarget,
+  type IrqLine,
+} from '../device/index.js';
+import { checkName } from './regs.js';
+import { PLIC_NUM_SOURCES, PLIC_PRIORITY_BITS, VIRT_MAP } from './virt-map.js';
+
+const RULES = accessRules({ minWidth: 4, maxWidth: 4 });
+const WORDS = PLIC_NUM_SOURCES / 32; // 3 words of pending/enable bits
+const PRIORITY_MASK = (1 << PLIC_PRIORITY_BITS) - 1;
+
+/** Register offsets (PLIC spec 1.0.0). */
+export const PlicReg = Object.freeze({
+  Priority: 0x000000,
+  Pending: 0x001000,
+  Enable: 0x002000,
+  EnableStride: 0x80,
+  Context: 0x200000,
+  ContextStride: 0x1000,
+  /** Offset of claim/complete inside a context block (threshold is at 0). */
+  Claim: 4,
+} as const);
+
+/** The contexts of hart 0 on virt, in QEMU's order. */
+export const PlicContext = Object.freeze({
+  Machine: 0,
+  Supervisor: 1,
+} as const);
+
+const CONTEXT_CAUSE = Object.freeze([InterruptCause.MachineExternal, InterruptCause.SupervisorExternal]);
+const CONTEXTS = CONTEXT_CAUSE.length;
+
+/** Options of a {@link Plic}. */
+export interface PlicOptions {
+  /** Device name (default `plic`). */
+  name?: string;
+  /** Base address (default 0x0C00_0000). */
+  base?: number;
+  /** The hart's interrupt-pending bits (MEIP for context 0, SEIP for context 1). */
+  target: InterruptTarget;
+  /** Sources whose gateway is edge-triggered; all others are level-triggered. */
+  edgeTriggered?: readonly number[];
+}
+
+/** The virt machine's PLIC. */
+export class Plic implements BaseDeviceOps {
+  readonly name: string;
+  readonly accessRules: AccessRules = RULES;
+  /** Number of sources counting the reserved source 0 (96: ids 0..95). */
+  readonly numSources = PLIC_NUM_SOURCES;
+
+  private readonly range: AddrRange<GuestPhysAddr>;
+  private readonly target: InterruptTarget;
+  private readonly priority = new Uint8Array(PLIC_NUM_SOURCES);
+  private readonly pending = new Uint32Array(WORDS);
+  private readonly enable = new Uint32Array(WORDS * CONTEXTS);
+  private readonly threshold = new Uint8Array(CONTEXTS);
+  private readonly inService = new Uint32Array(WORDS);
+  private readonly level = new Uint32Array(WORDS); // current line levels
+  private readonly edge = new Uint32Array(WORDS); // edge-triggered sources
+  private readonly latched = new Uint32Array(WORDS); // edges seen during service
+  private readonly eip = [false, false];
+  private readonly lines: (IrqLine | undefined)[] = [];
+
+  /** Refuses a missing target (TypeError) and an edge-triggered source outside 1..95 (RangeError). */
+  constructor(options: PlicOptions) {
+    this.name = checkName(options.name, 'plic');
+    if (options.target === undefined) throw new TypeError('Plic needs a target');
+    this.target = options.target;
+    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.plic.base), VIRT_MAP.plic.size);
+    for (const src of options.edgeTriggered ?? []) {
+      this.checkSource(src);
+      this.edge[src >>> 5] |= 1 << (src & 31);
+    }
+    for (let c = 0; c < CONTEXTS; c++) this.target.setInterruptPending(CONTEXT_CAUSE[c], false);
+  }
+
+  emuType(): EmuDeviceType {
+    return EmuDeviceType.InterruptController;
+  }
+
+  addressRange(): AddrRange<GuestPhysAddr> {
+    return this.range;
+  }
+
+  /**
+   * The interrupt line of `source` (1..95), for the device that drives it;
+   * the same object on every call. Refuses other numbers (RangeError).
+   */
+  line(source: number): IrqLine {
+    this.checkSource(source);
+    let l = this.lines[source];
+    if (l === undefined) {
+      l = Object.freeze({ set: (lvl: boolean): void => this.setSource(source, lvl) });
+      this.lines[source] = l;
+    }
+    return l;
+  }
+
+  /** True while `source`'s pending bit is set. */
+  isPending(source: number): boolean {
+    return (this.pending[source >>> 5] & (1 << (source & 31))) !== 0;
+  }
+
+  /** Raises or lowers `source`'s line (what {@link line}'s `set` does). */
+  setSource(source: number, lvl: boolean): void {
+    const w = source >>> 5;
+    const bit = 1 << (source & 31);
+    const was = (this.level[w] & bit) !== 0;
+    if (lvl === was) return;
+    if (lvl) this.level[w] |= bit;
+    else this.level[w] &= ~bit;
+    if (!lvl) return; // a request, once made, stays pending until claimed
+    if ((this.inService[w] & bit) !== 0) {
+      if ((this.edge[w] & bit) !== 0) this.latched[w] |= bit;
+      return; // level sources request again at completion if still high
+    }
+    this.pending[w] |= bit;
+    this.update();
+  }
+
+  handleRead(addr: GuestPhysAddr, _width: AccessWidth): AccessValue {
+    const o = addr - this.range.start;
+    if (o < PlicReg.Pending) {
+      const id = o >>> 2;
+      return id < PLIC_NUM_SOURCES ? this.priority[id] : 0;
+    }
+    if (o < PlicReg.Enable) {
+      const w = (o - PlicReg.Pending) >>> 2;
+      return w < WORDS ? this.pending[w] >>> 0 : 0;
+    }
+    if (o < PlicReg.Context) {
+      const ctx = Math.floor((o - PlicReg.Enable) / PlicReg.EnableStride);
+      const w = ((o - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
+      return ctx < CONTEXTS && w < WORDS ? this.enable[ctx * WORDS + w] >>> 0 : 0;
+    }
+    const ctx = Math.floor((o - PlicReg.Context) / PlicReg.ContextStride);
+    if (ctx >= CONTEXTS) return 0;
+    const r = (o - PlicReg.Context) % PlicReg.ContextStride;
+    if (r === 0) return this.threshold[ctx];
+    if (r === PlicReg.Claim) return this.claim(ctx);
+    return 0;
+  }
+
+  handleWrite(addr: GuestPhysAddr, _width: AccessWidth, val: AccessValue): void {
+    const o = addr - this.range.start;
+    const v = (val as number) >>> 0;
+    if (o < PlicReg.Pending) {
+      const id = o >>> 2;
+      if (id === 0 || id >= PLIC_NUM_SOURCES) return;
+      this.priority[id] = v & PRIORITY_MASK; // WARL: 3 priority bits on virt
+      this.update();
+      return;
+    }
+    if (o < PlicReg.Enable) return; // pending bits are read-only
+    if (o < PlicReg.Context) {
+      const ctx = Math.floor((o - PlicReg.Enable) / PlicReg.EnableStride);
+      const w = ((o - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
+      if (ctx >= CONTEXTS || w >= WORDS) return;
+      this.enable[ctx * WORDS + w] = w === 0 ? v & ~1 : v;
+      this.update();
+      return;
+    }
+    const ctx = Math.floor((o - PlicReg.Context) / PlicReg.ContextStride);
+    if (ctx >= CONTEXTS) return;
+    const r = (o - PlicReg.Context) % PlicReg.ContextStride;
+    if (r === 0) {
+      this.threshold[ctx] = v & PRIORITY_MASK;
+      this.update();
+    } else if (r === PlicReg.Claim) {
+      this.complete(ctx, v);
+    }
+  }
+
+  private claim(ctx: number): number {
+    let best = 0;
+    let bestPriority = 0;
+    for (let w = 0; w < WORDS; w++) {
+      let bits = this.pending[w] & this.enable[ctx * WORDS + w];
+      while (bits !== 0) {
+        const b = 31 - Math.clz32(bits & -bits); // lowest set bit first, so ties keep the lowest id
+        bits &= bits - 1;
+        const id = w * 32 + b;
+        if (this.priority[id] > bestPriority) {
+          best = id;
+          bestPriority = this.priority[id];
+        }
+      }
+    }
+    if (best !== 0) {
+      const w = best >>> 5;
+      const bit = 1 << (best & 31);
+      this.pending[w] &= ~bit;
+      this.inService[w] |= bit;
+      this.update();
+    }
+    return best;
+  }
+
+  private complete(ctx: number, id: number): void {
+    if (id === 0 || id >= PLIC_NUM_SOURCES) return;
+    const w = id >>> 5;
+    const bit = 1 << (id & 31);
+    if ((this.enable[ctx * WORDS + w] & bit) === 0 || (this.inService[w] & bit) === 0) return;
+    this.inService[w] &= ~bit;
+    if ((this.edge[w] & bit) !== 0) {
+      if ((this.latched[w] & bit) !== 0) {
+        this.latched[w] &= ~bit;
+        this.pending[w] |= bit;
+      }
+    } else if ((this.level[w] & bit) !== 0) {
+      this.pending[w] |= bit;
+    }
+    this.update();
+  }
+
+  /** Recomputes MEIP/SEIP and drives the hart where they changed. */
+  private update(): void {
+    for (let c = 0; c < CONTEXTS; c++) {
+      const th = this.threshold[c];
+      let raise = false;
+      for (let w = 0; w < WORDS && !raise; w++) {
+        let bits = this.pending[w] & this.enable[c * WORDS + w];
+        while (bits !== 0) {
+          const b = 31 - Math.clz32(bits & -bits);
+          bits &= bits - 1;
+          if (this.priority[w * 32 + b] > th) {
+            raise = true;
+            break;
+          }
+        }
+      }
+      if (raise !== this.eip[c]) {
+        this.eip[c] = raise;
+        this.target.setInterruptPending(CONTEXT_CAUSE[c], raise);
+      }
+    }
+  }
+
+  private checkSource(source: number): void {
+    if (!Number.isInteger(source) || source < 1 || source >= PLIC_NUM_SOURCES) {
+      throw new RangeError(`PLIC source ${source} is not in 1..${PLIC_NUM_SOURCES - 1}`);
+    }
+  }
+}

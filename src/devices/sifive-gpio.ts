@@ -1,0 +1,322 @@
+/**
+ * The SiFive GPIO controller, `sifive,gpio0`: 32 lines, register map and
+ * behaviour of the FE310-G002 manual, chapter 17 (GPIO). xsvisor's own
+ * addition to the virt map, at 0x1006_0000.
+ *
+ * Registers (32-bit, one bit per line; 1-, 2- and 4-byte accesses act on
+ * their byte lanes):
+ *   0x00 input_val (read-only)   0x04 input_en    0x08 output_en
+ *   0x0C output_val (port)       0x10 pue         0x14 ds
+ *   0x18 rise_ie  0x1C rise_ip   0x20 fall_ie  0x24 fall_ip
+ *   0x28 high_ie  0x2C high_ip   0x30 low_ie   0x34 low_ip
+ *   0x38 iof_en   0x3C iof_sel   0x40 out_xor
+ * Other offsets in the 4 KiB window read 0 and ignore writes.
+ *
+ * Behaviour (manual 17.3-17.8; the same reading as QEMU hw/gpio/sifive_gpio.c):
+ * - A line with output_en drives output_val XOR out_xor onto its pin;
+ *   otherwise the pin is an input, pulled up when pue is set.
+ * - input_val = input_en AND the pin's level (an output pin reads back
+ *   what it drives).
+ * - Pending bits latch whatever the enables say: rise_ip on a 0->1 change
+ *   of input_val, fall_ip on 1->0, high_ip while it is 1, low_ip while it
+ *   is 0. Writing 1 clears a pending bit; a level bit is set again at once
+ *   if its condition still holds.
+ * - Line n's interrupt output is the OR of (ip AND ie) over the four kinds;
+ *   it drives `irq(n)` (PLIC source 64 + n on virt) as a level.
+ * - ds, iof_en and iof_sel are stored; there is no IOF hardware behind them.
+ *
+ * Wiring. Each line may be wired to a digital pin port through the `pins`
+ * option. ECMA-419 fixes a pin's mode when it is opened, so when the guest
+ * changes a line's direction or pull-up the device closes the pin and opens
+ * it again in the new mode (Output, Input or InputPullUp), asking inputs
+ * for both edges. Input levels are cached from `onReadable`, so register
+ * reads never call the port; edges shorter than the callback latency are
+ * lost. Unwired lines do not exist to the guest: every register reads 0 at
+ * their bit and ignores writes to it.
+ */
+
+import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import {
+  DeviceError,
+  EmuDeviceType,
+  WORD_ACCESS_RULES,
+  type AccessRules,
+  type AccessValue,
+  type AccessWidth,
+  type BaseDeviceOps,
+  type IrqLine,
+} from '../device/index.js';
+import { DigitalEdge, DigitalMode, type DigitalPin, type DigitalPinFactory } from '../ports/index.js';
+import { checkName, laneMerge, laneOnly, laneRead, num } from './regs.js';
+import { VIRT_MAP } from './virt-map.js';
+
+/** Register offsets (FE310-G002 manual, table "GPIO Peripheral Register Offsets"). */
+export const GpioReg = Object.freeze({
+  InputVal: 0x00,
+  InputEn: 0x04,
+  OutputEn: 0x08,
+  OutputVal: 0x0c,
+  Pue: 0x10,
+  Ds: 0x14,
+  RiseIe: 0x18,
+  RiseIp: 0x1c,
+  FallIe: 0x20,
+  FallIp: 0x24,
+  HighIe: 0x28,
+  HighIp: 0x2c,
+  LowIe: 0x30,
+  LowIp: 0x34,
+  IofEn: 0x38,
+  IofSel: 0x3c,
+  OutXor: 0x40,
+} as const);
+
+/** Number of GPIO lines. */
+export const GPIO_LINES = 32;
+
+const NO_MODE = -1;
+const BOTH_EDGES = DigitalEdge.Rising | DigitalEdge.Falling;
+
+/** Options of a {@link SifiveGpio}. */
+export interface SifiveGpioOptions {
+  /** Device name (default `gpio0`). */
+  name?: string;
+  /** Base address (default 0x1006_0000). */
+  base?: number;
+  /** A sparse map from line number (0..31) to the factory of the pin wired to it. */
+  pins?: { readonly [line: number]: DigitalPinFactory | undefined };
+  /**
+   * The interrupt lines: an array indexed by GPIO line, or a function called
+   * once per line at construction (on virt: `(n) => plic.line(64 + n)`).
+   * A missing entry leaves that line's interrupt unwired.
+   */
+  irq?: ((line: number) => IrqLine) | readonly (IrqLine | undefined)[];
+}
+
+/** The SiFive GPIO controller. */
+export class SifiveGpio implements BaseDeviceOps {
+  readonly name: string;
+  readonly accessRules: AccessRules = WORD_ACCESS_RULES;
+  /** Bit n set when line n is wired to a pin. */
+  readonly wired: number;
+
+  private readonly range: AddrRange<GuestPhysAddr>;
+  private readonly factories: (DigitalPinFactory | null)[] = [];
+  private readonly pins: (DigitalPin | null)[] = [];
+  private readonly modes = new Int8Array(GPIO_LINES).fill(NO_MODE);
+  private readonly irqs: (IrqLine | null)[] = [];
+  private readonly readable: (() => void)[] = [];
+  private inputEn = 0;
+  private outputEn = 0;
+  private port = 0;
+  private pue = 0;
+  private ds = 0;
+  private riseIe = 0;
+  private riseIp = 0;
+  private fallIe = 0;
+  private fallIp = 0;
+  private highIe = 0;
+  private highIp = 0;
+  private lowIe = 0;
+  private lowIp = 0;
+  private iofEn = 0;
+  private iofSel = 0;
+  private outXor = 0;
+  /** input_val as last evaluated. */
+  private value = 0;
+  /** Levels of wired input pins, from the ports. */
+  private external = 0;
+  /** Levels last written to output pins (bit valid where the pin is an output). */
+  private driven = 0;
+  /** Interrupt outputs as last driven. */
+  private irqOut = 0;
+  private closed = false;
+
+  /** Refuses a pin map key that is not a line 0..31 (RangeError). Opens every wired pin as an input. */
+  constructor(options: SifiveGpioOptions = {}) {
+    this.name = checkName(options.name, 'gpio0');
+    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.gpio.base), VIRT_MAP.gpio.size);
+    const pins = options.pins ?? {};
+    let wired = 0;
+    for (const key of Object.keys(pins)) {
+      const line = Number(key);
+      if (!Number.isInteger(line) || line < 0 || line >= GPIO_LINES) throw new RangeError(`GPIO line ${key} is not in 0..${GPIO_LINES - 1}`);
+      if (pins[line] !== undefined) wired |= 1 << line;
+    }
+    this.wired = wired >>> 0;
+    for (let n = 0; n < GPIO_LINES; n++) {
+      this.factories.push(pins[n] ?? null);
+      this.pins.push(null);
+      const irq = options.irq;
+      this.irqs.push((irq === undefined ? undefined : typeof irq === 'function' ? irq(n) : irq[n]) ?? null);
+      this.readable.push(() => this.pinChanged(n));
+    }
+    for (let n = 0; n < GPIO_LINES; n++) if (this.factories[n] !== null) this.configure(n);
+    this.evaluate();
+  }
+
+  emuType(): EmuDeviceType {
+    return EmuDeviceType.Gpio;
+  }
+
+  addressRange(): AddrRange<GuestPhysAddr> {
+    return this.range;
+  }
+
+  /** Closes every open pin; the device then behaves as if nothing were wired to a port. Closing twice is harmless. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let n = 0; n < GPIO_LINES; n++) {
+      const p = this.pins[n];
+      this.pins[n] = null;
+      this.modes[n] = NO_MODE;
+      if (p !== null) p.close();
+    }
+  }
+
+  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+    const o = addr - this.range.start;
+    return laneRead(this.register(o & ~3) & this.wired, o, width);
+  }
+
+  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
+    const o = addr - this.range.start;
+    const reg = o & ~3;
+    const v = num(val);
+    const cur = this.register(reg);
+    // A plain register takes the written lanes; a pending register clears the bits written as 1.
+    const merged = (laneMerge(cur, o, width, v) & this.wired) >>> 0;
+    const cleared = (cur & ~laneOnly(o, width, v)) >>> 0;
+    switch (reg) {
+      case GpioReg.InputEn: this.inputEn = merged; break;
+      case GpioReg.OutputEn: this.outputEn = merged; this.reconfigure(); break;
+      case GpioReg.OutputVal: this.port = merged; this.drive(); break;
+      case GpioReg.Pue: this.pue = merged; this.reconfigure(); break;
+      case GpioReg.Ds: this.ds = merged; break;
+      case GpioReg.RiseIe: this.riseIe = merged; break;
+      case GpioReg.RiseIp: this.riseIp = cleared; break;
+      case GpioReg.FallIe: this.fallIe = merged; break;
+      case GpioReg.FallIp: this.fallIp = cleared; break;
+      case GpioReg.HighIe: this.highIe = merged; break;
+      case GpioReg.HighIp: this.highIp = cleared; break;
+      case GpioReg.LowIe: this.lowIe = merged; break;
+      case GpioReg.LowIp: this.lowIp = cleared; break;
+      case GpioReg.IofEn: this.iofEn = merged; break;
+      case GpioReg.IofSel: this.iofSel = merged; break;
+      case GpioReg.OutXor: this.outXor = merged; this.drive(); break;
+      default: return; // input_val is read-only; other offsets hold nothing
+    }
+    this.evaluate();
+  }
+
+  private register(reg: number): number {
+    switch (reg) {
+      case GpioReg.InputVal: return this.value;
+      case GpioReg.InputEn: return this.inputEn;
+      case GpioReg.OutputEn: return this.outputEn;
+      case GpioReg.OutputVal: return this.port;
+      case GpioReg.Pue: return this.pue;
+      case GpioReg.Ds: return this.ds;
+      case GpioReg.RiseIe: return this.riseIe;
+      case GpioReg.RiseIp: return this.riseIp;
+      case GpioReg.FallIe: return this.fallIe;
+      case GpioReg.FallIp: return this.fallIp;
+      case GpioReg.HighIe: return this.highIe;
+      case GpioReg.HighIp: return this.highIp;
+      case GpioReg.LowIe: return this.lowIe;
+      case GpioReg.LowIp: return this.lowIp;
+      case GpioReg.IofEn: return this.iofEn;
+      case GpioReg.IofSel: return this.iofSel;
+      case GpioReg.OutXor: return this.outXor;
+      default: return 0;
+    }
+  }
+
+  /** Called from a pin's onReadable: caches its level and re-evaluates. */
+  private pinChanged(n: number): void {
+    const p = this.pins[n];
+    if (p === null || this.modes[n] === DigitalMode.Output) return;
+    const bit = 1 << n;
+    if (p.read()) this.external |= bit;
+    else this.external &= ~bit;
+    this.evaluate();
+  }
+
+  /** Reopens the wired lines whose mode changed. */
+  private reconfigure(): void {
+    let bits = this.wired;
+    while (bits !== 0) {
+      const n = 31 - Math.clz32(bits & -bits);
+      bits &= bits - 1;
+      this.configure(n);
+    }
+    this.drive();
+  }
+
+  /** Puts wired line n in the mode its registers ask for. */
+  private configure(n: number): void {
+    if (this.closed) return;
+    const bit = 1 << n;
+    const mode = (this.outputEn & bit) !== 0 ? DigitalMode.Output : (this.pue & bit) !== 0 ? DigitalMode.InputPullUp : DigitalMode.Input;
+    if (this.modes[n] === mode) return;
+    const old = this.pins[n];
+    this.pins[n] = null;
+    this.modes[n] = NO_MODE;
+    if (old !== null) old.close();
+    const factory = this.factories[n]!;
+    let pin: DigitalPin;
+    try {
+      pin = mode === DigitalMode.Output ? factory({ mode }) : factory({ mode, edge: BOTH_EDGES, onReadable: this.readable[n] });
+    } catch (e) {
+      throw new DeviceError({ kind: 'io', address: this.range.start, width: 4, device: this.name, detail: `GPIO line ${n} could not be opened in mode ${mode}: ${String(e)}` });
+    }
+    this.pins[n] = pin;
+    this.modes[n] = mode;
+    if (mode === DigitalMode.Output) {
+      const level = ((this.port ^ this.outXor) & bit) !== 0 ? 1 : 0;
+      pin.write(level);
+      this.driven = level ? this.driven | bit : this.driven & ~bit;
+    } else {
+      this.external = pin.read() ? this.external | bit : this.external & ~bit;
+    }
+  }
+
+  /** Writes output pins whose level changed. */
+  private drive(): void {
+    const want = this.port ^ this.outXor;
+    let bits = (want ^ this.driven) & this.outputEn & this.wired;
+    while (bits !== 0) {
+      const n = 31 - Math.clz32(bits & -bits);
+      bits &= bits - 1;
+      const p = this.pins[n];
+      if (p === null || this.modes[n] !== DigitalMode.Output) continue;
+      const bit = 1 << n;
+      const level = (want & bit) !== 0 ? 1 : 0;
+      p.write(level);
+      this.driven = level ? this.driven | bit : this.driven & ~bit;
+    }
+  }
+
+  /** Recomputes input_val, latches pending bits and drives the interrupt lines that changed. */
+  private evaluate(): void {
+    const m = this.wired;
+    const pin = (this.outputEn & (this.port ^ this.outXor)) | (~this.outputEn & this.external);
+    const ival = (this.inputEn & pin & m) >>> 0;
+    const prev = this.value;
+    this.riseIp = (this.riseIp | (ival & ~prev)) >>> 0;
+    this.fallIp = (this.fallIp | (~ival & prev & m)) >>> 0;
+    this.highIp = (this.highIp | ival) >>> 0;
+    this.lowIp = (this.lowIp | (~ival & m)) >>> 0;
+    this.value = ival;
+    const out = ((this.riseIp & this.riseIe) | (this.fallIp & this.fallIe) | (this.highIp & this.highIe) | (this.lowIp & this.lowIe)) & m;
+    let changed = (out ^ this.irqOut) >>> 0;
+    this.irqOut = out >>> 0;
+    while (changed !== 0) {
+      const n = 31 - Math.clz32(changed & -changed);
+      changed &= changed - 1;
+      const l = this.irqs[n];
+      if (l !== null) l.set((out & (1 << n)) !== 0);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The `sifive,test0` test finisher at 0x0010_0000: the register a guest
+ * writes to end the run (QEMU hw/misc/sifive_test.c; the device tree also
+ * names it `sifive,test1` and `syscon`, with syscon-poweroff/-reboot nodes
+ * pointing at offset 0).
+ *
+ * A write to offset 0 is decoded as QEMU 7.2 does: the low 16 bits are the
+ * command, bits 31:16 the code.
+ * - 0x5555 (FINISHER_PASS): exit status 0, whatever the code bits hold.
+ * - 0x3333 (FINISHER_FAIL): exit status = code. QEMU 7.2 calls exit(code),
+ *   so a fail with code 0 exits 0 there (verified: `sw 0x3333` -> status 0);
+ *   xsvisor reports status 1 instead, so that a failure never looks like a pass.
+ * - 0x7777 (FINISHER_RESET): a reset request (status 0).
+ * - anything else, and writes to other offsets: ignored (QEMU logs them).
+ * Reads return 0. As in QEMU, the guest may use 16- and 32-bit accesses only
+ * (`valid.min_access_size = 2`); a byte access faults.
+ */
+
+import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import {
+  EmuDeviceType,
+  accessRules,
+  type AccessRules,
+  type AccessValue,
+  type AccessWidth,
+  type BaseDeviceOps,
+} from '../device/index.js';
+import type { ExitCallback } from './exit.js';
+import { checkName, num } from './regs.js';
+import { VIRT_MAP } from './virt-map.js';
+
+/** Command values of the finisher (QEMU include/hw/misc/sifive_test.h). */
+export const FinisherCommand = Object.freeze({
+  Fail: 0x3333,
+  Pass: 0x5555,
+  Reset: 0x7777,
+} as const);
+
+const RULES = accessRules({ minWidth: 2, maxWidth: 4, implMaxWidth: 4 });
+
+/** Options of a {@link TestFinisher}. */
+export interface TestFinisherOptions {
+  /** Device name (default `test`). */
+  name?: string;
+  /** Base address (default 0x0010_0000). */
+  base?: number;
+  /** Receives pass, fail and reset requests. */
+  onExit: ExitCallback;
+}
+
+/** The `sifive,test0` finisher. */
+export class TestFinisher implements BaseDeviceOps {
+  readonly name: string;
+  readonly accessRules: AccessRules = RULES;
+  /** Writes that carried no command (other values or offsets). */
+  ignoredWrites = 0;
+  private readonly range: AddrRange<GuestPhysAddr>;
+  private readonly onExit: ExitCallback;
+
+  /** Refuses a missing `onExit` (TypeError) and a bad base (AddressError). */
+  constructor(options: TestFinisherOptions) {
+    this.name = checkName(options.name, 'test');
+    if (typeof options.onExit !== 'function') throw new TypeError('TestFinisher needs an onExit callback');
+    this.onExit = options.onExit;
+    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.test.base), VIRT_MAP.test.size);
+  }
+
+  emuType(): EmuDeviceType {
+    return EmuDeviceType.TestFinisher;
+  }
+
+  addressRange(): AddrRange<GuestPhysAddr> {
+    return this.range;
+  }
+
+  handleRead(_addr: GuestPhysAddr, _width: AccessWidth): AccessValue {
+    return 0;
+  }
+
+  handleWrite(addr: GuestPhysAddr, _width: AccessWidth, val: AccessValue): void {
+    if (addr !== this.range.start) {
+      this.ignoredWrites++;
+      return;
+    }
+    const v = num(val);
+    const command = v & 0xffff;
+    const code = (v >>> 16) & 0xffff;
+    if (command === FinisherCommand.Pass) this.onExit({ kind: 'pass', status: 0 });
+    else if (command === FinisherCommand.Fail) this.onExit({ kind: 'fail', status: code === 0 ? 1 : code });
+    else if (command === FinisherCommand.Reset) this.onExit({ kind: 'reset', status: 0 });
+    else this.ignoredWrites++;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Empty virtio-mmio transport slots: what QEMU's `virt` shows at
+ * 0x1000_1000 + 0x1000 * i (i = 0..7) when no virtio device is attached.
+ *
+ * QEMU (hw/virtio/virtio-mmio.c, `virtio_mmio_read` with no backend) reads
+ * the magic value 0x74726976 ("virt") at 0x000, the version at 0x004 and
+ * the vendor id 0x554d4551 ("QEMU") at 0x00c; every other offset, the
+ * device id at 0x008 included, reads 0, and all writes are ignored, so a
+ * driver probes the slot and finds nothing. A device id of 0 is the virtio
+ * spec's "reserved (invalid)" (Virtio 1.2, 4.2.2).
+ *
+ * Version: QEMU's `virt` keeps its virtio-mmio transports in legacy mode
+ * (`force-legacy` defaults to true), so QEMU 7.2 reports version 1; read
+ * from a 7.2 guest: 0x10001000..0x1000100c = 76697274 00000001 00000000 554d4551.
+ * The `version` option can say 2 (the modern transport) instead.
+ *
+ * Widths: as QEMU, any access of 1, 2 or 4 bytes; one at a register's own
+ * offset returns the low bytes of the register, one elsewhere reads 0
+ * (a byte read of 0x001 is 0, not 0x72).
+ */
+
+import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
+import { checkName } from './regs.js';
+import { VIRT_MAP, VIRTIO_SLOTS, VIRTIO_STRIDE } from './virt-map.js';
+
+/** The magic value "virt", little-endian. */
+export const VIRTIO_MMIO_MAGIC = 0x74726976;
+/** QEMU's vendor id, "QEMU". */
+export const VIRTIO_MMIO_QEMU_VENDOR = 0x554d4551;
+
+const WIDTH_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
+
+/** Options of a {@link VirtioMmioSlot}. */
+export interface VirtioMmioSlotOptions {
+  /** Device name (default `virtio<index>`). */
+  name?: string;
+  /** Slot number 0..7; the default base is 0x1000_1000 + 0x1000 * index (default 0). */
+  index?: number;
+  /** Base address (default from `index`). */
+  base?: number;
+  /** The transport version the slot reports: 1 (legacy, QEMU 7.2 virt's) or 2 (default 1). */
+  version?: 1 | 2;
+  /** The vendor id (default 0x554d4551, "QEMU"). */
+  vendorId?: number;
+}
+
+/** One empty virtio-mmio slot. */
+export class VirtioMmioSlot implements BaseDeviceOps {
+  readonly name: string;
+  readonly accessRules: AccessRules = WORD_ACCESS_RULES;
+  /** The slot number. */
+  readonly index: number;
+  private readonly range: AddrRange<GuestPhysAddr>;
+  private readonly version: number;
+  private readonly vendor: number;
+
+  /** Refuses an index outside 0..7 and a version other than 1 or 2 (RangeError). */
+  constructor(options: VirtioMmioSlotOptions = {}) {
+    const index = options.index ?? 0;
+    if (!Number.isInteger(index) || index < 0 || index >= VIRTIO_SLOTS) throw new RangeError(`virtio-mmio slot index ${index} is not in 0..${VIRTIO_SLOTS - 1}`);
+    const version = options.version ?? 1;
+    if (version !== 1 && version !== 2) throw new RangeError(`virtio-mmio version ${String(version)} is not 1 or 2`);
+    this.index = index;
+    this.name = checkName(options.name, `virtio${index}`);
+    this.version = version;
+    this.vendor = (options.vendorId ?? VIRTIO_MMIO_QEMU_VENDOR) >>> 0;
+    const base = options.base ?? VIRT_MAP.virtio.base + VIRTIO_STRIDE * index;
+    this.range = AddrRange.fromStartSize(guestPhysAddr(base), VIRTIO_STRIDE);
+  }
+
+  emuType(): EmuDeviceType {
+    return EmuDeviceType.VirtioMmioSlot;
+  }
+
+  addressRange(): AddrRange<GuestPhysAddr> {
+    return this.range;
+  }
+
+  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+    const o = addr - this.range.start;
+    const v = o === 0x000 ? VIRTIO_MMIO_MAGIC : o === 0x004 ? this.version : o === 0x00c ? this.vendor : 0;
+    return width === 4 ? v : v & WIDTH_MASK[width];
+  }
+
+  handleWrite(_addr: GuestPhysAddr, _width: AccessWidth, _val: AccessValue): void {
+    // No backend: every register ignores writes (QEMU virtio_mmio_write with no vdev).
+  }
+}
+
+/** Makes the `count` (default 8) empty slots of the virt machine, slot i at 0x1000_1000 + 0x1000 * i. */
+export function virtioMmioSlots(options: { count?: number; version?: 1 | 2 } = {}): VirtioMmioSlot[] {
+  const count = options.count ?? VIRTIO_SLOTS;
+  const slots: VirtioMmioSlot[] = [];
+  for (let i = 0; i < count; i++) slots.push(new VirtioMmioSlot({ index: i, version: options.version }));
+  return slots;
+}

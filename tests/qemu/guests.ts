@@ -1,0 +1,61 @@
+// guests.ts: the catalogue of committed guest images in guests/bin: which
+// machine each runs on and what QEMU is known to produce for it, so the
+// QEMU half can be checked on its own before any comparison.
+
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Machine } from './qemu.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const GUESTS_BIN = join(REPO_ROOT, 'guests', 'bin');
+
+export interface Guest {
+  name: string;
+  path: string;
+  machine: Machine;
+  /** exit status under QEMU */
+  status: number;
+  /** a check of QEMU's UART output; null when it looks right */
+  checkOutput: (stdout: string) => string | null;
+  /** a long-running guest (the benchmark) */
+  slow: boolean;
+}
+
+function lastLine(stdout: string): string {
+  const lines = stdout.split('\n').filter((l) => l !== '');
+  return lines[lines.length - 1] ?? '';
+}
+
+function expectLast(want: RegExp): (stdout: string) => string | null {
+  return (stdout) => (want.test(lastLine(stdout)) ? null : `last line ${JSON.stringify(lastLine(stdout))} does not match ${want}`);
+}
+
+function describe(name: string, path: string): Guest {
+  if (name.startsWith('htif-')) {
+    // HTIF guests print nothing; htif-fail reports code 3 by design.
+    return {
+      name, path, machine: 'spike', status: name === 'htif-fail' ? 3 : 0, slow: false,
+      checkOutput: (s) => (s === '' ? null : `expected no UART output, got ${JSON.stringify(s.slice(0, 80))}`),
+    };
+  }
+  if (name.startsWith('isa-')) {
+    const group = name.slice('isa-'.length);
+    return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: expectLast(new RegExp(`^PASS ${group}$`)) };
+  }
+  if (name === 'mips') {
+    return { name, path, machine: 'virt', status: 0, slow: true, checkOutput: expectLast(/^checksum [0-9a-f]{8}$/) };
+  }
+  if (name === 'hello') {
+    return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: expectLast(/^bye$/) };
+  }
+  return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: () => null };
+}
+
+/** Every guests/bin/*.elf, sorted by name. */
+export function listGuests(dir = GUESTS_BIN): Guest[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.elf'))
+    .sort()
+    .map((f) => describe(f.slice(0, -'.elf'.length), join(dir, f)));
+}
