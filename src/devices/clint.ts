@@ -142,6 +142,20 @@ export class Clint implements BaseDeviceOps {
     return this.msip !== 0;
   }
 
+  /**
+   * A system reset, as QEMU 7.2's (checked from a guest): msip clears and
+   * mtime counts again from 0; mtimecmp keeps its value (the spec gives
+   * neither register a reset value, and QEMU 7.2 leaves mtimecmp alone).
+   * The hart's MSIP and MTIP follow at once.
+   */
+  reset(): void {
+    if (this.msip !== 0) {
+      this.msip = 0;
+      this.target.setInterruptPending(InterruptCause.MachineSoftware, false);
+    }
+    this.setMtime(0, 0);
+  }
+
   /** Re-evaluates MTIP against the clock and drives the hart's bit when it changed. */
   update(): void {
     this.sample();

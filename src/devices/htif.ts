@@ -135,6 +135,16 @@ export class Htif implements BaseDeviceOps {
     return this.range;
   }
 
+  /**
+   * A system reset: a half-written command is forgotten. The words
+   * themselves are memory (the image's, reloaded by a reset), so they are
+   * left to whoever restores RAM; the `ignoredCommands` count runs on.
+   */
+  reset(): void {
+    this.lowWritten = false;
+    this.highWritten = false;
+  }
+
   /** The current 64-bit value of `tohost`. */
   get tohost(): bigint {
     return this.read64(this.toOff);

@@ -212,6 +212,35 @@ export class Ns16550a implements BaseDeviceOps {
     if (p !== null) p.close();
   }
 
+  /**
+   * A system reset: every register to its reset value (see the module
+   * note), both FIFOs emptied (bytes not yet handed to the port are lost,
+   * as on the chip), line errors and modem deltas cleared. The serial port
+   * stays open and its counters ({@link stats}) run on: the line outlives
+   * the reset. Afterwards the UART takes a waiting byte from the port as it
+   * would at power-on, and lowers its interrupt line (IER is 0).
+   */
+  reset(): void {
+    this.clearRx();
+    this.clearTx();
+    this.rbrLast = 0;
+    this.ier = 0;
+    this.lcr = 0;
+    this.mcr = Mcr.OUT2;
+    this.scr = 0;
+    this.dll = 0x0c;
+    this.dlm = 0;
+    this.fifoEnabled = false;
+    this.trigger = 1;
+    this.lineErrors = 0;
+    this.msrLines = READY_LINES;
+    this.msrDelta = 0;
+    this.thrPending = false;
+    this.rxIdle = true;
+    this.pull();
+    this.updateIrq();
+  }
+
   /** Bytes waiting in the receive FIFO. */
   get rxFifoLength(): number {
     return this.rxCount;

@@ -140,6 +140,24 @@ export class Plic implements BaseDeviceOps {
     return l;
   }
 
+  /**
+   * A system reset: priorities, enables, thresholds, pending and in-service
+   * bits clear (QEMU 7.2 does the same, checked from a guest). Line levels
+   * are the devices' and are kept: a level-triggered line still high
+   * requests again at once, as its gateway would see it. MEIP and SEIP
+   * follow.
+   */
+  reset(): void {
+    this.priority.fill(0);
+    this.enable.fill(0);
+    this.threshold.fill(0);
+    this.inService.fill(0);
+    this.latched.fill(0);
+    for (let w = 0; w < WORDS; w++) this.pending[w] = this.level[w] & ~this.edge[w];
+    this.pending[0] &= ~1; // source 0 does not exist
+    this.update();
+  }
+
   /** True while `source`'s pending bit is set. */
   isPending(source: number): boolean {
     return (this.pending[source >>> 5] & (1 << (source & 31))) !== 0;

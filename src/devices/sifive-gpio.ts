@@ -175,6 +175,31 @@ export class SifiveGpio implements BaseDeviceOps {
     }
   }
 
+  /**
+   * A system reset: every register to 0 (the FE310 manual's reset values;
+   * QEMU's sifive_gpio does the same), so every wired line becomes an
+   * input again without pull-up: its pin is reopened in that mode and stays
+   * wired. Interrupt outputs drop. Pending bits then latch from the inputs
+   * as they always do (low_ip for lines reading 0, since input_en is 0).
+   */
+  reset(): void {
+    this.inputEn = 0;
+    this.outputEn = 0;
+    this.port = 0;
+    this.pue = 0;
+    this.ds = 0;
+    this.riseIe = this.riseIp = 0;
+    this.fallIe = this.fallIp = 0;
+    this.highIe = this.highIp = 0;
+    this.lowIe = this.lowIp = 0;
+    this.iofEn = 0;
+    this.iofSel = 0;
+    this.outXor = 0;
+    this.value = 0;
+    this.reconfigure();
+    this.evaluate();
+  }
+
   handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
     const o = addr - this.range.start;
     return laneRead(this.register(o & ~3) & this.wired, o, width);

@@ -1,0 +1,222 @@
+/**
+ * The command line of `xsvisor`: parsing and the help text.
+ *
+ * Owns the syntax only (what the options are and what values they take);
+ * `main.ts` acts on the result. Values may be given as `--opt VALUE` or
+ * `--opt=VALUE`; `--` ends the options.
+ */
+
+import { parseSize, SizeError, type HostSerial } from '../../src/board/index.js';
+import { parseSerialSpec } from '../serial/index.js';
+
+/** What the user asked for. */
+export type Command =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'run'; readonly options: RunOptions };
+
+/** Options of `xsvisor run`. */
+export interface RunOptions {
+  /** The guest image's path. */
+  readonly image: string;
+  /** Guest RAM in bytes; null means the CLI default (128 MiB). */
+  readonly ram: number | null;
+  /** Stop after this many instructions (exit status {@link EXIT.MAX_INSNS}); null for no limit. */
+  readonly maxInsns: number | null;
+  /** Stop after this many seconds of wall time (exit status 124); null for no limit. */
+  readonly timeout: number | null;
+  /** Print instructions retired, wall time and MIPS to stderr at the end. */
+  readonly stats: boolean;
+  /** Board name (boards/NAME.json), or a path to a board file when it contains '/' or ends in '.json'. */
+  readonly board: string;
+  /** Where UART0 goes, overriding the board's `uart0.serial`; null: the board's. */
+  readonly serial: HostSerial | null;
+  /** Serve the live board view (LEDs, buttons, console) on a loopback web page. */
+  readonly view: boolean;
+}
+
+/** Bad command-line arguments; main prints the message and a hint, and exits with {@link EXIT.USAGE}. */
+export class UsageError extends Error {
+  /** The argument at fault, or null. */
+  readonly argument: string | null;
+  constructor(message: string, argument: string | null = null) {
+    super(message);
+    this.name = 'UsageError';
+    this.argument = argument;
+  }
+}
+
+/**
+ * The process exit statuses. Status values the guest itself uses come
+ * first: a guest's exit code from the test finisher or HTIF is the
+ * process's status (modulo 256, as for any process). xsvisor's own
+ * statuses follow sysexits(3) and timeout(1), chosen high so that they
+ * rarely collide with a guest's small exit codes.
+ */
+export const EXIT = Object.freeze({
+  /** Bad arguments (EX_USAGE). */
+  USAGE: 64,
+  /** The image or the board file is unusable: unreadable, malformed, or not fitting (EX_DATAERR). */
+  BAD_INPUT: 65,
+  /** A serial backend or the board view could not start: TCP port in use, no pty (EX_UNAVAILABLE). */
+  UNAVAILABLE: 69,
+  /** A bug in xsvisor, or a hart stopped by a fatal condition (EX_SOFTWARE). */
+  INTERNAL: 70,
+  /** --timeout expired (as timeout(1)). */
+  TIMEOUT: 124,
+  /** --max-insns reached before the guest exited. */
+  MAX_INSNS: 125,
+});
+
+/** The default guest RAM, as QEMU's `virt` machine: 128 MiB. */
+export const DEFAULT_RAM = 128 * 1024 * 1024;
+/** The default board file: boards/host-sim.json. */
+export const DEFAULT_BOARD = 'host-sim';
+
+/** The help text, for `--help`. */
+export function helpText(): string {
+  return `Usage: xsvisor run [OPTIONS] IMAGE
+       xsvisor --help | --version
+
+Runs a RISC-V RV32IMAC guest built for QEMU's virt machine
+(as qemu-system-riscv32 -M virt -bios none -kernel IMAGE -nographic).
+IMAGE is an ELF32 RISC-V executable, or a raw binary loaded at 0x80000000.
+
+Options:
+  --ram SIZE        guest RAM: bytes, 0x..., or with a unit (64M, 128MiB, 1G);
+                    default 128MiB; must fit the board's ramBudget
+  --board NAME      board file boards/NAME.json (default ${DEFAULT_BOARD});
+                    a value with '/' or ending in .json is a path to a board file
+  --serial SPEC     where UART0 goes, instead of the board's uart0.serial:
+                    stdio (the terminal), none, pty, or tcp:PORT (a server on 127.0.0.1)
+  --max-insns N     stop after N instructions (executed, trapping ones included)
+  --timeout SECONDS stop after SECONDS of wall time (fractions allowed)
+  --stats           print instructions retired, wall time and MIPS to stderr
+  --view            serve a live view of the board on a loopback web page
+                    (its URL is printed on stderr): LEDs lit as the guest
+                    drives them, buttons to press, the console mirrored
+  -h, --help        show this help and exit
+  -V, --version     show the version and exit
+
+Terminal: with the default board (or --serial stdio) UART0 is on the
+terminal. When stdin is a terminal it is put in raw mode; type Ctrl-A x to
+quit, Ctrl-A Ctrl-A to send Ctrl-A, Ctrl-A h for help. When stdin or stdout
+is not a terminal, bytes pass through unchanged; when stdin ends the guest
+gets no more input and runs on.
+
+Exit status:
+  the guest's exit code (test finisher or HTIF), modulo 256 (a non-zero
+       code that is 0 modulo 256 gives 1, so a failure never reads as a pass)
+  ${EXIT.USAGE}   bad arguments (including --ram larger than the board's ramBudget)
+  ${EXIT.BAD_INPUT}   bad or unreadable image or board file
+  ${EXIT.UNAVAILABLE}   the serial backend or the board view could not start (TCP port in use, no pty)
+  ${EXIT.INTERNAL}   internal error (or the hart stopped on a fatal condition)
+  ${EXIT.TIMEOUT}  --timeout expired
+  ${EXIT.MAX_INSNS}  --max-insns reached
+  0    quit with Ctrl-A x (as QEMU)
+  128+N  ended by signal N (SIGHUP, SIGINT, SIGTERM; 141 when stdout's reader goes away)
+`;
+}
+
+/** True when a --board value names a file rather than a board in boards/. */
+export function isBoardPath(board: string): boolean {
+  return board.includes('/') || board.endsWith('.json');
+}
+
+const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial']);
+
+/**
+ * Takes the arguments after the program name; returns the command. Refuses
+ * unknown commands and options, missing or malformed values, repeated
+ * options and a missing or extra image with a {@link UsageError}.
+ */
+export function parseArgs(argv: readonly string[]): Command {
+  if (argv.length === 0) throw new UsageError('no command given');
+  const first = argv[0];
+  if (first === '-h' || first === '--help' || first === 'help') return { kind: 'help' };
+  if (first === '-V' || first === '--version' || first === 'version') return { kind: 'version' };
+  if (first !== 'run') {
+    throw new UsageError(first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}' (the command is 'run')`, first);
+  }
+
+  const seen = new Map<string, string>();
+  const positional: string[] = [];
+  let stats = false;
+  let view = false;
+  let onlyPositional = false;
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    if (onlyPositional || !arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      onlyPositional = true;
+      continue;
+    }
+    if (arg === '-h' || arg === '--help') return { kind: 'help' };
+    if (arg === '-V' || arg === '--version') return { kind: 'version' };
+    if (arg === '--stats') {
+      stats = true;
+      continue;
+    }
+    if (arg === '--view') {
+      view = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    if (!VALUE_OPTIONS.includes(name)) throw new UsageError(`unknown option '${name}'`, arg);
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length) throw new UsageError(`option '${name}' needs a value`, arg);
+      value = argv[++i];
+    }
+    if (seen.has(name)) throw new UsageError(`option '${name}' is given twice`, arg);
+    seen.set(name, value);
+  }
+  if (positional.length === 0) throw new UsageError('no IMAGE given');
+  if (positional.length > 1) throw new UsageError(`one IMAGE expected, got ${positional.length}: ${positional.join(' ')}`, positional[1]);
+
+  const ramText = seen.get('--ram');
+  let ram: number | null = null;
+  if (ramText !== undefined) {
+    try {
+      ram = parseSize(ramText);
+    } catch (e) {
+      throw new UsageError(`--ram: ${e instanceof SizeError ? e.message : String(e)}`, ramText);
+    }
+    if (ram <= 0 || ram % 4096 !== 0) throw new UsageError(`--ram: ${ramText} is not a positive multiple of 4 KiB`, ramText);
+  }
+
+  const insnsText = seen.get('--max-insns');
+  let maxInsns: number | null = null;
+  if (insnsText !== undefined) {
+    const n = /^[0-9]+$/.test(insnsText) ? Number(insnsText) : NaN;
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--max-insns: '${insnsText}' is not a positive whole number`, insnsText);
+    maxInsns = n;
+  }
+
+  const timeoutText = seen.get('--timeout');
+  let timeout: number | null = null;
+  if (timeoutText !== undefined) {
+    const t = /^[0-9]+(\.[0-9]*)?$|^\.[0-9]+$/.test(timeoutText) ? Number(timeoutText) : NaN;
+    if (!(t > 0) || t > 2_000_000) throw new UsageError(`--timeout: '${timeoutText}' is not a positive number of seconds`, timeoutText);
+    timeout = t;
+  }
+
+  const board = seen.get('--board') ?? DEFAULT_BOARD;
+  if (!isBoardPath(board) && !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(board)) {
+    throw new UsageError(`--board: '${board}' is not a board name (boards/NAME.json; letters, digits, '-', '_') or a path to a .json file`, board);
+  }
+
+  const serialText = seen.get('--serial');
+  let serial: HostSerial | null = null;
+  if (serialText !== undefined) {
+    serial = parseSerialSpec(serialText);
+    if (serial === null) throw new UsageError(`--serial: '${serialText}' is not stdio, none, pty or tcp:PORT (PORT 1-65535)`, serialText);
+  }
+
+  return { kind: 'run', options: Object.freeze({ image: positional[0], ram, maxInsns, timeout, stats, board, serial, view }) };
+}

@@ -1,0 +1,275 @@
+/**
+ * `xsvisor`: the command-line front end on Node.
+ *
+ * Owns what a command does: reads the board file and the image, builds the
+ * VM with the Node backends (terminal, TCP or pty serial port, clock,
+ * scheduler, the board's simulated pins), serves the live board view when
+ * asked (`--view`), runs the VM with the driver, and turns the way it
+ * ended into the process's exit status and messages (see {@link EXIT} and
+ * `helpText()` for the statuses). Resolves with the status; the entry
+ * point exits with it.
+ */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BoardError, formatSize, type Board } from '../../src/board/index.js';
+import { ImageError } from '../../src/loader/index.js';
+import { runVm, VirtVm, VmConfigError, type VmExit } from '../../src/monitor/index.js';
+import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
+import { SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
+import { createNodeClock } from '../node/clock.js';
+import { createNodeScheduler } from '../node/scheduler.js';
+import { TerminalSerial, type TerminalInput, type TerminalOutput } from '../node/terminal-serial.js';
+import { BoardPinsError, BoardView, BoardViewError, ConsoleMirror, SimulatedBoardPins } from '../view/index.js';
+import { DEFAULT_RAM, EXIT, helpText, isBoardPath, parseArgs, UsageError, type RunOptions } from './args.js';
+
+/** What `main` works with; the entry point passes the process's own. */
+export interface MainOptions {
+  /** Arguments after the program name. */
+  readonly argv: readonly string[];
+  /** The package's root directory (holds package.json and boards/). */
+  readonly packageRoot: string;
+  readonly stdin: TerminalInput;
+  readonly stdout: TerminalOutput & { write(text: string): boolean };
+  readonly stderr: { write(text: string): boolean };
+  /** Called with a cleanup to run if the process is killed while the terminal is in raw mode. */
+  onSignal?(stop: (signal: string) => void): () => void;
+}
+
+/** The version in package.json, or `unknown`. */
+export function packageVersion(root: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs one command line; resolves with the exit status. Never rejects: unexpected errors give {@link EXIT.INTERNAL}. */
+export async function main(options: MainOptions): Promise<number> {
+  const err = (text: string): void => {
+    options.stderr.write(`xsvisor: ${text}\n`);
+  };
+  try {
+    let command;
+    try {
+      command = parseArgs(options.argv);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      err(e.message);
+      options.stderr.write("Try 'xsvisor --help' for more information.\n");
+      return EXIT.USAGE;
+    }
+    if (command.kind === 'help') {
+      options.stdout.write(helpText());
+      return 0;
+    }
+    if (command.kind === 'version') {
+      options.stdout.write(`xsvisor ${packageVersion(options.packageRoot)}\n`);
+      return 0;
+    }
+    return await run(options, command.options, err);
+  } catch (e) {
+    err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT.INTERNAL;
+  }
+}
+
+async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void): Promise<number> {
+  // The board.
+  let board: Board;
+  try {
+    board = isBoardPath(opts.board) ? loadBoardPath(opts.board) : loadBoardFile(options.packageRoot, opts.board);
+  } catch (e) {
+    if (e instanceof BoardFileError || e instanceof BoardError) {
+      err(e.message);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+  const boardFile = isBoardPath(opts.board) ? opts.board : `boards/${opts.board}.json`;
+  if (board.platform !== 'host' || board.uart0.kind !== 'host') {
+    err(`${boardFile}: $.platform: board '${board.name}' is for ${board.platform}; this command runs "host" boards only`);
+    return EXIT.BAD_INPUT;
+  }
+  const serial = opts.serial ?? board.uart0.serial;
+  const ram = opts.ram ?? DEFAULT_RAM;
+  if (ram > board.ramBudget) {
+    err(`--ram ${formatSize(ram)} does not fit board '${board.name}' (ramBudget ${formatSize(board.ramBudget)})`);
+    options.stderr.write("Try 'xsvisor --help' for more information.\n");
+    return EXIT.USAGE;
+  }
+
+  // The image.
+  let image: Uint8Array;
+  try {
+    const buf = readFileSync(opts.image);
+    image = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
+    err(`${opts.image}: cannot read the image: ${why}`);
+    return EXIT.BAD_INPUT;
+  }
+
+  // The board's GPIO lines on simulated pins, by name: the LED the view lights, the button it presses.
+  let pins: SimulatedBoardPins;
+  try {
+    pins = new SimulatedBoardPins({ lines: board.gpioLines });
+  } catch (e) {
+    if (!(e instanceof BoardPinsError)) throw e;
+    err(`${boardFile}: ${e.message}`);
+    return EXIT.BAD_INPUT;
+  }
+
+  // UART0's port: the terminal, a TCP server or a pty, or nothing.
+  let vm: VirtVm | null = null;
+  let backend: StartedSerialBackend | null = null;
+  if (serial.kind === 'tcp' || serial.kind === 'pty') {
+    try {
+      backend = await startSerialBackend(serial, {
+        onConnect: (who) => err(`UART0: ${who} connected`),
+        onDisconnect: (who) => err(`UART0: ${who} disconnected`),
+      });
+    } catch (e) {
+      if (!(e instanceof SerialBackendError)) throw e;
+      err(`UART0: ${e.message}`);
+      return EXIT.UNAVAILABLE;
+    }
+    err(backend.banner);
+  }
+  const clock = createNodeClock();
+  const scheduler = createNodeScheduler();
+  const terminal = serial.kind === 'stdio'
+    ? new TerminalSerial({
+      input: options.stdin,
+      output: options.stdout,
+      onQuit: () => vm?.stop('quit'),
+      // The reader went away (EPIPE): end as a process killed by SIGPIPE would, quietly.
+      onOutputError: () => vm?.stop('SIGPIPE'),
+    })
+    : null;
+  // With --view, the console is mirrored for the page: UART0 through a tee in front of its port, HTIF's console too.
+  const mirror = opts.view ? new ConsoleMirror() : null;
+  const port = terminal?.factory ?? backend?.factory;
+  try {
+    vm = new VirtVm({
+      image,
+      imageName: opts.image,
+      ramSize: ram,
+      board,
+      clock,
+      serial: mirror === null ? port : mirror.tee(port),
+      pins: pins.wire,
+      onConsoleOutput: terminal === null && mirror === null ? undefined : (b: number) => {
+        terminal?.emitByte(b);
+        mirror?.push(b);
+      },
+    });
+  } catch (e) {
+    terminal?.close();
+    await backend?.close();
+    if (e instanceof ImageError || e instanceof VmConfigError) {
+      err(e.message);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+  for (const w of vm.image.warnings) err(`warning: ${w}`);
+
+  let view: BoardView | null = null;
+  if (mirror !== null) {
+    view = new BoardView({ pins, console: mirror, boardName: board.name });
+    try {
+      err(`board view at ${await view.start()}`);
+    } catch (e) {
+      vm.close();
+      terminal?.close();
+      await backend?.close();
+      await view.close();
+      if (!(e instanceof BoardViewError)) throw e;
+      err(e.message);
+      return EXIT.UNAVAILABLE;
+    }
+  }
+
+  const started = clock.now();
+  const timer = opts.timeout === null ? null : setTimeout(() => vm?.stop('timeout'), opts.timeout * 1000);
+  const releaseSignals = options.onSignal?.((signal) => vm?.stop(signal)) ?? null;
+  let exit: VmExit | null = null;
+  try {
+    exit = await runVm({ vm, scheduler, maxInstructions: opts.maxInsns });
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    releaseSignals?.();
+    vm.close();
+    terminal?.close();
+    if (terminal !== null) await terminal.flush();
+    if (backend !== null) {
+      // The backend hands output to its stream once per event-loop turn: let the last turn happen before closing.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await backend.close();
+    }
+    // Last, so the page gets the guest's final output before it is told why the run ended.
+    await view?.close(exit === null ? 'stopped' : endedBecause(exit));
+  }
+  const seconds = (clock.now() - started) / 1e6;
+
+  if (opts.stats) {
+    const retired = vm.instret;
+    options.stderr.write(
+      `xsvisor: instructions retired: ${retired}\n` +
+      `xsvisor: wall time: ${seconds.toFixed(3)} s\n` +
+      `xsvisor: MIPS: ${(seconds > 0 ? retired / seconds / 1e6 : 0).toFixed(2)}\n`,
+    );
+  }
+  return statusOf(exit, opts, err);
+}
+
+/** How the run ended, in a few words for the board view's status line. */
+function endedBecause(exit: VmExit): string {
+  switch (exit.kind) {
+    case 'exit': return `guest exited (status ${exit.status})`;
+    case 'limit': return `stopped after ${exit.instructions} instructions`;
+    case 'stopped': return exit.reason === 'quit' ? 'quit' : `stopped (${exit.reason})`;
+    case 'fatal': return 'stopped by an internal error';
+    default: return 'stopped';
+  }
+}
+
+/** The process status for how the run ended, with a message on stderr for anything but a guest exit. */
+function statusOf(exit: VmExit, opts: RunOptions, err: (text: string) => void): number {
+  switch (exit.kind) {
+    case 'exit': {
+      // Statuses are 8 bits; a non-zero guest status must never read as success.
+      const s = exit.status & 0xff;
+      return s === 0 && exit.status !== 0 ? 1 : s;
+    }
+    case 'limit':
+      err(`stopped after ${exit.instructions} instructions (--max-insns)`);
+      return EXIT.MAX_INSNS;
+    case 'stopped':
+      if (exit.reason === 'timeout') {
+        err(`timed out after ${opts.timeout} s (--timeout)`);
+        return EXIT.TIMEOUT;
+      }
+      if (exit.reason === 'quit') {
+        err('terminated (Ctrl-A x)');
+        return 0;
+      }
+      if (exit.reason === 'SIGPIPE') return 128 + 13;
+      if (exit.reason === 'SIGTERM' || exit.reason === 'SIGHUP' || exit.reason === 'SIGINT') {
+        err(`terminated by ${exit.reason}`);
+        return 128 + (exit.reason === 'SIGHUP' ? 1 : exit.reason === 'SIGINT' ? 2 : 15);
+      }
+      err(`stopped: ${exit.reason}`);
+      return EXIT.INTERNAL;
+    case 'fatal':
+      err(`internal error: ${exit.reason}`);
+      return EXIT.INTERNAL;
+    default:
+      err(`internal error: the run ended with '${exit.kind}'`);
+      return EXIT.INTERNAL;
+  }
+}

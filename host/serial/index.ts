@@ -1,0 +1,104 @@
+/**
+ * Host serial backends for a guest's UART beyond the terminal: a TCP
+ * server (`tcp:PORT`) and a pseudo-terminal (`pty`).
+ *
+ * Owns the one entry point the CLI needs ({@link startSerialBackend}) and
+ * the `--serial` spelling ({@link parseSerialSpec}); the backends
+ * themselves are in tcp.ts and pty.ts. The terminal (`stdio`) backend is
+ * host/node/terminal-serial.ts.
+ */
+
+import type { HostSerial } from '../../src/board/board.js';
+import type { SerialPortFactory } from '../../src/ports/serial.js';
+import type { SerialBackendStats } from './link.js';
+import { PtySerial } from './pty.js';
+import { TcpSerial } from './tcp.js';
+
+export * from './errors.js';
+export { SerialLink, type LinkSink, type SerialBackendStats, type SerialLinkOptions, DEFAULT_LINK_CAPACITY } from './link.js';
+export { TcpSerial, DEFAULT_MAX_WAITING, type TcpSerialAddress, type TcpSerialOptions } from './tcp.js';
+export { PtySerial, type PtySerialAddress, type PtySerialOptions } from './pty.js';
+
+/**
+ * Reads a `--serial` value: `stdio`, `none`, `pty` or `tcp:PORT` (PORT
+ * 1-65535), the spelling of a board file's `uart0.serial`. Returns null
+ * for anything else, so the caller words its own usage error.
+ */
+export function parseSerialSpec(text: string): HostSerial | null {
+  if (text === 'stdio' || text === 'none' || text === 'pty') return { kind: text };
+  const m = /^tcp:([0-9]{1,5})$/.exec(text);
+  if (m === null) return null;
+  const port = Number(m[1]);
+  return port >= 1 && port <= 65535 ? { kind: 'tcp', port } : null;
+}
+
+/** A started network or pty backend, as the CLI holds it. */
+export interface StartedSerialBackend {
+  /** Hand this to the VM as its UART0 serial factory. */
+  readonly factory: SerialPortFactory;
+  /** `tcp:127.0.0.1:4444` or `pty:/dev/pts/3`. */
+  readonly endpoint: string;
+  /** The line to print on stderr, in QEMU's words where QEMU has them. */
+  readonly banner: string;
+  /** The backend's counters. */
+  readonly stats: SerialBackendStats;
+  /** Stops the backend (closes the server or ends the relay). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startSerialBackend}. */
+export interface StartSerialBackendOptions {
+  /** For `tcp`: the address to listen on (default 127.0.0.1). */
+  readonly host?: string;
+  /** For `pty`: the Python interpreter (default `python3`). */
+  readonly python?: string;
+  /** A client connected (TCP: its `address:port`; pty: the slave's path). */
+  onConnect?(who: string): void;
+  /** The client went away. */
+  onDisconnect?(who: string): void;
+}
+
+/**
+ * Starts the backend for a `tcp` or `pty` host serial; resolves once it
+ * listens or the pty exists. Rejects with the backend's
+ * SerialBackendError (port in use, no python3, ...).
+ */
+export async function startSerialBackend(
+  serial: Extract<HostSerial, { kind: 'tcp' | 'pty' }>,
+  options: StartSerialBackendOptions = {},
+): Promise<StartedSerialBackend> {
+  if (serial.kind === 'tcp') {
+    const tcp = new TcpSerial({ port: serial.port, host: options.host, onConnect: options.onConnect, onDisconnect: options.onDisconnect });
+    try {
+      await tcp.start();
+    } catch (e) {
+      await tcp.close();
+      throw e;
+    }
+    return {
+      factory: tcp.factory,
+      endpoint: tcp.endpoint,
+      banner: `serial port UART0 listening on ${tcp.endpoint} (connect with: nc ${tcp.host} ${tcp.port})`,
+      stats: tcp.stats,
+      close: () => tcp.close(),
+    };
+  }
+  const pty: PtySerial = new PtySerial({
+    python: options.python,
+    onConnect: () => options.onConnect?.(pty.path),
+    onDisconnect: () => options.onDisconnect?.(pty.path),
+  });
+  try {
+    await pty.start();
+  } catch (e) {
+    await pty.close();
+    throw e;
+  }
+  return {
+    factory: pty.factory,
+    endpoint: pty.endpoint,
+    banner: `char device redirected to ${pty.path} (label uart0)`,
+    stats: pty.stats,
+    close: () => pty.close(),
+  };
+}

@@ -1,0 +1,1693 @@
+/**
+ * One RISC-V hart: RV32IMAC + Zicsr + Zifencei with privilege modes M, S
+ * and U (privileged spec 1.12), its CSRs, traps and interrupts, and the
+ * interpreter that runs it (`run(budget)`).
+ *
+ * Owns: the register file, pc, privilege mode, every CSR, the LR/SC
+ * reservation, the instruction counters and the `mip` bits devices drive.
+ * Guest memory belongs to the {@link GuestAddressSpace}; the hart reads the
+ * overlay-free RAM window directly through typed-array views (rebuilt when
+ * the address space's `generation` changes) and sends everything else
+ * (ROM, devices, misses) through `read`/`write`.
+ *
+ * The interpreter is one switch loop (opcode, then funct3), with the field
+ * extraction of decode.ts inlined by hand: on XS every call costs 25-50 ns,
+ * a guest instruction should cost well under a microsecond. The hottest
+ * compressed forms (C.ADDI, C.MV/C.ADD/C.JR/C.JALR, C.BEQZ/C.BNEZ) run
+ * directly; the others are expanded by `expandCompressed` behind a
+ * direct-mapped cache keyed by the 16-bit parcel (no invalidation needed:
+ * the key is the encoding itself) and run as their 32-bit equivalents.
+ * Nothing is allocated per instruction; `try` sits outside the loop and no
+ * exception is thrown for a guest trap. No `continue` or labelled `break`
+ * leaves a `switch`: XS 13.3 leaks a stack slot for each such jump.
+ *
+ * Choices where the specs leave room, made as QEMU 7.2 does unless noted
+ * (checked against qemu-system-riscv32 7.2 with small M-mode programs):
+ * - `mtval` is 0 for ECALL and EBREAK (QEMU; Spike writes the pc for
+ *   EBREAK), the instruction bits for an illegal instruction (the 16-bit
+ *   parcel for a compressed one), the faulting address for access and
+ *   misaligned faults (for a fetch, the address of the parcel that failed).
+ * - misaligned loads and stores to RAM are performed; to a device that
+ *   refuses them they raise address-misaligned (4/6), as DESIGN.md asks
+ *   (QEMU 7.2 performs some and access-faults others). LR is 4, SC and AMOs
+ *   are 6, SC even without a reservation (spec 8.2-8.4 and table 3.6; QEMU
+ *   7.2 reports 4 for a misaligned AMO and lets a failing SC pass).
+ * - instructions are fetched from RAM and ROM only; a device is an access
+ *   fault (DESIGN.md; QEMU 7.2 would execute MMIO).
+ * - the LR/SC reservation dies on any store by this hart to the reserved
+ *   word, on any trap and on any xRET (stricter than the spec requires;
+ *   QEMU compares the value loaded by LR instead).
+ * - WFI in U-mode is always illegal (S-mode exists); in S-mode illegal
+ *   when mstatus.TW = 1 (QEMU's `helper_wfi`).
+ * - writes of a reserved mode to mtvec/stvec are ignored (QEMU); writes of
+ *   the reserved MPP value 2 keep the old MPP (spec: WARL, legal values
+ *   only; QEMU 7.2 stores 2, later versions keep the old value).
+ * - medeleg[11] (ECALL from M) and the M-level bits of mideleg are
+ *   read-only 0 (spec 3.1.8; QEMU 7.2 lets medeleg[11] be set).
+ * - PMP CSRs are WARL storage without enforcement: cfg bytes keep L, A, X,
+ *   W, R; a byte with R = 0, W = 1 (reserved) leaves the old byte, as later
+ *   QEMU versions do; locked entries (and the address below a locked TOR
+ *   entry) ignore writes until reset (spec 3.7.1).
+ * - satp accepts MODE = Bare only for now: a write with MODE = Sv32 is
+ *   ignored whole (spec 4.1.11: "if satp is written with an unsupported
+ *   MODE, the entire write has no effect"). As satp.MODE is then read-only
+ *   0, mstatus.SUM is read-only 0 too (spec 3.1.6.3).
+ */
+
+import type { GuestPhysAddr } from '../addr/index.js';
+import type { GuestAddressSpace } from '../addrspace/index.js';
+import type { InterruptTarget } from '../device/index.js';
+import { mulh, mulhsu, mulhu } from './arith.js';
+import { CAUSE_INTERRUPT, Csr, ExitReason, MISA_VALUE, PrivilegeMode } from './constants.js';
+import { expandCompressed } from './decode.js';
+import { HartError } from './errors.js';
+
+/** Construction options of a {@link Hart}. */
+export interface HartOptions {
+  /** The guest physical address space the hart fetches from, loads from and stores to. */
+  readonly bus: GuestAddressSpace;
+  /** The value of `mhartid` (default 0): an integer in [0, 2^32). */
+  readonly hartId?: number;
+  /**
+   * Returns the current `mtime` (10 MHz ticks; an integer in [0, 2^53)):
+   * read by the `time`/`timeh` CSRs.
+   */
+  readonly readTime: () => number;
+}
+
+/** The most recent trap the hart took, as reported by {@link Hart.lastTrap}. */
+export interface TrapRecord {
+  /** The value written to `mcause`/`scause` (unsigned; bit 31 set for an interrupt). */
+  readonly cause: number;
+  /** True for an interrupt. */
+  readonly interrupt: boolean;
+  /** The exception or interrupt code (`cause` without bit 31). */
+  readonly code: number;
+  /** The value written to `mtval`/`stval` (unsigned). */
+  readonly tval: number;
+  /** The value written to `mepc`/`sepc` (unsigned). */
+  readonly epc: number;
+  /** The mode the trap was taken into: Machine or Supervisor. */
+  readonly priv: PrivilegeMode;
+  /** The mode the hart was in when the trap happened. */
+  readonly fromPriv: PrivilegeMode;
+}
+
+// Privilege modes as plain constants for the hot path.
+const U = 0;
+const S = 1;
+const M = 3;
+
+// Exit reasons, copied from the frozen table.
+const EXIT_BUDGET = ExitReason.BudgetSpent;
+const EXIT_WFI = ExitReason.Wfi;
+const EXIT_STOP = ExitReason.Stop;
+const EXIT_FATAL = ExitReason.Fatal;
+
+// Exception causes used by the interpreter (privileged spec 1.12, table 3.6).
+const EXC_FETCH_ACCESS = 1;
+const EXC_ILLEGAL = 2;
+const EXC_BREAKPOINT = 3;
+const EXC_LOAD_MISALIGNED = 4;
+const EXC_LOAD_ACCESS = 5;
+const EXC_STORE_MISALIGNED = 6;
+const EXC_STORE_ACCESS = 7;
+const EXC_ECALL_U = 8;
+
+// mstatus bits (RV32, figure 3.6).
+const MS_SIE = 1 << 1;
+const MS_MIE = 1 << 3;
+const MS_SPIE = 1 << 5;
+const MS_MPIE = 1 << 7;
+const MS_SPP = 1 << 8;
+const MS_MPP = 3 << 11;
+const MS_MPRV = 1 << 17;
+const MS_SUM = 1 << 18;
+const MS_MXR = 1 << 19;
+const MS_TVM = 1 << 20;
+const MS_TW = 1 << 21;
+const MS_TSR = 1 << 22;
+
+/** Whether satp accepts Sv32 (not yet): decides whether mstatus.SUM is writable (spec 3.1.6.3). */
+const SV32 = false;
+
+/**
+ * Writable mstatus bits. No F, V or custom state, so FS, VS, XS and SD are
+ * read-only 0; UBE/SBE/MBE are 0 (little-endian only).
+ */
+const MSTATUS_WRITABLE =
+  MS_SIE | MS_MIE | MS_SPIE | MS_MPIE | MS_SPP | MS_MPP | MS_MPRV | (SV32 ? MS_SUM : 0) | MS_MXR | MS_TVM | MS_TW | MS_TSR;
+/** sstatus is a restricted view of mstatus (spec 4.1.1): SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, SD. */
+const SSTATUS_VISIBLE = MS_SIE | MS_SPIE | (1 << 6) | MS_SPP | (3 << 9) | (3 << 13) | (3 << 15) | MS_SUM | MS_MXR | 0x80000000;
+const SSTATUS_WRITABLE = MSTATUS_WRITABLE & SSTATUS_VISIBLE;
+
+// Interrupt bits.
+const MIP_SSIP = 1 << 1;
+const MIP_MSIP = 1 << 3;
+const MIP_STIP = 1 << 5;
+const MIP_MTIP = 1 << 7;
+const MIP_SEIP = 1 << 9;
+const MIP_MEIP = 1 << 11;
+/** The six standard interrupts: writable in mie (spec 3.1.9). */
+const MIE_WRITABLE = MIP_SSIP | MIP_MSIP | MIP_STIP | MIP_MTIP | MIP_SEIP | MIP_MEIP;
+/** Bits of mip M-mode software may write: the supervisor ones (spec 3.1.9); MSIP/MTIP/MEIP come from devices. */
+const MIP_SW_WRITABLE = MIP_SSIP | MIP_STIP | MIP_SEIP;
+/** Only supervisor interrupts can be delegated (spec 3.1.8: M-level bits of mideleg are read-only 0). */
+const MIDELEG_WRITABLE = MIP_SSIP | MIP_STIP | MIP_SEIP;
+/**
+ * Delegable exceptions: 0-9, 12, 13, 15. Bit 11 (ECALL from M) is read-only
+ * 0 (spec 3.1.8: an exception that cannot occur below M); 10 and 14 are
+ * reserved.
+ */
+const MEDELEG_WRITABLE = 0x3ff | (1 << 12) | (1 << 13) | (1 << 15);
+/** Interrupt priority for the same target mode (spec 3.1.9): MEI, MSI, MTI, SEI, SSI, STI. */
+const IRQ_PRIORITY: readonly number[] = Object.freeze([11, 3, 7, 9, 1, 5]);
+/** The interrupt causes a device may drive. */
+const IRQ_CAUSES = MIE_WRITABLE;
+
+/** menvcfg/senvcfg: only FIOM exists without Zicbo*, Svpbmt or Sstc (spec 3.1.18, 4.1.10). */
+const ENVCFG_WRITABLE = 1;
+/** mcountinhibit: bit 1 (TM) does not exist (spec 3.1.13). */
+const MCOUNTINHIBIT_WRITABLE = ~2 >>> 0;
+
+// Events that make the run loop leave its inner loop.
+const EV_IRQ = 1; // pending/enabled interrupt state may have changed
+const EV_STOP = 2; // requestStop()
+const EV_MAP = 4; // the address space's generation may have changed
+
+// What an instruction left for the loop to do after its dispatch (see run()).
+const ST_OK = 0;
+const ST_ILLEGAL = 1; // illegal instruction: tval = its bits
+const ST_EXC = 2; // another exception: cause and tval in locals
+const ST_EVENT = 3; // completed; events (interrupt state, stop, map) to look at
+const ST_WFI = 4; // completed WFI with nothing to wake it: park
+
+// Results of system().
+const SYS_NEXT = 0;
+const SYS_JUMP = 1;
+const SYS_WFI = 2;
+const SYS_EXC = 3;
+
+/** No reservation: a value `addr >> 2` of an int32 address can never take. */
+const NO_RESV = 0x40000000;
+
+/** Largest budget one run() takes: keeps the countdown a small integer. */
+const MAX_BUDGET = 0x7fffffff;
+
+/** Entries of the compressed-expansion cache (a power of two): 8 KiB. */
+const CC_ENTRIES = 1024;
+
+const TWO32 = 4294967296;
+
+/** True on a little-endian host: the word and halfword views of RAM need it. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const EMPTY8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+
+/** The new value of an AMO (unprivileged ISA 8.4), or an unused result for other funct5 values. */
+function amoValue(f5: number, old: number, b: number): number {
+  switch (f5) {
+    case 0: // AMOADD
+      return (old + b) | 0;
+    case 1: // AMOSWAP
+      return b;
+    case 4: // AMOXOR
+      return old ^ b;
+    case 8: // AMOOR
+      return old | b;
+    case 12: // AMOAND
+      return old & b;
+    case 16: // AMOMIN
+      return old < b ? old : b;
+    case 20: // AMOMAX
+      return old > b ? old : b;
+    case 24: // AMOMINU
+      return old >>> 0 < b >>> 0 ? old : b;
+    default: // 28: AMOMAXU
+      return old >>> 0 > b >>> 0 ? old : b;
+  }
+}
+
+/** True when `f5` names an AMO or LR/SC (unprivileged ISA table 24.2). */
+function isAmoFunct5(f5: number): boolean {
+  return f5 <= 4 || (f5 <= 28 && (f5 & 3) === 0);
+}
+
+function checkPc(pc: number, what: string): void {
+  if (!Number.isInteger(pc) || pc < 0 || pc >= TWO32 || (pc & 1) !== 0) {
+    throw new HartError('bad-argument', what, `${what} ${pc} is not an even integer in [0, 2^32)`);
+  }
+}
+
+/**
+ * One RISC-V hart. See the module header for what it implements and the
+ * choices it makes.
+ */
+export class Hart implements InterruptTarget {
+  /** The address space the hart runs in. */
+  readonly bus: GuestAddressSpace;
+  /** `mhartid`. */
+  readonly hartId: number;
+  /**
+   * The integer registers x0-x31 as int32 (read `regs[i] >>> 0` for the
+   * unsigned value). An Int32Array rather than an Array: V8 runs the
+   * interpreter 25-30 % faster with it (XS.md; a plain Array is 5-15 %
+   * faster on XS, V8 was the target here), and stores wrap to 32 bits for
+   * free. run() forces x0 to 0 when it starts and when it returns.
+   */
+  readonly regs = new Int32Array(32);
+  /** The error that ended the last run() with {@link ExitReason.Fatal}, or null. */
+  fatalError: unknown = null;
+
+  private readonly readTime: () => number;
+
+  // Architectural state.
+  private pcv = 0; // int32
+  private privv: number = M;
+  private mstatus = 0;
+  private medeleg = 0;
+  private mideleg = 0;
+  private mie = 0;
+  private mipSw = 0; // software-writable mip bits (SSIP, STIP, SEIP)
+  private mipHw = 0; // levels devices drive through setInterruptPending
+  private mtvec = 0;
+  private stvec = 0;
+  private mscratch = 0;
+  private sscratch = 0;
+  private mepc = 0;
+  private sepc = 0;
+  private mcause = 0;
+  private scause = 0;
+  private mtval = 0;
+  private stval = 0;
+  private mcounteren = 0;
+  private scounteren = 0;
+  private menvcfg = 0;
+  private senvcfg = 0;
+  private mcountinhibit = 0;
+  private satp = 0;
+  private readonly pmpcfg = new Uint8Array(16);
+  private readonly pmpaddr = new Uint32Array(16);
+  /** Per counter (0 = cycle, 1 = instret): offset lo, offset hi, frozen lo, frozen hi. */
+  private readonly ctr = new Uint32Array(8);
+  /** LR/SC reservation: the reserved word as `addr >> 2` (int32 address), or NO_RESV. */
+  private resvW = NO_RESV;
+
+  // Counting. Instructions retired = retiredBase + steps of the current run().
+  private retiredBase = 0;
+  private sliceBudget = 0;
+  private sliceLeft = 0;
+  private inRun = false;
+  private stepsLast = 0;
+
+  // Run-loop state.
+  private events = 0;
+  private parkedv = false;
+  private gen = -1;
+  private m8: Uint8Array<ArrayBufferLike> = EMPTY8;
+  private i8: Int8Array<ArrayBufferLike> = new Int8Array(0);
+  private m16: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
+  private i16: Int16Array<ArrayBufferLike> = new Int16Array(0);
+  private m32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private ramBase = 0; // int32
+  private ramSize = 0;
+  private readonly ccache = new Int32Array(2 * CC_ENTRIES).fill(-1);
+
+  // Slow-path results.
+  private faultCause = 0;
+  private fetchFault = -1;
+  private excCause = 0;
+  private excTval = 0;
+  private jumpTarget = 0;
+
+  // The last trap.
+  private trapCountv = 0;
+  private trapCause = 0;
+  private trapTval = 0;
+  private trapEpc = 0;
+  private trapPriv: number = M;
+  private trapFrom: number = M;
+
+  /**
+   * Takes the options (see {@link HartOptions}) and returns a hart in its
+   * reset state at pc 0 (call {@link reset} with the entry point). Refuses a
+   * missing bus or readTime and a hartId outside [0, 2^32) with a
+   * {@link HartError} of kind 'bad-option'.
+   */
+  constructor(options: HartOptions) {
+    const { bus, readTime } = options;
+    const hartId = options.hartId ?? 0;
+    if (bus === null || typeof bus !== 'object') throw new HartError('bad-option', 'bus', 'a Hart needs a bus');
+    if (typeof readTime !== 'function') throw new HartError('bad-option', 'readTime', 'a Hart needs readTime()');
+    if (!Number.isInteger(hartId) || hartId < 0 || hartId >= TWO32) {
+      throw new HartError('bad-option', 'hartId', `hartId ${hartId} is not an integer in [0, 2^32)`);
+    }
+    this.bus = bus;
+    this.readTime = readTime;
+    this.hartId = hartId;
+    this.reset(0);
+  }
+
+  // ------------------------------------------------------------- host API
+
+  /** The address of the next instruction (unsigned). Setting it takes an even integer in [0, 2^32) and refuses anything else with a HartError. */
+  get pc(): number {
+    return this.pcv >>> 0;
+  }
+  set pc(value: number) {
+    checkPc(value, 'pc');
+    this.pcv = value | 0;
+  }
+
+  /** The current privilege mode. Setting it (for tests and debuggers) takes 0, 1 or 3 and refuses anything else with a HartError. */
+  get priv(): PrivilegeMode {
+    return this.privv as PrivilegeMode;
+  }
+  set priv(mode: PrivilegeMode) {
+    if (mode !== U && mode !== S && mode !== M) throw new HartError('bad-argument', 'priv', `privilege mode ${mode} does not exist`);
+    this.privv = mode;
+    this.events |= EV_IRQ;
+  }
+
+  /**
+   * Instructions retired since the last reset (exact up to 2^53), counted
+   * by the monitor's clock: unaffected by guest writes to `minstret` and by
+   * `mcountinhibit`. An instruction that raises an exception (ECALL and
+   * EBREAK included) does not retire (privileged spec 3.3.1).
+   */
+  get instret(): number {
+    return this.inRun ? this.retiredBase + (this.sliceBudget - this.sliceLeft) : this.retiredBase;
+  }
+
+  /** Instructions the last run() stepped through, trapping ones included (at most its budget). */
+  get lastRunSteps(): number {
+    return this.stepsLast;
+  }
+
+  /** True after run() returned {@link ExitReason.Wfi}, until the next run() (which resumes after the WFI). */
+  get parked(): boolean {
+    return this.parkedv;
+  }
+
+  /**
+   * True when an interrupt is pending and locally enabled (`mip & mie`
+   * nonzero): the condition that ends a WFI (spec 3.3.3), whatever the
+   * global enables. The monitor resumes a parked hart when this holds.
+   */
+  get wakeupPending(): boolean {
+    return ((this.mipSw | this.mipHw) & this.mie) !== 0;
+  }
+
+  /** How many traps (exceptions and interrupts) the hart has taken since reset. */
+  get trapCount(): number {
+    return this.trapCountv;
+  }
+
+  /** The most recent trap since reset, or null. Allocates a record per call (not for the hot path). */
+  get lastTrap(): TrapRecord | null {
+    if (this.trapCountv === 0) return null;
+    return Object.freeze({
+      cause: this.trapCause,
+      interrupt: this.trapCause >= CAUSE_INTERRUPT,
+      code: this.trapCause & 0x7fffffff,
+      tval: this.trapTval,
+      epc: this.trapEpc,
+      priv: this.trapPriv as PrivilegeMode,
+      fromPriv: this.trapFrom as PrivilegeMode,
+    });
+  }
+
+  /**
+   * Resets the hart (privileged spec 3.4): M-mode, pc = `pc` (an even
+   * integer in [0, 2^32), refused otherwise), registers and CSRs zero
+   * (mstatus.MIE and MPRV clear, PMP entries unlocked and off), counters
+   * and `instret` zero, no reservation, not parked. The interrupt levels
+   * devices drive are kept: they belong to the devices.
+   */
+  reset(pc: number): void {
+    checkPc(pc, 'pc');
+    this.regs.fill(0);
+    this.pcv = pc | 0;
+    this.privv = M;
+    this.mstatus = 0;
+    this.medeleg = 0;
+    this.mideleg = 0;
+    this.mie = 0;
+    this.mipSw = 0;
+    this.mtvec = 0;
+    this.stvec = 0;
+    this.mscratch = 0;
+    this.sscratch = 0;
+    this.mepc = 0;
+    this.sepc = 0;
+    this.mcause = 0;
+    this.scause = 0;
+    this.mtval = 0;
+    this.stval = 0;
+    this.mcounteren = 0;
+    this.scounteren = 0;
+    this.menvcfg = 0;
+    this.senvcfg = 0;
+    this.mcountinhibit = 0;
+    this.satp = 0;
+    this.pmpcfg.fill(0);
+    this.pmpaddr.fill(0);
+    this.ctr.fill(0);
+    this.resvW = NO_RESV;
+    this.retiredBase = 0;
+    this.stepsLast = 0;
+    this.parkedv = false;
+    this.events = EV_IRQ;
+    this.fatalError = null;
+    this.trapCountv = 0;
+    this.trapCause = 0;
+    this.trapTval = 0;
+    this.trapEpc = 0;
+    this.trapPriv = M;
+    this.trapFrom = M;
+  }
+
+  /**
+   * Sets the `mip` bit of interrupt `cause` (1, 3, 5, 7, 9 or 11, see
+   * InterruptCause) to `level`, as a device's wire (level-triggered). For
+   * SSIP, STIP and SEIP the bit software reads is the OR of this level and
+   * the software-writable bit (spec 3.1.9). Refuses another cause with a
+   * HartError. Cheap when the level does not change; a change made during
+   * run() (from a device access) is acted on after the current instruction.
+   */
+  setInterruptPending(cause: number, level: boolean): void {
+    if (!Number.isInteger(cause) || cause < 0 || cause > 11 || ((IRQ_CAUSES >>> cause) & 1) === 0) {
+      throw new HartError('bad-argument', 'cause', `interrupt cause ${cause} is not one a device can drive`);
+    }
+    const bit = 1 << cause;
+    const next = level ? this.mipHw | bit : this.mipHw & ~bit;
+    if (next !== this.mipHw) {
+      this.mipHw = next;
+      this.events |= EV_IRQ;
+    }
+  }
+
+  /**
+   * Asks the hart to stop: run() returns {@link ExitReason.Stop} right
+   * after the instruction that is executing (for a device, the access that
+   * called this), or at the start of the next run() when none is.
+   */
+  requestStop(): void {
+    this.events |= EV_STOP;
+  }
+
+  /**
+   * Reads CSR `n` as a debugger would: no privilege or counter-enable
+   * checks, no side effects. Returns the unsigned value. Refuses a number
+   * this hart does not implement with a HartError of kind 'unknown-csr'.
+   */
+  readCsr(n: number): number {
+    const v = Number.isInteger(n) && n >= 0 && n < 4096 ? this.csrRead(n, this.instret) : -1;
+    if (v < 0) throw new HartError('unknown-csr', n, `CSR ${n} is not implemented`);
+    return v;
+  }
+
+  /**
+   * Writes `value` (taken modulo 2^32) to CSR `n` as a debugger would: no
+   * privilege checks, WARL rules applied as for a guest write; a counter
+   * written reads back exactly `value` before the next instruction.
+   * Refuses an unimplemented number ('unknown-csr') and a read-only one
+   * ('read-only-csr', bits 11:10 = 11) with a HartError.
+   */
+  writeCsr(n: number, value: number): void {
+    if (!Number.isInteger(n) || n < 0 || n >= 4096 || this.csrRead(n, this.instret) < 0) {
+      throw new HartError('unknown-csr', n, `CSR ${n} is not implemented`);
+    }
+    if (n >>> 10 === 3) throw new HartError('read-only-csr', n, `CSR ${n} is read-only`);
+    const r = this.instret;
+    this.csrWrite(n, value >>> 0, r, r);
+  }
+
+  // ------------------------------------------------------------- the loop
+
+  /**
+   * Executes up to `budget` instructions (an integer in [0, 2^31), refused
+   * otherwise with a HartError) and returns why it stopped, one of
+   * {@link ExitReason}. Pending interrupts are checked first. A parked hart
+   * (after {@link ExitReason.Wfi}) resumes after its WFI: the caller decides
+   * when, normally once {@link wakeupPending} holds. A trapping instruction
+   * uses one step of the budget, so a guest that traps forever still
+   * returns. Never throws for anything the guest does.
+   */
+  run(budget: number): number {
+    if (!Number.isInteger(budget) || budget < 0 || budget > MAX_BUDGET) {
+      throw new HartError('bad-argument', 'budget', `budget ${budget} is not an integer in [0, 2^31)`);
+    }
+    this.parkedv = false;
+    if (this.bus.generation !== this.gen) this.refreshWindow();
+    const x = this.regs;
+    x[0] = 0;
+    const cc = this.ccache;
+    let m8 = this.m8;
+    let i8 = this.i8;
+    let m16 = this.m16;
+    let i16 = this.i16;
+    let m32 = this.m32;
+    let rb = this.ramBase;
+    let rl1 = this.ramSize - 1;
+    let rl2 = this.ramSize - 2;
+    let rl4 = this.ramSize - 4;
+    let pc = this.pcv;
+    let n = budget;
+    let exit: number = EXIT_BUDGET;
+    // What the instruction just dispatched needs beyond `pc = npc`
+    // (ST_OK when nothing). Cases end in a plain `break` and report through
+    // `st`: XS 13.3 leaks a stack slot for every `continue` or labelled
+    // `break` that leaves a switch (tests/host/xs-lane.test.ts), which in
+    // this loop would overflow its stack within a few thousand instructions.
+    let st = ST_OK;
+    let ec = 0; // exception cause, with st = ST_EXC
+    let et = 0; // exception tval
+    let inst = 0;
+    let npc = 0;
+    let a = 0;
+    let b = 0;
+    let o = 0;
+    let t = 0;
+    let rd = 0;
+    this.sliceBudget = budget;
+    this.sliceLeft = budget;
+    this.inRun = true;
+    this.events |= EV_IRQ;
+    try {
+      outer: for (;;) {
+        if (this.events !== 0) {
+          const ev = this.events;
+          this.events = 0;
+          if ((ev & EV_STOP) !== 0) {
+            exit = EXIT_STOP;
+            break;
+          }
+          if (this.bus.generation !== this.gen) {
+            this.refreshWindow();
+            m8 = this.m8;
+            i8 = this.i8;
+            m16 = this.m16;
+            i16 = this.i16;
+            m32 = this.m32;
+            rb = this.ramBase;
+            rl1 = this.ramSize - 1;
+            rl2 = this.ramSize - 2;
+            rl4 = this.ramSize - 4;
+          }
+          const cause = this.pendingInterrupt();
+          if (cause >= 0) pc = this.enterTrap(cause, true, 0, pc);
+        }
+        if (n <= 0) break;
+        while (n > 0) {
+          n--;
+          // ---- fetch
+          o = (pc - rb) | 0;
+          if (o >>> 0 <= rl4) {
+            o >>= 1;
+            inst = m16[o] | (m16[o + 1] << 16);
+          } else {
+            inst = this.fetchSlow(pc);
+            if (this.fetchFault !== -1) {
+              pc = this.exception(EXC_FETCH_ACCESS, this.fetchFault, pc);
+              continue;
+            }
+          }
+          if ((inst & 3) === 3) {
+            npc = (pc + 4) | 0;
+          } else {
+            npc = (pc + 2) | 0;
+            // RV32C. The most frequent forms (about 37 % of all instructions
+            // in guests/bin/mips.elf, built with -march=rv32imac) run
+            // directly: +20 % MIPS on V8 over expanding them. The bits above
+            // 15 may hold the next parcel, so every field is masked. Tested
+            // by frequency (XS compares one by one).
+            t = ((inst & 3) << 3) | ((inst >>> 13) & 7); // quadrant, funct3
+            if (t === 8) {
+              // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
+              rd = (inst >>> 7) & 31;
+              x[rd] = x[rd] + ((((inst << 19) >> 31) & ~31) | ((inst >>> 2) & 31));
+              x[0] = 0;
+              pc = npc;
+              continue;
+            }
+            if (t === 20) {
+              // C.MV, C.ADD, C.JR, C.JALR; C.EBREAK and C.JR x0 (reserved) go through expansion
+              rd = (inst >>> 7) & 31;
+              o = (inst >>> 2) & 31;
+              if (o !== 0) {
+                if ((inst & 0x1000) === 0) x[rd] = x[o];
+                else x[rd] = x[rd] + x[o];
+                x[0] = 0;
+                pc = npc;
+                continue;
+              }
+              if (rd !== 0) {
+                o = x[rd] & ~1;
+                if ((inst & 0x1000) !== 0) x[1] = npc;
+                pc = o;
+                continue;
+              }
+            } else if (t === 14 || t === 15) {
+              // C.BEQZ, C.BNEZ: offset[8|4:3|7:6|2:1|5] in bits 12|11:10|6:5|4:3|2
+              if ((x[((inst >>> 7) & 7) + 8] === 0) === (t === 14)) {
+                o = ((inst >>> 4) & 0x100) | ((inst >>> 7) & 0x18) | ((inst << 1) & 0xc0) | ((inst >>> 2) & 6) | ((inst << 3) & 0x20);
+                pc = (pc + ((o << 23) >> 23)) | 0;
+              } else {
+                pc = npc;
+              }
+              continue;
+            }
+            // Everything else: expandCompressed through the cache; an illegal
+            // parcel becomes -1 (major opcode 31, never dispatched).
+            t = inst & 0xffff;
+            o = ((t ^ (t >>> 7)) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
+            if (cc[o] === t) {
+              inst = cc[o + 1];
+            } else {
+              inst = expandCompressed(t);
+              if (inst === 0) inst = -1;
+              cc[o] = t;
+              cc[o + 1] = inst;
+            }
+          }
+
+          // ---- execute: sets npc for control transfers, st for anything unusual
+          switch ((inst >>> 2) & 31) {
+            case 24: {
+              // BRANCH
+              a = x[(inst >>> 15) & 31];
+              b = x[(inst >>> 20) & 31];
+              switch ((inst >>> 12) & 7) {
+                case 0:
+                  t = a === b ? 1 : 0;
+                  break;
+                case 1:
+                  t = a !== b ? 1 : 0;
+                  break;
+                case 4:
+                  t = a < b ? 1 : 0;
+                  break;
+                case 5:
+                  t = a >= b ? 1 : 0;
+                  break;
+                case 6:
+                  t = a >>> 0 < b >>> 0 ? 1 : 0;
+                  break;
+                case 7:
+                  t = a >>> 0 >= b >>> 0 ? 1 : 0;
+                  break;
+                default:
+                  t = 0;
+                  st = ST_ILLEGAL;
+              }
+              // Taken: B-immediate (decode.immB); IALIGN = 16, so the target is always aligned.
+              if (t !== 0) {
+                npc = (pc + (((inst >> 19) & ~0xfff) | ((inst << 4) & 0x800) | ((inst >>> 20) & 0x7e0) | ((inst >>> 7) & 0x1e))) | 0;
+              }
+              break;
+            }
+            case 4: {
+              // OP-IMM
+              rd = (inst >>> 7) & 31;
+              a = x[(inst >>> 15) & 31];
+              b = inst >> 20;
+              switch ((inst >>> 12) & 7) {
+                case 0: // ADDI
+                  x[rd] = a + b;
+                  break;
+                case 7: // ANDI
+                  x[rd] = a & b;
+                  break;
+                case 1: // SLLI: imm[11:5] must be 0 (shamt[5] = 1 is reserved on RV32)
+                  if (inst >>> 25 === 0) x[rd] = a << b;
+                  else st = ST_ILLEGAL;
+                  break;
+                case 5: // SRLI / SRAI
+                  t = inst >>> 25;
+                  if (t === 0) x[rd] = a >>> b;
+                  else if (t === 0x20) x[rd] = a >> b;
+                  else st = ST_ILLEGAL;
+                  break;
+                case 4: // XORI
+                  x[rd] = a ^ b;
+                  break;
+                case 6: // ORI
+                  x[rd] = a | b;
+                  break;
+                case 2: // SLTI
+                  x[rd] = a < b ? 1 : 0;
+                  break;
+                default: // 3: SLTIU (the immediate is sign-extended, then compared unsigned)
+                  x[rd] = a >>> 0 < b >>> 0 ? 1 : 0;
+              }
+              x[0] = 0;
+              break;
+            }
+            case 12: {
+              // OP
+              rd = (inst >>> 7) & 31;
+              a = x[(inst >>> 15) & 31];
+              b = x[(inst >>> 20) & 31];
+              t = inst >>> 25;
+              if (t === 0) {
+                switch ((inst >>> 12) & 7) {
+                  case 0: // ADD
+                    x[rd] = a + b;
+                    break;
+                  case 4: // XOR
+                    x[rd] = a ^ b;
+                    break;
+                  case 6: // OR
+                    x[rd] = a | b;
+                    break;
+                  case 7: // AND
+                    x[rd] = a & b;
+                    break;
+                  case 1: // SLL (JS shifts use the low 5 bits, as RV32 does)
+                    x[rd] = a << b;
+                    break;
+                  case 5: // SRL
+                    x[rd] = a >>> b;
+                    break;
+                  case 2: // SLT
+                    x[rd] = a < b ? 1 : 0;
+                    break;
+                  default: // 3: SLTU
+                    x[rd] = a >>> 0 < b >>> 0 ? 1 : 0;
+                }
+              } else if (t === 1) {
+                // M extension (unprivileged ISA chapter 7; division edge cases per table 7.1).
+                switch ((inst >>> 12) & 7) {
+                  case 0: // MUL
+                    x[rd] = Math.imul(a, b);
+                    break;
+                  case 1: // MULH
+                    x[rd] = mulh(a, b);
+                    break;
+                  case 2: // MULHSU
+                    x[rd] = mulhsu(a, b);
+                    break;
+                  case 3: // MULHU
+                    x[rd] = mulhu(a, b);
+                    break;
+                  case 4: // DIV: x/0 = -1; INT_MIN/-1 = INT_MIN (the |0 wraps 2^31)
+                    x[rd] = b === 0 ? -1 : (a / b) | 0;
+                    break;
+                  case 5: // DIVU: x/0 = 2^32-1
+                    x[rd] = b === 0 ? -1 : (a >>> 0) / (b >>> 0);
+                    break;
+                  case 6: // REM: x%0 = x; INT_MIN%-1 = 0 (JS gives -0, stored as 0)
+                    x[rd] = b === 0 ? a : a % b;
+                    break;
+                  default: // 7: REMU
+                    x[rd] = b === 0 ? a : (a >>> 0) % (b >>> 0);
+                }
+              } else if (t === 0x20) {
+                t = (inst >>> 12) & 7;
+                if (t === 0) x[rd] = a - b; // SUB
+                else if (t === 5) x[rd] = a >> b; // SRA
+                else st = ST_ILLEGAL;
+              } else {
+                st = ST_ILLEGAL;
+              }
+              x[0] = 0;
+              break;
+            }
+            case 8: {
+              // STORE; S-immediate (decode.immS)
+              a = (x[(inst >>> 15) & 31] + (((inst >> 20) & ~31) | ((inst >>> 7) & 31))) | 0;
+              o = (a - rb) | 0;
+              b = x[(inst >>> 20) & 31];
+              t = (inst >>> 12) & 7;
+              if (t === 2) {
+                // SW
+                if (o >>> 0 <= rl4) {
+                  if ((o & 3) === 0) {
+                    m32[o >> 2] = b;
+                  } else {
+                    m8[o] = b;
+                    m8[o + 1] = b >> 8;
+                    m8[o + 2] = b >> 16;
+                    m8[o + 3] = b >> 24;
+                  }
+                  // A store by this hart to the reserved word kills the reservation (0x40000000 = NO_RESV).
+                  t = this.resvW;
+                  if (t !== 0x40000000 && (a >> 2 === t || (a + 3) >> 2 === t)) this.resvW = 0x40000000;
+                  break;
+                }
+                t = 4;
+              } else if (t === 0) {
+                // SB
+                if (o >>> 0 <= rl1) {
+                  m8[o] = b;
+                  if (a >> 2 === this.resvW) this.resvW = 0x40000000;
+                  break;
+                }
+                t = 1;
+              } else if (t === 1) {
+                // SH
+                if (o >>> 0 <= rl2) {
+                  if ((o & 1) === 0) {
+                    m16[o >> 1] = b;
+                  } else {
+                    m8[o] = b;
+                    m8[o + 1] = b >> 8;
+                  }
+                  t = this.resvW;
+                  if (t !== 0x40000000 && (a >> 2 === t || (a + 1) >> 2 === t)) this.resvW = 0x40000000;
+                  break;
+                }
+                t = 2;
+              } else {
+                st = ST_ILLEGAL;
+                break;
+              }
+              this.sliceLeft = n;
+              if (!this.store(a, t as 1 | 2 | 4, b)) {
+                ec = this.faultCause;
+                et = a >>> 0;
+                st = ST_EXC;
+              } else if (this.events !== 0) {
+                st = ST_EVENT;
+              }
+              break;
+            }
+            case 0: {
+              // LOAD
+              a = (x[(inst >>> 15) & 31] + (inst >> 20)) | 0;
+              o = (a - rb) | 0;
+              rd = (inst >>> 7) & 31;
+              t = (inst >>> 12) & 7;
+              if (t === 2) {
+                // LW
+                if (o >>> 0 <= rl4) {
+                  x[rd] = (o & 3) === 0 ? m32[o >> 2] : m8[o] | (m8[o + 1] << 8) | (m8[o + 2] << 16) | (m8[o + 3] << 24);
+                  x[0] = 0;
+                  break;
+                }
+                b = 4;
+              } else if (t === 4) {
+                // LBU
+                if (o >>> 0 <= rl1) {
+                  x[rd] = m8[o];
+                  x[0] = 0;
+                  break;
+                }
+                b = 1;
+              } else if (t === 0) {
+                // LB
+                if (o >>> 0 <= rl1) {
+                  x[rd] = i8[o];
+                  x[0] = 0;
+                  break;
+                }
+                b = 1;
+              } else if (t === 5) {
+                // LHU
+                if (o >>> 0 <= rl2) {
+                  x[rd] = (o & 1) === 0 ? m16[o >> 1] : m8[o] | (m8[o + 1] << 8);
+                  x[0] = 0;
+                  break;
+                }
+                b = 2;
+              } else if (t === 1) {
+                // LH
+                if (o >>> 0 <= rl2) {
+                  x[rd] = (o & 1) === 0 ? i16[o >> 1] : ((m8[o] | (m8[o + 1] << 8)) << 16) >> 16;
+                  x[0] = 0;
+                  break;
+                }
+                b = 2;
+              } else {
+                st = ST_ILLEGAL;
+                break;
+              }
+              // Through the address space: -1 is a fault.
+              this.sliceLeft = n;
+              o = this.load(a, b as 1 | 2 | 4);
+              if (o < 0) {
+                ec = this.faultCause;
+                et = a >>> 0;
+                st = ST_EXC;
+                break;
+              }
+              if (t === 0) o = (o << 24) >> 24;
+              else if (t === 1) o = (o << 16) >> 16;
+              x[rd] = o;
+              x[0] = 0;
+              if (this.events !== 0) st = ST_EVENT;
+              break;
+            }
+            case 27: // JAL; J-immediate (decode.immJ)
+              x[(inst >>> 7) & 31] = npc;
+              x[0] = 0;
+              npc = (pc + (((inst >> 11) & ~0xfffff) | (inst & 0xff000) | ((inst >>> 9) & 0x800) | ((inst >>> 20) & 0x7fe))) | 0;
+              break;
+            case 25: // JALR
+              if ((inst & 0x7000) !== 0) {
+                st = ST_ILLEGAL;
+                break;
+              }
+              t = (x[(inst >>> 15) & 31] + (inst >> 20)) & ~1;
+              x[(inst >>> 7) & 31] = npc;
+              x[0] = 0;
+              npc = t;
+              break;
+            case 13: // LUI
+              x[(inst >>> 7) & 31] = inst & ~0xfff;
+              x[0] = 0;
+              break;
+            case 5: // AUIPC
+              x[(inst >>> 7) & 31] = pc + (inst & ~0xfff);
+              x[0] = 0;
+              break;
+            case 28:
+              // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA)
+              this.sliceLeft = n;
+              t = this.system(inst);
+              if (t === SYS_NEXT) {
+                if (this.events !== 0) st = ST_EVENT;
+              } else if (t === SYS_JUMP) {
+                npc = this.jumpTarget;
+                st = ST_EVENT; // an xRET changes what may interrupt
+              } else if (t === SYS_WFI) {
+                st = ST_WFI;
+              } else {
+                ec = this.excCause;
+                et = this.excTval;
+                st = ST_EXC;
+              }
+              break;
+            case 11: {
+              // AMO (A extension, unprivileged ISA chapter 8): only .W on RV32.
+              t = inst >>> 27;
+              if ((inst & 0x7000) !== 0x2000 || !isAmoFunct5(t) || (t === 2 && (inst & 0x1f00000) !== 0)) {
+                st = ST_ILLEGAL;
+                break;
+              }
+              a = x[(inst >>> 15) & 31];
+              if ((a & 3) !== 0) {
+                // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
+                ec = t === 2 ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
+                et = a >>> 0;
+                st = ST_EXC;
+                break;
+              }
+              o = (a - rb) | 0;
+              b = x[(inst >>> 20) & 31];
+              rd = (inst >>> 7) & 31;
+              if (o >>> 0 <= rl4) {
+                o >>= 2;
+                if (t === 2) {
+                  // LR.W
+                  x[rd] = m32[o];
+                  this.resvW = a >> 2;
+                } else if (t === 3) {
+                  // SC.W: succeeds only with a valid reservation on this word; always clears it.
+                  if (this.resvW === a >> 2) {
+                    m32[o] = b;
+                    x[rd] = 0;
+                  } else {
+                    x[rd] = 1;
+                  }
+                  this.resvW = NO_RESV;
+                } else {
+                  t = amoValue(t, m32[o], b);
+                  x[rd] = m32[o];
+                  m32[o] = t;
+                  if (a >> 2 === this.resvW) this.resvW = NO_RESV;
+                }
+                x[0] = 0;
+                break;
+              }
+              this.sliceLeft = n;
+              if (!this.amoSlow(inst, a, b)) {
+                ec = this.faultCause;
+                et = a >>> 0;
+                st = ST_EXC;
+              } else if (this.events !== 0) {
+                st = ST_EVENT;
+              }
+              break;
+            }
+            case 3: // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
+              if ((inst & 0x6000) !== 0) st = ST_ILLEGAL;
+              break;
+            default:
+              st = ST_ILLEGAL;
+          }
+          if (st === ST_OK) {
+            pc = npc;
+            continue;
+          }
+          // ---- the unusual: events, WFI, exceptions
+          if (st === ST_EVENT) {
+            st = ST_OK;
+            pc = npc;
+            continue outer;
+          }
+          if (st === ST_WFI) {
+            st = ST_OK;
+            pc = npc;
+            exit = EXIT_WFI;
+            break outer;
+          }
+          // The instruction raised exception ec with tval et (illegal: tval are the instruction bits).
+          if (st === ST_ILLEGAL) {
+            ec = EXC_ILLEGAL;
+            et = this.illegalBits(pc, npc, inst);
+          }
+          st = ST_OK;
+          pc = this.exception(ec, et, pc);
+        }
+      }
+    } catch (e) {
+      // Only a bug or a host callback that threw can get here.
+      this.fatalError = e;
+      exit = EXIT_FATAL;
+    }
+    x[0] = 0;
+    this.pcv = pc;
+    this.retiredBase += budget - n;
+    this.stepsLast = budget - n;
+    this.inRun = false;
+    if (exit === EXIT_WFI) this.parkedv = true;
+    return exit;
+  }
+
+  // ------------------------------------------------------ memory slow path
+
+  /** Rebuilds the typed-array views of the RAM window (4-byte aligned part of it, below 2^32). */
+  private refreshWindow(): void {
+    this.gen = this.bus.generation;
+    this.m8 = EMPTY8;
+    this.i8 = new Int8Array(0);
+    this.m16 = new Uint16Array(0);
+    this.i16 = new Int16Array(0);
+    this.m32 = new Int32Array(0);
+    this.ramBase = 0;
+    this.ramSize = 0;
+    const w = this.bus.ramWindow();
+    if (w === null || !LITTLE_ENDIAN) return;
+    const start = Math.ceil(w.base / 4) * 4;
+    // Bare addresses are 32 bits; keep offsets below 2^31 for the int32 arithmetic of the loop.
+    const end = Math.min(Math.floor((w.base + w.bytes.length) / 4) * 4, TWO32, start + 0x7ffffff0);
+    const size = end - start;
+    const byteOffset = w.bytes.byteOffset + (start - w.base);
+    if (size < 4 || byteOffset % 4 !== 0) return;
+    const buf = w.bytes.buffer;
+    this.m8 = new Uint8Array(buf, byteOffset, size);
+    this.i8 = new Int8Array(buf, byteOffset, size);
+    this.m16 = new Uint16Array(buf, byteOffset, size / 2);
+    this.i16 = new Int16Array(buf, byteOffset, size / 2);
+    this.m32 = new Int32Array(buf, byteOffset, size / 4);
+    this.ramBase = start | 0;
+    this.ramSize = size;
+  }
+
+  /**
+   * Fetches the instruction at `pc` outside the fast window. Returns its
+   * bits (a lone parcel for a compressed one); on a fault sets `fetchFault`
+   * to the address of the parcel that failed. Only RAM and ROM are
+   * executable (DESIGN.md: a device is never fetched from).
+   */
+  private fetchSlow(pc: number): number {
+    this.fetchFault = -1;
+    const addr = pc >>> 0;
+    const lo = this.fetchParcel(addr);
+    if (lo < 0) {
+      this.fetchFault = addr;
+      return 0;
+    }
+    if ((lo & 3) !== 3) return lo;
+    const addr2 = (addr + 2) >>> 0;
+    const hi = this.fetchParcel(addr2);
+    if (hi < 0) {
+      this.fetchFault = addr2;
+      return 0;
+    }
+    return lo | (hi << 16);
+  }
+
+  private fetchParcel(addr: number): number {
+    const r = this.bus.regionAt(addr as GuestPhysAddr);
+    if (r === null || r.kind === 'device') return -1;
+    return this.bus.read(addr as GuestPhysAddr, 2);
+  }
+
+  /** The instruction bits for an illegal-instruction mtval: the 16-bit parcel of a compressed instruction. */
+  private illegalBits(pc: number, npc: number, inst: number): number {
+    if (((npc - pc) | 0) === 4) return inst >>> 0;
+    const o = (pc - this.ramBase) | 0;
+    if (o >>> 0 <= this.ramSize - 2) return this.m16[o >> 1];
+    const v = this.bus.read((pc >>> 0) as GuestPhysAddr, 2);
+    return v < 0 ? 0 : v;
+  }
+
+  /** Notes what a slow access may have changed: the map (a device may remap) or nothing. */
+  private afterAccess(): void {
+    if (this.bus.generation !== this.gen) this.events |= EV_MAP;
+  }
+
+  /**
+   * A load through the address space. Returns the unsigned value with
+   * faultCause = -1, or -1 with faultCause = the exception to raise.
+   */
+  private load(a: number, width: 1 | 2 | 4): number {
+    const v = this.bus.read((a >>> 0) as GuestPhysAddr, width);
+    if (v < 0) {
+      this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
+    } else {
+      this.faultCause = -1;
+    }
+    this.afterAccess();
+    return v;
+  }
+
+  /** A store through the address space. Returns false with faultCause set on a fault. */
+  private store(a: number, width: 1 | 2 | 4, value: number): boolean {
+    const ok = this.bus.write((a >>> 0) as GuestPhysAddr, width, value);
+    if (!ok) {
+      this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
+    } else if (a >> 2 === this.resvW || (a + width - 1) >> 2 === this.resvW) {
+      this.resvW = NO_RESV;
+    }
+    this.afterAccess();
+    return ok;
+  }
+
+  /** LR/SC/AMO at an aligned address outside the RAM window. Returns false with faultCause set on a fault. */
+  private amoSlow(inst: number, a: number, b: number): boolean {
+    const x = this.regs;
+    const f5 = inst >>> 27;
+    const rdN = (inst >>> 7) & 31;
+    const addr = (a >>> 0) as GuestPhysAddr;
+    const bus = this.bus;
+    if (f5 === 2) {
+      const v = bus.read(addr, 4);
+      this.afterAccess();
+      if (v < 0) {
+        this.faultCause = bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
+        return false;
+      }
+      x[rdN] = v;
+      x[0] = 0;
+      this.resvW = a >> 2;
+      return true;
+    }
+    if (f5 === 3) {
+      const held = this.resvW === a >> 2;
+      this.resvW = NO_RESV;
+      if (held) {
+        const ok = bus.write(addr, 4, b);
+        this.afterAccess();
+        if (!ok) {
+          this.faultCause = bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
+          return false;
+        }
+      }
+      x[rdN] = held ? 0 : 1;
+      x[0] = 0;
+      return true;
+    }
+    // An AMO reports faults of either half as store/AMO faults (spec table 3.6).
+    const old = bus.read(addr, 4);
+    if (old < 0 || !bus.write(addr, 4, amoValue(f5, old | 0, b))) {
+      this.afterAccess();
+      this.faultCause = bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
+      return false;
+    }
+    this.afterAccess();
+    if (a >> 2 === this.resvW) this.resvW = NO_RESV;
+    x[rdN] = old;
+    x[0] = 0;
+    return true;
+  }
+
+  // ---------------------------------------------------------------- traps
+
+  /**
+   * The highest-priority interrupt that is pending, enabled and allowed to
+   * preempt the current mode (spec 3.1.6.1, 3.1.9), or -1. Interrupts for a
+   * higher-privileged target go first; then MEI, MSI, MTI, SEI, SSI, STI.
+   */
+  private pendingInterrupt(): number {
+    const pend = (this.mipSw | this.mipHw) & this.mie;
+    if (pend === 0) return -1;
+    const priv = this.privv;
+    let ready = 0;
+    const toM = pend & ~this.mideleg;
+    if (toM !== 0 && (priv < M || (this.mstatus & MS_MIE) !== 0)) {
+      ready = toM;
+    } else {
+      const toS = pend & this.mideleg;
+      if (toS !== 0 && (priv < S || (priv === S && (this.mstatus & MS_SIE) !== 0))) ready = toS;
+    }
+    if (ready === 0) return -1;
+    for (let i = 0; i < IRQ_PRIORITY.length; i++) {
+      if ((ready >>> IRQ_PRIORITY[i]) & 1) return IRQ_PRIORITY[i];
+    }
+    return -1;
+  }
+
+  /** Raises exception `cause` for the instruction at `pc`, which does not retire. Returns the handler's pc. */
+  private exception(cause: number, tval: number, pc: number): number {
+    this.retiredBase -= 1;
+    return this.enterTrap(cause, false, tval, pc);
+  }
+
+  /**
+   * Takes a trap (spec 3.1.6.1, 3.1.7, 3.1.8, 4.1.1): to S when the hart is
+   * in S or U and the cause is delegated, else to M. Saves pc, cause, tval
+   * and the interrupt-enable stack, kills the reservation. Returns the
+   * handler's pc (vectored for interrupts when xtvec.MODE = 1).
+   */
+  private enterTrap(code: number, interrupt: boolean, tval: number, pc: number): number {
+    const from = this.privv;
+    const cause = interrupt ? (code | CAUSE_INTERRUPT) >>> 0 : code;
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    let tvec: number;
+    let to: number;
+    this.resvW = NO_RESV;
+    if (from <= S && ((deleg >>> code) & 1) !== 0) {
+      to = S;
+      this.scause = cause;
+      this.sepc = pc >>> 0;
+      this.stval = tval >>> 0;
+      let ms = this.mstatus;
+      ms = (ms & MS_SIE) !== 0 ? ms | MS_SPIE : ms & ~MS_SPIE;
+      ms &= ~(MS_SIE | MS_SPP);
+      if (from === S) ms |= MS_SPP;
+      this.mstatus = ms;
+      tvec = this.stvec;
+    } else {
+      to = M;
+      this.mcause = cause;
+      this.mepc = pc >>> 0;
+      this.mtval = tval >>> 0;
+      let ms = this.mstatus;
+      ms = (ms & MS_MIE) !== 0 ? ms | MS_MPIE : ms & ~MS_MPIE;
+      ms = (ms & ~(MS_MIE | MS_MPP)) | (from << 11);
+      this.mstatus = ms;
+      tvec = this.mtvec;
+    }
+    this.privv = to;
+    this.trapCountv++;
+    this.trapCause = cause;
+    this.trapTval = tval >>> 0;
+    this.trapEpc = pc >>> 0;
+    this.trapPriv = to;
+    this.trapFrom = from;
+    const base = tvec & ~3;
+    return (interrupt && (tvec & 3) === 1 ? base + 4 * code : base) | 0;
+  }
+
+  // ------------------------------------------------------------- SYSTEM
+
+  /**
+   * Executes a SYSTEM instruction. Returns SYS_NEXT, SYS_JUMP (target in
+   * jumpTarget), SYS_WFI (park), or SYS_EXC (excCause/excTval).
+   */
+  private system(inst: number): number {
+    const f3 = (inst >>> 12) & 7;
+    const priv = this.privv;
+    if (f3 === 0) {
+      switch (inst) {
+        case 0x00000073: // ECALL: cause 8, 9 or 11 by mode; tval 0.
+          return this.raise(EXC_ECALL_U + priv, 0);
+        case 0x00100073: // EBREAK: tval 0 (as QEMU 7.2).
+          return this.raise(EXC_BREAKPOINT, 0);
+        case 0x30200073: {
+          // MRET (spec 3.3.2)
+          if (priv !== M) return this.raise(EXC_ILLEGAL, inst >>> 0);
+          let ms = this.mstatus;
+          const mpp = (ms >>> 11) & 3;
+          ms = (ms & MS_MPIE) !== 0 ? ms | MS_MIE : ms & ~MS_MIE;
+          ms = (ms | MS_MPIE) & ~MS_MPP; // MPP := U, the least-privileged mode
+          if (mpp !== M) ms &= ~MS_MPRV;
+          this.mstatus = ms;
+          this.privv = mpp;
+          return this.xret(this.mepc);
+        }
+        case 0x10200073: {
+          // SRET: illegal in U, and in S when TSR = 1 (spec 3.1.6.5)
+          if (priv === U || (priv === S && (this.mstatus & MS_TSR) !== 0)) return this.raise(EXC_ILLEGAL, inst >>> 0);
+          let ms = this.mstatus;
+          const spp = (ms >>> 8) & 1;
+          ms = (ms & MS_SPIE) !== 0 ? ms | MS_SIE : ms & ~MS_SIE;
+          ms = (ms | MS_SPIE) & ~(MS_SPP | MS_MPRV); // SPP := U; SPP is never M, so MPRV := 0
+          this.mstatus = ms;
+          this.privv = spp;
+          return this.xret(this.sepc);
+        }
+        case 0x10500073: // WFI (spec 3.3.3; see the module header for U and TW)
+          if (priv === U || (priv === S && (this.mstatus & MS_TW) !== 0)) return this.raise(EXC_ILLEGAL, inst >>> 0);
+          return this.wakeupPending ? SYS_NEXT : SYS_WFI;
+        default:
+          break;
+      }
+      if ((inst & 0xfe007fff) === 0x12000073) {
+        // SFENCE.VMA: illegal in U, and in S when TVM = 1 (spec 3.1.6.5); a no-op with MODE = Bare.
+        if (priv === U || (priv === S && (this.mstatus & MS_TVM) !== 0)) return this.raise(EXC_ILLEGAL, inst >>> 0);
+        return SYS_NEXT;
+      }
+      return this.raise(EXC_ILLEGAL, inst >>> 0);
+    }
+    if (f3 === 4) return this.raise(EXC_ILLEGAL, inst >>> 0);
+    return this.csrInstruction(inst, f3, priv);
+  }
+
+  private raise(cause: number, tval: number): number {
+    this.excCause = cause;
+    this.excTval = tval;
+    return SYS_EXC;
+  }
+
+  private xret(target: number): number {
+    this.resvW = NO_RESV;
+    this.events |= EV_IRQ;
+    this.jumpTarget = target | 0;
+    return SYS_JUMP;
+  }
+
+  /** CSRRW/CSRRS/CSRRC and their immediate forms (Zicsr, unprivileged ISA chapter 9). */
+  private csrInstruction(inst: number, f3: number, priv: number): number {
+    const x = this.regs;
+    const csr = inst >>> 20;
+    const rdN = (inst >>> 7) & 31;
+    const rs1N = (inst >>> 15) & 31;
+    const op = f3 & 3; // 1 = RW, 2 = RS, 3 = RC
+    // CSRRS/CSRRC with rs1 = x0 (or uimm = 0) do not write, so may touch read-only CSRs.
+    const writes = op === 1 || rs1N !== 0;
+    // Bits 9:8 give the lowest privilege that may access; 11:10 = 11 marks read-only (spec 2.1).
+    if (((csr >>> 8) & 3) > priv || (writes && csr >>> 10 === 3)) return this.raise(EXC_ILLEGAL, inst >>> 0);
+    if (priv < M) {
+      if ((csr & 0xf60) === 0xc00) {
+        // cycle/time/instret/hpmcounterN(h): gated by mcounteren, and in U also by scounteren (spec 3.1.11, 4.1.5).
+        const bit = 1 << (csr & 31);
+        if ((this.mcounteren & bit) === 0 || (priv === U && (this.scounteren & bit) === 0)) {
+          return this.raise(EXC_ILLEGAL, inst >>> 0);
+        }
+      } else if (csr === Csr.satp && (this.mstatus & MS_TVM) !== 0) {
+        return this.raise(EXC_ILLEGAL, inst >>> 0);
+      }
+    }
+    // Counters read as of before this instruction; written ones are what the next reads (Zicsr 9.1).
+    const retired = this.retiredBase + (this.sliceBudget - this.sliceLeft) - 1;
+    const old = this.csrRead(csr, retired);
+    if (old < 0) return this.raise(EXC_ILLEGAL, inst >>> 0);
+    if (writes) {
+      const src = (f3 & 4) !== 0 ? rs1N : x[rs1N];
+      let base = old;
+      // Read-modify-write of mip/sip uses the software-writable bits only (spec 3.1.9).
+      if (csr === Csr.mip || csr === Csr.sip) base = this.mipSw & (csr === Csr.sip ? this.mideleg : -1);
+      const value = op === 1 ? src : op === 2 ? base | src : base & ~src;
+      this.csrWrite(csr, value >>> 0, retired, retired + 1);
+    }
+    if (rdN !== 0) x[rdN] = old;
+    return SYS_NEXT;
+  }
+
+  // ---------------------------------------------------------------- CSRs
+
+  /** Counter `c` (0 = cycle, 1 = instret) low half, given `r` instructions retired. */
+  private counterLo(c: number, r: number): number {
+    const k = c * 4;
+    if ((this.mcountinhibit & (c === 0 ? 1 : 4)) !== 0) return this.ctr[k + 2];
+    return (r + this.ctr[k]) % TWO32;
+  }
+
+  private counterHi(c: number, r: number): number {
+    const k = c * 4;
+    if ((this.mcountinhibit & (c === 0 ? 1 : 4)) !== 0) return this.ctr[k + 3];
+    const rlo = r % TWO32;
+    const carry = rlo + this.ctr[k] >= TWO32 ? 1 : 0;
+    return ((r - rlo) / TWO32 + this.ctr[k + 1] + carry) % TWO32;
+  }
+
+  /** Makes counter `c` read (lo, hi) when `r` instructions have retired (or freezes it there while inhibited). */
+  private counterSet(c: number, lo: number, hi: number, r: number): void {
+    const k = c * 4;
+    if ((this.mcountinhibit & (c === 0 ? 1 : 4)) !== 0) {
+      this.ctr[k + 2] = lo;
+      this.ctr[k + 3] = hi;
+      return;
+    }
+    const rlo = r % TWO32;
+    const rhi = (r - rlo) / TWO32;
+    this.ctr[k] = lo - rlo; // Uint32Array stores wrap modulo 2^32
+    this.ctr[k + 1] = hi - rhi - (lo < rlo ? 1 : 0);
+  }
+
+  /**
+   * Reads CSR `n` with `r` instructions retired (for the counters).
+   * Returns the unsigned value, or -1 when the CSR does not exist.
+   */
+  private csrRead(n: number, r: number): number {
+    switch (n) {
+      case Csr.mstatus:
+        return this.mstatus >>> 0;
+      case Csr.sstatus:
+        return (this.mstatus & SSTATUS_VISIBLE) >>> 0;
+      case Csr.mstatush: // SBE/MBE: little-endian only
+        return 0;
+      case Csr.misa:
+        return MISA_VALUE;
+      case Csr.medeleg:
+        return this.medeleg;
+      case Csr.mideleg:
+        return this.mideleg;
+      case Csr.mie:
+        return this.mie;
+      case Csr.sie:
+        return this.mie & this.mideleg;
+      case Csr.mip:
+        return this.mipSw | this.mipHw;
+      case Csr.sip:
+        return (this.mipSw | this.mipHw) & this.mideleg;
+      case Csr.mtvec:
+        return this.mtvec >>> 0;
+      case Csr.stvec:
+        return this.stvec >>> 0;
+      case Csr.mscratch:
+        return this.mscratch >>> 0;
+      case Csr.sscratch:
+        return this.sscratch >>> 0;
+      case Csr.mepc:
+        return this.mepc >>> 0;
+      case Csr.sepc:
+        return this.sepc >>> 0;
+      case Csr.mcause:
+        return this.mcause >>> 0;
+      case Csr.scause:
+        return this.scause >>> 0;
+      case Csr.mtval:
+        return this.mtval >>> 0;
+      case Csr.stval:
+        return this.stval >>> 0;
+      case Csr.mcounteren:
+        return this.mcounteren >>> 0;
+      case Csr.scounteren:
+        return this.scounteren >>> 0;
+      case Csr.menvcfg:
+        return this.menvcfg;
+      case Csr.menvcfgh:
+        return 0;
+      case Csr.senvcfg:
+        return this.senvcfg;
+      case Csr.mcountinhibit:
+        return this.mcountinhibit >>> 0;
+      case Csr.satp:
+        return this.satp >>> 0;
+      case Csr.mvendorid:
+      case Csr.marchid:
+      case Csr.mimpid:
+      case Csr.mconfigptr:
+      case Csr.tselect:
+        return 0;
+      case Csr.mhartid:
+        return this.hartId;
+      case Csr.mcycle:
+      case Csr.cycle:
+        return this.counterLo(0, r);
+      case Csr.mcycleh:
+      case Csr.cycleh:
+        return this.counterHi(0, r);
+      case Csr.minstret:
+      case Csr.instret:
+        return this.counterLo(1, r);
+      case Csr.minstreth:
+      case Csr.instreth:
+        return this.counterHi(1, r);
+      case Csr.time:
+        return this.readTime() % TWO32;
+      case Csr.timeh:
+        return Math.floor(this.readTime() / TWO32) % TWO32;
+      default:
+        break;
+    }
+    if (n >= Csr.pmpcfg0 && n <= Csr.pmpcfg3) {
+      const i = (n - Csr.pmpcfg0) * 4;
+      const c = this.pmpcfg;
+      return (c[i] | (c[i + 1] << 8) | (c[i + 2] << 16) | (c[i + 3] << 24)) >>> 0;
+    }
+    if (n >= Csr.pmpaddr0 && n <= Csr.pmpaddr15) return this.pmpaddr[n - Csr.pmpaddr0];
+    // Hardware performance monitors: counters and events hardwired to 0 (spec 3.1.10).
+    const low = n & 0x7f;
+    const group = n & ~0x7f;
+    if (low >= 3 && low <= 31 && (group === 0xb00 || group === 0xb80 || group === 0xc00 || group === 0xc80)) return 0;
+    if (n >= Csr.mhpmevent3 && n <= Csr.mhpmevent31) return 0;
+    return -1;
+  }
+
+  /**
+   * Writes `v` (uint32) to CSR `n`, applying its WARL rules. For the
+   * counters, `r` is the retired count the writing instruction saw and
+   * `rnext` the one the next instruction sees: a written half is what the
+   * next instruction reads, the other half keeps its value from before the
+   * write ("the write is done instead of the increment", Zicsr 9.1).
+   */
+  private csrWrite(n: number, v: number, r: number, rnext: number): void {
+    switch (n) {
+      case Csr.mstatus:
+        this.writeStatus(v, MSTATUS_WRITABLE);
+        return;
+      case Csr.sstatus:
+        this.writeStatus(v, SSTATUS_WRITABLE);
+        return;
+      case Csr.medeleg:
+        this.medeleg = v & MEDELEG_WRITABLE;
+        return;
+      case Csr.mideleg:
+        this.mideleg = v & MIDELEG_WRITABLE;
+        this.events |= EV_IRQ;
+        return;
+      case Csr.mie:
+        this.mie = v & MIE_WRITABLE;
+        this.events |= EV_IRQ;
+        return;
+      case Csr.sie:
+        // Only the delegated bits are visible, and writable, in sie (spec 4.1.3).
+        this.mie = (this.mie & ~this.mideleg) | (v & this.mideleg);
+        this.events |= EV_IRQ;
+        return;
+      case Csr.mip:
+        this.mipSw = (this.mipSw & ~MIP_SW_WRITABLE) | (v & MIP_SW_WRITABLE);
+        this.events |= EV_IRQ;
+        return;
+      case Csr.sip: {
+        // Of sip, only SSIP is writable, and only when delegated (spec 4.1.3).
+        const m = this.mideleg & MIP_SSIP;
+        this.mipSw = (this.mipSw & ~m) | (v & m);
+        this.events |= EV_IRQ;
+        return;
+      }
+      case Csr.mtvec:
+        // MODE >= 2 is reserved: the write is ignored (as QEMU 7.2 does).
+        if ((v & 3) < 2) this.mtvec = v;
+        return;
+      case Csr.stvec:
+        if ((v & 3) < 2) this.stvec = v;
+        return;
+      case Csr.mscratch:
+        this.mscratch = v;
+        return;
+      case Csr.sscratch:
+        this.sscratch = v;
+        return;
+      case Csr.mepc:
+        // Bit 0 is always 0; bit 1 stays since IALIGN = 16 (spec 3.1.14).
+        this.mepc = v & ~1;
+        return;
+      case Csr.sepc:
+        this.sepc = v & ~1;
+        return;
+      case Csr.mcause:
+        this.mcause = v;
+        return;
+      case Csr.scause:
+        this.scause = v;
+        return;
+      case Csr.mtval:
+        this.mtval = v;
+        return;
+      case Csr.stval:
+        this.stval = v;
+        return;
+      case Csr.mcounteren:
+        this.mcounteren = v;
+        return;
+      case Csr.scounteren:
+        this.scounteren = v;
+        return;
+      case Csr.menvcfg:
+        this.menvcfg = v & ENVCFG_WRITABLE;
+        return;
+      case Csr.senvcfg:
+        this.senvcfg = v & ENVCFG_WRITABLE;
+        return;
+      case Csr.satp:
+        // Only Bare for now; a write selecting Sv32 has no effect at all (spec 4.1.11).
+        if (v >>> 31 === 0) this.satp = v;
+        return;
+      case Csr.mcountinhibit: {
+        const next = v & MCOUNTINHIBIT_WRITABLE;
+        for (let c = 0; c < 2; c++) {
+          const bit = c === 0 ? 1 : 4;
+          if (((this.mcountinhibit ^ next) & bit) === 0) continue;
+          const lo = this.counterLo(c, rnext);
+          const hi = this.counterHi(c, rnext);
+          this.mcountinhibit ^= bit;
+          this.counterSet(c, lo, hi, rnext);
+        }
+        this.mcountinhibit = next;
+        return;
+      }
+      case Csr.mcycle:
+        this.counterSet(0, v, this.counterHi(0, r), rnext);
+        return;
+      case Csr.mcycleh:
+        this.counterSet(0, this.counterLo(0, r), v, rnext);
+        return;
+      case Csr.minstret:
+        this.counterSet(1, v, this.counterHi(1, r), rnext);
+        return;
+      case Csr.minstreth:
+        this.counterSet(1, this.counterLo(1, r), v, rnext);
+        return;
+      default:
+        break;
+    }
+    if (n >= Csr.pmpcfg0 && n <= Csr.pmpcfg3) {
+      this.writePmpcfg((n - Csr.pmpcfg0) * 4, v);
+      return;
+    }
+    if (n >= Csr.pmpaddr0 && n <= Csr.pmpaddr15) {
+      const i = n - Csr.pmpaddr0;
+      const c = this.pmpcfg;
+      // A locked entry locks its address, and a locked TOR entry the address below it (spec 3.7.1).
+      if ((c[i] & 0x80) !== 0 || (i < 15 && (c[i + 1] & 0x98) === 0x88)) return;
+      this.pmpaddr[i] = v;
+    }
+    // Everything else that exists is read-only zero or ignores writes (mstatush, menvcfgh, the HPM CSRs, tselect).
+  }
+
+  private writeStatus(v: number, writable: number): void {
+    let next = (this.mstatus & ~writable) | (v & writable);
+    // MPP is WARL with legal values U, S and M: the reserved 2 keeps the old value.
+    if (((next >>> 11) & 3) === 2) next = (next & ~MS_MPP) | (this.mstatus & MS_MPP);
+    this.mstatus = next;
+    this.events |= EV_IRQ;
+  }
+
+  /** pmpcfg bytes from `first`: L, A, X, W, R only; locked bytes and the reserved R=0 W=1 keep their value. */
+  private writePmpcfg(first: number, v: number): void {
+    const c = this.pmpcfg;
+    for (let k = 0; k < 4; k++) {
+      const byte = (v >>> (8 * k)) & 0x9f;
+      if ((c[first + k] & 0x80) !== 0 || (byte & 3) === 2) continue;
+      c[first + k] = byte;
+    }
+  }
+}

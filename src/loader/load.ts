@@ -1,0 +1,177 @@
+/**
+ * Puts a guest image into RAM, as QEMU's `-kernel` does on the `virt`
+ * machine with `-bios none`.
+ *
+ * Owns the placement rules: an ELF image's PT_LOAD segments go to their
+ * physical addresses (p_paddr, as QEMU's ELF loader uses), p_filesz bytes
+ * copied and the rest up to p_memsz zeroed; anything else is a raw binary
+ * placed at the start of RAM (0x8000_0000), which is also its entry point.
+ * Every check runs before the first byte is written, so a refused image
+ * leaves RAM as it was. No file I/O: the caller hands over the bytes.
+ */
+
+import { formatAddr } from '../addr/index.js';
+import { ImageError } from './errors.js';
+import { ELF, hasElfMagic, parseElf, type ElfSegment } from './elf.js';
+
+/** The RAM an image is loaded into: `bytes[i]` is guest address `base + i`. */
+export interface RamTarget {
+  readonly base: number;
+  readonly bytes: Uint8Array;
+}
+
+/** One segment as placed in RAM. */
+export interface LoadedSegment {
+  /** Program header index (0 for a raw image). */
+  readonly index: number;
+  readonly paddr: number;
+  readonly filesz: number;
+  readonly memsz: number;
+}
+
+/** What a load produced. */
+export interface LoadedImage {
+  readonly format: 'elf' | 'raw';
+  /** Where the hart starts. */
+  readonly entry: number;
+  /** The segments placed (empty PT_LOAD segments left out), lowest address first. */
+  readonly segments: readonly LoadedSegment[];
+  /** Lowest guest address written. */
+  readonly lowAddr: number;
+  /** One past the highest guest address written (bss included). */
+  readonly highAddr: number;
+  /** Address of the HTIF `tohost` symbol, or null (raw images, stripped images, guests without HTIF). */
+  readonly tohost: number | null;
+  /** Address of the HTIF `fromhost` symbol, or null. */
+  readonly fromhost: number | null;
+  /** Things that load but may not run as the user hopes (e.g. a float ABI this hart lacks). */
+  readonly warnings: readonly string[];
+  /** Value of a defined symbol from the ELF's .symtab, or undefined. */
+  symbol(name: string): number | undefined;
+}
+
+/** Options of {@link loadImage}. */
+export interface LoadOptions {
+  /** The image file's bytes. Not modified; kept for symbol lookups. */
+  readonly image: Uint8Array;
+  /** The RAM to load into. Assumed zeroed unless `clear` is set. */
+  readonly ram: RamTarget;
+  /** Name used in messages (usually the file name). Default `image`. */
+  readonly name?: string;
+  /** `auto` (default): ELF when the file starts with the ELF magic, raw otherwise. */
+  readonly format?: 'auto' | 'elf' | 'raw';
+  /**
+   * Zero all of RAM before loading, for a reload into used RAM. Off by
+   * default: fresh RAM is already zero, and touching every page of it would
+   * make the host commit memory the guest may never use.
+   */
+  readonly clear?: boolean;
+}
+
+/**
+ * Takes an image and a RAM target; checks the image, copies it into RAM and
+ * returns its entry point, segments and symbol lookup. Refuses (with an
+ * {@link ImageError}, RAM untouched) an empty image, a raw image larger
+ * than RAM, and any ELF image that is not ELF32 little-endian RISC-V, has
+ * truncated headers or segments, p_filesz > p_memsz, a segment outside RAM,
+ * overlapping segments, nothing to load, or an entry point outside RAM.
+ */
+export function loadImage(options: LoadOptions): LoadedImage {
+  const { image, ram } = options;
+  const name = options.name ?? 'image';
+  const format = options.format ?? 'auto';
+  if (image.length === 0) {
+    throw new ImageError({ reason: 'empty', image: name, place: 'image', detail: 'the file is empty (0 bytes)' });
+  }
+  if (format === 'elf' || (format === 'auto' && hasElfMagic(image))) return loadElf(image, ram, name, options.clear === true);
+  return loadRaw(image, ram, name, options.clear === true);
+}
+
+function ramEnd(ram: RamTarget): number {
+  return ram.base + ram.bytes.length;
+}
+
+function ramText(ram: RamTarget): string {
+  return `RAM [${formatAddr(ram.base)}, ${formatAddr(ramEnd(ram))})`;
+}
+
+function loadRaw(image: Uint8Array, ram: RamTarget, name: string, clear: boolean): LoadedImage {
+  if (image.length > ram.bytes.length) {
+    throw new ImageError({ reason: 'outside-ram', image: name, place: 'raw image', offset: ram.bytes.length,
+      detail: `${image.length} bytes do not fit in ${ramText(ram)} of ${ram.bytes.length} bytes` });
+  }
+  if (clear) ram.bytes.fill(0);
+  ram.bytes.set(image, 0);
+  const seg: LoadedSegment = Object.freeze({ index: 0, paddr: ram.base, filesz: image.length, memsz: image.length });
+  return Object.freeze({
+    format: 'raw' as const,
+    entry: ram.base,
+    segments: Object.freeze([seg]),
+    lowAddr: ram.base,
+    highAddr: ram.base + image.length,
+    tohost: null,
+    fromhost: null,
+    warnings: Object.freeze([]),
+    symbol: (): undefined => undefined,
+  });
+}
+
+function loadElf(image: Uint8Array, ram: RamTarget, name: string, clear: boolean): LoadedImage {
+  const elf = parseElf(image, name);
+  const placed = elf.segments.filter((s) => s.memsz > 0);
+  if (placed.length === 0) {
+    throw new ImageError({ reason: 'no-segments', image: name, place: 'program header table', offset: null,
+      detail: 'no PT_LOAD segment with bytes to load' });
+  }
+  const where = (s: ElfSegment): string => `program header ${s.index} (PT_LOAD at ${formatAddr(s.paddr)})`;
+  for (const s of placed) {
+    if (s.paddr < ram.base || s.paddr + s.memsz > ramEnd(ram)) {
+      throw new ImageError({ reason: 'outside-ram', image: name, place: where(s), offset: s.headerOffset + 12,
+        detail: `[${formatAddr(s.paddr)}, ${formatAddr(s.paddr + s.memsz)}) is not inside ${ramText(ram)}` });
+    }
+  }
+  const byAddr = placed.slice().sort((a, b) => a.paddr - b.paddr);
+  for (let i = 1; i < byAddr.length; i++) {
+    const a = byAddr[i - 1];
+    const b = byAddr[i];
+    if (b.paddr < a.paddr + a.memsz) {
+      throw new ImageError({ reason: 'overlapping-segments', image: name, place: where(b), offset: b.headerOffset + 12,
+        detail: `[${formatAddr(b.paddr)}, ${formatAddr(b.paddr + b.memsz)}) overlaps program header ${a.index} ` +
+          `[${formatAddr(a.paddr)}, ${formatAddr(a.paddr + a.memsz)})` });
+    }
+  }
+  if (elf.entry < ram.base || elf.entry >= ramEnd(ram)) {
+    throw new ImageError({ reason: 'entry-outside-ram', image: name, place: 'ELF header', offset: 24,
+      detail: `e_entry ${formatAddr(elf.entry)} is not inside ${ramText(ram)}` });
+  }
+
+  // Every check passed: now write.
+  if (clear) ram.bytes.fill(0);
+  for (const s of byAddr) {
+    const at = s.paddr - ram.base;
+    ram.bytes.set(image.subarray(s.offset, s.offset + s.filesz), at);
+    // The bss part is zeroed explicitly: RAM may hold a previous run's bytes.
+    if (s.memsz > s.filesz) ram.bytes.fill(0, at + s.filesz, at + s.memsz);
+  }
+
+  const warnings: string[] = [];
+  const floatAbi = elf.flags & ELF.EF_RISCV_FLOAT_ABI;
+  if (floatAbi !== 0) {
+    const abi = floatAbi === 2 ? 'single' : floatAbi === 4 ? 'double' : 'quad';
+    warnings.push(`${name}: built for the ${abi}-float ABI; this hart has no F/D extension, so float instructions will trap`);
+  }
+  const tohost = elf.symbol('tohost');
+  const fromhost = elf.symbol('fromhost');
+  const last = byAddr[byAddr.length - 1];
+  return Object.freeze({
+    format: 'elf' as const,
+    entry: elf.entry,
+    segments: Object.freeze(byAddr.map((s) => Object.freeze({ index: s.index, paddr: s.paddr, filesz: s.filesz, memsz: s.memsz }))),
+    lowAddr: byAddr[0].paddr,
+    highAddr: last.paddr + last.memsz,
+    tohost: tohost ?? null,
+    fromhost: fromhost ?? null,
+    warnings: Object.freeze(warnings),
+    symbol: (sym: string): number | undefined => elf.symbol(sym),
+  });
+}
