@@ -1,0 +1,251 @@
+/**
+ * The xsvisor app on a Moddable host: reads the board file and the guest
+ * image from flash, wires UART0 and the GPIO lines to ECMA-419 IO, and
+ * runs the VM in slices on Timer until the guest ends.
+ *
+ * Everything the app touches comes in through {@link ModdableHost}: on a
+ * board, main.ts fills it from Moddable's modules and the `device` global;
+ * under Node and xsnap, host/moddable/ provides stand-ins. Nothing runs
+ * when the module loads, so it can be preloaded.
+ *
+ * Build settings arrive in `config` (Moddable's mc/config, from the
+ * manifest and the mcconfig command line):
+ * - `board`: the board file's name; the file itself is the resource
+ *   `<board>.json` (the manifest copies boards/*.json into flash), so the
+ *   board file is the one source of pins, UARTs and RAM for the device,
+ *   exactly as for the host simulation;
+ * - `platform`: the board platform the build is for (`esp32`, `rp2040`);
+ *   a board file for another one is refused;
+ * - `guest`: the resource holding the guest image (default `guest.elf`);
+ * - `slice`: guest instructions per turn of the event loop (default 1000).
+ */
+
+import type Digital from 'embedded:io/digital';
+import type Serial from 'embedded:io/serial';
+import type Resource from 'Resource';
+import type Time from 'time';
+import type Timer from 'timer';
+import { formatSize, parseBoard, type Board } from '../board/index.js';
+import { formatAddr } from '../addr/index.js';
+import { runVm, VirtVm, type VmExit } from '../monitor/index.js';
+import { ModdableAppError } from './errors.js';
+import { digitalPinFactory, moddableClock, serialPortFactory, timerScheduler, type SerialGlueStats } from './glue.js';
+import { minimumRam, planGuestImage, type GuestImagePlan } from './image.js';
+import { decodeUtf8, resourceBytes } from './resources.js';
+
+/** What the app needs from its host: Moddable's modules and classes, or stand-ins for them. */
+export interface ModdableHost {
+  /** `device.io.Serial` (ECMA-419 `embedded:io/serial`). */
+  readonly Serial: typeof Serial;
+  /** `device.io.Digital` (ECMA-419 `embedded:io/digital`). */
+  readonly Digital: typeof Digital;
+  /** The `timer` module. */
+  readonly Timer: typeof Timer;
+  /** The `Resource` module: read-only data in flash. */
+  readonly Resource: typeof Resource;
+  /** The `time` module. */
+  readonly Time: typeof Time;
+  /** Build settings (`mc/config`); see the module note for the keys. */
+  readonly config: { readonly [key: string]: unknown };
+  /** Where the monitor's own messages go, one line per call (`trace` on a board). */
+  log(line: string): void;
+}
+
+/** Values used when the build does not set them. */
+export const APP_DEFAULTS = Object.freeze({
+  guest: 'guest.elf',
+  /**
+   * Instructions per turn of the event loop. XS on a microcontroller runs
+   * tens of thousands of guest instructions a second, so 1000 keeps a turn
+   * in the tens of milliseconds: IO callbacks stay prompt and the ESP32's
+   * task watchdog stays fed.
+   */
+  slice: 1000,
+  /** Longest wait for UART0's FIFO to drain into the port after the guest ends, in milliseconds. */
+  drainMs: 2000,
+});
+
+/** A started guest. */
+export interface AppRun {
+  readonly board: Board;
+  readonly plan: GuestImagePlan;
+  readonly vm: VirtVm;
+  /** Resolves when the guest has ended and UART0's last bytes have gone to the port. Never rejects. */
+  readonly done: Promise<VmExit>;
+}
+
+/** How a run of the app ended. */
+export type AppResult =
+  | { readonly ok: true; readonly exit: VmExit; readonly board: Board; readonly plan: GuestImagePlan }
+  | { readonly ok: false; readonly error: unknown };
+
+function configString(config: ModdableHost['config'], key: string, fallback?: string): string {
+  const v = config[key];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'string' || v === '') {
+    throw new ModdableAppError('bad-config', key, `mc/config must give "${key}" as a non-empty string, not ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function configSlice(config: ModdableHost['config']): number {
+  const v = config['slice'];
+  if (v === undefined) return APP_DEFAULTS.slice;
+  // mcconfig's command line (`slice=500`) hands over strings.
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+    throw new ModdableAppError('bad-config', 'slice', `must be a positive integer (guest instructions per turn), not ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+/** Reads and checks the board file named by the configuration. */
+export function loadBoard(host: Pick<ModdableHost, 'Resource' | 'config'>): Board {
+  const name = configString(host.config, 'board');
+  const resource = `${name}.json`;
+  const board = parseBoard(decodeUtf8(resourceBytes(host.Resource, resource), resource), `boards/${resource}`);
+  const platform = host.config['platform'];
+  if (platform !== undefined && board.platform !== platform) {
+    throw new ModdableAppError('platform-mismatch', 'board',
+      `boards/${resource} is for ${board.platform}, but this build is for ${String(platform)} (pick a board for it, e.g. with 'npm run flash -- --board NAME')`);
+  }
+  if (board.uart0.kind !== 'board') {
+    throw new ModdableAppError('not-a-board-uart', 'board', `boards/${resource} wires UART0 to the host's ${board.uart0.serial.kind}, which a device does not have`);
+  }
+  return board;
+}
+
+function pinName(board: Board, pin: number): string {
+  return board.platform === 'rp2040' ? `GP${pin}` : `GPIO${pin}`;
+}
+
+/** The boot banner: what the user sees first on the console. */
+function banner(board: Board, guest: string, plan: GuestImagePlan): string[] {
+  const u = board.uart0.kind === 'board' ? board.uart0 : null;
+  const lines = [
+    `xsvisor: board ${board.name} (${board.platform}), guest RAM ${formatSize(board.ramBudget)}`,
+    `xsvisor: guest ${guest}: ${plan.format}, entry ${formatAddr(plan.entry)}, ${formatSize(plan.romBytes)} read-only, ${formatSize(plan.ramBytes)} writable`,
+  ];
+  if (u !== null) lines.push(`xsvisor: guest UART0 on UART${u.uart} (TX ${pinName(board, u.tx)}, RX ${pinName(board, u.rx)}) at ${u.baud} baud`);
+  if (board.gpioLines.length > 0) {
+    lines.push(`xsvisor: GPIO ${board.gpioLines.map((l) => `line ${l.line} ${l.name} on ${pinName(board, l.pin)}`).join(', ')}`);
+  }
+  return lines;
+}
+
+/** One line saying how the run ended. */
+export function describeExit(exit: VmExit): string {
+  switch (exit.kind) {
+    case 'exit':
+      return `xsvisor: guest exited with status ${exit.status} (${exit.source === 'htif' ? 'HTIF' : 'test finisher'})`;
+    case 'stopped':
+      return `xsvisor: guest stopped: ${exit.reason}`;
+    case 'fatal':
+      return `xsvisor: monitor error: ${exit.reason}`;
+    case 'limit':
+      return `xsvisor: stopped after ${exit.instructions} instructions`;
+    default:
+      return `xsvisor: run ended (${exit.kind})`;
+  }
+}
+
+/**
+ * Takes the host; checks the board file and the image, builds the VM and
+ * starts it. Returns at once; `done` follows the run. Refuses a bad
+ * configuration or resource ({@link ModdableAppError}), a bad board file
+ * (BoardError), a bad image (ImageError) and a VM the monitor refuses
+ * (VmConfigError), before any pin or port is opened.
+ */
+export function startXsvisor(host: ModdableHost): AppRun {
+  const board = loadBoard(host);
+  const guest = configString(host.config, 'guest', APP_DEFAULTS.guest);
+  const slice = configSlice(host.config);
+  const image = resourceBytes(host.Resource, guest);
+  const plan = planGuestImage(image, guest);
+  const need = minimumRam(plan, { ramSize: board.ramBudget, gpio: board.has('gpio'), virtio: board.has('virtio-mmio') });
+  if (need > board.ramBudget) {
+    throw new ModdableAppError('no-room', guest,
+      `needs ${formatSize(need)} of guest RAM (its image up to ${formatAddr(plan.highAddr)} and the device tree above it); ` +
+      `board ${board.name} offers ${formatSize(board.ramBudget)} (ramBudget)`);
+  }
+
+  const uart = board.uart0.kind === 'board' ? board.uart0 : null;
+  const stats: SerialGlueStats = { refusedWrites: 0 };
+  let consoleLine = '';
+  const vm = new VirtVm({
+    image,
+    imageName: guest,
+    ramSize: board.ramBudget,
+    board,
+    clock: moddableClock(host.Time),
+    serial: uart === null ? undefined : serialPortFactory(host.Serial, uart, stats),
+    pins: (line) => digitalPinFactory(host.Digital, line),
+    // HTIF console bytes have no UART to go to: they join the monitor's messages, a line at a time.
+    onConsoleOutput: (byte: number): void => {
+      if (byte === 0x0a) {
+        host.log(`guest: ${consoleLine}`);
+        consoleLine = '';
+      } else if (consoleLine.length < 256) consoleLine += String.fromCharCode(byte);
+    },
+  });
+  for (const line of banner(board, guest, plan)) host.log(line);
+  for (const w of vm.image.warnings) host.log(`xsvisor: warning: ${w}`);
+
+  const scheduler = timerScheduler(host.Timer);
+  const started = host.Time.ticks;
+  const done = runVm({ vm, scheduler, sliceInstructions: slice }).then((exit) =>
+    drainThenClose(vm, host.Timer, uart === null ? 115200 : uart.baud).then(() => {
+      const ms = host.Time.ticks - started;
+      host.log(describeExit(exit));
+      host.log(`xsvisor: ${vm.instret} instructions in ${(ms / 1000).toFixed(1)} s` +
+        (stats.refusedWrites > 0 ? `; ${stats.refusedWrites} bytes refused by the serial port` : ''));
+      return exit;
+    }),
+  );
+  return Object.freeze({ board, plan, vm, done });
+}
+
+/**
+ * After the guest ends: waits (polling on Timer) until UART0's transmit
+ * FIFO has gone to the port, then for the port's own FIFO to reach the
+ * wire, then closes the VM's port and pins. Closing at once would cut off
+ * the guest's last words.
+ */
+function drainThenClose(vm: VirtVm, TimerClass: typeof Timer, baud: number): Promise<void> {
+  const pollMs = 10;
+  // A Moddable port buffers at most a few hundred bytes; at 10 bits a byte this is how long 256 take.
+  const wireMs = Math.ceil((256 * 10 * 1000) / baud);
+  return new Promise<void>((resolve) => {
+    let waited = 0;
+    const poll = (): void => {
+      if (vm.uart.txFifoLength > 0 && waited < APP_DEFAULTS.drainMs) {
+        waited += pollMs;
+        TimerClass.set(poll, pollMs);
+        return;
+      }
+      TimerClass.set(() => {
+        vm.close();
+        resolve();
+      }, wireMs);
+    };
+    poll();
+  });
+}
+
+/**
+ * Runs the app: starts the guest and resolves when it has ended. Never
+ * rejects: a refusal to start is logged and resolves `{ ok: false }`.
+ * `onStart` receives the running guest (the host harness uses it to stop
+ * a run or drive pins).
+ */
+export function runXsvisor(host: ModdableHost, options: { onStart?(run: AppRun): void } = {}): Promise<AppResult> {
+  let run: AppRun;
+  try {
+    run = startXsvisor(host);
+  } catch (error) {
+    host.log(`xsvisor: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    return Promise.resolve({ ok: false, error });
+  }
+  options.onStart?.(run);
+  return run.done.then((exit) => ({ ok: true as const, exit, board: run.board, plan: run.plan }));
+}

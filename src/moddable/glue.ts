@@ -1,0 +1,243 @@
+/**
+ * ECMA-419 glue: the core's ports (src/ports) made from Moddable's IO
+ * classes, its Timer and its Time.
+ *
+ * Each adapter takes the class it wraps as an argument rather than
+ * importing it, so the same code runs with Moddable's own modules on a
+ * board and with the host stand-ins (host/moddable/) under Node and xsnap.
+ * The classes are described structurally (the `...Like` types below, the
+ * parts the glue uses); the Moddable type-check (src/moddable/tsconfig.json)
+ * proves Moddable's own classes fit them. Nothing here touches hardware
+ * until a factory is called.
+ *
+ * Where Moddable's ports differ from the letter of ECMA-419, the glue
+ * absorbs it (see each adapter); the device models never see it.
+ */
+
+import type { GpioLineWiring } from '../board/index.js';
+import {
+  DigitalEdge,
+  DigitalMode,
+  type Clock,
+  type DigitalPin,
+  type DigitalPinFactory,
+  type ScheduledTask,
+  type Scheduler,
+  type SerialPort,
+  type SerialPortFactory,
+} from '../ports/index.js';
+
+/** A board UART as the board file gives it. */
+export interface UartPins {
+  readonly uart: number;
+  readonly tx: number;
+  readonly rx: number;
+  readonly baud: number;
+}
+
+/** The options the glue opens a serial port with (ECMA-419 Serial, Moddable's properties). */
+export interface SerialOpenOptions {
+  port: number;
+  transmit: number;
+  receive: number;
+  baud: number;
+  format: 'number';
+  onReadable(this: unknown, count: number): void;
+  onWritable(this: unknown, count: number): void;
+}
+
+/** The parts of ECMA-419 `embedded:io/serial` the glue uses. */
+export interface SerialClassLike {
+  new (options: SerialOpenOptions): {
+    read(): number | ArrayBuffer | undefined;
+    write(value: number): void;
+    close(): void;
+  };
+}
+
+/** The options the glue opens a digital pin with (ECMA-419 Digital). */
+export interface DigitalOpenOptions {
+  pin: number;
+  mode: unknown;
+  edge?: number;
+  onReadable?(this: unknown): void;
+}
+
+/** The parts of ECMA-419 `embedded:io/digital` the glue uses: the class and its mode and edge constants. */
+export interface DigitalClassLike {
+  new (options: DigitalOpenOptions): {
+    read(): number;
+    write(value: 0 | 1): void;
+    close(): void;
+  };
+  readonly Input: unknown;
+  readonly InputPullUp: unknown;
+  readonly InputPullDown: unknown;
+  readonly Output: unknown;
+  readonly Rising: number;
+  readonly Falling: number;
+}
+
+/** The parts of Moddable's `timer` module the glue uses; `T` is its timer object. */
+export interface TimerClassLike<T> {
+  set(callback: () => void, interval?: number): T;
+  clear(timer: T): void;
+}
+
+/** The parts of Moddable's `time` module the glue uses. */
+export interface TimeLike {
+  readonly ticks: number;
+  readonly microseconds?: number;
+}
+
+/** What the serial adapter counted. */
+export interface SerialGlueStats {
+  /** Writes the port refused (a full output FIFO throws on Moddable); the byte is lost, as on a real line. */
+  refusedWrites: number;
+}
+
+/**
+ * Takes Moddable's Serial class and the board's UART; returns the factory
+ * UART0 opens its port with (format "number": one byte per call, nothing
+ * allocated). `stats` counts refused writes.
+ *
+ * Moddable's `read()` on an empty port returns undefined on ESP32 but
+ * throws on the Pico; the adapter reads no more than `onReadable` last
+ * announced, so it never asks an empty port, and treats a throw as empty.
+ * A `write()` the port refuses (its FIFO full: Moddable throws "output
+ * full") drops the byte instead of failing the guest's store.
+ */
+export function serialPortFactory(SerialClass: SerialClassLike, pins: UartPins, stats?: SerialGlueStats): SerialPortFactory {
+  return (callbacks): SerialPort => {
+    // Bytes the port said were waiting, less those read since.
+    let waiting = 0;
+    let open = true;
+    const port = new SerialClass({
+      port: pins.uart,
+      transmit: pins.tx,
+      receive: pins.rx,
+      baud: pins.baud,
+      format: 'number',
+      onReadable(count: number): void {
+        waiting = count;
+        if (open) callbacks.onReadable?.(count);
+      },
+      onWritable(count: number): void {
+        if (open) callbacks.onWritable?.(count);
+      },
+    });
+    return {
+      read(): number | undefined {
+        if (waiting <= 0) return undefined;
+        let b: unknown;
+        try {
+          b = port.read();
+        } catch {
+          b = undefined;
+        }
+        if (typeof b !== 'number') {
+          waiting = 0;
+          return undefined;
+        }
+        waiting--;
+        return b & 0xff;
+      },
+      write(byte: number): void {
+        try {
+          port.write(byte & 0xff);
+        } catch {
+          if (stats !== undefined) stats.refusedWrites++;
+        }
+      },
+      close(): void {
+        if (!open) return;
+        open = false;
+        port.close();
+      },
+    };
+  };
+}
+
+/**
+ * Takes Moddable's Digital class and one GPIO line of the board; returns
+ * the factory the GPIO device opens that pin with, in the mode the guest
+ * chose. The board file has the last word on wiring: a line it calls an
+ * input is never driven (a guest asking for an output there gets an input,
+ * so a button to ground cannot be shorted), and its pull resistor is used
+ * whenever the pin is an input, since the circuit needs it whatever the
+ * guest's pue register says.
+ */
+export function digitalPinFactory(DigitalClass: DigitalClassLike, line: GpioLineWiring): DigitalPinFactory {
+  return (options): DigitalPin => {
+    const output = options.mode === DigitalMode.Output && line.direction === 'output';
+    let mode: unknown;
+    if (output) mode = DigitalClass.Output;
+    else if (line.pull === 'up') mode = DigitalClass.InputPullUp;
+    else if (line.pull === 'down') mode = DigitalClass.InputPullDown;
+    else if (options.mode === DigitalMode.InputPullUp) mode = DigitalClass.InputPullUp;
+    else mode = DigitalClass.Input;
+    const wanted = options.edge ?? 0;
+    const edge = ((wanted & DigitalEdge.Rising) !== 0 ? DigitalClass.Rising : 0) | ((wanted & DigitalEdge.Falling) !== 0 ? DigitalClass.Falling : 0);
+    const onReadable = options.onReadable;
+    let open = true;
+    const pin = !output && edge !== 0 && onReadable !== undefined
+      ? new DigitalClass({ pin: line.pin, mode, edge, onReadable(): void { if (open) onReadable(); } })
+      : new DigitalClass({ pin: line.pin, mode });
+    return {
+      read: (): 0 | 1 => (pin.read() ? 1 : 0),
+      write(value: 0 | 1): void {
+        if (output) pin.write(value ? 1 : 0);
+      },
+      close(): void {
+        if (!open) return;
+        open = false;
+        pin.close();
+      },
+    };
+  };
+}
+
+/** A scheduled callback and whether it still waits (Timer.clear on a fired one-shot timer is not needed, and not safe on every port). */
+interface TimerTask<T> {
+  readonly timer: T;
+  pending: boolean;
+}
+
+/**
+ * Takes Moddable's Timer; returns the scheduler the run loop yields
+ * through. `soon` is an immediate timer (next turn of the event loop, so
+ * IO callbacks run first); `after` rounds microseconds up to Timer's
+ * milliseconds.
+ */
+export function timerScheduler<T>(TimerClass: TimerClassLike<T>): Scheduler {
+  const start = (callback: () => void, ms: number): TimerTask<T> => {
+    const task: TimerTask<T> = {
+      timer: TimerClass.set(() => {
+        task.pending = false;
+        callback();
+      }, ms),
+      pending: true,
+    };
+    return task;
+  };
+  return Object.freeze({
+    soon: (callback: () => void): ScheduledTask => start(callback, 0),
+    after: (delay: number, callback: () => void): ScheduledTask => start(callback, delay > 0 ? Math.ceil(delay / 1000) : 0),
+    cancel(task: ScheduledTask): void {
+      const t = task as TimerTask<T> | null | undefined;
+      if (t === null || t === undefined || !t.pending) return;
+      t.pending = false;
+      TimerClass.clear(t.timer);
+    },
+  });
+}
+
+/**
+ * Takes Moddable's Time; returns the monotonic microsecond clock of the
+ * ports: `Time.microseconds` where the port has it (ESP32, Pico), else the
+ * millisecond `Time.ticks`.
+ */
+export function moddableClock(TimeModule: TimeLike): Clock {
+  if (typeof TimeModule.microseconds === 'number') return Object.freeze({ now: (): number => TimeModule.microseconds as number });
+  return Object.freeze({ now: (): number => TimeModule.ticks * 1000 });
+}

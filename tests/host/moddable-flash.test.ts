@@ -1,0 +1,87 @@
+/**
+ * scripts/flash.mjs, run as `npm run flash` runs it (a child `node`):
+ * the explanation a user without the Moddable SDK gets, the mcconfig
+ * command line it would run for each board (--dry-run), and its refusals.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../host/moddable/node.js';
+
+const SCRIPT = join(ROOT, 'scripts', 'flash.mjs');
+const WRAPPER = join(ROOT, 'node_modules', '.cache', 'xsvisor-flash', 'manifest.json');
+
+function flash(args: string[], env: Record<string, string | undefined> = {}): { status: number | null; stdout: string; stderr: string } {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (k !== 'MODDABLE' && v !== undefined) base[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) base[k] = v;
+  const r = spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, env: base, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('npm run flash', () => {
+  it('without $MODDABLE explains how to set the Moddable SDK up, and fails', () => {
+    const r = flash(['--board', 'esp32-devkitc']);
+    assert.equal(r.status, 69);
+    assert.match(r.stderr, /\$MODDABLE is not set/);
+    assert.match(r.stderr, /xs-dev setup --device esp32\b/);
+    assert.match(r.stderr, /npm run flash -- --board esp32-devkitc/);
+    assert.equal(r.stdout, '');
+    const pico = flash(['--board', 'pico']);
+    assert.equal(pico.status, 69);
+    assert.match(pico.stderr, /xs-dev setup --device pico\b/);
+  });
+
+  it('--dry-run prints the mcconfig command for esp32-devkitc', () => {
+    const r = flash(['--board', 'esp32-devkitc', '--dry-run'], { MODDABLE: '/opt/moddable' });
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `cd ${ROOT} && mcconfig -d -m -p esp32 manifest.json board=esp32-devkitc\n`);
+    assert.equal(r.stderr, '');
+  });
+
+  it('--dry-run prints the mcconfig command for pico, with the port and the terminal log', () => {
+    const r = flash(['--board=pico', '--port', '/dev/ttyACM0', '--log', '-n'], { MODDABLE: '/opt/moddable' });
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `cd ${ROOT} && UPLOAD_PORT=/dev/ttyACM0 mcconfig -d -m -l -p pico manifest.json board=pico\n`);
+  });
+
+  it('--guest builds through a manifest that adds the image (and a dry run writes nothing)', () => {
+    const existed = existsSync(WRAPPER);
+    const r = flash(['--board', 'pico', '--guest', 'guests/bin/htif-pass.elf', '--dry-run'], { MODDABLE: '/opt/moddable' });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /would write node_modules\/\.cache\/xsvisor-flash\/manifest\.json/);
+    const json = r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1);
+    assert.deepEqual(JSON.parse(json), {
+      include: [join(ROOT, 'manifest.json')],
+      data: { 'guest-custom': join(ROOT, 'guests', 'bin', 'htif-pass') },
+      config: { guest: 'guest-custom.elf' },
+    });
+    assert.match(r.stdout, /mcconfig -d -m -p pico node_modules\/\.cache\/xsvisor-flash\/manifest\.json board=pico\n$/);
+    assert.equal(existsSync(WRAPPER), existed);
+  });
+
+  it('--dry-run without $MODDABLE still prints the command, with a note', () => {
+    const r = flash(['--board', 'pico', '--dry-run']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /mcconfig -d -m -p pico manifest\.json board=pico/);
+    assert.match(r.stderr, /MODDABLE is not set/);
+  });
+
+  it('refuses a host board, an unknown board, a missing guest and a missing --board', () => {
+    const host = flash(['--board', 'host-sim', '--dry-run']);
+    assert.equal(host.status, 64);
+    assert.match(host.stderr, /host board: run it with 'xsvisor run --board host-sim IMAGE'/);
+    const unknown = flash(['--board', 'nope', '--dry-run']);
+    assert.equal(unknown.status, 64);
+    assert.match(unknown.stderr, /no such board \(boards: esp32-devkitc, host-sim, pico\)/);
+    const guest = flash(['--board', 'pico', '--guest', 'no/such.elf', '--dry-run']);
+    assert.equal(guest.status, 64);
+    assert.match(guest.stderr, /--guest no\/such\.elf: no such file/);
+    const none = flash([]);
+    assert.equal(none.status, 64);
+    assert.match(none.stderr, /which board\?/);
+    assert.match(none.stderr, /usage: npm run flash -- --board NAME/);
+  });
+});
