@@ -154,7 +154,6 @@ export class Plic implements BaseDeviceOps {
     this.inService.fill(0);
     this.latched.fill(0);
     for (let w = 0; w < WORDS; w++) this.pending[w] = this.level[w] & ~this.edge[w];
-    this.pending[0] &= ~1; // source 0 does not exist
     this.update();
   }
 

@@ -112,6 +112,7 @@ describe('xsvisor: help, version, usage', () => {
       assert.equal(r.status, 0, args.join(' '));
       assert.match(r.stdout, /^Usage: xsvisor run \[OPTIONS\] IMAGE/);
       assert.match(r.stdout, /--max-insns N/);
+      assert.match(r.stdout, /--view +serve a live view of the board/);
       assert.match(r.stdout, /124 +--timeout expired/);
       assert.equal(r.stderr, '');
     }
