@@ -16,15 +16,30 @@
  * instruction count is checked against QEMU's (`-icount shift=0`) and the
  * guest's checksum against QEMU's output.
  *
+ * Paged variant (Sv32, 4 KiB pages): the same image on a machine with
+ * twice the RAM. crt0 runs in M-mode up to `main` (untimed); then the
+ * harness moves the whole 16 MiB image to the upper half of RAM, zeroes
+ * the lower half (so an untranslated access would break the checksum),
+ * builds a page table there mapping the image's addresses onto the upper
+ * half 4 KiB page by page (A and D clear: the walk sets them), plus the
+ * UART and finisher pages, writes satp and continues `main` in S-mode.
+ * Timed from there.
+ *
+ * QEMU: when `qemu-system-riscv32` is on PATH, the best wall time of three
+ * runs of guests/bin/mips.elf (`-M virt -bios none`, the reference CPU
+ * string), with the MIPS it implies from the known instruction count; the
+ * start-up cost is estimated with guests/bin/hello.elf and shown too.
+ *
  * XS (`--xs`): the same machine is bundled with esbuild and run in a fresh
  * xsnap-worker for `--xs-insns` instructions (default 5 M) after a short
  * warm-up; reported are MIPS (XS's clock) and computrons per instruction
  * (xsnap's deterministic meter, about one per bytecode).
  *
  * Options: `--rounds N` (default 3), `--slice N`, `--synthetic`, `--xs`,
- * `--xs-insns N`. Last line: `mips: X` (Node: the best round by wall
- * clock; XS: the timed slice).
+ * `--xs-insns N`, `--no-paged`, `--no-qemu`. Last line: `mips: X` (the
+ * unpaged figure; Node: the best round by wall clock; XS: the timed slice).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +54,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RAM_BASE = 0x8000_0000;
 const RAM_SIZE = 16 * 1024 * 1024;
 const MIPS_ELF = new URL('../guests/bin/mips.elf', import.meta.url);
+const HELLO_ELF = new URL('../guests/bin/hello.elf', import.meta.url);
+/** QEMU's reference CPU (tests/qemu/qemu.ts): RV32IMAC with S and U. */
+const QEMU_CPU = 'rv32,f=false,d=false,h=false,zba=false,zbb=false,zbc=false,zbs=false,sstc=false';
+const QEMU = process.env['QEMU_SYSTEM_RISCV32'] ?? 'qemu-system-riscv32';
 /** What QEMU 7.2 (`-icount shift=0`) counts and prints for mips.elf. */
 const MIPS_ELF_INSTRUCTIONS = 120_583_674;
 const MIPS_ELF_CHECKSUM = 'checksum 14309215';
@@ -51,6 +70,7 @@ const opt = (name: string, dflt: number): number => {
 const ROUNDS = opt('--rounds', 3);
 const SLICE = opt('--slice', 1_000_000);
 const XS_INSNS = opt('--xs-insns', 5_000_000);
+const PAGED = !args.includes('--no-paged');
 
 /** A write-only console: THR collects bytes, LSR always reads "transmitter empty". */
 class UartSink implements BaseDeviceOps {
@@ -94,19 +114,30 @@ interface Workload {
   image: Uint8Array;
   expectInstructions: number | null;
   expectOutput: string | null;
+  /** Where the paged variant leaves M-mode: `main`, or the entry of a raw image. */
+  start: number;
+}
+
+/** `main` of an ELF image (its entry when there is none). */
+function startOf(image: Uint8Array): number {
+  const loaded = loadImage({ image, ram: { base: RAM_BASE, bytes: new Uint8Array(RAM_SIZE) } });
+  return loaded.symbol('main') ?? loaded.entry;
 }
 
 function workload(): Workload {
   if (!args.includes('--synthetic') && existsSync(MIPS_ELF)) {
+    const image = new Uint8Array(readFileSync(MIPS_ELF));
     return {
       name: 'guests/bin/mips.elf',
-      image: new Uint8Array(readFileSync(MIPS_ELF)),
+      image,
       expectInstructions: MIPS_ELF_INSTRUCTIONS,
       expectOutput: MIPS_ELF_CHECKSUM,
+      start: startOf(image),
     };
   }
   const iterations = 3_500_000; // 30.75 instructions each: 107.6 M in all
-  return { name: `synthetic (${iterations} iterations)`, image: buildSynthetic(iterations, RAM_BASE + 0x10000), expectInstructions: null, expectOutput: null };
+  const image = buildSynthetic(iterations, RAM_BASE + 0x10000);
+  return { name: `synthetic (${iterations} iterations)`, image, expectInstructions: null, expectOutput: null, start: RAM_BASE };
 }
 
 /**
@@ -146,19 +177,74 @@ function buildSynthetic(iterations: number, data: number): Uint8Array {
   return p.bytes();
 }
 
-function runNode(w: Workload): void {
+/**
+ * Moves a hart stopped in M-mode into S-mode under Sv32 with 4 KiB pages
+ * (see the module header): `ram` (based at `ramBase`) holds the image in
+ * its lower half. Self-contained, with numbers for CSRs and PTE bits, so
+ * that its source text also runs inside the XS script.
+ */
+function enterPagedS(hart: Hart, ram: Uint8Array, ramBase: number): void {
+  const half = ram.length / 2;
+  ram.copyWithin(half, 0, half);
+  ram.fill(0, 0, half);
+  const put = (pa: number, v: number) => {
+    const o = pa - ramBase;
+    ram[o] = v & 0xff;
+    ram[o + 1] = (v >>> 8) & 0xff;
+    ram[o + 2] = (v >>> 16) & 0xff;
+    ram[o + 3] = v >>> 24;
+  };
+  const root = ramBase;
+  let next = ramBase + 0x1000;
+  // Leaf PTE: PPN << 10 | X W R V (0xf); A and D are left to the walk. Pointer: PPN << 10 | V.
+  const map = (va: number, pa: number) => {
+    const slot = root + Math.floor(va / 0x400000) * 4;
+    const o = slot - ramBase;
+    let p = (ram[o] | (ram[o + 1] << 8) | (ram[o + 2] << 16) | (ram[o + 3] << 24)) >>> 0;
+    if ((p & 1) === 0) {
+      p = ((next / 4096) * 1024 + 1) >>> 0;
+      put(slot, p);
+      next += 0x1000;
+    }
+    put(Math.floor(p / 1024) * 4096 + ((va >>> 12) & 0x3ff) * 4, ((pa / 4096) * 1024 + 0xf) >>> 0);
+  };
+  for (let off = 0; off < half; off += 4096) map(ramBase + off, ramBase + half + off);
+  map(0x1000_0000, 0x1000_0000); // UART
+  map(0x0010_0000, 0x0010_0000); // finisher
+  hart.writeCsr(0x180, (0x8000_0000 + root / 4096) >>> 0); // satp: MODE = Sv32, ASID 0
+  hart.priv = 1;
+}
+
+interface NodeResult {
+  best: number;
+  median: number;
+  bestCpu: number;
+  seconds: number;
+  instructions: number;
+}
+
+function runNode(w: Workload, paged: boolean): NodeResult {
   const rates: number[] = [];
   const cpuRates: number[] = [];
+  const times: number[] = [];
+  let total = 0;
+  const label = paged ? 'Sv32' : 'Bare';
   for (let round = 0; round < ROUNDS; round++) {
+    const ramSize = paged ? 2 * RAM_SIZE : RAM_SIZE;
     const bus = new GuestAddressSpace();
-    const ram = new Uint8Array(RAM_SIZE);
-    bus.addRam({ name: 'ram', base: RAM_BASE as GuestPhysAddr, size: RAM_SIZE, bytes: ram });
+    const ram = new Uint8Array(ramSize);
+    bus.addRam({ name: 'ram', base: RAM_BASE as GuestPhysAddr, size: ramSize, bytes: ram });
     const uart = new UartSink();
     bus.addDevice(uart);
     let mtime = 0;
     const hart = new Hart({ bus, readTime: () => mtime });
     bus.addDevice(new Finisher(() => hart.requestStop()));
     hart.reset(loadImage({ image: w.image, ram: { base: RAM_BASE, bytes: ram } }).entry);
+    if (paged) {
+      while (hart.pc !== w.start) if (hart.run(1) !== ExitReason.BudgetSpent) throw new Error(`crt0 stopped at ${hart.pc.toString(16)}`);
+      enterPagedS(hart, ram, RAM_BASE);
+    }
+    const before = hart.instret;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     for (;;) {
@@ -171,31 +257,76 @@ function runNode(w: Workload): void {
     const dt = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(c0);
     const ct = (cpu.user + cpu.system) / 1e6;
-    const instructions = hart.instret;
+    const instructions = hart.instret - before;
+    total = hart.instret;
     rates.push(instructions / dt / 1e6);
     cpuRates.push(instructions / ct / 1e6);
+    times.push(dt);
     if (round === 0) {
-      if (uart.out) process.stdout.write(uart.out);
-      if (w.expectInstructions !== null && instructions !== w.expectInstructions) {
-        console.log(`WARNING: ${instructions} instructions retired, QEMU counts ${w.expectInstructions}`);
+      if (uart.out && !paged) process.stdout.write(uart.out);
+      if (w.expectInstructions !== null && total !== w.expectInstructions) {
+        console.log(`WARNING (${label}): ${total} instructions retired, QEMU counts ${w.expectInstructions}`);
       }
-      if (w.expectOutput !== null && !uart.out.includes(w.expectOutput)) console.log(`WARNING: output lacks '${w.expectOutput}' (QEMU's)`);
+      if (w.expectOutput !== null && !uart.out.includes(w.expectOutput)) console.log(`WARNING (${label}): output lacks '${w.expectOutput}' (QEMU's)`);
+      if (paged && hart.trapCount !== 0) console.log(`WARNING (${label}): the guest trapped: ${JSON.stringify(hart.lastTrap)}`);
     }
     console.log(
-      `round ${round + 1}: ${instructions} instructions in ${dt.toFixed(3)} s = ${rates[round].toFixed(1)} MIPS` +
+      `${label} round ${round + 1}: ${instructions} instructions in ${dt.toFixed(3)} s = ${rates[round].toFixed(1)} MIPS` +
         ` (process CPU ${ct.toFixed(3)} s = ${cpuRates[round].toFixed(1)} MIPS)`,
     );
   }
   const sorted = rates.slice().sort((a, b) => a - b);
   const best = sorted[sorted.length - 1];
   console.log(
-    `Node ${process.version}, workload ${w.name}, slice ${SLICE}: best ${best.toFixed(1)} MIPS, median ` +
+    `Node ${process.version}, workload ${w.name} (${label}), slice ${SLICE}: best ${best.toFixed(1)} MIPS, median ` +
       `${sorted[sorted.length >> 1].toFixed(1)} MIPS (wall clock); best ${Math.max(...cpuRates).toFixed(1)} MIPS by process CPU time`,
   );
-  console.log(`mips: ${best.toFixed(1)}`);
+  return { best, median: sorted[sorted.length >> 1], bestCpu: Math.max(...cpuRates), seconds: Math.min(...times), instructions: total };
 }
 
-/** The machine of runNode as an XS script: IMAGE and INSNS are defined before it. */
+/** Best wall time of `runs` QEMU runs of `image` (URL), or null without QEMU; throws when the output lacks `expect`. */
+function qemuSeconds(image: URL, expect: string, runs: number): number | null {
+  if (spawnSync(QEMU, ['--version'], { encoding: 'utf8' }).status !== 0) return null;
+  const argv = ['-M', 'virt', '-bios', 'none', '-nographic', '-cpu', QEMU_CPU, '-kernel', fileURLToPath(image)];
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(QEMU, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    const dt = (performance.now() - t0) / 1000;
+    if (r.status !== 0 || !r.stdout.includes(expect)) throw new Error(`QEMU on ${fileURLToPath(image)}: status ${r.status}, output ${JSON.stringify(r.stdout.slice(-200))}`);
+    best = Math.min(best, dt);
+  }
+  return best;
+}
+
+function mainNode(w: Workload): void {
+  const bare = runNode(w, false);
+  const paged = PAGED ? runNode(w, true) : null;
+  const isMips = w.expectInstructions !== null;
+  const qemu = isMips && !args.includes('--no-qemu') ? qemuSeconds(MIPS_ELF, MIPS_ELF_CHECKSUM, 3) : null;
+  const qemuStart = qemu !== null ? qemuSeconds(HELLO_ELF, 'bye', 3) : null;
+  const row = (what: string, insns: number | string, seconds: string, mips: string, cpu: string) =>
+    console.log(`${what.padEnd(36)} ${String(insns).padStart(12)} ${seconds.padStart(9)} ${mips.padStart(10)} ${cpu.padStart(10)}`);
+  console.log('');
+  row(`${w.name}`, 'instructions', 'best s', 'MIPS wall', 'MIPS CPU');
+  row(`xsvisor Node ${process.version}, Bare`, bare.instructions, bare.seconds.toFixed(3), bare.best.toFixed(1), bare.bestCpu.toFixed(1));
+  if (paged !== null) {
+    row(`xsvisor Node, Sv32 4 KiB pages`, paged.instructions, paged.seconds.toFixed(3), paged.best.toFixed(1), paged.bestCpu.toFixed(1));
+  }
+  if (qemu !== null) {
+    const n = MIPS_ELF_INSTRUCTIONS;
+    row('QEMU 7.2 TCG (whole process)', n, qemu.toFixed(3), (n / qemu / 1e6).toFixed(1), '-');
+    if (qemuStart !== null && qemu > qemuStart) {
+      row(`  less start-up (hello.elf: ${qemuStart.toFixed(3)} s)`, n, (qemu - qemuStart).toFixed(3), (n / (qemu - qemuStart) / 1e6).toFixed(1), '-');
+    }
+  } else if (isMips && !args.includes('--no-qemu')) {
+    console.log(`(${QEMU} not found: no QEMU figure)`);
+  }
+  if (paged !== null) console.log(`paged/unpaged: ${(paged.best / bare.best).toFixed(2)} (wall), ${(paged.bestCpu / bare.bestCpu).toFixed(2)} (CPU)`);
+  console.log(`mips: ${bare.best.toFixed(1)}`);
+}
+
+/** The machine of runNode as an XS script: IMAGE, WARMUP, INSNS, PAGED and START are defined before it. */
 const XS_ENTRY = `
 import { AddrRange } from './src/addr/index.js';
 import { EmuDeviceType } from './src/device/index.js';
@@ -203,7 +334,7 @@ import { GuestAddressSpace } from './src/addrspace/index.js';
 import { loadImage } from './src/loader/index.js';
 import { ExitReason, Hart } from './src/cpu/index.js';
 const bus = new GuestAddressSpace();
-const ram = new Uint8Array(${RAM_SIZE});
+const ram = new Uint8Array(PAGED ? ${2 * RAM_SIZE} : ${RAM_SIZE});
 bus.addRam({ name: 'ram', base: ${RAM_BASE}, size: ram.length, bytes: ram });
 let hart;
 bus.addDevice({ name: 'uart0', emuType: () => EmuDeviceType.Uart, addressRange: () => AddrRange.fromStartSize(0x10000000, 0x100),
@@ -212,6 +343,10 @@ bus.addDevice({ name: 'test', emuType: () => EmuDeviceType.TestFinisher, address
   handleRead: () => 0, handleWrite: () => hart.requestStop() });
 hart = new Hart({ bus, readTime: () => 0 });
 hart.reset(loadImage({ image: new Uint8Array(IMAGE), ram: { base: ${RAM_BASE}, bytes: ram } }).entry);
+if (PAGED) {
+  while (hart.pc !== START) hart.run(1);
+  enterPagedS(hart, ram, ${RAM_BASE});
+}
 hart.run(WARMUP);
 const t0 = Date.now();
 let done = 0;
@@ -221,7 +356,8 @@ while (done < INSNS) {
   if (r !== ExitReason.BudgetSpent) break;
 }
 const dt = (Date.now() - t0) / 1000;
-print(JSON.stringify({ done, seconds: dt }));
+print(JSON.stringify({ done, seconds: dt, traps: hart.trapCount }));
+${enterPagedS.toString()}
 `;
 
 async function runXs(w: Workload): Promise<void> {
@@ -237,25 +373,34 @@ async function runXs(w: Workload): Promise<void> {
   const body = bundle.outputFiles[0].text;
   const image = JSON.stringify(Array.from(w.image));
   // Two runs that differ only in the timed instructions: their meter difference is the interpreter's own cost.
-  const measure = async (insns: number) => {
+  const measure = async (insns: number, paged: boolean) => {
     let out = '';
-    const r = await runXsScript(`const IMAGE = ${image}; const WARMUP = 200000; const INSNS = ${insns};\n${body}`, {
+    const consts = `const IMAGE = ${image}; const WARMUP = 200000; const INSNS = ${insns}; const PAGED = ${paged}; const START = ${w.start};`;
+    const r = await runXsScript(`${consts}\n${body}`, {
       stdout: (s: string) => {
         out += s;
       },
       timeoutMs: 3_600_000,
     });
     if (!r.ok) throw new Error(`XS: ${r.error}`);
-    return { ...(JSON.parse(out.trim().split('\n').pop()!) as { done: number; seconds: number }), compute: Number(r.meter?.compute ?? 0) };
+    return { ...(JSON.parse(out.trim().split('\n').pop()!) as { done: number; seconds: number; traps: number }), compute: Number(r.meter?.compute ?? 0) };
   };
-  const small = await measure(Math.floor(XS_INSNS / 5));
-  const big = await measure(XS_INSNS);
-  const perInsn = (big.compute - small.compute) / (big.done - small.done);
-  const mips = big.done / big.seconds / 1e6;
-  console.log(`XS (xsnap-worker), workload ${w.name}: ${big.done} instructions in ${big.seconds.toFixed(2)} s = ${mips.toFixed(2)} MIPS; ${perInsn.toFixed(1)} computrons per instruction`);
-  console.log(`mips: ${mips.toFixed(2)}`);
+  let bareMips = 0;
+  for (const paged of PAGED ? [false, true] : [false]) {
+    const small = await measure(Math.floor(XS_INSNS / 5), paged);
+    const big = await measure(XS_INSNS, paged);
+    const perInsn = (big.compute - small.compute) / (big.done - small.done);
+    const mips = big.done / big.seconds / 1e6;
+    if (!paged) bareMips = mips;
+    const label = paged ? 'Sv32 4 KiB pages' : 'Bare';
+    console.log(
+      `XS (xsnap-worker), workload ${w.name} (${label}): ${big.done} instructions in ${big.seconds.toFixed(2)} s = ${mips.toFixed(2)} MIPS; ` +
+        `${perInsn.toFixed(1)} computrons per instruction${big.traps !== 0 ? ` (WARNING: ${big.traps} traps)` : ''}`,
+    );
+  }
+  console.log(`mips: ${bareMips.toFixed(2)}`);
 }
 
 const w = workload();
 if (args.includes('--xs')) await runXs(w);
-else runNode(w);
+else mainNode(w);

@@ -48,19 +48,35 @@
  *   W, R; a byte with R = 0, W = 1 (reserved) leaves the old byte, as later
  *   QEMU versions do; locked entries (and the address below a locked TOR
  *   entry) ignore writes until reset (spec 3.7.1).
- * - satp accepts MODE = Bare only for now: a write with MODE = Sv32 is
- *   ignored whole (spec 4.1.11: "if satp is written with an unsupported
- *   MODE, the entire write has no effect"). As satp.MODE is then read-only
- *   0, mstatus.SUM is read-only 0 too (spec 3.1.6.3).
+ * - satp: MODE Bare or Sv32; all 9 ASID bits are implemented (ASIDLEN =
+ *   9, as QEMU on rv32: the WARL field reads back what was written); a
+ *   write with MODE = Bare keeps the other fields as written (spec 4.1.11
+ *   leaves that unspecified; QEMU does the same). Sv32 (spec 4.3) lives in
+ *   sv32.ts; see its header for the walk's choices and the TLB.
+ * - Translation applies to fetches in S and U, and to loads, stores and
+ *   AMOs in S and U or in M with MPRV = 1 and MPP != M (spec 3.1.6.3).
+ *   The TLB holds no ASIDs: it is flushed whenever satp changes, so every
+ *   entry belongs to the current ASID (or is global), and SFENCE.VMA with
+ *   another ASID in rs2 has nothing to drop. SFENCE.VMA with rs1 = x0
+ *   drops everything; with an address, that page (spec 4.2.1). Changes of
+ *   mode, SUM, MXR, MPRV or MPP need no flush: TLB tags carry them.
+ * - tval of a page or access fault is the virtual address of the part of
+ *   the access that faulted: for a 32-bit instruction or a misaligned
+ *   load/store spanning two pages, the start of the second page when the
+ *   second translation fails (spec 3.1.16).
+ * - A misaligned load or store spanning two pages translates both before
+ *   touching memory; physically discontiguous halves are done bytewise.
+ * - LR/SC reservations are kept on physical addresses (modulo 2^32).
  */
 
-import type { GuestPhysAddr } from '../addr/index.js';
+import type { GuestPhysAddr, GuestVirtAddr } from '../addr/index.js';
 import type { GuestAddressSpace } from '../addrspace/index.js';
 import type { InterruptTarget } from '../device/index.js';
 import { mulh, mulhsu, mulhu } from './arith.js';
 import { CAUSE_INTERRUPT, Csr, ExitReason, MISA_VALUE, PrivilegeMode } from './constants.js';
 import { expandCompressed } from './decode.js';
 import { HartError } from './errors.js';
+import { ACC_FETCH, ACC_LOAD, ACC_STORE, ITLB_ENTRIES, KEY_MXR, KEY_SUM, KEY_U, Sv32Mmu, type AccessKind } from './sv32.js';
 
 /** Construction options of a {@link Hart}. */
 export interface HartOptions {
@@ -73,6 +89,17 @@ export interface HartOptions {
    * read by the `time`/`timeh` CSRs.
    */
   readonly readTime: () => number;
+  // ---- SBI hook (src/monitor/sbi.ts): the only monitor-specific option.
+  /**
+   * Called instead of taking the trap when ECALL executes in S-mode: a
+   * monitor standing in for M-mode firmware (the SBI) reads a0-a7 from
+   * `hart.regs` and writes a0/a1; the ECALL then completes like any other
+   * instruction (it retires and pc advances by 4). If it throws, run()
+   * ends with {@link ExitReason.Fatal}. Omitted: ECALL from S traps with
+   * cause 9, as the privileged spec says.
+   */
+  readonly onSupervisorEcall?: (hart: Hart) => void;
+  // ---- end of SBI hook
 }
 
 /** The most recent trap the hart took, as reported by {@link Hart.lastTrap}. */
@@ -128,8 +155,8 @@ const MS_TVM = 1 << 20;
 const MS_TW = 1 << 21;
 const MS_TSR = 1 << 22;
 
-/** Whether satp accepts Sv32 (not yet): decides whether mstatus.SUM is writable (spec 3.1.6.3). */
-const SV32 = false;
+/** satp accepts Sv32, so mstatus.SUM is writable (spec 3.1.6.3). */
+const SV32 = true;
 
 /**
  * Writable mstatus bits. No F, V or custom state, so FS, VS, XS and SD are
@@ -174,6 +201,7 @@ const MCOUNTINHIBIT_WRITABLE = ~2 >>> 0;
 const EV_IRQ = 1; // pending/enabled interrupt state may have changed
 const EV_STOP = 2; // requestStop()
 const EV_MAP = 4; // the address space's generation may have changed
+const EV_MMU = 8; // what translation applies may have changed (mode, mstatus, satp, SFENCE.VMA)
 
 // What an instruction left for the loop to do after its dispatch (see run()).
 const ST_OK = 0;
@@ -203,6 +231,12 @@ const TWO32 = 4294967296;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const EMPTY8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+const EMPTY16: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
+
+/** satp.MODE = Sv32 (bit 31) and satp.ASID (bits 30:22), spec 4.1.11. */
+const SATP_SV32 = 0x80000000;
+const SATP_ASID_SHIFT = 22;
+const SATP_ASID_MASK = 0x1ff;
 
 /** The new value of an AMO (unprivileged ISA 8.4), or an unused result for other funct5 values. */
 function amoValue(f5: number, old: number, b: number): number {
@@ -260,6 +294,7 @@ export class Hart implements InterruptTarget {
   fatalError: unknown = null;
 
   private readonly readTime: () => number;
+  private readonly onSupervisorEcall: ((hart: Hart) => void) | undefined; // SBI hook
 
   // Architectural state.
   private pcv = 0; // int32
@@ -313,9 +348,31 @@ export class Hart implements InterruptTarget {
   private ramSize = 0;
   private readonly ccache = new Int32Array(2 * CC_ENTRIES).fill(-1);
 
+  // Translation (recomputed by mmuRefresh whenever EV_MMU is raised).
+  private readonly mmu: Sv32Mmu;
+  /** 1 when fetches are translated (Sv32 and mode S or U). */
+  private fx = 0;
+  /** 1 when loads and stores are translated (Sv32 and effective mode S or U). */
+  private dv = 0;
+  /** The effective mode of loads and stores (MPRV applied). */
+  private dp: number = M;
+  /** TLB tag context of loads/stores and of fetches (KEY_* bits). */
+  private dk = 0;
+  private xk = 0;
+  /**
+   * The fetch page: the loop fetches `f16[(pc - fb) >> 1]` while
+   * `(pc - fb) >>> 0 <= fl4`. Without translation it is the whole RAM
+   * window; with it, one 4 KiB page of it (a view from the fetch TLB), or
+   * nothing (fl4 = -4) until the first fetch.
+   */
+  private fb = 0;
+  private fl4 = -4;
+  private f16: Uint16Array<ArrayBufferLike> = EMPTY16;
+
   // Slow-path results.
   private faultCause = 0;
   private fetchFault = -1;
+  private faultTval = 0;
   private excCause = 0;
   private excTval = 0;
   private jumpTarget = 0;
@@ -344,7 +401,9 @@ export class Hart implements InterruptTarget {
     }
     this.bus = bus;
     this.readTime = readTime;
+    this.onSupervisorEcall = options.onSupervisorEcall; // SBI hook
     this.hartId = hartId;
+    this.mmu = new Sv32Mmu(bus);
     this.reset(0);
   }
 
@@ -366,7 +425,7 @@ export class Hart implements InterruptTarget {
   set priv(mode: PrivilegeMode) {
     if (mode !== U && mode !== S && mode !== M) throw new HartError('bad-argument', 'priv', `privilege mode ${mode} does not exist`);
     this.privv = mode;
-    this.events |= EV_IRQ;
+    this.events |= EV_IRQ | EV_MMU;
   }
 
   /**
@@ -457,7 +516,8 @@ export class Hart implements InterruptTarget {
     this.retiredBase = 0;
     this.stepsLast = 0;
     this.parkedv = false;
-    this.events = EV_IRQ;
+    this.events = EV_IRQ | EV_MMU;
+    this.mmu.flushAll();
     this.fatalError = null;
     this.trapCountv = 0;
     this.trapCause = 0;
@@ -523,6 +583,43 @@ export class Hart implements InterruptTarget {
     this.csrWrite(n, value >>> 0, r, r);
   }
 
+  /**
+   * Translates `va` as an access of kind `access` by the hart in its
+   * current state would (mode, MPRV for loads and stores, satp, SUM, MXR),
+   * for debuggers and tests. Has no side effects: no A/D update, no TLB
+   * fill, no trap. Returns the physical address, or null when the access
+   * would raise a page or access fault during translation (the physical
+   * access itself is not tried). Refuses a `va` outside [0, 2^32) with a
+   * HartError.
+   */
+  translateAddress(va: GuestVirtAddr, access: 'fetch' | 'load' | 'store'): GuestPhysAddr | null {
+    if (!Number.isInteger(va) || va < 0 || va >= TWO32) throw new HartError('bad-argument', 'va', `virtual address ${va} is not in [0, 2^32)`);
+    this.mmuRefresh();
+    const acc: AccessKind = access === 'fetch' ? ACC_FETCH : access === 'load' ? ACC_LOAD : ACC_STORE;
+    const on = acc === ACC_FETCH ? this.fx : this.dv;
+    if (on === 0) return va as number as GuestPhysAddr;
+    const pa = this.mmu.walk(va, acc, this.satp, acc === ACC_FETCH ? this.privv : this.dp, this.mstatus, -1);
+    return pa < 0 ? null : (pa as GuestPhysAddr);
+  }
+
+  /**
+   * Drops cached translations as SFENCE.VMA would (spec 4.2.1), for a
+   * monitor that implements a remote fence (SBI RFENCE) for this hart:
+   * `va` omitted drops all pages, else the page holding it; `asid`
+   * omitted applies to every ASID. Safe to call from a device or hook
+   * during run(): the next instruction sees the effect. Refuses a `va`
+   * outside [0, 2^32) or an ASID outside [0, 512) with a HartError.
+   */
+  flushTranslations(va?: GuestVirtAddr, asid?: number): void {
+    if (va !== undefined && (!Number.isInteger(va) || va < 0 || va >= TWO32)) {
+      throw new HartError('bad-argument', 'va', `virtual address ${va} is not in [0, 2^32)`);
+    }
+    if (asid !== undefined && (!Number.isInteger(asid) || asid < 0 || asid > SATP_ASID_MASK)) {
+      throw new HartError('bad-argument', 'asid', `ASID ${asid} is not in [0, ${SATP_ASID_MASK}]`);
+    }
+    this.sfenceVma(va ?? -1, asid ?? -1);
+  }
+
   // ------------------------------------------------------------- the loop
 
   /**
@@ -540,6 +637,7 @@ export class Hart implements InterruptTarget {
     }
     this.parkedv = false;
     if (this.bus.generation !== this.gen) this.refreshWindow();
+    this.mmuRefresh();
     const x = this.regs;
     x[0] = 0;
     const cc = this.ccache;
@@ -549,9 +647,23 @@ export class Hart implements InterruptTarget {
     let i16 = this.i16;
     let m32 = this.m32;
     let rb = this.ramBase;
-    let rl1 = this.ramSize - 1;
-    let rl2 = this.ramSize - 2;
-    let rl4 = this.ramSize - 4;
+    // Loads and stores use the window directly when untranslated; with
+    // translation the limits are -1, so those checks always fail and the
+    // access goes through the TLB (tR/oR, tW/oW, keyed with dk).
+    let dv = this.dv;
+    let dk = this.dk;
+    let rl1 = dv !== 0 ? -1 : this.ramSize - 1;
+    let rl2 = dv !== 0 ? -1 : this.ramSize - 2;
+    let rl4 = dv !== 0 ? -1 : this.ramSize - 4;
+    // The fetch page (see the field): the whole window without translation.
+    let fb = this.fb;
+    let fl4 = this.fl4;
+    let f16 = this.f16;
+    const tR = this.mmu.tagR;
+    const oR = this.mmu.offR;
+    const tW = this.mmu.tagW;
+    const oW = this.mmu.offW;
+    let e = 0;
     let pc = this.pcv;
     let n = budget;
     let exit: number = EXIT_BUDGET;
@@ -583,33 +695,46 @@ export class Hart implements InterruptTarget {
             exit = EXIT_STOP;
             break;
           }
-          if (this.bus.generation !== this.gen) {
-            this.refreshWindow();
+          const cause = this.pendingInterrupt();
+          if (cause >= 0) pc = this.enterTrap(cause, true, 0, pc);
+          // A map change, or a change of what translation applies (possibly by the trap just taken).
+          if (this.bus.generation !== this.gen || ((ev | this.events) & EV_MMU) !== 0) {
+            this.events &= ~EV_MMU;
+            if (this.bus.generation !== this.gen) this.refreshWindow();
+            this.mmuRefresh();
             m8 = this.m8;
             i8 = this.i8;
             m16 = this.m16;
             i16 = this.i16;
             m32 = this.m32;
             rb = this.ramBase;
-            rl1 = this.ramSize - 1;
-            rl2 = this.ramSize - 2;
-            rl4 = this.ramSize - 4;
+            dv = this.dv;
+            dk = this.dk;
+            rl1 = dv !== 0 ? -1 : this.ramSize - 1;
+            rl2 = dv !== 0 ? -1 : this.ramSize - 2;
+            rl4 = dv !== 0 ? -1 : this.ramSize - 4;
+            fb = this.fb;
+            fl4 = this.fl4;
+            f16 = this.f16;
           }
-          const cause = this.pendingInterrupt();
-          if (cause >= 0) pc = this.enterTrap(cause, true, 0, pc);
         }
         if (n <= 0) break;
         while (n > 0) {
           n--;
           // ---- fetch
-          o = (pc - rb) | 0;
-          if (o >>> 0 <= rl4) {
+          o = (pc - fb) | 0;
+          if (o >>> 0 <= fl4) {
             o >>= 1;
-            inst = m16[o] | (m16[o + 1] << 16);
+            inst = f16[o] | (f16[o + 1] << 16);
           } else {
             inst = this.fetchSlow(pc);
+            // With translation, fetchSlow moves the fetch page to pc's page.
+            fb = this.fb;
+            fl4 = this.fl4;
+            f16 = this.f16;
             if (this.fetchFault !== -1) {
-              pc = this.exception(EXC_FETCH_ACCESS, this.fetchFault, pc);
+              pc = this.exception(this.faultCause, this.fetchFault, pc);
+              if (this.events !== 0) continue outer;
               continue;
             }
           }
@@ -863,10 +988,40 @@ export class Hart implements InterruptTarget {
                 st = ST_ILLEGAL;
                 break;
               }
+              if (dv !== 0) {
+                // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
+                e = (a >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+                if (tW[e] === (((a + t - 1) >>> 12) | dk)) {
+                  o = (a + oW[e]) | 0;
+                  if (t === 4) {
+                    if ((o & 3) === 0) {
+                      m32[o >> 2] = b;
+                    } else {
+                      m8[o] = b;
+                      m8[o + 1] = b >> 8;
+                      m8[o + 2] = b >> 16;
+                      m8[o + 3] = b >> 24;
+                    }
+                  } else if (t === 1) {
+                    m8[o] = b;
+                  } else if ((o & 1) === 0) {
+                    m16[o >> 1] = b;
+                  } else {
+                    m8[o] = b;
+                    m8[o + 1] = b >> 8;
+                  }
+                  // The reservation is on a physical word: o + rb is the physical address.
+                  if (this.resvW !== 0x40000000) {
+                    o = (o + rb) | 0;
+                    if (o >> 2 === this.resvW || (o + t - 1) >> 2 === this.resvW) this.resvW = 0x40000000;
+                  }
+                  break;
+                }
+              }
               this.sliceLeft = n;
               if (!this.store(a, t as 1 | 2 | 4, b)) {
                 ec = this.faultCause;
-                et = a >>> 0;
+                et = this.faultTval;
                 st = ST_EXC;
               } else if (this.events !== 0) {
                 st = ST_EVENT;
@@ -923,12 +1078,26 @@ export class Hart implements InterruptTarget {
                 st = ST_ILLEGAL;
                 break;
               }
-              // Through the address space: -1 is a fault.
+              if (dv !== 0) {
+                // Sv32: the load TLB, unless the access spans two pages.
+                e = (a >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+                if (tR[e] === (((a + b - 1) >>> 12) | dk)) {
+                  o = (a + oR[e]) | 0;
+                  if (t === 2) x[rd] = (o & 3) === 0 ? m32[o >> 2] : m8[o] | (m8[o + 1] << 8) | (m8[o + 2] << 16) | (m8[o + 3] << 24);
+                  else if (t === 4) x[rd] = m8[o];
+                  else if (t === 0) x[rd] = i8[o];
+                  else if (t === 5) x[rd] = (o & 1) === 0 ? m16[o >> 1] : m8[o] | (m8[o + 1] << 8);
+                  else x[rd] = (o & 1) === 0 ? i16[o >> 1] : ((m8[o] | (m8[o + 1] << 8)) << 16) >> 16;
+                  x[0] = 0;
+                  break;
+                }
+              }
+              // Through the address space (translating first with Sv32): -1 is a fault.
               this.sliceLeft = n;
               o = this.load(a, b as 1 | 2 | 4);
               if (o < 0) {
                 ec = this.faultCause;
-                et = a >>> 0;
+                et = this.faultTval;
                 st = ST_EXC;
                 break;
               }
@@ -1024,7 +1193,7 @@ export class Hart implements InterruptTarget {
               this.sliceLeft = n;
               if (!this.amoSlow(inst, a, b)) {
                 ec = this.faultCause;
-                et = a >>> 0;
+                et = this.faultTval;
                 st = ST_EXC;
               } else if (this.events !== 0) {
                 st = ST_EVENT;
@@ -1060,6 +1229,8 @@ export class Hart implements InterruptTarget {
           }
           st = ST_OK;
           pc = this.exception(ec, et, pc);
+          // The trap may have changed what translation applies (EV_MMU).
+          if (this.events !== 0) continue outer;
         }
       }
     } catch (e) {
@@ -1078,39 +1249,69 @@ export class Hart implements InterruptTarget {
 
   // ------------------------------------------------------ memory slow path
 
-  /** Rebuilds the typed-array views of the RAM window (4-byte aligned part of it, below 2^32). */
+  /** Rebuilds the typed-array views of the RAM window (4-byte aligned part of it, below 2^32); flushes the TLB. */
   private refreshWindow(): void {
     this.gen = this.bus.generation;
     this.m8 = EMPTY8;
     this.i8 = new Int8Array(0);
-    this.m16 = new Uint16Array(0);
+    this.m16 = EMPTY16;
     this.i16 = new Int16Array(0);
     this.m32 = new Int32Array(0);
     this.ramBase = 0;
     this.ramSize = 0;
+    this.events |= EV_MMU;
     const w = this.bus.ramWindow();
-    if (w === null || !LITTLE_ENDIAN) return;
-    const start = Math.ceil(w.base / 4) * 4;
-    // Bare addresses are 32 bits; keep offsets below 2^31 for the int32 arithmetic of the loop.
-    const end = Math.min(Math.floor((w.base + w.bytes.length) / 4) * 4, TWO32, start + 0x7ffffff0);
-    const size = end - start;
-    const byteOffset = w.bytes.byteOffset + (start - w.base);
-    if (size < 4 || byteOffset % 4 !== 0) return;
-    const buf = w.bytes.buffer;
-    this.m8 = new Uint8Array(buf, byteOffset, size);
-    this.i8 = new Int8Array(buf, byteOffset, size);
-    this.m16 = new Uint16Array(buf, byteOffset, size / 2);
-    this.i16 = new Int16Array(buf, byteOffset, size / 2);
-    this.m32 = new Int32Array(buf, byteOffset, size / 4);
-    this.ramBase = start | 0;
-    this.ramSize = size;
+    if (w !== null && LITTLE_ENDIAN) {
+      const start = Math.ceil(w.base / 4) * 4;
+      // Bare addresses are 32 bits; keep offsets below 2^31 for the int32 arithmetic of the loop.
+      const end = Math.min(Math.floor((w.base + w.bytes.length) / 4) * 4, TWO32, start + 0x7ffffff0);
+      const size = end - start;
+      const byteOffset = w.bytes.byteOffset + (start - w.base);
+      if (size >= 4 && byteOffset % 4 === 0) {
+        const buf = w.bytes.buffer;
+        this.m8 = new Uint8Array(buf, byteOffset, size);
+        this.i8 = new Int8Array(buf, byteOffset, size);
+        this.m16 = new Uint16Array(buf, byteOffset, size / 2);
+        this.i16 = new Int16Array(buf, byteOffset, size / 2);
+        this.m32 = new Int32Array(buf, byteOffset, size / 4);
+        this.ramBase = start | 0;
+        this.ramSize = size;
+      }
+    }
+    this.mmu.setWindow(this.ramBase >>> 0, this.m8, this.m32);
   }
 
   /**
-   * Fetches the instruction at `pc` outside the fast window. Returns its
+   * Recomputes what translation applies (spec 3.1.6.3, 4.1.11): fetches
+   * in S/U, loads and stores in the effective mode (MPP when M-mode sets
+   * MPRV), both only with satp.MODE = Sv32; the TLB tag contexts; and the
+   * fetch page, which restarts empty under translation.
+   */
+  private mmuRefresh(): void {
+    const sv32 = this.satp >= SATP_SV32;
+    const p = this.privv;
+    const ms = this.mstatus;
+    const dp = p === M && (ms & MS_MPRV) !== 0 ? (ms >>> 11) & 3 : p;
+    this.fx = sv32 && p !== M ? 1 : 0;
+    this.dv = sv32 && dp !== M ? 1 : 0;
+    this.dp = dp;
+    this.dk = (dp === U ? KEY_U : 0) | ((ms & MS_SUM) !== 0 ? KEY_SUM : 0) | ((ms & MS_MXR) !== 0 ? KEY_MXR : 0);
+    this.xk = p === U ? KEY_U : 0;
+    if (this.fx !== 0) {
+      this.fb = 0;
+      this.fl4 = -4;
+      this.f16 = EMPTY16;
+    } else {
+      this.fb = this.ramBase;
+      this.fl4 = this.ramSize - 4;
+      this.f16 = this.m16;
+    }
+  }
+
+  /**
+   * Fetches the instruction at `pc` outside the fetch page. Returns its
    * bits (a lone parcel for a compressed one); on a fault sets `fetchFault`
-   * to the address of the parcel that failed. Only RAM and ROM are
-   * executable (DESIGN.md: a device is never fetched from).
+   * to the virtual address of the parcel that failed and `faultCause`.
    */
   private fetchSlow(pc: number): number {
     this.fetchFault = -1;
@@ -1130,18 +1331,46 @@ export class Hart implements InterruptTarget {
     return lo | (hi << 16);
   }
 
-  private fetchParcel(addr: number): number {
-    const r = this.bus.regionAt(addr as GuestPhysAddr);
+  /**
+   * The parcel at virtual address `va` (unsigned), or -1 with faultCause
+   * set. With translation, a page in the RAM window becomes the fetch page.
+   */
+  private fetchParcel(va: number): number {
+    if (this.fx === 0) return this.fetchParcelPhys(va);
+    const mmu = this.mmu;
+    const vpn = va >>> 12;
+    const key = vpn | this.xk;
+    const e = vpn & (ITLB_ENTRIES - 1);
+    if (mmu.tagX[e] !== key) {
+      const pa = mmu.translate(va as GuestVirtAddr, ACC_FETCH, key, this.satp, this.privv, this.mstatus);
+      if (pa < 0) {
+        this.faultCause = mmu.cause;
+        return -1;
+      }
+      // Not in the RAM window (ROM): through the address space, every time.
+      if (mmu.tagX[e] !== key) return this.fetchParcelPhys(pa);
+    }
+    const view = mmu.viewX[e]!;
+    this.fb = (va - (va & 0xfff)) | 0;
+    this.fl4 = 4092;
+    this.f16 = view;
+    return view[(va & 0xfff) >> 1];
+  }
+
+  /** The parcel at physical address `pa`, or -1 (an access fault). Only RAM and ROM are executable (DESIGN.md: a device is never fetched from). */
+  private fetchParcelPhys(pa: number): number {
+    this.faultCause = EXC_FETCH_ACCESS;
+    const r = this.bus.regionAt(pa as GuestPhysAddr);
     if (r === null || r.kind === 'device') return -1;
-    return this.bus.read(addr as GuestPhysAddr, 2);
+    return this.bus.read(pa as GuestPhysAddr, 2);
   }
 
   /** The instruction bits for an illegal-instruction mtval: the 16-bit parcel of a compressed instruction. */
   private illegalBits(pc: number, npc: number, inst: number): number {
     if (((npc - pc) | 0) === 4) return inst >>> 0;
-    const o = (pc - this.ramBase) | 0;
-    if (o >>> 0 <= this.ramSize - 2) return this.m16[o >> 1];
-    const v = this.bus.read((pc >>> 0) as GuestPhysAddr, 2);
+    const o = (pc - this.fb) | 0;
+    if (o >>> 0 <= this.fl4 + 2) return this.f16[o >> 1];
+    const v = this.fetchParcel(pc >>> 0);
     return v < 0 ? 0 : v;
   }
 
@@ -1151,12 +1380,32 @@ export class Hart implements InterruptTarget {
   }
 
   /**
-   * A load through the address space. Returns the unsigned value with
-   * faultCause = -1, or -1 with faultCause = the exception to raise.
+   * Translates the data address `a` (int32) for an access of kind `acc`.
+   * Returns the physical address, or -1 with faultCause and faultTval set.
+   * Without translation the address is physical as it is.
+   */
+  private dataAddr(a: number, acc: AccessKind): number {
+    const va = a >>> 0;
+    this.faultTval = va;
+    if (this.dv === 0) return va;
+    const pa = this.mmu.translate(va as GuestVirtAddr, acc, (va >>> 12) | this.dk, this.satp, this.dp, this.mstatus);
+    if (pa < 0) this.faultCause = this.mmu.cause;
+    return pa;
+  }
+
+  /**
+   * A load through the address space (translated first with Sv32). Returns
+   * the unsigned value with faultCause = -1, or -1 with faultCause and
+   * faultTval set.
    */
   private load(a: number, width: 1 | 2 | 4): number {
-    const v = this.bus.read((a >>> 0) as GuestPhysAddr, width);
+    const pa = this.dataAddr(a, ACC_LOAD);
+    if (pa < 0) return -1;
+    const split = 4096 - (a & 0xfff);
+    if (this.dv !== 0 && split < width) return this.loadSpanning(a, width, pa, split);
+    const v = this.bus.read(pa as GuestPhysAddr, width);
     if (v < 0) {
+      this.faultTval = a >>> 0;
       this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
     } else {
       this.faultCause = -1;
@@ -1165,24 +1414,84 @@ export class Hart implements InterruptTarget {
     return v;
   }
 
-  /** A store through the address space. Returns false with faultCause set on a fault. */
+  /**
+   * A translated load spanning two pages: the first `split` bytes at `pa`,
+   * the rest at the start of the next page, which is translated too (a
+   * fault there has that page's address as tval).
+   */
+  private loadSpanning(a: number, width: number, pa: number, split: number): number {
+    const pa2 = this.dataAddr((a + split) | 0, ACC_LOAD);
+    if (pa2 < 0) return -1;
+    let v = 0;
+    if (pa2 === pa + split) {
+      v = this.bus.read(pa as GuestPhysAddr, width as 2 | 4);
+      if (v < 0) {
+        this.faultTval = a >>> 0;
+        this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
+      }
+    } else {
+      for (let i = width - 1; i >= 0; i--) {
+        const byte = this.bus.read((i < split ? pa + i : pa2 + (i - split)) as GuestPhysAddr, 1);
+        if (byte < 0) {
+          this.faultTval = (i < split ? a : a + split) >>> 0;
+          this.faultCause = EXC_LOAD_ACCESS;
+          v = -1;
+          break;
+        }
+        v = v * 256 + byte;
+      }
+    }
+    this.afterAccess();
+    return v;
+  }
+
+  /** A store through the address space (translated first with Sv32). Returns false with faultCause and faultTval set on a fault. */
   private store(a: number, width: 1 | 2 | 4, value: number): boolean {
-    const ok = this.bus.write((a >>> 0) as GuestPhysAddr, width, value);
-    if (!ok) {
-      this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
-    } else if (a >> 2 === this.resvW || (a + width - 1) >> 2 === this.resvW) {
-      this.resvW = NO_RESV;
+    const pa = this.dataAddr(a, ACC_STORE);
+    if (pa < 0) return false;
+    // Both pages of a spanning store are translated before memory is touched.
+    const split = 4096 - (a & 0xfff);
+    const spans = this.dv !== 0 && split < width;
+    let pa2 = pa + split;
+    if (spans) {
+      pa2 = this.dataAddr((a + split) | 0, ACC_STORE);
+      if (pa2 < 0) return false;
+    }
+    let ok: boolean;
+    if (!spans || pa2 === pa + split) {
+      ok = this.bus.write(pa as GuestPhysAddr, width, value);
+      if (!ok) {
+        this.faultTval = a >>> 0;
+        this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
+      }
+    } else {
+      ok = true;
+      for (let i = 0; i < width && ok; i++) {
+        ok = this.bus.write((i < split ? pa + i : pa2 + (i - split)) as GuestPhysAddr, 1, value >>> (8 * i));
+        if (!ok) {
+          this.faultTval = (i < split ? a : a + split) >>> 0;
+          this.faultCause = EXC_STORE_ACCESS;
+        }
+      }
+    }
+    if (ok) {
+      const r = this.resvW;
+      if (r !== NO_RESV && ((pa | 0) >> 2 === r || ((pa + width - 1) | 0) >> 2 === r || (spans && (pa2 | 0) >> 2 === r))) this.resvW = NO_RESV;
     }
     this.afterAccess();
     return ok;
   }
 
-  /** LR/SC/AMO at an aligned address outside the RAM window. Returns false with faultCause set on a fault. */
+  /** LR/SC/AMO at an aligned address outside the RAM window or translated. Returns false with faultCause and faultTval set on a fault. */
   private amoSlow(inst: number, a: number, b: number): boolean {
     const x = this.regs;
     const f5 = inst >>> 27;
     const rdN = (inst >>> 7) & 31;
-    const addr = (a >>> 0) as GuestPhysAddr;
+    // LR translates as a load; SC and the AMOs as stores (spec 4.3.1: an AMO needs R and W, its faults are store faults).
+    const p = this.dataAddr(a, f5 === 2 ? ACC_LOAD : ACC_STORE);
+    if (p < 0) return false;
+    const addr = p as GuestPhysAddr;
+    const word = (p | 0) >> 2; // the reservation key: the physical word (modulo 2^32)
     const bus = this.bus;
     if (f5 === 2) {
       const v = bus.read(addr, 4);
@@ -1193,11 +1502,11 @@ export class Hart implements InterruptTarget {
       }
       x[rdN] = v;
       x[0] = 0;
-      this.resvW = a >> 2;
+      this.resvW = word;
       return true;
     }
     if (f5 === 3) {
-      const held = this.resvW === a >> 2;
+      const held = this.resvW === word;
       this.resvW = NO_RESV;
       if (held) {
         const ok = bus.write(addr, 4, b);
@@ -1219,7 +1528,7 @@ export class Hart implements InterruptTarget {
       return false;
     }
     this.afterAccess();
-    if (a >> 2 === this.resvW) this.resvW = NO_RESV;
+    if (word === this.resvW) this.resvW = NO_RESV;
     x[rdN] = old;
     x[0] = 0;
     return true;
@@ -1293,6 +1602,8 @@ export class Hart implements InterruptTarget {
       tvec = this.mtvec;
     }
     this.privv = to;
+    // A new mode (and MPP, which MPRV may use) changes what is translated; nothing is translated under Bare.
+    if (this.satp >= SATP_SV32) this.events |= EV_MMU;
     this.trapCountv++;
     this.trapCause = cause;
     this.trapTval = tval >>> 0;
@@ -1315,6 +1626,11 @@ export class Hart implements InterruptTarget {
     if (f3 === 0) {
       switch (inst) {
         case 0x00000073: // ECALL: cause 8, 9 or 11 by mode; tval 0.
+          // SBI hook: an ECALL from S goes to the monitor's SBI instead of trapping to M.
+          if (priv === S && this.onSupervisorEcall !== undefined) {
+            this.onSupervisorEcall(this);
+            return SYS_NEXT;
+          }
           return this.raise(EXC_ECALL_U + priv, 0);
         case 0x00100073: // EBREAK: tval 0 (as QEMU 7.2).
           return this.raise(EXC_BREAKPOINT, 0);
@@ -1348,14 +1664,31 @@ export class Hart implements InterruptTarget {
           break;
       }
       if ((inst & 0xfe007fff) === 0x12000073) {
-        // SFENCE.VMA: illegal in U, and in S when TVM = 1 (spec 3.1.6.5); a no-op with MODE = Bare.
+        // SFENCE.VMA: illegal in U, and in S when TVM = 1 (spec 3.1.6.5).
         if (priv === U || (priv === S && (this.mstatus & MS_TVM) !== 0)) return this.raise(EXC_ILLEGAL, inst >>> 0);
+        const rs1N = (inst >>> 15) & 31;
+        const rs2N = (inst >>> 20) & 31;
+        this.sfenceVma(rs1N === 0 ? -1 : this.regs[rs1N] >>> 0, rs2N === 0 ? -1 : this.regs[rs2N] & SATP_ASID_MASK);
         return SYS_NEXT;
       }
       return this.raise(EXC_ILLEGAL, inst >>> 0);
     }
     if (f3 === 4) return this.raise(EXC_ILLEGAL, inst >>> 0);
     return this.csrInstruction(inst, f3, priv);
+  }
+
+  /**
+   * SFENCE.VMA (spec 4.2.1) for virtual address `va` (-1: all) and ASID
+   * `asid` (-1: all). Every cached entry belongs to the current ASID or is
+   * global (the TLB is flushed when satp changes), so a fence for another
+   * ASID has nothing to drop; for the current one, global entries are
+   * dropped too (more than asked, which is allowed).
+   */
+  private sfenceVma(va: number, asid: number): void {
+    if (asid >= 0 && asid !== ((this.satp >>> SATP_ASID_SHIFT) & SATP_ASID_MASK)) return;
+    if (va < 0) this.mmu.flushAll();
+    else this.mmu.flushPage(va);
+    this.events |= EV_MMU; // the fetch page may be gone
   }
 
   private raise(cause: number, tval: number): number {
@@ -1366,7 +1699,7 @@ export class Hart implements InterruptTarget {
 
   private xret(target: number): number {
     this.resvW = NO_RESV;
-    this.events |= EV_IRQ;
+    this.events |= EV_IRQ | EV_MMU;
     this.jumpTarget = target | 0;
     return SYS_JUMP;
   }
@@ -1628,8 +1961,12 @@ export class Hart implements InterruptTarget {
         this.senvcfg = v & ENVCFG_WRITABLE;
         return;
       case Csr.satp:
-        // Only Bare for now; a write selecting Sv32 has no effect at all (spec 4.1.11).
-        if (v >>> 31 === 0) this.satp = v;
+        // Every field is implemented (MODE Bare/Sv32, 9 ASID bits, 22 PPN bits). A change flushes the TLB (see the header).
+        if (v !== this.satp) {
+          this.satp = v;
+          this.mmu.flushAll();
+          this.events |= EV_MMU;
+        }
         return;
       case Csr.mcountinhibit: {
         const next = v & MCOUNTINHIBIT_WRITABLE;
@@ -1678,7 +2015,8 @@ export class Hart implements InterruptTarget {
     // MPP is WARL with legal values U, S and M: the reserved 2 keeps the old value.
     if (((next >>> 11) & 3) === 2) next = (next & ~MS_MPP) | (this.mstatus & MS_MPP);
     this.mstatus = next;
-    this.events |= EV_IRQ;
+    this.events |= EV_IRQ | EV_MMU; // MPRV, MPP, SUM and MXR decide translation
+
   }
 
   /** pmpcfg bytes from `first`: L, A, X, W, R only; locked bytes and the reserved R=0 W=1 keep their value. */

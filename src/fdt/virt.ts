@@ -11,8 +11,8 @@
  *   /soc in QEMU's order; phandles cpu0 = 1, its intc = 2, plic = 3, test = 4.
  * - cpu@0: riscv,isa "rv32imac_zicsr_zifencei_zihintpause" (QEMU 7.2's
  *   string for that CPU; Zihintpause's PAUSE is a FENCE hint, which an
- *   RV32I hart executes as a fence). mmu-type only when asked (`mmuType`),
- *   since QEMU says "riscv,sv32" and xsvisor has no Sv32 yet.
+ *   RV32I hart executes as a fence). mmu-type "riscv,sv32" as QEMU's
+ *   (the hart implements Sv32); `mmuType: null` leaves it out.
  * - plic: riscv,ndev = 95, the highest source id (QEMU 7.2 writes 96, one
  *   past its last source; Linux reads ndev as the number of sources after 0).
  * - virtio_mmio slots in descending address order, as QEMU adds them.
@@ -30,6 +30,9 @@ import { FdtBuilder, type FdtNode, type FdtReservation } from './writer.js';
 /** QEMU 7.2's ISA string for an rv32 CPU with the extensions xsvisor implements. */
 export const VIRT_RISCV_ISA = 'rv32imac_zicsr_zifencei_zihintpause';
 
+/** cpu@0's default mmu-type: the hart translates with Sv32 (privileged spec 4.3). */
+export const VIRT_MMU_TYPE = 'riscv,sv32';
+
 /** Options of {@link virtDeviceTree}. */
 export interface VirtDeviceTreeOptions {
   /** RAM size in bytes (positive). */
@@ -42,8 +45,8 @@ export interface VirtDeviceTreeOptions {
   stdoutPath?: string;
   /** cpu@0's riscv,isa (default {@link VIRT_RISCV_ISA}). */
   isa?: string;
-  /** cpu@0's mmu-type, e.g. "riscv,sv32" once Sv32 exists (default: none). */
-  mmuType?: string;
+  /** cpu@0's mmu-type (default "riscv,sv32", as QEMU's; null: no property). */
+  mmuType?: string | null;
   /** /cpus/timebase-frequency (default 10 MHz). */
   timebaseFrequency?: number;
   /** The UART's clock-frequency (default 3686400). */
@@ -102,7 +105,8 @@ export function virtDeviceTree(options: VirtDeviceTreeOptions): FdtBuilder {
   const cpuPhandle = cpu.phandle();
   cpu.setString('device_type', 'cpu').setCells('reg', 0).setString('status', 'okay');
   cpu.setString('compatible', 'riscv').setString('riscv,isa', options.isa ?? VIRT_RISCV_ISA);
-  if (options.mmuType !== undefined) cpu.setString('mmu-type', options.mmuType);
+  const mmuType = options.mmuType === undefined ? VIRT_MMU_TYPE : options.mmuType;
+  if (mmuType !== null) cpu.setString('mmu-type', mmuType);
   const intc = cpu.addNode('interrupt-controller');
   intc.setCells('#interrupt-cells', 1).setEmpty('interrupt-controller').setString('compatible', 'riscv,cpu-intc');
   const intcPhandle = intc.phandle();

@@ -111,10 +111,10 @@ describe('CSR WARL behaviour', () => {
     assert.equal(trapped(r), false);
     return ureg(r, a0);
   }
-  it('mstatus: only the fields of an RV32 M/S/U hart without F, V or Sv32 are writable', () => {
+  it('mstatus: only the fields of an RV32 M/S/U hart with Sv32 and without F or V are writable', () => {
     const m = Mstatus;
-    // SUM is read-only 0 while satp.MODE is (spec 3.1.6.3); FS, VS, XS, SD, UBE read 0 (no F, V, custom state; little-endian).
-    const expected = m.SIE | m.MIE | m.SPIE | m.MPIE | m.SPP | m.MPP | m.MPRV | m.MXR | m.TVM | m.TW | m.TSR;
+    // SUM is writable since satp.MODE is (spec 3.1.6.3); FS, VS, XS, SD, UBE read 0 (no F, V, custom state; little-endian).
+    const expected = m.SIE | m.MIE | m.SPIE | m.MPIE | m.SPP | m.MPP | m.MPRV | m.SUM | m.MXR | m.TVM | m.TW | m.TSR;
     assert.equal(rw(Csr.mstatus, 0xffffffff), expected >>> 0);
     assert.equal(rw(Csr.mstatus, 0), 0);
   });
@@ -123,11 +123,11 @@ describe('CSR WARL behaviour', () => {
     assert.equal(rw(Csr.mstatus, (2 << 11) | Mstatus.SIE, (r) => r.hart.writeCsr(Csr.mstatus, 3 << 11)), (3 << 11) | Mstatus.SIE);
     for (const mpp of [0, 1, 3]) assert.equal(rw(Csr.mstatus, mpp << 11), mpp << 11);
   });
-  it('sstatus is a view of mstatus: SIE, SPIE, SPP, MXR (SUM is read-only 0)', () => {
+  it('sstatus is a view of mstatus: SIE, SPIE, SPP, SUM, MXR', () => {
     const r = inMode(3, [E.csrw(Csr.sstatus, a1), E.csrr(a0, Csr.sstatus), E.csrr(a2, Csr.mstatus)], [[a1, -1]], (r) =>
       r.hart.writeCsr(Csr.mstatus, Mstatus.MPIE | Mstatus.TW),
     );
-    const s = Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP | Mstatus.MXR;
+    const s = Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP | Mstatus.SUM | Mstatus.MXR;
     assert.equal(ureg(r, a0), s);
     assert.equal(ureg(r, a2), s | Mstatus.MPIE | Mstatus.TW);
     // M-only fields are invisible through sstatus.
@@ -222,9 +222,10 @@ describe('CSR WARL behaviour', () => {
     assert.equal(rw(Csr.senvcfg, -1), 1);
     assert.equal(rw(Csr.menvcfgh, -1), 0);
   });
-  it('satp: MODE = Bare writes are kept; a write selecting Sv32 has no effect at all', () => {
+  it('satp: MODE (Bare, Sv32), all 9 ASID bits and the 22-bit PPN are kept as written', () => {
     assert.equal(rw(Csr.satp, 0x00401234), 0x00401234);
-    assert.equal(rw(Csr.satp, 0x80001234, (r) => r.hart.writeCsr(Csr.satp, 0x55)), 0x55);
+    assert.equal(rw(Csr.satp, 0x80001234, (r) => r.hart.writeCsr(Csr.satp, 0x55)), 0x80001234);
+    assert.equal(rw(Csr.satp, 0xffffffff), 0xffffffff);
   });
   it('identification CSRs, mconfigptr, tselect, mstatush read 0 except mhartid', () => {
     const r = rig();
@@ -371,7 +372,7 @@ describe('readCsr / writeCsr (debugger access)', () => {
     const r = rig();
     r.hart.priv = 0;
     r.hart.writeCsr(Csr.mstatus, 0xffffffff);
-    assert.equal(r.hart.readCsr(Csr.mstatus), 0x007a19aa);
+    assert.equal(r.hart.readCsr(Csr.mstatus), 0x007e19aa);
     assert.throws(() => r.hart.writeCsr(Csr.mhartid, 1), HartError, (e: HartError) => e.kind === 'read-only-csr');
     assert.throws(() => r.hart.writeCsr(0x7c0, 1), HartError, (e: HartError) => e.kind === 'unknown-csr');
     assert.throws(() => r.hart.readCsr(-1), HartError);

@@ -58,12 +58,12 @@ describe('virt device tree', () => {
     assert.deepEqual(t.strs('/cpus/cpu@0', 'device_type'), ['cpu']);
     assert.deepEqual(t.strs('/cpus/cpu@0', 'status'), ['okay']);
     assert.deepEqual(t.cells('/cpus/cpu@0', 'reg'), [0]);
-    assert.ok(!t.has('/cpus/cpu@0', 'mmu-type'), 'no MMU until Sv32 exists');
+    assert.deepEqual(t.strs('/cpus/cpu@0', 'mmu-type'), ['riscv,sv32'], 'Sv32, as QEMU says');
     assert.deepEqual(t.strs('/cpus/cpu@0/interrupt-controller', 'compatible'), ['riscv,cpu-intc']);
     assert.ok(t.has('/cpus/cpu@0/interrupt-controller', 'interrupt-controller'));
     assert.deepEqual(t.cells('/cpus/cpu@0/interrupt-controller', '#interrupt-cells'), [1]);
     assert.deepEqual(t.cells('/cpus/cpu-map/cluster0/core0', 'cpu'), t.cells('/cpus/cpu@0', 'phandle'));
-    assert.deepEqual(tree({ ramSize: MiB, mmuType: 'riscv,sv32' }).strs('/cpus/cpu@0', 'mmu-type'), ['riscv,sv32']);
+    assert.ok(!tree({ ramSize: MiB, mmuType: null }).has('/cpus/cpu@0', 'mmu-type'), 'mmuType: null leaves it out');
   });
 
   it('phandles as QEMU numbers them: cpu 1, intc 2, plic 3, test 4', () => {

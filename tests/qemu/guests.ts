@@ -53,6 +53,10 @@ function describe(name: string, path: string): Guest {
   if (name === 'mips') {
     return { name, path, machine: 'virt', status: 0, slow: true, checkOutput: expectLast(/^checksum [0-9a-f]{8}$/) };
   }
+  if (name === 'paging') {
+    // Sv32 from S-mode: one PASS line per check, then `PASS paging`.
+    return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: expectLast(/^PASS paging$/) };
+  }
   if (name === 'hello') {
     return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: expectLast(/^bye$/) };
   }
