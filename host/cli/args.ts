@@ -33,7 +33,18 @@ export interface RunOptions {
   readonly serial: HostSerial | null;
   /** Serve the live board view (LEDs, buttons, console) on a loopback web page. */
   readonly view: boolean;
+  /** The JavaScript engine the monitor runs in: this Node process (V8), or Moddable's XS in an xsnap worker. */
+  readonly engine: Engine;
+  /** A monitor configuration (several VMs; docs/monitor.md) run instead of IMAGE; null: run IMAGE. */
+  readonly config: string | null;
+  /** Clocks from instruction counts (docs/monitor.md): the same output and exit status every run. */
+  readonly deterministic: boolean;
 }
+
+/** The engines `--engine` names. */
+export type Engine = 'node' | 'xs';
+/** The engine when `--engine` is not given. */
+export const DEFAULT_ENGINE: Engine = 'node';
 
 /** Bad command-line arguments; main prints the message and a hint, and exits with {@link EXIT.USAGE}. */
 export class UsageError extends Error {
@@ -76,6 +87,7 @@ export const DEFAULT_BOARD = 'host-sim';
 /** The help text, for `--help`. */
 export function helpText(): string {
   return `Usage: xsvisor run [OPTIONS] IMAGE
+       xsvisor run [OPTIONS] --config FILE
        xsvisor --help | --version
 
 Runs a RISC-V RV32IMAC guest built for QEMU's virt machine
@@ -95,6 +107,16 @@ Options:
   --view            serve a live view of the board on a loopback web page
                     (its URL is printed on stderr): LEDs lit as the guest
                     drives them, buttons to press, the console mirrored
+  --engine ENGINE   node (default): the monitor runs in this process (V8);
+                    xs: in Moddable's XS engine (an xsnap worker), as on a
+                    board, with the same UART piping and exit statuses;
+                    not with --view
+  --config FILE     run the VMs of a monitor configuration (JSON, see
+                    docs/monitor.md) instead of IMAGE: each VM isolated,
+                    round-robin; not with IMAGE, --ram, --board, --serial, --view
+  --deterministic   clocks count instructions (1 us each) instead of wall
+                    time: identical output and exit status on every run;
+                    not with --view
   -h, --help        show this help and exit
   -V, --version     show the version and exit
 
@@ -103,6 +125,8 @@ terminal. When stdin is a terminal it is put in raw mode; type Ctrl-A x to
 quit, Ctrl-A Ctrl-A to send Ctrl-A, Ctrl-A h for help. When stdin or stdout
 is not a terminal, bytes pass through unchanged; when stdin ends the guest
 gets no more input and runs on.
+With --config, the lines of VMs that share the console ("uart": "console")
+are tagged [NAME], and input goes to one of them: Ctrl-A 1-9 picks it.
 
 Exit status:
   the guest's exit code (test finisher or HTIF), modulo 256 (a non-zero
@@ -123,7 +147,7 @@ export function isBoardPath(board: string): boolean {
   return board.includes('/') || board.endsWith('.json');
 }
 
-const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial']);
+const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial', '--engine', '--config']);
 
 /**
  * Takes the arguments after the program name; returns the command. Refuses
@@ -143,6 +167,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const positional: string[] = [];
   let stats = false;
   let view = false;
+  let deterministic = false;
   let onlyPositional = false;
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -164,6 +189,10 @@ export function parseArgs(argv: readonly string[]): Command {
       view = true;
       continue;
     }
+    if (arg === '--deterministic') {
+      deterministic = true;
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg : arg.slice(0, eq);
     if (!VALUE_OPTIONS.includes(name)) throw new UsageError(`unknown option '${name}'`, arg);
@@ -176,7 +205,16 @@ export function parseArgs(argv: readonly string[]): Command {
     if (seen.has(name)) throw new UsageError(`option '${name}' is given twice`, arg);
     seen.set(name, value);
   }
-  if (positional.length === 0) throw new UsageError('no IMAGE given');
+  const config = seen.get('--config') ?? null;
+  if (config !== null) {
+    // The configuration names the images, their RAM, the board and the UARTs.
+    if (positional.length > 0) throw new UsageError(`--config runs the VMs its file names: no IMAGE expected, got ${positional.join(' ')}`, positional[0]);
+    for (const opt of ['--ram', '--board', '--serial']) {
+      if (seen.has(opt)) throw new UsageError(`${opt} does not go with --config: say it in the configuration (per VM: ram, uart; at the top: board)`, opt);
+    }
+    if (view) throw new UsageError('--view does not go with --config', '--view');
+  } else if (positional.length === 0) throw new UsageError('no IMAGE given');
+  if (deterministic && view) throw new UsageError('--view does not go with --deterministic', '--view');
   if (positional.length > 1) throw new UsageError(`one IMAGE expected, got ${positional.length}: ${positional.join(' ')}`, positional[1]);
 
   const ramText = seen.get('--ram');
@@ -218,5 +256,15 @@ export function parseArgs(argv: readonly string[]): Command {
     if (serial === null) throw new UsageError(`--serial: '${serialText}' is not stdio, none, pty or tcp:PORT (PORT 1-65535)`, serialText);
   }
 
-  return { kind: 'run', options: Object.freeze({ image: positional[0], ram, maxInsns, timeout, stats, board, serial, view }) };
+  const engineText = seen.get('--engine') ?? DEFAULT_ENGINE;
+  if (engineText !== 'node' && engineText !== 'xs') throw new UsageError(`--engine: '${engineText}' is not node or xs`, engineText);
+  const engine: Engine = engineText;
+  // The board view serves the VM's pins and console from this process; under XS they live in the worker.
+  if (engine === 'xs' && view) throw new UsageError('--view is not available with --engine xs (the board view needs the VM in this process; use --engine node)', '--view');
+
+  if (engine === 'xs' && (config !== null || deterministic)) {
+    throw new UsageError('--config and --deterministic run under the monitor with --engine node', '--engine');
+  }
+
+  return { kind: 'run', options: Object.freeze({ image: positional[0] ?? '', ram, maxInsns, timeout, stats, board, serial, view, engine, config, deterministic }) };
 }

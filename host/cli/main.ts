@@ -22,6 +22,8 @@ import { createNodeScheduler } from '../node/scheduler.js';
 import { TerminalSerial, type TerminalInput, type TerminalOutput } from '../node/terminal-serial.js';
 import { BoardPinsError, BoardView, BoardViewError, ConsoleMirror, SimulatedBoardPins } from '../view/index.js';
 import { DEFAULT_RAM, EXIT, helpText, isBoardPath, parseArgs, UsageError, type RunOptions } from './args.js';
+import { runXsCommand } from '../xs-engine/command.js';
+import { runMonitorCommand } from '../monitor/run.js';
 
 /** What `main` works with; the entry point passes the process's own. */
 export interface MainOptions {
@@ -77,6 +79,25 @@ export async function main(options: MainOptions): Promise<number> {
 }
 
 async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void): Promise<number> {
+  // Several VMs (--config), or one with an instruction-count clock (--deterministic): the monitor (host/monitor).
+  if (opts.config !== null || opts.deterministic) {
+    return runMonitorCommand({
+      packageRoot: options.packageRoot,
+      config: opts.config,
+      image: opts.config === null ? opts.image : null,
+      board: opts.board,
+      ram: opts.ram,
+      serial: opts.serial,
+      deterministic: opts.deterministic,
+      maxInsns: opts.maxInsns,
+      timeout: opts.timeout,
+      stats: opts.stats,
+      stdin: options.stdin,
+      stdout: options.stdout,
+      stderr: options.stderr,
+      onSignal: options.onSignal,
+    });
+  }
   // The board.
   let board: Board;
   try {
@@ -125,6 +146,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
 
   // UART0's port: the terminal, a TCP server or a pty, or nothing.
   let vm: VirtVm | null = null;
+  let stopXs: ((reason: string) => void) | null = null; // with --engine xs, while the run lasts
   let backend: StartedSerialBackend | null = null;
   if (serial.kind === 'tcp' || serial.kind === 'pty') {
     try {
@@ -145,14 +167,46 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     ? new TerminalSerial({
       input: options.stdin,
       output: options.stdout,
-      onQuit: () => vm?.stop('quit'),
+      onQuit: () => (vm === null ? stopXs?.('quit') : vm.stop('quit')),
       // The reader went away (EPIPE): end as a process killed by SIGPIPE would, quietly.
-      onOutputError: () => vm?.stop('SIGPIPE'),
+      onOutputError: () => (vm === null ? stopXs?.('SIGPIPE') : vm.stop('SIGPIPE')),
     })
     : null;
   // With --view, the console is mirrored for the page: UART0 through a tee in front of its port, HTIF's console too.
   const mirror = opts.view ? new ConsoleMirror() : null;
   const port = terminal?.factory ?? backend?.factory;
+  if (opts.engine === 'xs') {
+    // The same port, board and image; the VM is built and run in an xsnap worker (host/xs-engine).
+    let r;
+    try {
+      r = await runXsCommand({
+        image,
+        imageName: opts.image,
+        boardPath: isBoardPath(opts.board) ? opts.board : join(options.packageRoot, boardFile),
+        boardFile,
+        ramSize: ram,
+        maxInsns: opts.maxInsns,
+        timeout: opts.timeout,
+        port,
+        onConsoleOutput: terminal === null ? undefined : (b: number) => terminal.emitByte(b),
+        onSignal: options.onSignal,
+        setStop: (stop) => {
+          stopXs = stop;
+        },
+        err,
+      });
+    } finally {
+      terminal?.close();
+      if (terminal !== null) await terminal.flush();
+      if (backend !== null) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await backend.close();
+      }
+    }
+    if (r.kind === 'refused') return r.why === 'bad-input' ? EXIT.BAD_INPUT : r.why === 'unavailable' ? EXIT.UNAVAILABLE : EXIT.INTERNAL;
+    if (opts.stats) writeStats(options.stderr, r.instret, r.seconds);
+    return statusOf(r.exit, opts, err);
+  }
   try {
     vm = new VirtVm({
       image,
@@ -216,15 +270,17 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
   }
   const seconds = (clock.now() - started) / 1e6;
 
-  if (opts.stats) {
-    const retired = vm.instret;
-    options.stderr.write(
-      `xsvisor: instructions retired: ${retired}\n` +
-      `xsvisor: wall time: ${seconds.toFixed(3)} s\n` +
-      `xsvisor: MIPS: ${(seconds > 0 ? retired / seconds / 1e6 : 0).toFixed(2)}\n`,
-    );
-  }
+  if (opts.stats) writeStats(options.stderr, vm.instret, seconds);
   return statusOf(exit, opts, err);
+}
+
+/** --stats: instructions retired, wall time (of the run loop) and MIPS, on stderr. */
+function writeStats(stderr: MainOptions['stderr'], retired: number, seconds: number): void {
+  stderr.write(
+    `xsvisor: instructions retired: ${retired}\n` +
+    `xsvisor: wall time: ${seconds.toFixed(3)} s\n` +
+    `xsvisor: MIPS: ${(seconds > 0 ? retired / seconds / 1e6 : 0).toFixed(2)}\n`,
+  );
 }
 
 /** How the run ended, in a few words for the board view's status line. */

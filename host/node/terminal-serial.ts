@@ -6,7 +6,9 @@
  * is a terminal it is put in raw mode (so Ctrl-C and friends reach the
  * guest, as with `qemu -nographic`) and Ctrl-A is the escape key: Ctrl-A x
  * quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h prints the keys, any
- * other key after Ctrl-A is dropped (QEMU's mux does the same). When the
+ * other key after Ctrl-A goes to the owner's `onEscape` (the monitor's
+ * console focus keys, Ctrl-A 1-9) or is dropped (QEMU's mux does the
+ * same). When the
  * input is not a terminal (a pipe, a file), every byte passes through
  * unchanged, and the end of the input simply means no more bytes.
  *
@@ -55,6 +57,15 @@ export interface TerminalSerialOptions {
   onQuit?(): void;
   /** Called once when the output fails (e.g. EPIPE: the reader went away); later output is dropped. */
   onOutputError?(error: Error): void;
+  /**
+   * More Ctrl-A commands (the monitor's console focus, Ctrl-A 1-9): called
+   * with the key typed after Ctrl-A when it is not one of the port's own
+   * (x, h, ?, Ctrl-A); returns true when it took the key, else the key is
+   * dropped as before.
+   */
+  onEscape?(key: number): boolean;
+  /** Lines for the Ctrl-A h help describing the keys `onEscape` takes, each ending in a newline. */
+  readonly escapeHelp?: string;
 }
 
 // Plain newlines: raw mode keeps the terminal's output processing (ONLCR), as QEMU's does.
@@ -74,6 +85,8 @@ export class TerminalSerial {
   private readonly output: TerminalOutput;
   private readonly onQuit: (() => void) | undefined;
   private readonly onOutputError: ((error: Error) => void) | undefined;
+  private readonly onEscape: ((key: number) => boolean) | undefined;
+  private readonly escapeHelp: string;
   private outputFailed = false;
   private callbacks: SerialPortCallbacks | null = null;
   private rx = new Uint8Array(256);
@@ -93,6 +106,8 @@ export class TerminalSerial {
     this.output = options.output;
     this.onQuit = options.onQuit;
     this.onOutputError = options.onOutputError;
+    this.onEscape = options.onEscape;
+    this.escapeHelp = options.escapeHelp ?? '';
     this.interactive = options.interactive ?? options.input.isTTY === true;
     this.factory = (callbacks: SerialPortCallbacks): SerialPort => this.open(callbacks);
   }
@@ -190,7 +205,8 @@ export class TerminalSerial {
         else if (b === 0x78 /* x */ || b === 0x58 /* X */) {
           this.onQuit?.();
           return;
-        } else if (b === 0x68 /* h */ || b === 0x3f /* ? */) this.emit(HELP);
+        } else if (b === 0x68 /* h */ || b === 0x3f /* ? */) this.emit(HELP + this.escapeHelp);
+        else this.onEscape?.(b);
         // Anything else after the escape key is dropped, as in QEMU.
       } else if (b === ESCAPE_BYTE) this.escaped = true;
       else this.queue(b);

@@ -26,6 +26,7 @@ export type ImageErrorReason =
   | 'filesz-exceeds-memsz' // p_filesz > p_memsz
   | 'outside-ram' // a segment (or a raw image) does not lie inside RAM
   | 'overlapping-segments' // two PT_LOAD segments share guest addresses
+  | 'rom-mismatch' // a segment lands on a ROM region without being exactly its bytes
   | 'bad-symtab' // the symbol or string table lies outside the file or is malformed
   | 'entry-outside-ram'; // e_entry does not point into RAM
 

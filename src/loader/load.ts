@@ -8,6 +8,11 @@
  * placed at the start of RAM (0x8000_0000), which is also its entry point.
  * Every check runs before the first byte is written, so a refused image
  * leaves RAM as it was. No file I/O: the caller hands over the bytes.
+ *
+ * Guest memory may be split into several RAM pieces and ROM regions whose
+ * bytes are used in place (on a board: the image's read-only segments in
+ * flash). A segment that lands on a ROM region must be exactly that
+ * region's contents; it is then left where it is, never copied.
  */
 
 import { formatAddr } from '../addr/index.js';
@@ -20,6 +25,16 @@ export interface RamTarget {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * A region that already holds some of the image's bytes (ROM used in
+ * place): `bytes[i]` is guest address `base + i`. The loader never writes
+ * to it.
+ */
+export interface RomTarget {
+  readonly base: number;
+  readonly bytes: Uint8Array;
+}
+
 /** One segment as placed in RAM. */
 export interface LoadedSegment {
   /** Program header index (0 for a raw image). */
@@ -27,6 +42,8 @@ export interface LoadedSegment {
   readonly paddr: number;
   readonly filesz: number;
   readonly memsz: number;
+  /** True when a ROM region holds the segment in place (nothing was copied). */
+  readonly inRom?: boolean;
 }
 
 /** What a load produced. */
@@ -54,8 +71,18 @@ export interface LoadedImage {
 export interface LoadOptions {
   /** The image file's bytes. Not modified; kept for symbol lookups. */
   readonly image: Uint8Array;
-  /** The RAM to load into. Assumed zeroed unless `clear` is set. */
-  readonly ram: RamTarget;
+  /**
+   * The RAM to load into: one piece, or several disjoint pieces (guest
+   * memory with ROM between them). Assumed zeroed unless `clear` is set.
+   */
+  readonly ram: RamTarget | readonly RamTarget[];
+  /**
+   * ROM regions holding segments in place. A PT_LOAD segment that touches
+   * one must cover it exactly, with p_filesz = p_memsz and the same bytes
+   * (checked; free when the ROM is a view of the image itself); it is then
+   * not copied. Default: none.
+   */
+  readonly rom?: readonly RomTarget[];
   /** Name used in messages (usually the file name). Default `image`. */
   readonly name?: string;
   /** `auto` (default): ELF when the file starts with the ELF magic, raw otherwise. */
@@ -69,38 +96,76 @@ export interface LoadOptions {
 }
 
 /**
- * Takes an image and a RAM target; checks the image, copies it into RAM and
- * returns its entry point, segments and symbol lookup. Refuses (with an
- * {@link ImageError}, RAM untouched) an empty image, a raw image larger
- * than RAM, and any ELF image that is not ELF32 little-endian RISC-V, has
- * truncated headers or segments, p_filesz > p_memsz, a segment outside RAM,
- * overlapping segments, nothing to load, or an entry point outside RAM.
+ * Takes an image and its RAM (and ROM) targets; checks the image, copies
+ * it into RAM and returns its entry point, segments and symbol lookup.
+ * Refuses (with an {@link ImageError}, RAM untouched) an empty image, a raw
+ * image larger than the RAM at the start of memory, and any ELF image that
+ * is not ELF32 little-endian RISC-V, has truncated headers or segments,
+ * p_filesz > p_memsz, a segment outside RAM (or only partly on a ROM
+ * region, or with other bytes than it), overlapping segments, nothing to
+ * load, or an entry point outside RAM and ROM.
  */
 export function loadImage(options: LoadOptions): LoadedImage {
-  const { image, ram } = options;
+  const { image } = options;
+  const ram: readonly RamTarget[] = isRamTarget(options.ram) ? [options.ram] : options.ram;
+  const rom = options.rom ?? [];
   const name = options.name ?? 'image';
   const format = options.format ?? 'auto';
+  if (ram.length === 0) throw new RangeError('loadImage: no RAM target given');
   if (image.length === 0) {
     throw new ImageError({ reason: 'empty', image: name, place: 'image', detail: 'the file is empty (0 bytes)' });
   }
-  if (format === 'elf' || (format === 'auto' && hasElfMagic(image))) return loadElf(image, ram, name, options.clear === true);
-  return loadRaw(image, ram, name, options.clear === true);
+  if (format === 'elf' || (format === 'auto' && hasElfMagic(image))) return loadElf(image, ram, rom, name, options.clear === true);
+  return loadRaw(image, ram, rom, name, options.clear === true);
+}
+
+function isRamTarget(r: RamTarget | readonly RamTarget[]): r is RamTarget {
+  return !Array.isArray(r);
 }
 
 function ramEnd(ram: RamTarget): number {
   return ram.base + ram.bytes.length;
 }
 
-function ramText(ram: RamTarget): string {
-  return `RAM [${formatAddr(ram.base)}, ${formatAddr(ramEnd(ram))})`;
+function ramText(ram: readonly RamTarget[]): string {
+  const spans = ram.map((r) => `[${formatAddr(r.base)}, ${formatAddr(ramEnd(r))})`);
+  return `RAM ${spans.join(' ')}`;
 }
 
-function loadRaw(image: Uint8Array, ram: RamTarget, name: string, clear: boolean): LoadedImage {
+/** The RAM piece holding all of `[addr, addr + size)`, or null. */
+function ramHolding(ram: readonly RamTarget[], addr: number, size: number): RamTarget | null {
+  for (const r of ram) if (addr >= r.base && addr + size <= ramEnd(r)) return r;
+  return null;
+}
+
+/** True when `a` and `b` hold the same bytes; a view of the same memory is not compared byte by byte. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function clearRam(ram: readonly RamTarget[]): void {
+  for (const r of ram) r.bytes.fill(0);
+}
+
+function loadRaw(image: Uint8Array, ramPieces: readonly RamTarget[], rom: readonly RomTarget[], name: string, clear: boolean): LoadedImage {
+  // A raw image goes at the start of guest memory, which must be RAM.
+  let start = Infinity;
+  for (const r of ramPieces) if (r.base < start) start = r.base;
+  for (const r of rom) {
+    if (r.base <= start) {
+      throw new ImageError({ reason: 'outside-ram', image: name, place: 'raw image', offset: 0,
+        detail: `the start of memory ${formatAddr(r.base)} is ROM; a raw image can only be loaded into RAM` });
+    }
+  }
+  const ram = ramHolding(ramPieces, start, 1)!;
   if (image.length > ram.bytes.length) {
     throw new ImageError({ reason: 'outside-ram', image: name, place: 'raw image', offset: ram.bytes.length,
-      detail: `${image.length} bytes do not fit in ${ramText(ram)} of ${ram.bytes.length} bytes` });
+      detail: `${image.length} bytes do not fit in ${ramText([ram])} of ${ram.bytes.length} bytes` });
   }
-  if (clear) ram.bytes.fill(0);
+  if (clear) clearRam(ramPieces);
   ram.bytes.set(image, 0);
   const seg: LoadedSegment = Object.freeze({ index: 0, paddr: ram.base, filesz: image.length, memsz: image.length });
   return Object.freeze({
@@ -116,7 +181,7 @@ function loadRaw(image: Uint8Array, ram: RamTarget, name: string, clear: boolean
   });
 }
 
-function loadElf(image: Uint8Array, ram: RamTarget, name: string, clear: boolean): LoadedImage {
+function loadElf(image: Uint8Array, ram: readonly RamTarget[], rom: readonly RomTarget[], name: string, clear: boolean): LoadedImage {
   const elf = parseElf(image, name);
   const placed = elf.segments.filter((s) => s.memsz > 0);
   if (placed.length === 0) {
@@ -124,10 +189,24 @@ function loadElf(image: Uint8Array, ram: RamTarget, name: string, clear: boolean
       detail: 'no PT_LOAD segment with bytes to load' });
   }
   const where = (s: ElfSegment): string => `program header ${s.index} (PT_LOAD at ${formatAddr(s.paddr)})`;
+  const inRom = new Set<ElfSegment>();
   for (const s of placed) {
-    if (s.paddr < ram.base || s.paddr + s.memsz > ramEnd(ram)) {
+    const span = `[${formatAddr(s.paddr)}, ${formatAddr(s.paddr + s.memsz)})`;
+    const onRom = rom.find((r) => r.base < s.paddr + s.memsz && s.paddr < r.base + r.bytes.length);
+    if (onRom !== undefined) {
+      const romSpan = `ROM [${formatAddr(onRom.base)}, ${formatAddr(onRom.base + onRom.bytes.length)})`;
+      if (onRom.base !== s.paddr || s.filesz !== s.memsz || onRom.bytes.length !== s.memsz) {
+        throw new ImageError({ reason: 'rom-mismatch', image: name, place: where(s), offset: s.headerOffset + 12,
+          detail: `${span} (p_filesz ${s.filesz}) lands on ${romSpan} without covering it exactly with file bytes` });
+      }
+      if (!sameBytes(onRom.bytes, image.subarray(s.offset, s.offset + s.filesz))) {
+        throw new ImageError({ reason: 'rom-mismatch', image: name, place: where(s), offset: s.offset,
+          detail: `its bytes differ from those of ${romSpan}` });
+      }
+      inRom.add(s);
+    } else if (ramHolding(ram, s.paddr, s.memsz) === null) {
       throw new ImageError({ reason: 'outside-ram', image: name, place: where(s), offset: s.headerOffset + 12,
-        detail: `[${formatAddr(s.paddr)}, ${formatAddr(s.paddr + s.memsz)}) is not inside ${ramText(ram)}` });
+        detail: `${span} is not inside ${ramText(ram)}` });
     }
   }
   const byAddr = placed.slice().sort((a, b) => a.paddr - b.paddr);
@@ -140,18 +219,20 @@ function loadElf(image: Uint8Array, ram: RamTarget, name: string, clear: boolean
           `[${formatAddr(a.paddr)}, ${formatAddr(a.paddr + a.memsz)})` });
     }
   }
-  if (elf.entry < ram.base || elf.entry >= ramEnd(ram)) {
+  if (ramHolding(ram, elf.entry, 1) === null && !rom.some((r) => elf.entry >= r.base && elf.entry < r.base + r.bytes.length)) {
     throw new ImageError({ reason: 'entry-outside-ram', image: name, place: 'ELF header', offset: 24,
-      detail: `e_entry ${formatAddr(elf.entry)} is not inside ${ramText(ram)}` });
+      detail: `e_entry ${formatAddr(elf.entry)} is not inside ${ramText(ram)}${rom.length > 0 ? ' or ROM' : ''}` });
   }
 
   // Every check passed: now write.
-  if (clear) ram.bytes.fill(0);
+  if (clear) clearRam(ram);
   for (const s of byAddr) {
-    const at = s.paddr - ram.base;
-    ram.bytes.set(image.subarray(s.offset, s.offset + s.filesz), at);
+    if (inRom.has(s)) continue;
+    const piece = ramHolding(ram, s.paddr, s.memsz)!;
+    const at = s.paddr - piece.base;
+    piece.bytes.set(image.subarray(s.offset, s.offset + s.filesz), at);
     // The bss part is zeroed explicitly: RAM may hold a previous run's bytes.
-    if (s.memsz > s.filesz) ram.bytes.fill(0, at + s.filesz, at + s.memsz);
+    if (s.memsz > s.filesz) piece.bytes.fill(0, at + s.filesz, at + s.memsz);
   }
 
   const warnings: string[] = [];
@@ -166,7 +247,7 @@ function loadElf(image: Uint8Array, ram: RamTarget, name: string, clear: boolean
   return Object.freeze({
     format: 'elf' as const,
     entry: elf.entry,
-    segments: Object.freeze(byAddr.map((s) => Object.freeze({ index: s.index, paddr: s.paddr, filesz: s.filesz, memsz: s.memsz }))),
+    segments: Object.freeze(byAddr.map((s) => Object.freeze({ index: s.index, paddr: s.paddr, filesz: s.filesz, memsz: s.memsz, inRom: inRom.has(s) }))),
     lowAddr: byAddr[0].paddr,
     highAddr: last.paddr + last.memsz,
     tohost: tohost ?? null,

@@ -176,6 +176,8 @@ export function startXsvisor(host: ModdableHost): AppRun {
     image,
     imageName: guest,
     ramSize: board.ramBudget,
+    // The image's read-only segments stay in flash: RAM is allocated only for the rest.
+    rom: plan.rom,
     board,
     clock: moddableClock(host.Time),
     serial: uart === null ? undefined : serialPortFactory(host.Serial, uart, stats),

@@ -7,13 +7,13 @@
  * was reached (the VM itself could go on).
  */
 
-/** The guest asked to end: status from the test finisher or HTIF. */
+/** The guest asked to end: status from the test finisher, HTIF or the SBI. */
 export interface GuestExit {
   readonly kind: 'exit';
   /** The guest's exit status: 0 for a pass, non-zero for a fail. */
   readonly status: number;
-  /** Which device carried the request. */
-  readonly source: 'finisher' | 'htif';
+  /** What carried the request: a device, or the SBI (system reset, legacy shutdown). */
+  readonly source: 'finisher' | 'htif' | 'sbi';
 }
 
 /** `vm.run` spent its budget; call again. */

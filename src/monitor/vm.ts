@@ -10,19 +10,28 @@
  * QEMU's `-M virt -bios none -kernel IMAGE`: M-mode, a0 = hart id,
  * a1 = the device tree's address (the tree at the top of RAM, QEMU's
  * placement), every other register zero, pc = the image's entry point.
+ * With `firmware: 'sbi'` the boot is as after OpenSBI instead: S-mode, the
+ * same a0/a1, and the monitor's SBI (sbi.ts) answering the guest's ECALLs.
  *
  * No host services: time comes from the clock port, bytes from the serial
  * port factory, pins from digital pin factories. Yielding to the event
  * loop is the driver's job (driver.ts): `run` never waits.
+ *
+ * ROM in place (`rom`): guest memory is `[ramBase, ramBase + ramSize)` as
+ * the device tree says, but parts of it may be the caller's read-only
+ * bytes (on a board, the image's code in flash), used where they are and
+ * never copied; RAM is allocated only for the rest. See
+ * {@link VirtVmOptions.rom} for the rule.
  */
 
 import { guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { GuestAddressSpace } from '../addrspace/index.js';
 import { validateBoard, type Board, type GpioLineWiring } from '../board/index.js';
-import { Csr, ExitReason, Hart, Mip } from '../cpu/index.js';
-import type { InterruptTarget } from '../device/index.js';
+import { Csr, ExitReason, Hart, Mip, PrivilegeMode } from '../cpu/index.js';
+import { InterruptCause, type InterruptTarget } from '../device/index.js';
 import {
   Clint,
+  ClintReg,
   Htif,
   HtifPlacementError,
   Ns16550a,
@@ -36,13 +45,34 @@ import {
   type VirtioMmioSlot,
 } from '../devices/index.js';
 import { buildVirtDeviceTree, fdtPlacement, FdtError } from '../fdt/index.js';
-import { ImageError, loadImage, type LoadedImage } from '../loader/index.js';
+import { ImageError, loadImage, type LoadedImage, type RamTarget } from '../loader/index.js';
 import type { Clock, DigitalPinFactory, SerialPortFactory } from '../ports/index.js';
 import { VmConfigError } from './errors.js';
-import type { VmExit } from './exit.js';
+import type { GuestExit, VmExit } from './exit.js';
+import { SbiFirmware, type SbiPlatform } from './sbi.js';
 
 /** RAM when the caller says nothing: 128 MiB, as QEMU's `virt`. */
 export const DEFAULT_RAM_SIZE = 128 * 1024 * 1024;
+
+/** Where OpenSBI's fw_jump puts its payload on virt, from the start of RAM: a raw S-mode image loads at 0x8040_0000 (QEMU's 32-bit default). */
+export const SBI_PAYLOAD_OFFSET = 0x40_0000;
+
+/**
+ * Under the SBI, M-mode's trap vector: `wfi; j .-4` in a ROM at QEMU's
+ * mask-ROM address, so that a trap reaching M (none should: everything an
+ * S-mode guest may raise is delegated or goes to the SBI) stops there with
+ * mcause, mepc and mtval intact, for the monitor's fault report.
+ */
+const SBI_MTRAP_BASE = 0x1000;
+const SBI_MTRAP_CODE = new Uint8Array([0x73, 0x00, 0x50, 0x10, 0x6f, 0xf0, 0xdf, 0xff]);
+
+/** Exceptions delegated to S under the SBI: 0-8 and the page faults 12, 13, 15 (ECALL from S, 9, stays with the SBI). */
+const SBI_MEDELEG = 0x1ff | (1 << 12) | (1 << 13) | (1 << 15);
+
+/** True when the image starts with the ELF magic (the loader's own test for `auto`). */
+function isElf(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+}
 
 /**
  * Instructions per hart slice inside `run`. Between slices the CLINT
@@ -77,6 +107,37 @@ export interface VirtVmOptions {
   readonly bootargs?: string;
   /** mhartid and the a0 the guest boots with. Default 0. */
   readonly hartId?: number;
+  /**
+   * `none` (default): M-mode boot, as QEMU's `-bios none`. `sbi`: the
+   * guest boots in S-mode as after OpenSBI, its ECALLs served by the
+   * monitor's SBI (sbi.ts); a raw image then loads at 0x8040_0000.
+   * See {@link VirtVm.firmware}.
+   */
+  readonly firmware?: 'none' | 'sbi';
+  /**
+   * Read-only regions of guest memory whose bytes are used in place (never
+   * copied; a guest store there is an access fault): typically the image's
+   * PT_LOAD segments without PF_W whose p_filesz = p_memsz, as views of
+   * the image (src/moddable/image.ts picks them). Each must lie inside
+   * guest memory and overlap no other; an image segment that touches one
+   * must be exactly its bytes (the loader checks, for free when the ROM is
+   * a view of the image). RAM is allocated only outside them. A ROM that
+   * starts on a 4 KiB page boundary (as linkers place code) shares no page
+   * with RAM below it, and its bytes then lie at the same page offset in
+   * the image file (ELF requires p_offset = p_vaddr modulo the page),
+   * which keeps them aligned for typed-array views. Default: none.
+   */
+  readonly rom?: readonly RomRegion[];
+}
+
+/** One read-only region of guest memory (see {@link VirtVmOptions.rom}). */
+export interface RomRegion {
+  /** Region name in the address space, e.g. `rom@80000000`. */
+  readonly name: string;
+  /** Guest physical address of its first byte. */
+  readonly base: number;
+  /** Its contents, used in place. */
+  readonly bytes: Uint8Array;
 }
 
 /**
@@ -98,6 +159,31 @@ export function defaultVirtBoard(): Board {
   );
 }
 
+/**
+ * Checks the ROM regions (each inside guest memory, non-empty, overlapping
+ * no other) and returns them sorted by address.
+ */
+function checkRom(rom: readonly RomRegion[], base: number, size: number): RomRegion[] {
+  for (const r of rom) {
+    if (r === null || typeof r !== 'object' || !(r.bytes instanceof Uint8Array) || typeof r.name !== 'string' || !Number.isSafeInteger(r.base)) {
+      throw new VmConfigError('bad-option', 'rom', 'each ROM region must be { name: string, base: number, bytes: Uint8Array }');
+    }
+  }
+  const sorted = [...rom].sort((a, b) => a.base - b.base);
+  for (let i = 0; i < sorted.length; i++) {
+    const r = sorted[i];
+    const end = r.base + r.bytes.length;
+    const span = `[0x${r.base.toString(16)}, 0x${end.toString(16)})`;
+    if (r.bytes.length === 0) throw new VmConfigError('bad-option', 'rom', `${r.name} holds no bytes`);
+    if (r.base < base || end > base + size) {
+      throw new VmConfigError('bad-option', 'rom', `${r.name} ${span} is not inside guest memory [0x${base.toString(16)}, 0x${(base + size).toString(16)})`);
+    }
+    const prev = i > 0 ? sorted[i - 1] : null;
+    if (prev !== null && prev.base + prev.bytes.length > r.base) throw new VmConfigError('bad-option', 'rom', `${r.name} ${span} overlaps ${prev.name}`);
+  }
+  return sorted;
+}
+
 /** One VM of the virt machine. */
 export class VirtVm {
   /** The guest physical address space. */
@@ -114,11 +200,26 @@ export class VirtVm {
   readonly virtio: readonly VirtioMmioSlot[];
   /** Null unless the board allows HTIF and the image has a `tohost` symbol. */
   readonly htif: Htif | null;
+  /**
+   * The boot firmware. With `sbi` the VM stands in for OpenSBI: the hart
+   * starts in S-mode at the entry (a0 = hart id, a1 = device tree, as
+   * OpenSBI hands over to its payload), S-level interrupts and the usual
+   * exceptions are delegated to S (see `enterSupervisor`), ECALLs from S go
+   * to {@link sbi}, and the CLINT's timer level drives STIP instead of MTIP
+   * (so SBI set_timer is a write of mtimecmp, and a new deadline clears
+   * STIP as the spec asks). M-mode CSRs stay out of the guest's reach: it
+   * runs in S-mode, where they are illegal instructions.
+   */
+  readonly firmware: 'none' | 'sbi';
+  /** The SBI serving the guest's ECALLs (firmware `sbi`), else null. */
+  readonly sbi: SbiFirmware | null;
   /** What the loader placed. */
   readonly image: LoadedImage;
-  /** RAM base and size. */
+  /** Guest memory's base and size (the memory node of the device tree; ROM regions included). */
   readonly ramBase: number;
   readonly ramSize: number;
+  /** Bytes of guest RAM the VM allocated: `ramSize` less the ROM regions (plus at most 3 bytes of alignment padding per piece, not counted). */
+  readonly ramAllocated: number;
   /** Where the device tree lies in guest RAM (a1 at boot), and its size. */
   readonly fdtAddress: number;
   readonly fdtSize: number;
@@ -127,13 +228,15 @@ export class VirtVm {
 
   private readonly imageBytes: Uint8Array;
   private readonly imageName: string;
-  private readonly ram: Uint8Array;
+  /** The RAM pieces of guest memory (one unless ROM regions split it), lowest first. */
+  private readonly ram: readonly RamTarget[];
+  private readonly rom: readonly RomRegion[];
   private readonly fdt: Uint8Array;
   private readonly hartId: number;
   private stepsBefore = 0; // steps of hart runs, for the driver's instruction limit
   private retiredBefore = 0; // instret of hart lives ended by a reset
   private request: ExitReport | null = null;
-  private requestSource: 'finisher' | 'htif' = 'finisher';
+  private requestSource: GuestExit['source'] = 'finisher';
   private stopReason: string | null = null;
   private finalExit: VmExit | null = null;
   private idle = false;
@@ -170,14 +273,23 @@ export class VirtVm {
     this.hartId = hartId;
     this.imageBytes = options.image;
     this.imageName = options.imageName ?? 'image';
+    const firmware = options.firmware ?? 'none';
+    if (firmware !== 'none' && firmware !== 'sbi') throw new VmConfigError('bad-option', 'firmware', `${String(firmware)} is not 'none' or 'sbi'`);
+    this.firmware = firmware;
+    if (firmware === 'sbi' && !isElf(this.imageBytes) && ramSize <= SBI_PAYLOAD_OFFSET) {
+      throw new VmConfigError('bad-ram-size', 'ramSize', `a raw S-mode image loads at 0x${(VIRT_MAP.dram.base + SBI_PAYLOAD_OFFSET).toString(16)}: give the VM more than 4 MiB of RAM`);
+    }
     this.ramBase = VIRT_MAP.dram.base;
     this.ramSize = ramSize;
 
     // Everything that depends on the image comes first, so a refusal opens no port.
     this.space = new GuestAddressSpace();
-    this.space.addRam({ name: 'ram', base: guestPhysAddr(this.ramBase), size: ramSize });
-    this.ram = this.space.ramBytes(this.ramBase as GuestPhysAddr, ramSize)!;
-    this.image = loadImage({ image: this.imageBytes, ram: { base: this.ramBase, bytes: this.ram }, name: this.imageName });
+    this.rom = checkRom(options.rom ?? [], this.ramBase, ramSize);
+    this.ram = this.mapMemory();
+    let allocated = 0;
+    for (const piece of this.ram) allocated += piece.bytes.length;
+    this.ramAllocated = allocated;
+    this.image = loadImage({ image: this.imageBytes, ram: this.imageRam(), rom: this.rom, name: this.imageName });
 
     try {
       this.fdt = buildVirtDeviceTree({
@@ -200,20 +312,34 @@ export class VirtVm {
           `at [0x${this.fdtAddress.toString(16)}, 0x${(this.fdtAddress + this.fdtSize).toString(16)}); give the guest more RAM`);
       }
     }
-    this.ram.set(this.fdt, this.fdtAddress - this.ramBase);
+    for (const r of this.rom) {
+      if (r.base < this.fdtAddress + this.fdtSize && this.fdtAddress < r.base + r.bytes.length) {
+        throw new VmConfigError('image-overlaps-device-tree', 'rom',
+          `${r.name} overlaps the device tree at [0x${this.fdtAddress.toString(16)}, 0x${(this.fdtAddress + this.fdtSize).toString(16)}); give the guest more RAM`);
+      }
+    }
+    this.writeFdt();
 
     const htifPlace = board.has('htif') && this.image.tohost !== null ? this.htifPlacement(this.image) : null;
 
-    this.hart = new Hart({ bus: this.space, hartId, readTime: () => this.readMtime() });
+    this.sbi = firmware === 'sbi' ? new SbiFirmware({ ram: this.ram, platform: this.sbiPlatform(), hartId }) : null;
+    if (this.sbi !== null) this.space.addRom({ name: 'sbi-mtrap', base: guestPhysAddr(SBI_MTRAP_BASE), bytes: SBI_MTRAP_CODE });
+    const sbi = this.sbi;
+    this.hart = new Hart({
+      bus: this.space, hartId, readTime: () => this.readMtime(),
+      onSupervisorEcall: sbi === null ? undefined : (h: Hart): void => sbi.handleEcall(h),
+    });
+    // Under the SBI the CLINT's timer is the supervisor timer: MTIP's level drives STIP.
+    const timerCause = sbi === null ? InterruptCause.MachineTimer : InterruptCause.SupervisorTimer;
     // Devices drive the hart's mip through this, so a rising level can wake a sleeping driver.
     const hart = this.hart;
     const target: InterruptTarget = {
       setInterruptPending: (cause: number, level: boolean): void => {
-        hart.setInterruptPending(cause, level);
+        hart.setInterruptPending(cause === InterruptCause.MachineTimer ? timerCause : cause, level);
         if (level && this.idle && this.wake !== null) this.wake();
       },
     };
-    const onExit = (source: 'finisher' | 'htif') => (report: ExitReport): void => {
+    const onExit = (source: GuestExit['source']) => (report: ExitReport): void => {
       // Only the first request counts; it takes effect after the storing instruction.
       if (this.request !== null) return;
       this.request = report;
@@ -224,6 +350,7 @@ export class VirtVm {
     this.clint = new Clint({ clock: this.clock, target });
     this.plic = new Plic({ target });
     this.finisher = new TestFinisher({ onExit: onExit('finisher') });
+    this.sbiExit = onExit('sbi');
     const opened: { close(): void }[] = [];
     try {
       this.uart = new Ns16550a({ serial: options.serial, irq: this.plic.line(VIRT_IRQ.uart0), receive: options.uartReceive });
@@ -241,7 +368,7 @@ export class VirtVm {
 
       for (const d of [this.clint, this.plic, this.uart, this.finisher, ...this.virtio]) this.space.addDevice(d);
       if (this.gpio !== null) this.space.addDevice(this.gpio);
-      if (this.htif !== null) this.space.addDevice(this.htif, { overlayOf: 'ram' });
+      if (this.htif !== null) this.space.addDevice(this.htif, { overlayOf: this.space.regionAt(this.htif.addressRange().start)!.name });
     } catch (e) {
       for (const d of opened) d.close();
       throw e;
@@ -331,7 +458,7 @@ export class VirtVm {
         if (!hart.wakeupPending) {
           // Only a timer interrupt the guest enabled can end the wait by itself; with MTIE clear
           // the CLINT's deadline (possibly already past) wakes nothing.
-          const timerEnabled = (hart.readCsr(Csr.mie) & Mip.MTIP) !== 0;
+          const timerEnabled = (hart.readCsr(Csr.mie) & (this.sbi === null ? Mip.MTIP : Mip.STIP)) !== 0;
           return { kind: 'idle', deadline: timerEnabled ? this.clint.nextDeadline() : Infinity };
         }
         this.idle = false;
@@ -371,8 +498,105 @@ export class VirtVm {
     this.hart.reset(this.image.entry);
     this.hart.regs[10] = this.hartId | 0;
     this.hart.regs[11] = this.fdtAddress | 0;
+    if (this.sbi !== null) this.enterSupervisor();
     this.idle = false;
   }
+
+  // ---- firmware 'sbi' and restart (src/monitor/sbi.ts, monitor.ts)
+
+  /**
+   * Boots the VM afresh, for a monitor restarting it (a fault with
+   * `onFault: restart`, or any time): RAM cleared, devices reset, image and
+   * device tree written again, the hart at the entry; the exit that ended
+   * the VM is forgotten, so `run` goes on. Ports and pins stay open. Counts
+   * in {@link resets}. Refuses a closed VM (VmConfigError 'bad-option').
+   */
+  restart(): void {
+    if (this.closed) throw new VmConfigError('bad-option', 'restart', 'the VM is closed');
+    for (const piece of this.ram) piece.bytes.fill(0);
+    this.request = null;
+    this.stopReason = null;
+    this.finalExit = null;
+    this.resetGuest();
+  }
+
+  /** Set in the constructor: how the SBI ends or reboots the VM (as the finisher does). */
+  private sbiExit: ((report: ExitReport) => void) | null = null;
+
+  /**
+   * The state OpenSBI leaves its payload in: S-mode, satp = 0, sstatus.SIE
+   * = 0. medeleg: every exception S-mode handles itself. OpenSBI delegates
+   * misaligned fetch, breakpoint, ECALL from U and the page faults, and
+   * redirects illegal instructions, access faults and the misaligned
+   * loads/stores it cannot emulate to S through its own handler; delegating
+   * those too gives the guest the same trap. ECALL from S stays with M: the
+   * hook hands it to the SBI. mideleg: SSI, STI, SEI (priv. spec 3.1.8).
+   * mcounteren: cycle, time and instret readable from S (spec 3.1.11).
+   */
+  private enterSupervisor(): void {
+    const h = this.hart;
+    h.writeCsr(Csr.medeleg, SBI_MEDELEG);
+    h.writeCsr(Csr.mideleg, Mip.SSIP | Mip.STIP | Mip.SEIP);
+    h.writeCsr(Csr.mcounteren, 7);
+    // No trap should reach M; one that does parks in the catcher with mcause/mepc/mtval intact for the fault report.
+    h.writeCsr(Csr.mtvec, SBI_MTRAP_BASE);
+    h.priv = PrivilegeMode.Supervisor;
+  }
+
+  /** Where the loader may place the image: all of RAM; for a raw image under the SBI, RAM from 0x8040_0000 (the loader puts a raw image at the start of what it is given). */
+  private imageRam(): readonly RamTarget[] {
+    if (this.firmware !== 'sbi' || isElf(this.imageBytes)) return this.ram;
+    const from = this.ramBase + SBI_PAYLOAD_OFFSET;
+    const out: RamTarget[] = [];
+    for (const p of this.ram) {
+      const end = p.base + p.bytes.length;
+      if (end <= from) continue;
+      const start = p.base > from ? p.base : from;
+      out.push({ base: start, bytes: p.bytes.subarray(start - p.base) });
+    }
+    return out;
+  }
+
+  /** The SBI's effects on this VM: mtimecmp, UART0 as the console, exit and reboot. */
+  private sbiPlatform(): SbiPlatform {
+    return {
+      setTimer: (hi: number, lo: number): void => {
+        const at = (this.clint.addressRange().start + ClintReg.Mtimecmp) as GuestPhysAddr;
+        this.clint.handleWrite(at, 8, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+      },
+      putByte: (byte: number): boolean => {
+        if (this.uart.txFifoLength > 0) return false;
+        this.uartAccess(0, byte);
+        return true;
+      },
+      forceByte: (byte: number): void => {
+        this.uartAccess(0, byte);
+      },
+      getByte: (): number => (this.uart.rxFifoLength > 0 ? this.uartAccess(0, -1) : -1),
+      systemReset: (kind: 'shutdown' | 'reboot', status: number): void => {
+        this.sbiExit?.(kind === 'reboot' ? { kind: 'reset', status: 0 } : { kind: status === 0 ? 'pass' : 'fail', status });
+      },
+    };
+  }
+
+  /**
+   * Reads (`value` < 0) or writes UART0's register `offset` as the
+   * firmware's console driver would, with LCR.DLAB cleared for the access
+   * and restored after (reading LCR has no side effect).
+   */
+  private uartAccess(offset: number, value: number): number {
+    const base = this.uart.addressRange().start;
+    const lcrAt = (base + 3) as GuestPhysAddr;
+    const lcr = this.uart.handleRead(lcrAt, 1) as number;
+    if ((lcr & 0x80) !== 0) this.uart.handleWrite(lcrAt, 1, lcr & 0x7f);
+    let got = 0;
+    if (value < 0) got = this.uart.handleRead((base + offset) as GuestPhysAddr, 1) as number;
+    else this.uart.handleWrite((base + offset) as GuestPhysAddr, 1, value & 0xff);
+    if ((lcr & 0x80) !== 0) this.uart.handleWrite(lcrAt, 1, lcr);
+    return got;
+  }
+
+  // ---- end of firmware 'sbi' and restart
 
   /**
    * The guest asked for a reset (finisher 0x7777): as QEMU's system reset,
@@ -388,8 +612,8 @@ export class VirtVm {
     this.htif?.reset();
     this.plic.reset();
     this.clint.reset();
-    loadImage({ image: this.imageBytes, ram: { base: this.ramBase, bytes: this.ram }, name: this.imageName });
-    this.ram.set(this.fdt, this.fdtAddress - this.ramBase);
+    loadImage({ image: this.imageBytes, ram: this.imageRam(), rom: this.rom, name: this.imageName });
+    this.writeFdt();
     this.resets++;
     this.boot();
   }
@@ -424,7 +648,50 @@ export class VirtVm {
     if (span.base < this.fdtAddress + this.fdtSize && this.fdtAddress < span.base + span.size) {
       throw new ImageError({ reason: 'bad-symtab', image: this.imageName, place: 'symbol tohost', detail: 'tohost lies inside the device tree' });
     }
+    if (this.space.ramBytes(span.base as GuestPhysAddr, span.size) === null) {
+      throw new ImageError({ reason: 'bad-symtab', image: this.imageName, place: 'symbol tohost',
+        detail: `tohost/fromhost [0x${span.base.toString(16)}, 0x${(span.base + span.size).toString(16)}) is not inside one RAM piece (ROM cannot hold it)` });
+    }
     return span;
+  }
+
+  /**
+   * Registers guest memory: the ROM regions, and RAM for every stretch
+   * between them (all of it when there is no ROM). Returns the RAM pieces,
+   * lowest first.
+   */
+  private mapMemory(): RamTarget[] {
+    if (this.rom.length === 0) {
+      this.space.addRam({ name: 'ram', base: guestPhysAddr(this.ramBase), size: this.ramSize });
+      return [{ base: this.ramBase, bytes: this.space.ramBytes(this.ramBase as GuestPhysAddr, this.ramSize)! }];
+    }
+    const pieces: RamTarget[] = [];
+    const addPiece = (from: number, to: number): void => {
+      if (to <= from) return;
+      // The backing store sits at the guest address's offset modulo 4, so the hart's word views of it stay aligned.
+      const pad = from & 3;
+      const bytes = new Uint8Array(new ArrayBuffer(to - from + pad), pad, to - from);
+      this.space.addRam({ name: pieces.length === 0 ? 'ram' : `ram.${pieces.length}`, base: guestPhysAddr(from), size: to - from, bytes });
+      pieces.push({ base: from, bytes });
+    };
+    let at = this.ramBase;
+    for (const r of this.rom) {
+      addPiece(at, r.base);
+      this.space.addRom({ name: r.name, base: guestPhysAddr(r.base), bytes: r.bytes });
+      at = r.base + r.bytes.length;
+    }
+    addPiece(at, this.ramBase + this.ramSize);
+    return pieces;
+  }
+
+  /** Writes the device tree at its place in RAM. */
+  private writeFdt(): void {
+    const target = this.space.ramBytes(this.fdtAddress as GuestPhysAddr, this.fdtSize);
+    if (target === null) {
+      throw new VmConfigError('image-overlaps-device-tree', 'rom',
+        `the device tree at [0x${this.fdtAddress.toString(16)}, 0x${(this.fdtAddress + this.fdtSize).toString(16)}) is not inside one RAM piece`);
+    }
+    target.set(this.fdt);
   }
 
   private makeGpio(board: Board, pins: VirtVmOptions['pins']): SifiveGpio {

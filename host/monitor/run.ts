@@ -1,0 +1,363 @@
+/**
+ * `xsvisor run --config FILE` on Node: several VMs under the monitor, and
+ * `xsvisor run --deterministic IMAGE`, one VM with an instruction-count
+ * clock.
+ *
+ * Owns the host side of a monitor run: reading the configuration and the
+ * images (paths relative to the configuration file), the board through
+ * host/board-file.ts, the serial backends (the terminal, TCP, pty), the
+ * shared console and its focus keys (Ctrl-A 1-9), the board's simulated
+ * pins, the clocks (wall or instruction count), the timeout and signals,
+ * the messages about faults and ends on stderr, and the exit status.
+ *
+ * Exit status: when the run was stopped as a whole (timeout, signal,
+ * Ctrl-A x, `--max-insns`) as for a single image; otherwise the first VM
+ * in configuration order that did not end with status 0 decides: its
+ * guest status (modulo 256, a non-zero status never becoming 0), or
+ * EX_SOFTWARE (70) for a VM stopped by a fault. 0 when every VM exited 0.
+ */
+
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { BoardError, type Board, type HostSerial } from '../../src/board/index.js';
+import { ImageError } from '../../src/loader/index.js';
+import {
+  formatRegisterDump,
+  InstructionClock,
+  Monitor,
+  MonitorConfigError,
+  parseMonitorConfig,
+  SharedConsole,
+  VirtVm,
+  VmConfigError,
+  type MonitorConfig,
+  type MonitorEvent,
+  type MonitorVmOptions,
+  type VmConfig,
+  type VmOutcome,
+} from '../../src/monitor/index.js';
+import type { SerialPortFactory } from '../../src/ports/index.js';
+import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
+import { EXIT, isBoardPath } from '../cli/args.js';
+import { createNodeClock } from '../node/clock.js';
+import { createNodeScheduler } from '../node/scheduler.js';
+import { TerminalSerial, type TerminalInput, type TerminalOutput } from '../node/terminal-serial.js';
+import { SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
+import { BoardPinsError, SimulatedBoardPins } from '../view/index.js';
+
+/** What the CLI hands over. */
+export interface MonitorCommandOptions {
+  /** The package root (holds boards/). */
+  readonly packageRoot: string;
+  /** The configuration file, or null to run `image` alone (`--deterministic IMAGE`). */
+  readonly config: string | null;
+  /** Without a configuration: the image, board (name or path), RAM and serial of the one VM. */
+  readonly image: string | null;
+  readonly board: string;
+  readonly ram: number | null;
+  readonly serial: HostSerial | null;
+  /** Instruction-count clocks for every VM (also set by `"deterministic": true`). */
+  readonly deterministic: boolean;
+  /** Per VM: stop after this many instructions. */
+  readonly maxInsns: number | null;
+  /** Seconds of wall time before every VM stops. */
+  readonly timeout: number | null;
+  readonly stats: boolean;
+  readonly stdin: TerminalInput;
+  readonly stdout: TerminalOutput;
+  readonly stderr: { write(text: string): boolean };
+  /** Registers signal handlers that stop the run; returns their removal. */
+  onSignal?(stop: (signal: string) => void): () => void;
+}
+
+/** RAM of the one VM of `--deterministic IMAGE` when `--ram` is not given (the CLI's default). */
+const SINGLE_VM_RAM = 128 * 1024 * 1024;
+
+/** A serial backend the run opened, closed at the end. */
+interface Opened {
+  readonly factory: SerialPortFactory | undefined;
+  close(): Promise<void>;
+}
+
+/** Runs the monitor command; resolves with the exit status. Never rejects for bad input (it says why and returns 65). */
+export async function runMonitorCommand(o: MonitorCommandOptions): Promise<number> {
+  const err = (text: string): void => {
+    o.stderr.write(`xsvisor: ${text}\n`);
+  };
+
+  // ---- the configuration, validated before anything opens
+  let file: string;
+  let text: string;
+  let baseDir: string;
+  if (o.config !== null) {
+    file = o.config;
+    baseDir = dirname(resolve(o.config));
+    try {
+      text = readFileSync(o.config, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      err(`${o.config}: cannot read the configuration: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e)}`);
+      return EXIT.BAD_INPUT;
+    }
+  } else {
+    file = '(command line)';
+    baseDir = process.cwd();
+    const serial = o.serial === null ? 'uart0' : o.serial.kind === 'tcp' ? `tcp:${o.serial.port}` : o.serial.kind;
+    text = JSON.stringify({
+      board: o.board,
+      deterministic: true,
+      vms: [{ name: 'vm', image: o.image ?? '', ram: o.ram ?? SINGLE_VM_RAM, uart: serial }],
+    });
+  }
+  const loadBoard = (name: string): Board => {
+    try {
+      return isBoardPath(name) ? loadBoardPath(isAbsolute(name) ? name : relative(process.cwd(), resolve(baseDir, name))) : loadBoardFile(o.packageRoot, name);
+    } catch (e) {
+      if (e instanceof BoardFileError || e instanceof BoardError) throw new Error(e.message.split('\n').join('; '));
+      throw e;
+    }
+  };
+  let config: MonitorConfig;
+  try {
+    config = parseMonitorConfig(text, file, loadBoard);
+  } catch (e) {
+    if (!(e instanceof MonitorConfigError)) throw e;
+    err(e.message.split('\n').join('\nxsvisor: '));
+    return EXIT.BAD_INPUT;
+  }
+  if (config.board.platform !== 'host') {
+    err(`${file}: $.board: board '${config.board.name}' is for ${config.board.platform}; this command runs "host" boards only`);
+    return EXIT.BAD_INPUT;
+  }
+  const deterministic = o.deterministic || config.deterministic;
+
+  // ---- the images
+  const images: Uint8Array[] = [];
+  const imageProblems: string[] = [];
+  for (const vm of config.vms) {
+    const path = isAbsolute(vm.image) ? vm.image : resolve(baseDir, vm.image);
+    try {
+      const buf = readFileSync(path);
+      images.push(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
+      imageProblems.push(`${file}: ${vm.path}.image: ${vm.image}: cannot read the image: ${why}`);
+      images.push(new Uint8Array(0));
+    }
+  }
+  if (imageProblems.length > 0) {
+    err(imageProblems.join('\nxsvisor: '));
+    return EXIT.BAD_INPUT;
+  }
+
+  // ---- pins: the board's lines, each reaching the one VM it was given to
+  let pins: SimulatedBoardPins;
+  try {
+    pins = new SimulatedBoardPins({ lines: config.board.gpioLines });
+  } catch (e) {
+    if (!(e instanceof BoardPinsError)) throw e;
+    err(`${file}: $.board: ${e.message}`);
+    return EXIT.BAD_INPUT;
+  }
+
+  // ---- serial backends
+  let monitor: Monitor | null = null;
+  let shared: SharedConsole | null = null;
+  let terminal: TerminalSerial | null = null;
+  const opened: Opened[] = [];
+  const closeAll = async (): Promise<void> => {
+    shared?.close();
+    terminal?.close();
+    if (terminal !== null) await terminal.flush();
+    // Network backends hand output over once per event-loop turn: let the last turn happen first.
+    await new Promise<void>((res) => setImmediate(res));
+    for (const b of opened) await b.close();
+  };
+  const consoleVms = config.vms.filter((v) => v.uart.kind === 'console');
+  let sharedOnTerminal = false;
+  const openTerminal = (): SerialPortFactory => {
+    terminal = new TerminalSerial({
+      input: o.stdin,
+      output: o.stdout,
+      onQuit: () => monitor?.stop('quit'),
+      onOutputError: () => monitor?.stop('SIGPIPE'),
+      // The focus keys reach the shared console when it is on the terminal.
+      onEscape: (key: number): boolean => {
+        if (shared === null || !sharedOnTerminal || key < 0x31 || key > 0x39) return false;
+        const index = key - 0x31;
+        if (!shared.focus(index)) return false;
+        err(`console input now goes to VM '${shared.names[index]}'`);
+        return true;
+      },
+      escapeHelp: consoleVms.length > 1 ? consoleVms.map((v, i) => `C-a ${i + 1}    send input to VM '${v.name}'\n`).join('') : undefined,
+    });
+    opened.push({ factory: terminal.factory, close: async () => {} });
+    return terminal.factory;
+  };
+  const openHost = async (serial: HostSerial, who: string): Promise<SerialPortFactory | undefined | null> => {
+    if (serial.kind === 'none') return undefined;
+    if (serial.kind === 'stdio') return openTerminal();
+    let backend: StartedSerialBackend;
+    try {
+      backend = await startSerialBackend(serial, {
+        onConnect: (c) => err(`${who}: ${c} connected`),
+        onDisconnect: (c) => err(`${who}: ${c} disconnected`),
+      });
+    } catch (e) {
+      if (!(e instanceof SerialBackendError)) throw e;
+      err(`${who}: ${e.message}`);
+      return null;
+    }
+    err(`${who}: ${backend.banner}`);
+    opened.push({ factory: backend.factory, close: () => backend.close() });
+    return backend.factory;
+  };
+  const factories: (SerialPortFactory | undefined)[] = [];
+  if (config.board.uart0.kind !== 'host') throw new Error('host boards wire UART0 to a host serial');
+  const boardSerial = config.board.uart0.serial;
+  if (consoleVms.length > 0) {
+    const f = await openHost(boardSerial, consoleVms.length > 1 ? `console of ${consoleVms.map((v) => v.name).join(', ')}` : `VM '${consoleVms[0].name}'`);
+    if (f === null) {
+      await closeAll();
+      return EXIT.UNAVAILABLE;
+    }
+    if (f !== undefined) {
+      shared = new SharedConsole({ serial: f, names: consoleVms.map((v) => v.name) });
+      sharedOnTerminal = boardSerial.kind === 'stdio';
+    }
+  }
+  for (const vm of config.vms) {
+    if (vm.uart.kind === 'console') {
+      factories.push(shared === null ? undefined : shared.factory(consoleVms.indexOf(vm)));
+      continue;
+    }
+    const serial = vm.uart.kind === 'none' ? null : vm.uart.kind === 'host' ? vm.uart.serial : vm.uart.wiring.kind === 'host' ? vm.uart.wiring.serial : null;
+    const f = serial === null ? undefined : await openHost(serial, `VM '${vm.name}' UART0`);
+    if (f === null) {
+      await closeAll();
+      return EXIT.UNAVAILABLE;
+    }
+    factories.push(f);
+  }
+
+  // ---- the VMs
+  const wall = createNodeClock();
+  const vms: MonitorVmOptions[] = [];
+  const problems: string[] = [];
+  config.vms.forEach((vc: VmConfig, i: number) => {
+    const icount = deterministic ? new InstructionClock() : null;
+    try {
+      const vm = new VirtVm({
+        image: images[i],
+        imageName: vc.image,
+        ramSize: vc.ramSize,
+        board: vc.board,
+        clock: icount ?? wall,
+        serial: factories[i],
+        pins: pins.wire,
+        firmware: vc.firmware,
+        onConsoleOutput: factories[i] !== undefined && factories[i] === terminal?.factory ? (b: number) => terminal?.emitByte(b) : undefined,
+      });
+      icount?.bind(() => vm.instret);
+      for (const w of vm.image.warnings) err(`warning: VM '${vc.name}': ${w}`);
+      vms.push({ name: vc.name, vm, onFault: vc.onFault, icount: icount ?? undefined });
+    } catch (e) {
+      if (e instanceof ImageError || e instanceof VmConfigError) problems.push(`${file}: ${vc.path}: VM '${vc.name}': ${e.message}`);
+      else throw e;
+    }
+  });
+  if (problems.length > 0) {
+    for (const v of vms) v.vm.close();
+    await closeAll();
+    err(problems.join('\nxsvisor: '));
+    return EXIT.BAD_INPUT;
+  }
+
+  // ---- the run
+  const many = vms.length > 1;
+  const onEvent = (e: MonitorEvent): void => {
+    if (e.kind === 'fault') {
+      const what = e.action === 'restarted' ? `restarted after a fault (restart ${e.restarts})` : 'stopped by a fault';
+      err(`VM '${e.vm}' ${what}: ${e.fault.reason}\n${formatRegisterDump(e.fault.dump).replace(/^/gm, 'xsvisor:   ')}`);
+    } else if (many && e.exit.kind === 'exit') {
+      err(`VM '${e.vm}' exited with status ${e.exit.status}`);
+    }
+  };
+  monitor = new Monitor({
+    vms,
+    scheduler: createNodeScheduler(),
+    sliceInstructions: config.slice,
+    maxInstructions: o.maxInsns,
+    onEvent,
+    onRound: () => shared?.pump(),
+  });
+  const started = wall.now();
+  const timer = o.timeout === null ? null : setTimeout(() => monitor?.stop('timeout'), o.timeout * 1000);
+  const releaseSignals = o.onSignal?.((signal) => monitor?.stop(signal)) ?? null;
+  let outcomes: readonly VmOutcome[];
+  try {
+    outcomes = (await monitor.run()).vms;
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    releaseSignals?.();
+    monitor.close();
+    await closeAll();
+  }
+  const seconds = (wall.now() - started) / 1e6;
+  if (o.stats) {
+    let total = 0;
+    for (const v of outcomes) {
+      total += v.instret;
+      if (many) o.stderr.write(`xsvisor: VM '${v.name}': instructions retired: ${v.instret}\n`);
+    }
+    o.stderr.write(
+      `xsvisor: instructions retired: ${total}\n` +
+      `xsvisor: wall time: ${seconds.toFixed(3)} s\n` +
+      `xsvisor: MIPS: ${(seconds > 0 ? total / seconds / 1e6 : 0).toFixed(2)}\n`,
+    );
+  }
+  return statusOf(outcomes, o, err);
+}
+
+/** The process status for the VMs' outcomes (see the module header). */
+function statusOf(outcomes: readonly VmOutcome[], o: MonitorCommandOptions, err: (text: string) => void): number {
+  // A stop of the whole run speaks first, as for a single image.
+  for (const v of outcomes) {
+    const x = v.exit;
+    if (x.kind === 'limit') {
+      err(`VM '${v.name}' stopped after ${x.instructions} instructions (--max-insns)`);
+    }
+    if (x.kind !== 'stopped' || v.fault !== null) continue;
+    switch (x.reason) {
+      case 'timeout':
+        err(`timed out after ${o.timeout} s (--timeout)`);
+        return EXIT.TIMEOUT;
+      case 'quit':
+        err('terminated (Ctrl-A x)');
+        return 0;
+      case 'SIGPIPE':
+        return 128 + 13;
+      case 'SIGTERM':
+      case 'SIGHUP':
+      case 'SIGINT':
+        err(`terminated by ${x.reason}`);
+        return 128 + (x.reason === 'SIGHUP' ? 1 : x.reason === 'SIGINT' ? 2 : 15);
+      default:
+        break;
+    }
+  }
+  if (outcomes.some((v) => v.exit.kind === 'limit')) return EXIT.MAX_INSNS;
+  for (const v of outcomes) {
+    const x = v.exit;
+    if (x.kind === 'exit') {
+      if (x.status === 0) continue;
+      const s = x.status & 0xff;
+      return s === 0 ? 1 : s;
+    }
+    if (v.fault !== null) return EXIT.INTERNAL;
+    err(`VM '${v.name}' ended: ${x.kind === 'stopped' ? x.reason : x.kind === 'fatal' ? x.reason : x.kind}`);
+    return EXIT.INTERNAL;
+  }
+  return 0;
+}

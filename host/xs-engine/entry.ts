@@ -1,0 +1,98 @@
+/**
+ * The script `xsvisor run --engine xs` evaluates in an xsnap worker: it
+ * asks Node for the set-up and the image, builds the VM of the virt
+ * machine (the same src/monitor code the Node engine runs), runs it with
+ * the driver, and reports how it ended. The guest's UART reaches Node's
+ * stdin and stdout through the bridge (bridge.ts, protocol.ts), one
+ * exchange per slice of instructions.
+ *
+ * Bundled by run.ts with esbuild into one classic script; it acts when
+ * evaluated, which is its whole purpose. Node modules cannot reach it (the
+ * bundler refuses them).
+ */
+
+import { parseBoard } from '../../src/board/index.js';
+import { ImageError } from '../../src/loader/index.js';
+import { runVm, VirtVm, VmConfigError, type VmExit } from '../../src/monitor/index.js';
+import { SimulatedBoardPins } from '../view/pins.js';
+import { XsBridge } from './bridge.js';
+import { OP, type XsRunReport, type XsRunSetup } from './protocol.js';
+
+interface XsnapGlobals {
+  issueCommand(request: ArrayBuffer): ArrayBuffer;
+  setImmediate(fn: () => void): void;
+  performance: { now(): number };
+  gc?(): void;
+}
+const xs = globalThis as unknown as XsnapGlobals;
+
+const bridge = new XsBridge((request) => xs.issueCommand(request));
+const setup = JSON.parse(new TextDecoder().decode(bridge.send(OP.SETUP))) as XsRunSetup;
+const image = bridge.send(OP.IMAGE);
+
+function report(r: XsRunReport): void {
+  bridge.send(OP.EXIT, new TextEncoder().encode(JSON.stringify(r)));
+}
+
+function describeExit(exit: VmExit): Pick<XsRunReport, 'kind' | 'status' | 'source' | 'reason' | 'instructions'> {
+  switch (exit.kind) {
+    case 'exit':
+      return { kind: exit.kind, status: exit.status, source: exit.source };
+    case 'limit':
+      return { kind: exit.kind, instructions: exit.instructions };
+    case 'stopped':
+    case 'fatal':
+      return { kind: exit.kind, reason: exit.reason };
+    default:
+      return { kind: exit.kind };
+  }
+}
+
+let vm: VirtVm | null = null;
+try {
+  const board = parseBoard(setup.boardText, setup.boardFile);
+  // The board's lines at rest (buttons released), as the Node engine's simulated pins without --view.
+  const pins = new SimulatedBoardPins({ lines: board.gpioLines });
+  vm = new VirtVm({
+    image,
+    imageName: setup.imageName,
+    ramSize: setup.ramSize,
+    board,
+    clock: { now: () => xs.performance.now() * 1000 },
+    serial: setup.serial ? bridge.factory : undefined,
+    pins: pins.wire,
+    onConsoleOutput: setup.console ? (b: number) => bridge.consoleByte(b) : undefined,
+  });
+} catch (e) {
+  const refused = e instanceof ImageError || e instanceof VmConfigError;
+  report({
+    kind: refused ? 'refused' : 'fatal',
+    errorName: e instanceof Error ? e.name : 'Error',
+    error: e instanceof Error ? e.message : String(e),
+    reason: refused ? undefined : `monitor error: ${e instanceof Error ? e.message : String(e)}`,
+    instret: 0,
+    seconds: 0,
+  });
+}
+
+if (vm !== null) {
+  const running = vm;
+  for (const w of running.image.warnings) bridge.log(`warning: ${w}`);
+  bridge.onStop = (reason) => running.stop(reason);
+  // The first exchange gives the UART its room for output; input waits for the first slice.
+  bridge.sync(false);
+  const started = xs.performance.now();
+  void runVm({
+    vm: running,
+    scheduler: bridge.scheduler((fn) => xs.setImmediate(fn)),
+    maxInstructions: setup.maxInsns,
+    onSlice: () => bridge.sync(),
+  }).then((exit) => {
+    const seconds = (xs.performance.now() - started) / 1000;
+    // The guest's last words: what is still in the UART's FIFO goes out as the host makes room.
+    for (let i = 0; i < 64 && (running.uart.txFifoLength > 0 || bridge.pendingOutput > 0); i++) bridge.sync();
+    running.close();
+    bridge.close();
+    report({ ...describeExit(exit), instret: running.instret, seconds });
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The bridge between `xsvisor run --engine xs` in Node and the monitor
+ * running in an xsnap worker: the operations XS sends through
+ * `issueCommand` and the layout of requests and replies. Shared by both
+ * sides, so it imports nothing and runs in both engines.
+ *
+ * Every request is `[op u8][room u32 LE][payload]`, where `room` is how
+ * many input bytes XS can take now. Exchanges happen once per slice of
+ * guest instructions (and when idle), never per byte: output is batched
+ * in XS and input is handed over in blocks.
+ *
+ * Replies to T, C, P and W are `[flags u8][room u32 LE][payload]`: with
+ * {@link REPLY_STOP} set, the payload is the reason the host wants the VM
+ * stopped (`timeout`, `quit`, `SIGTERM`, ...); otherwise it is input for
+ * the guest's UART (at most the request's `room`), and `room` is how many
+ * output bytes the host takes in the next T.
+ */
+
+/** Operations XS asks of Node (the request's first byte). */
+export const OP = Object.freeze({
+  /** Set-up: Node answers JSON ({@link XsRunSetup}). */
+  SETUP: 0x53, // 'S'
+  /** The guest image: Node answers its bytes. */
+  IMAGE: 0x49, // 'I'
+  /** Bytes the guest's UART sent (payload); answered with flags, room and input. */
+  TRANSMIT: 0x54, // 'T'
+  /** Bytes of the HTIF console (payload); answered as T. */
+  CONSOLE: 0x43, // 'C'
+  /** Nothing to send: asks for input and for a stop. */
+  POLL: 0x50, // 'P'
+  /** The guest is idle: wait up to the payload's milliseconds (u32 LE) for input or a stop. */
+  WAIT: 0x57, // 'W'
+  /** A line for stderr (UTF-8 payload), e.g. a loader warning. */
+  LOG: 0x4c, // 'L'
+  /** The run's end: JSON ({@link XsRunReport}). */
+  EXIT: 0x58, // 'X'
+});
+
+/** Reply flag: the host asks the VM to stop; the payload is the reason. */
+export const REPLY_STOP = 1;
+/** Bytes before the payload in requests and in replies. */
+export const HEADER_BYTES = 5;
+
+/** What Node tells XS at set-up. */
+export interface XsRunSetup {
+  /** The board file's text and its name for messages; XS parses it again (a Board has methods). */
+  readonly boardText: string;
+  readonly boardFile: string;
+  readonly imageName: string;
+  readonly ramSize: number;
+  /** Stop after this many instructions; null for no limit. */
+  readonly maxInsns: number | null;
+  /** Whether UART0 has a port (false for `--serial none`). */
+  readonly serial: boolean;
+  /** Whether HTIF console bytes are wanted (as the Node engine: only with the terminal). */
+  readonly console: boolean;
+}
+
+/** How the run in XS ended (XS's last message). */
+export interface XsRunReport {
+  /**
+   * The VM's exit kind (`exit`, `limit`, `stopped`, `fatal`), or
+   * `refused` when the VM could not be built (`error` says why).
+   */
+  readonly kind: string;
+  readonly status?: number;
+  readonly source?: string;
+  readonly reason?: string;
+  readonly instructions?: number;
+  /** For `refused`: the error's class name (ImageError, VmConfigError, ...) and message. */
+  readonly errorName?: string;
+  readonly error?: string;
+  /** Instructions retired (resets included). */
+  readonly instret: number;
+  /** Seconds spent in the run loop, by XS's clock. */
+  readonly seconds: number;
+}
+
+/** Writes `v` as an unsigned 32-bit little-endian number at `at`. */
+export function writeU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 0xff;
+  b[at + 1] = (v >>> 8) & 0xff;
+  b[at + 2] = (v >>> 16) & 0xff;
+  b[at + 3] = (v >>> 24) & 0xff;
+}
+
+/** Reads an unsigned 32-bit little-endian number at `at`. */
+export function readU32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
