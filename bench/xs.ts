@@ -312,7 +312,7 @@ async function main(): Promise<void> {
     console.log(`${label}: XS ${f(mips(xs.value), 2)} MIPS (${f(mips(xs.value) / xsMips, 2)}x of code in RAM; ` +
       `${f(c)} computrons per instruction, ${f(c - cpi)} more), V8 ${f(mips(node))} MIPS (${f(mips(node) / mips(v8Ram), 2)}x)`);
   };
-  romLine('code in ROM, its last page shared with RAM (fetched through the address space)', xsRom, v8Rom);
+  romLine('code in ROM, its last page shared with RAM', xsRom, v8Rom);
   romLine('code in ROM padded to whole pages', xsRomPaged, v8RomPaged);
 
   // Experiments: same source in both engines; XS's computrons from its meter.

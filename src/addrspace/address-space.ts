@@ -239,6 +239,19 @@ export class GuestAddressSpace {
   }
 
   /**
+   * The RAM or ROM region holding `addr` as a direct window for instruction
+   * fetch: `{ base, bytes }` over the whole region (ROM bytes are the
+   * caller's, in place). Null when `addr` is in neither, or when the region
+   * carries an overlay, whose device must see every access.
+   */
+  fetchWindow(addr: GuestPhysAddr): RamWindow | null {
+    const r = this.find(addr, 1);
+    if (r === null || r.bytes === null || r.overlay) return null;
+    for (const o of this.sorted) if (o.info.overlayOf === r.name) return null;
+    return { base: r.start, bytes: r.bytes };
+  }
+
+  /**
    * The backing bytes of `[addr, addr + length)` when they lie in one RAM
    * region outside any overlay (for loaders and bulk copies); null otherwise.
    */

@@ -368,6 +368,10 @@ export class Hart implements InterruptTarget {
   private fb = 0;
   private fl4 = -4;
   private f16: Uint16Array<ArrayBufferLike> = EMPTY16;
+  /** The ROM region last fetched from without translation, as a parcel view (see refreshRomWindow). */
+  private romBase = 0;
+  private romSize = 0;
+  private rom16: Uint16Array<ArrayBufferLike> = EMPTY16;
 
   // Slow-path results.
   private faultCause = 0;
@@ -1259,6 +1263,9 @@ export class Hart implements InterruptTarget {
     this.m32 = new Int32Array(0);
     this.ramBase = 0;
     this.ramSize = 0;
+    this.romBase = 0;
+    this.romSize = 0;
+    this.rom16 = EMPTY16;
     this.events |= EV_MMU;
     const w = this.bus.ramWindow();
     if (w !== null && LITTLE_ENDIAN) {
@@ -1357,12 +1364,50 @@ export class Hart implements InterruptTarget {
     return view[(va & 0xfff) >> 1];
   }
 
-  /** The parcel at physical address `pa`, or -1 (an access fault). Only RAM and ROM are executable (DESIGN.md: a device is never fetched from). */
+  /**
+   * The parcel at physical address `pa`, or -1 (an access fault). Only RAM
+   * and ROM are executable (DESIGN.md: a device is never fetched from).
+   * Without translation the region holding `pa` becomes the fetch window,
+   * so code running from ROM (a board's flash) takes the loop's fast path
+   * too, instead of a region lookup and a bus read per parcel.
+   */
   private fetchParcelPhys(pa: number): number {
     this.faultCause = EXC_FETCH_ACCESS;
+    if (this.fx === 0 && (pa & 1) === 0) {
+      const ro = (pa - this.ramBase) >>> 0;
+      if (ro < this.ramSize) {
+        this.fb = this.ramBase;
+        this.fl4 = this.ramSize - 4;
+        this.f16 = this.m16;
+        return this.m16[ro >> 1];
+      }
+      if (((pa - this.romBase) >>> 0) >= this.romSize) this.refreshRomWindow(pa);
+      const o = (pa - this.romBase) >>> 0;
+      if (o < this.romSize) {
+        this.fb = this.romBase;
+        this.fl4 = this.romSize - 4;
+        this.f16 = this.rom16;
+        return this.rom16[o >> 1];
+      }
+    }
     const r = this.bus.regionAt(pa as GuestPhysAddr);
     if (r === null || r.kind === 'device') return -1;
     return this.bus.read(pa as GuestPhysAddr, 2);
+  }
+
+  /** Points the cached ROM fetch window at the ROM region holding `pa`, or empties it. */
+  private refreshRomWindow(pa: number): void {
+    this.romBase = 0;
+    this.romSize = 0;
+    this.rom16 = EMPTY16;
+    const w = this.bus.fetchWindow(pa as GuestPhysAddr);
+    // RAM outside the RAM window (a second region) keeps the slow path: it can be written, and stores do not watch this view.
+    if (w === null || this.bus.regionAt(pa as GuestPhysAddr)?.kind !== 'rom' || !LITTLE_ENDIAN) return;
+    const size = Math.min(w.bytes.length - (w.bytes.length % 4), TWO32 - w.base, 0x7ffffff0);
+    if (size < 4 || w.bytes.byteOffset % 2 !== 0) return;
+    this.rom16 = new Uint16Array(w.bytes.buffer, w.bytes.byteOffset, size / 2);
+    this.romBase = w.base | 0;
+    this.romSize = size;
   }
 
   /** The instruction bits for an illegal-instruction mtval: the 16-bit parcel of a compressed instruction. */
