@@ -7,8 +7,9 @@
  * reservation, the instruction counters and the `mip` bits devices drive.
  * Guest memory belongs to the {@link GuestAddressSpace}; the hart reads the
  * overlay-free RAM window directly through typed-array views (rebuilt when
- * the address space's `generation` changes) and sends everything else
- * (ROM, devices, misses) through `read`/`write`.
+ * the address space's `generation` changes), fetches from a ROM region
+ * through a view of it too (a board's flash), and sends everything else
+ * (ROM data, devices, misses) through `read`/`write`.
  *
  * The interpreter is one switch loop (opcode, then funct3), with the field
  * extraction of decode.ts inlined by hand: on XS every call costs 25-50 ns,
