@@ -2,7 +2,7 @@
  * Layer 5: VMs of the virt machine (assembly, boot, run loop), the driver
  * that runs one on the event loop, and the monitor that runs several:
  * configuration, scheduling, the SBI, fault containment, deterministic
- * time and the shared console.
+ * time and the console shared between VMs.
  */
 export * from './errors.js';
 export * from './exit.js';

@@ -111,11 +111,9 @@ describe('xsvisor run --engine xs', { skip }, () => {
     assert.equal(limit.xs.stderr, limit.node.stderr);
     assert.equal(limit.xs.stdout, limit.node.stdout);
     if (has('echo.elf')) {
-      const t0 = Date.now();
       const idle = await cli(['run', '--engine', 'xs', '--timeout', '0.5', guest('echo.elf')]);
       assert.equal(idle.status, 124);
       assert.match(idle.stderr, /timed out after 0\.5 s/);
-      assert.ok(Date.now() - t0 < 30_000);
     }
     const bad = await both(['--ram', '4K', guest('hello.elf')]);
     assert.equal(bad.xs.status, 65);

@@ -227,11 +227,9 @@ describe('xsvisor run: --serial', () => {
 
 describe('xsvisor run: limits', () => {
   it('--timeout gives 124', () => {
-    const started = Date.now();
     const r = cli(['run', '--timeout', '0.5', spinGuest()]);
     assert.equal(r.status, EXIT.TIMEOUT, r.stderr);
     assert.match(r.stderr, /timed out after 0\.5 s \(--timeout\)/);
-    assert.ok(Date.now() - started < 20_000);
   });
   it('--max-insns gives 125', () => {
     const r = cli(['run', '--max-insns', '100000', spinGuest()]);
