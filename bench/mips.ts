@@ -215,6 +215,10 @@ function enterPagedS(hart: Hart, ram: Uint8Array, ramBase: number): void {
   hart.priv = 1;
 }
 
+/** The hart's execution tiers: the interpreter, and guest blocks translated to JavaScript. */
+type Tier = 'interp' | 'jit';
+const TIERS: readonly Tier[] = args.includes('--tier') ? [args[args.indexOf('--tier') + 1] as Tier] : ['interp', 'jit'];
+
 interface NodeResult {
   best: number;
   median: number;
@@ -223,12 +227,12 @@ interface NodeResult {
   instructions: number;
 }
 
-function runNode(w: Workload, paged: boolean): NodeResult {
+function runNode(w: Workload, paged: boolean, tier: Tier): NodeResult {
   const rates: number[] = [];
   const cpuRates: number[] = [];
   const times: number[] = [];
   let total = 0;
-  const label = paged ? 'Sv32' : 'Bare';
+  const label = `${paged ? 'Sv32' : 'Bare'} ${tier}`;
   for (let round = 0; round < ROUNDS; round++) {
     const ramSize = paged ? 2 * RAM_SIZE : RAM_SIZE;
     const bus = new GuestAddressSpace();
@@ -237,7 +241,8 @@ function runNode(w: Workload, paged: boolean): NodeResult {
     const uart = new UartSink();
     bus.addDevice(uart);
     let mtime = 0;
-    const hart = new Hart({ bus, readTime: () => mtime });
+    const hart = new Hart({ bus, readTime: () => mtime, tier });
+    if (hart.tier !== tier) console.log(`WARNING: tier ${tier} unavailable, running ${hart.tier}`);
     bus.addDevice(new Finisher(() => hart.requestStop()));
     hart.reset(loadImage({ image: w.image, ram: { base: RAM_BASE, bytes: ram } }).entry);
     if (paged) {
@@ -300,8 +305,7 @@ function qemuSeconds(image: URL, expect: string, runs: number): number | null {
 }
 
 function mainNode(w: Workload): void {
-  const bare = runNode(w, false);
-  const paged = PAGED ? runNode(w, true) : null;
+  const results = TIERS.map((tier) => ({ tier, bare: runNode(w, false, tier), paged: PAGED ? runNode(w, true, tier) : null }));
   const isMips = w.expectInstructions !== null;
   const qemu = isMips && !args.includes('--no-qemu') ? qemuSeconds(MIPS_ELF, MIPS_ELF_CHECKSUM, 3) : null;
   const qemuStart = qemu !== null ? qemuSeconds(HELLO_ELF, 'bye', 3) : null;
@@ -309,10 +313,14 @@ function mainNode(w: Workload): void {
     console.log(`${what.padEnd(36)} ${String(insns).padStart(12)} ${seconds.padStart(9)} ${mips.padStart(10)} ${cpu.padStart(10)}`);
   console.log('');
   row(`${w.name}`, 'instructions', 'best s', 'MIPS wall', 'MIPS CPU');
-  row(`xsvisor Node ${process.version}, Bare`, bare.instructions, bare.seconds.toFixed(3), bare.best.toFixed(1), bare.bestCpu.toFixed(1));
-  if (paged !== null) {
-    row(`xsvisor Node, Sv32 4 KiB pages`, paged.instructions, paged.seconds.toFixed(3), paged.best.toFixed(1), paged.bestCpu.toFixed(1));
+  for (const { tier, bare, paged } of results) {
+    row(`xsvisor Node ${process.version}, Bare, ${tier}`, bare.instructions, bare.seconds.toFixed(3), bare.best.toFixed(1), bare.bestCpu.toFixed(1));
+    if (paged !== null) {
+      row(`xsvisor Node, Sv32 4 KiB pages, ${tier}`, paged.instructions, paged.seconds.toFixed(3), paged.best.toFixed(1), paged.bestCpu.toFixed(1));
+    }
   }
+  const bare = results[0].bare;
+  const paged = results[0].paged;
   if (qemu !== null) {
     const n = MIPS_ELF_INSTRUCTIONS;
     row('QEMU 7.2 TCG (whole process)', n, qemu.toFixed(3), (n / qemu / 1e6).toFixed(1), '-');
@@ -323,7 +331,11 @@ function mainNode(w: Workload): void {
     console.log(`(${QEMU} not found: no QEMU figure)`);
   }
   if (paged !== null) console.log(`paged/unpaged: ${(paged.best / bare.best).toFixed(2)} (wall), ${(paged.bestCpu / bare.bestCpu).toFixed(2)} (CPU)`);
-  console.log(`mips: ${bare.best.toFixed(1)}`);
+  if (results.length === 2) {
+    const [i, j] = results;
+    console.log(`jit/interp (Bare): ${(j.bare.best / i.bare.best).toFixed(2)} (wall), ${(j.bare.bestCpu / i.bare.bestCpu).toFixed(2)} (CPU)`);
+  }
+  console.log(`mips: ${results.map((r) => `${r.tier} ${r.bare.best.toFixed(1)}`).join(', ')}`);
 }
 
 /** The machine of runNode as an XS script: IMAGE, WARMUP, INSNS, PAGED and START are defined before it. */
@@ -341,7 +353,7 @@ bus.addDevice({ name: 'uart0', emuType: () => EmuDeviceType.Uart, addressRange: 
   handleRead: (a) => ((a & 0xff) === 5 ? 0x60 : 0), handleWrite() {} });
 bus.addDevice({ name: 'test', emuType: () => EmuDeviceType.TestFinisher, addressRange: () => AddrRange.fromStartSize(0x100000, 0x1000),
   handleRead: () => 0, handleWrite: () => hart.requestStop() });
-hart = new Hart({ bus, readTime: () => 0 });
+hart = new Hart({ bus, readTime: () => 0, tier: TIER });
 hart.reset(loadImage({ image: new Uint8Array(IMAGE), ram: { base: ${RAM_BASE}, bytes: ram } }).entry);
 if (PAGED) {
   while (hart.pc !== START) hart.run(1);
@@ -356,7 +368,7 @@ while (done < INSNS) {
   if (r !== ExitReason.BudgetSpent) break;
 }
 const dt = (Date.now() - t0) / 1000;
-print(JSON.stringify({ done, seconds: dt, traps: hart.trapCount }));
+print(JSON.stringify({ done, seconds: dt, traps: hart.trapCount, tier: hart.tier }));
 ${enterPagedS.toString()}
 `;
 
@@ -373,9 +385,9 @@ async function runXs(w: Workload): Promise<void> {
   const body = bundle.outputFiles[0].text;
   const image = JSON.stringify(Array.from(w.image));
   // Two runs that differ only in the timed instructions: their meter difference is the interpreter's own cost.
-  const measure = async (insns: number, paged: boolean) => {
+  const measure = async (insns: number, paged: boolean, tier: Tier) => {
     let out = '';
-    const consts = `const IMAGE = ${image}; const WARMUP = 200000; const INSNS = ${insns}; const PAGED = ${paged}; const START = ${w.start};`;
+    const consts = `const IMAGE = ${image}; const WARMUP = 200000; const INSNS = ${insns}; const PAGED = ${paged}; const START = ${w.start}; const TIER = '${tier}';`;
     const r = await runXsScript(`${consts}\n${body}`, {
       stdout: (s: string) => {
         out += s;
@@ -383,22 +395,26 @@ async function runXs(w: Workload): Promise<void> {
       timeoutMs: 3_600_000,
     });
     if (!r.ok) throw new Error(`XS: ${r.error}`);
-    return { ...(JSON.parse(out.trim().split('\n').pop()!) as { done: number; seconds: number; traps: number }), compute: Number(r.meter?.compute ?? 0) };
+    return {
+      ...(JSON.parse(out.trim().split('\n').pop()!) as { done: number; seconds: number; traps: number; tier: string }),
+      compute: Number(r.meter?.compute ?? 0),
+    };
   };
-  let bareMips = 0;
-  for (const paged of PAGED ? [false, true] : [false]) {
-    const small = await measure(Math.floor(XS_INSNS / 5), paged);
-    const big = await measure(XS_INSNS, paged);
+  const bareMips: string[] = [];
+  const runs = TIERS.flatMap((tier) => (PAGED ? [false, true] : [false]).map((paged) => ({ tier, paged })));
+  for (const { tier, paged } of runs) {
+    const small = await measure(Math.floor(XS_INSNS / 5), paged, tier);
+    const big = await measure(XS_INSNS, paged, tier);
     const perInsn = (big.compute - small.compute) / (big.done - small.done);
     const mips = big.done / big.seconds / 1e6;
-    if (!paged) bareMips = mips;
-    const label = paged ? 'Sv32 4 KiB pages' : 'Bare';
+    if (!paged) bareMips.push(`${big.tier} ${mips.toFixed(2)}`);
+    const label = `${paged ? 'Sv32 4 KiB pages' : 'Bare'}, ${tier}${big.tier !== tier ? ` (unavailable: ran ${big.tier})` : ''}`;
     console.log(
       `XS (xsnap-worker), workload ${w.name} (${label}): ${big.done} instructions in ${big.seconds.toFixed(2)} s = ${mips.toFixed(2)} MIPS; ` +
         `${perInsn.toFixed(1)} computrons per instruction${big.traps !== 0 ? ` (WARNING: ${big.traps} traps)` : ''}`,
     );
   }
-  console.log(`mips: ${bareMips.toFixed(2)}`);
+  console.log(`mips: ${bareMips.join(', ')}`);
 }
 
 const w = workload();

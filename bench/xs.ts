@@ -71,7 +71,10 @@ interface Bench {
   load(image: Uint8Array): void;
   /** Extends the code segment at 0x8000_0000 to the end of its page, as a layout padding the read-only segment would. */
   padCodeToPage(): void;
-  build(rom: boolean): number;
+  /** `tier`: the hart's (docs/jit.md); default 'interp'. */
+  build(rom: boolean, tier?: 'interp' | 'jit'): number;
+  /** The tier the VM's hart runs in, and its block cache (null under the interpreter). */
+  tier(): { tier: string; stats: { blocks: number; translations: number } | null };
   run(n: number): { steps: number; ms: number };
   experiment(src: string, input: unknown[], reps: number): { ms: number; check: number };
 }
@@ -106,10 +109,13 @@ function benchSide(deps: Deps): Bench {
       }
       image = copy;
     },
-    build(rom: boolean): number {
+    build(rom: boolean, tier: 'interp' | 'jit' = 'interp'): number {
       const plan = deps.planGuestImage(image, 'mips.elf');
-      vm = new deps.VirtVm({ image, imageName: 'mips.elf', ramSize: 256 * 1024, clock: { now: () => deps.now() * 1000 }, rom: rom ? plan.rom : [] });
+      vm = new deps.VirtVm({ image, imageName: 'mips.elf', ramSize: 256 * 1024, clock: { now: () => deps.now() * 1000 }, rom: rom ? plan.rom : [], tier });
       return vm.ramAllocated;
+    },
+    tier() {
+      return { tier: vm!.hart.tier, stats: vm!.hart.jitStats };
     },
     run(n: number): { steps: number; ms: number } {
       const v = vm!;
@@ -270,10 +276,10 @@ async function main(): Promise<void> {
   const v8 = benchSide({ VirtVm, planGuestImage, now: () => performance.now() });
   v8.load(image);
   // Best of three (the machine may be shared): V8's timings vary far more than XS's.
-  const v8Run = (rom: boolean, n: number): { steps: number; ms: number } => {
+  const v8Run = (rom: boolean, n: number, tier: 'interp' | 'jit' = 'interp'): { steps: number; ms: number } => {
     let best = { steps: 0, ms: Infinity };
     for (let k = 0; k < 3; k++) {
-      v8.build(rom);
+      v8.build(rom, tier);
       v8.run(2_000_000);
       const r = v8.run(n);
       if (r.ms < best.ms) best = r;
@@ -281,6 +287,7 @@ async function main(): Promise<void> {
     return best;
   };
   const v8Ram = v8Run(false, V8_INSNS);
+  const v8Jit = v8Run(false, V8_INSNS, 'jit');
   const v8Rom = v8Run(true, V8_INSNS);
   v8.padCodeToPage();
   const v8RomPaged = v8Run(true, V8_INSNS);
@@ -291,6 +298,11 @@ async function main(): Promise<void> {
   const ramBytes = (await xsCall<number>(w, 'bench.build(false)')).value;
   await xsCall(w, `bench.run(${WARMUP})`);
   const xsRam = await xsCall<{ steps: number; ms: number }>(w, `bench.run(${XS_INSNS})`);
+  // The JIT tier (docs/jit.md): same VM, the hart translating guest blocks with `new Function`.
+  await xsCall(w, `bench.build(false, 'jit')`);
+  await xsCall(w, `bench.run(${WARMUP})`);
+  const xsJit = await xsCall<{ steps: number; ms: number }>(w, `bench.run(${XS_INSNS})`);
+  const xsJitTier = (await xsCall<{ tier: string; stats: { blocks: number; translations: number } | null }>(w, 'bench.tier()')).value;
   await xsCall(w, 'bench.build(true)');
   await xsCall(w, `bench.run(${WARMUP})`);
   const romInsns = Math.max(1_000_000, Math.floor(XS_INSNS / 4));
@@ -312,6 +324,10 @@ async function main(): Promise<void> {
     console.log(`${label}: XS ${f(mips(xs.value), 2)} MIPS (${f(mips(xs.value) / xsMips, 2)}x of code in RAM; ` +
       `${f(c)} computrons per instruction, ${f(c - cpi)} more), V8 ${f(mips(node))} MIPS (${f(mips(node) / mips(v8Ram), 2)}x)`);
   };
+  const jitMips = mips(xsJit.value);
+  console.log(`JIT tier (${xsJitTier.tier}${xsJitTier.stats !== null ? `, ${xsJitTier.stats.blocks} blocks cached` : ''}): ` +
+    `XS ${f(jitMips, 2)} MIPS (${f(jitMips / xsMips, 2)}x the interpreter; ${f(xsJit.meter.compute / xsJit.value.steps)} computrons per instruction), ` +
+    `V8 ${f(mips(v8Jit))} MIPS (${f(mips(v8Jit) / mips(v8Ram), 2)}x)`);
   romLine('code in ROM, its last page shared with RAM', xsRom, v8Rom);
   romLine('code in ROM padded to whole pages', xsRomPaged, v8RomPaged);
 
@@ -354,6 +370,7 @@ async function main(): Promise<void> {
     const below = Math.max(0, without.free - ramBytes - 1024 * 1024);
     const withVm = await xsHeap(script, `bench.build(false), bench.run(${WARMUP})`, below, without.free);
     const withRom = await xsHeap(script, `bench.build(true), bench.run(${WARMUP})`, below, without.free);
+    const withJit = await xsHeap(script, `bench.build(false, 'jit'), bench.run(${WARMUP}), bench.run(${XS_INSNS})`, below, without.free);
     const slots = withVm.slots - without.slots;
     const chunks = without.free - withVm.free - ramBytes;
     heapKiB = (slots * BOARD_SLOT_BYTES + chunks) / 1024;
@@ -361,8 +378,12 @@ async function main(): Promise<void> {
       `${f((slots * 32) / 1024)} KiB in 64-bit xsnap) and ${f(chunks / 1024)} KiB of chunks besides its ${ramBytes / 1024} KiB of guest RAM`);
     console.log(`heap, code as ROM in place: chunks ${f((without.free - withRom.free) / 1024)} KiB in all (guest RAM included) against ` +
       `${f((without.free - withVm.free) / 1024)} KiB with the code copied to RAM; slots ${withRom.slots - without.slots}`);
+    const jitSlots = withJit.slots - withVm.slots;
+    const jitChunks = withVm.free - withJit.free;
+    console.log(`heap, JIT tier after ${XS_INSNS / 1e6} M instructions (${xsJitTier.stats?.blocks ?? 0} blocks): ${jitSlots} more live slots ` +
+      `(${f((jitSlots * BOARD_SLOT_BYTES) / 1024)} KiB at ${BOARD_SLOT_BYTES} B) and ${f(jitChunks / 1024)} KiB more chunks than the interpreter`);
   }
-  console.log(`xs: ${f(xsMips, 2)} MIPS, heap ${Number.isNaN(heapKiB) ? 'not measured' : f(heapKiB)} KiB`);
+  console.log(`xs: ${f(xsMips, 2)} MIPS (jit ${f(mips(xsJit.value), 2)}), heap ${Number.isNaN(heapKiB) ? 'not measured' : f(heapKiB)} KiB`);
 }
 
 await main();

@@ -8,4 +8,5 @@ export * from './devices/index.js';
 export * from './fdt/index.js';
 export * from './loader/index.js';
 export * from './board/index.js';
+export * from './snapshot/index.js';
 export * from './monitor/index.js';

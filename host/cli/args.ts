@@ -8,12 +8,15 @@
 
 import { parseSize, SizeError, type HostSerial } from '../../src/board/index.js';
 import { parseSerialSpec } from '../serial/index.js';
+import { parseTraceList, TraceListError, type TraceCategory } from '../../src/monitor/trace.js';
 
 /** What the user asked for. */
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
-  | { readonly kind: 'run'; readonly options: RunOptions };
+  | { readonly kind: 'run'; readonly options: RunOptions }
+  /** `xsvisor hil ...`: the arguments after `hil`, parsed by host/hil/args.ts (the harness owns its syntax). */
+  | { readonly kind: 'hil'; readonly argv: readonly string[] };
 
 /** Options of `xsvisor run`. */
 export interface RunOptions {
@@ -31,6 +34,8 @@ export interface RunOptions {
   readonly board: string;
   /** Where UART0 goes, overriding the board's `uart0.serial`; null: the board's. */
   readonly serial: HostSerial | null;
+  /** Ctrl-A escapes (x quit, r restart) on a pty or TCP UART0: `--serial mon:pty`, `mon:tcp:PORT`, after QEMU's `mon:`. */
+  readonly serialEscapes: boolean;
   /** Serve the live board view (LEDs, buttons, console) on a loopback web page. */
   readonly view: boolean;
   /** The JavaScript engine the monitor runs in: this Node process (V8), or Moddable's XS in an xsnap worker. */
@@ -39,6 +44,30 @@ export interface RunOptions {
   readonly config: string | null;
   /** Clocks from instruction counts (docs/monitor.md): the same output and exit status every run. */
   readonly deterministic: boolean;
+  /** Trace categories to print (`--trace LIST`, docs/trace.md); empty: no trace. */
+  readonly trace: readonly TraceCategory[];
+  /** Where trace lines go (`--trace-file FILE`); null: stderr. */
+  readonly traceFile: string | null;
+  /** Save the VM to this file when the run ends (docs/snapshot.md); null: no snapshot. */
+  readonly snapshotSave: string | null;
+  /** Resume the VM from this snapshot file instead of booting it; null: boot. */
+  readonly snapshotLoad: string | null;
+  /** The GDB remote stub (`--gdb PORT`, docs/gdb.md), or null. */
+  readonly gdb: GdbOptions | null;
+  /** How the hart executes (`--tier`, docs/jit.md): the interpreter, or guest blocks translated to JavaScript. */
+  readonly tier: 'interp' | 'jit';
+}
+
+/** `--gdb PORT [--gdb-host ADDR] [--wait] [--gdb-vm NAME]`. */
+export interface GdbOptions {
+  /** TCP port; 0 picks a free one (printed on stderr). */
+  readonly port: number;
+  /** Address to listen on (default 127.0.0.1). */
+  readonly host: string;
+  /** Halt before the first instruction until GDB continues. */
+  readonly wait: boolean;
+  /** With --config: the VM to debug; null for the first. */
+  readonly vm: string | null;
 }
 
 /** The engines `--engine` names. */
@@ -77,6 +106,8 @@ export const EXIT = Object.freeze({
   TIMEOUT: 124,
   /** --max-insns reached before the guest exited. */
   MAX_INSNS: 125,
+  /** An output file (--snapshot-save, --trace-file, hil --output) could not be written (EX_CANTCREAT). */
+  CANT_CREATE: 73,
 });
 
 /** The default guest RAM, as QEMU's `virt` machine: 128 MiB. */
@@ -88,6 +119,7 @@ export const DEFAULT_BOARD = 'host-sim';
 export function helpText(): string {
   return `Usage: xsvisor run [OPTIONS] IMAGE
        xsvisor run [OPTIONS] --config FILE
+       xsvisor hil --port PATH [--baud N] [--format tap|junit] [--output FILE] SCENARIO.json
        xsvisor --help | --version
 
 Runs a RISC-V RV32IMAC guest built for QEMU's virt machine
@@ -100,10 +132,19 @@ Options:
   --board NAME      board file boards/NAME.json (default ${DEFAULT_BOARD});
                     a value with '/' or ending in .json is a path to a board file
   --serial SPEC     where UART0 goes, instead of the board's uart0.serial:
-                    stdio (the terminal), none, pty, or tcp:PORT (a server on 127.0.0.1)
+                    stdio (the terminal), none, pty, or tcp:PORT (a server on 127.0.0.1);
+                    mon:pty, mon:tcp:PORT: the same with Ctrl-A escapes on the
+                    port's input (C-a r restart the guest, C-a x quit, C-a C-a)
   --max-insns N     stop after N instructions (executed, trapping ones included)
   --timeout SECONDS stop after SECONDS of wall time (fractions allowed)
-  --stats           print instructions retired, wall time and MIPS to stderr
+  --stats           print instructions retired, wall time and MIPS to stderr,
+                    then accesses per device, access faults, run-loop exits,
+                    traps by cause and SBI calls by extension (docs/trace.md)
+  --trace LIST      print one line per event to stderr: LIST is all, or a
+                    comma-separated subset of mmio (device accesses, access
+                    faults), irq (line changes, interrupts taken), trap, sbi;
+                    lines start with the instruction count (docs/trace.md)
+  --trace-file FILE with --trace: write the lines to FILE instead
   --view            serve a live view of the board on a loopback web page
                     (its URL is printed on stderr): LEDs lit as the guest
                     drives them, buttons to press, the console mirrored
@@ -111,33 +152,55 @@ Options:
                     xs: in Moddable's XS engine (an xsnap worker), as on a
                     board, with the same UART piping and exit statuses;
                     not with --view
+  --tier TIER       interp (default): the hart interprets each instruction;
+                    jit: guest code is translated to JavaScript blocks
+                    (docs/jit.md); falls back to interp where the engine
+                    cannot compile code; default: $XSVISOR_TIER, else interp
   --config FILE     run the VMs of a monitor configuration (JSON, see
                     docs/monitor.md) instead of IMAGE: each VM isolated,
                     round-robin; not with IMAGE, --ram, --board, --serial, --view
   --deterministic   clocks count instructions (1 us each) instead of wall
                     time: identical output and exit status on every run;
                     not with --view
+  --snapshot-save FILE  when the run ends (guest exit, --max-insns, --timeout,
+                    SIGINT/SIGTERM) save the VM to FILE (docs/snapshot.md)
+  --snapshot-load FILE  resume the VM saved in FILE instead of booting IMAGE;
+                    same IMAGE, board, --ram, firmware and --deterministic
+                    as when it was saved; not with --engine xs
+  --gdb PORT        serve GDB's remote protocol on 127.0.0.1:PORT (0: any free
+                    port; the port is printed on stderr); gdb-multiarch
+                    connects with 'target remote :PORT' (docs/gdb.md)
+  --wait            with --gdb: halt before the first instruction until gdb
+                    continues (otherwise the guest runs; gdb attaching halts it)
+  --gdb-host ADDR   with --gdb: listen on ADDR instead of 127.0.0.1; UNSAFE
+                    off loopback: anyone who reaches the port controls the guest
+  --gdb-vm NAME     with --gdb and --config: the VM to debug (default the first)
   -h, --help        show this help and exit
   -V, --version     show the version and exit
 
 Terminal: with the default board (or --serial stdio) UART0 is on the
 terminal. When stdin is a terminal it is put in raw mode; type Ctrl-A x to
-quit, Ctrl-A Ctrl-A to send Ctrl-A, Ctrl-A h for help. When stdin or stdout
-is not a terminal, bytes pass through unchanged; when stdin ends the guest
-gets no more input and runs on.
+quit, Ctrl-A r to restart the guest, Ctrl-A Ctrl-A to send Ctrl-A, Ctrl-A h
+for help. When stdin or stdout is not a terminal, bytes pass through
+unchanged; when stdin ends the guest gets no more input and runs on.
 With --config, the lines of VMs that share the console ("uart": "console")
 are tagged [NAME], and input goes to one of them: Ctrl-A 1-9 picks it.
+
+'xsvisor hil' runs a hardware-in-the-loop scenario against a serial console
+(a board, or a guest on --serial mon:pty) and reports TAP or JUnit XML;
+'xsvisor hil --help' and docs/hil.md tell more.
 
 Exit status:
   the guest's exit code (test finisher or HTIF), modulo 256 (a non-zero
        code that is 0 modulo 256 gives 1, so a failure never reads as a pass)
   ${EXIT.USAGE}   bad arguments (including --ram larger than the board's ramBudget)
-  ${EXIT.BAD_INPUT}   bad or unreadable image or board file
+  ${EXIT.BAD_INPUT}   bad or unreadable image, board or snapshot file (or a snapshot of another image/board/RAM/mode)
   ${EXIT.UNAVAILABLE}   the serial backend or the board view could not start (TCP port in use, no pty)
   ${EXIT.INTERNAL}   internal error (or the hart stopped on a fatal condition)
+  ${EXIT.CANT_CREATE}   an output file (--snapshot-save, --trace-file) could not be written
   ${EXIT.TIMEOUT}  --timeout expired
   ${EXIT.MAX_INSNS}  --max-insns reached
-  0    quit with Ctrl-A x (as QEMU)
+  0    quit with Ctrl-A x, or kill from gdb (as QEMU)
   128+N  ended by signal N (SIGHUP, SIGINT, SIGTERM; 141 when stdout's reader goes away)
 `;
 }
@@ -147,7 +210,7 @@ export function isBoardPath(board: string): boolean {
   return board.includes('/') || board.endsWith('.json');
 }
 
-const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial', '--engine', '--config']);
+const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial', '--engine', '--config', '--trace', '--trace-file', '--snapshot-save', '--snapshot-load', '--gdb', '--gdb-host', '--gdb-vm', '--tier']);
 
 /**
  * Takes the arguments after the program name; returns the command. Refuses
@@ -159,6 +222,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const first = argv[0];
   if (first === '-h' || first === '--help' || first === 'help') return { kind: 'help' };
   if (first === '-V' || first === '--version' || first === 'version') return { kind: 'version' };
+  if (first === 'hil') return { kind: 'hil', argv: argv.slice(1) };
   if (first !== 'run') {
     throw new UsageError(first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}' (the command is 'run')`, first);
   }
@@ -168,6 +232,7 @@ export function parseArgs(argv: readonly string[]): Command {
   let stats = false;
   let view = false;
   let deterministic = false;
+  let wait = false;
   let onlyPositional = false;
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
@@ -191,6 +256,10 @@ export function parseArgs(argv: readonly string[]): Command {
     }
     if (arg === '--deterministic') {
       deterministic = true;
+      continue;
+    }
+    if (arg === '--wait') {
+      wait = true;
       continue;
     }
     const eq = arg.indexOf('=');
@@ -249,11 +318,17 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError(`--board: '${board}' is not a board name (boards/NAME.json; letters, digits, '-', '_') or a path to a .json file`, board);
   }
 
-  const serialText = seen.get('--serial');
+  const serialGiven = seen.get('--serial');
+  // `mon:` (QEMU's spelling) adds the Ctrl-A escapes to a pty or TCP port, whose bytes otherwise pass raw.
+  const serialEscapes = serialGiven?.startsWith('mon:') === true;
+  const serialText = serialEscapes ? serialGiven!.slice(4) : serialGiven;
   let serial: HostSerial | null = null;
   if (serialText !== undefined) {
     serial = parseSerialSpec(serialText);
-    if (serial === null) throw new UsageError(`--serial: '${serialText}' is not stdio, none, pty or tcp:PORT (PORT 1-65535)`, serialText);
+    if (serial === null) throw new UsageError(`--serial: '${serialGiven}' is not stdio, none, pty, tcp:PORT (PORT 1-65535), mon:pty or mon:tcp:PORT`, serialGiven);
+    if (serialEscapes && serial.kind !== 'pty' && serial.kind !== 'tcp') {
+      throw new UsageError(`--serial: '${serialGiven}': mon: goes with pty or tcp:PORT (the terminal has its Ctrl-A keys already)`, serialGiven);
+    }
   }
 
   const engineText = seen.get('--engine') ?? DEFAULT_ENGINE;
@@ -266,5 +341,56 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError('--config and --deterministic run under the monitor with --engine node', '--engine');
   }
 
-  return { kind: 'run', options: Object.freeze({ image: positional[0] ?? '', ram, maxInsns, timeout, stats, board, serial, view, engine, config, deterministic }) };
+  if (serialEscapes && (engine === 'xs' || deterministic)) {
+    throw new UsageError('--serial mon:... restarts the VM in this process: not with --engine xs or --deterministic', serialGiven);
+  }
+
+  const gdb = parseGdbOptions(seen, wait, engine, config);
+  // Default: $XSVISOR_TIER, so that test suites spawning the CLI run in either tier (`npm run test:jit`).
+  const tierText = seen.get('--tier') ?? process.env['XSVISOR_TIER'] ?? 'interp';
+  if (tierText !== 'interp' && tierText !== 'jit') throw new UsageError(`--tier: '${tierText}' is not interp or jit`, tierText);
+  const tier: 'interp' | 'jit' = tierText;
+  const snapshotSave = seen.get('--snapshot-save') ?? null;
+  const snapshotLoad = seen.get('--snapshot-load') ?? null;
+  for (const [opt, v] of [['--snapshot-save', snapshotSave], ['--snapshot-load', snapshotLoad]] as const) {
+    if (v === '') throw new UsageError(`${opt}: no file named`, opt);
+    // Under XS the VM lives in the xsnap worker; its state does not come back to this process.
+    if (v !== null && engine === 'xs') throw new UsageError(`${opt} is not available with --engine xs`, opt);
+  }
+
+  const traceText = seen.get('--trace');
+  let trace: readonly TraceCategory[] = [];
+  if (traceText !== undefined) {
+    try {
+      trace = parseTraceList(traceText);
+    } catch (e) {
+      if (!(e instanceof TraceListError)) throw e;
+      throw new UsageError(`--trace: ${e.message}`, traceText);
+    }
+  }
+  const traceFile = seen.get('--trace-file') ?? null;
+  if (traceFile !== null && traceText === undefined) throw new UsageError('--trace-file needs --trace LIST', '--trace-file');
+  if (traceFile === '') throw new UsageError('--trace-file: no file named', '--trace-file');
+  // The observers sit on the VM, which under XS lives in the worker.
+  if (traceText !== undefined && engine === 'xs') throw new UsageError('--trace is not available with --engine xs (use --engine node)', '--trace');
+
+  return { kind: 'run', options: Object.freeze({ image: positional[0] ?? '', ram, maxInsns, timeout, stats, board, serial, serialEscapes, view, engine, config, deterministic, trace, traceFile, gdb, snapshotSave, snapshotLoad, tier }) };
+}
+
+/** The --gdb options, checked; null without --gdb. Refuses the others without --gdb, and --gdb with --engine xs. */
+function parseGdbOptions(seen: Map<string, string>, wait: boolean, engine: Engine, config: string | null): GdbOptions | null {
+  const portText = seen.get('--gdb');
+  if (portText === undefined) {
+    for (const opt of ['--gdb-host', '--gdb-vm']) if (seen.has(opt)) throw new UsageError(`${opt} needs --gdb PORT`, opt);
+    if (wait) throw new UsageError('--wait needs --gdb PORT', '--wait');
+    return null;
+  }
+  const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--gdb: '${portText}' is not a TCP port (0-65535; 0 picks a free one)`, portText);
+  if (engine === 'xs') throw new UsageError('--gdb is not available with --engine xs (the stub drives the VM in this process; use --engine node)', '--gdb');
+  const host = seen.get('--gdb-host') ?? '127.0.0.1';
+  if (host === '' || /[\s/]/.test(host)) throw new UsageError(`--gdb-host: '${host}' is not an address`, host);
+  const vm = seen.get('--gdb-vm') ?? null;
+  if (vm !== null && config === null) throw new UsageError('--gdb-vm picks a VM of --config FILE; with one IMAGE there is only one', '--gdb-vm');
+  return Object.freeze({ port, host, wait, vm });
 }

@@ -10,11 +10,11 @@
  * point exits with it.
  */
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoardError, formatSize, type Board } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
-import { runVm, VirtVm, VmConfigError, type VmExit } from '../../src/monitor/index.js';
+import { formatTraceStats, runVm, TraceBuffer, VirtVm, VmConfigError, VmTracer, type VmExit } from '../../src/monitor/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
 import { SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
 import { createNodeClock } from '../node/clock.js';
@@ -24,6 +24,9 @@ import { BoardPinsError, BoardView, BoardViewError, ConsoleMirror, SimulatedBoar
 import { DEFAULT_RAM, EXIT, helpText, isBoardPath, parseArgs, UsageError, type RunOptions } from './args.js';
 import { runXsCommand } from '../xs-engine/command.js';
 import { runMonitorCommand } from '../monitor/run.js';
+import { runHilCommand } from '../hil/command.js';
+import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
+import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
 
 /** What `main` works with; the entry point passes the process's own. */
 export interface MainOptions {
@@ -71,14 +74,22 @@ export async function main(options: MainOptions): Promise<number> {
       options.stdout.write(`xsvisor ${packageVersion(options.packageRoot)}\n`);
       return 0;
     }
-    return await run(options, command.options, err);
+    if (command.kind === 'hil') return await runHilCommand({ argv: command.argv, stdout: options.stdout, stderr: options.stderr, onSignal: options.onSignal });
+    // --trace: the lines go to stderr or --trace-file, in chunks, flushed before --stats and at the end (docs/trace.md).
+    const trace = openTraceOutput(command.options, options.stderr, err);
+    if (trace === null) return EXIT.CANT_CREATE;
+    try {
+      return await run(options, command.options, err, trace);
+    } finally {
+      trace.close();
+    }
   } catch (e) {
     err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.INTERNAL;
   }
 }
 
-async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void): Promise<number> {
+async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void, trace: TraceOutput): Promise<number> {
   // Several VMs (--config), or one with an instruction-count clock (--deterministic): the monitor (host/monitor).
   if (opts.config !== null || opts.deterministic) {
     return runMonitorCommand({
@@ -92,6 +103,12 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
       maxInsns: opts.maxInsns,
       timeout: opts.timeout,
       stats: opts.stats,
+      trace: trace.buffer === null ? null : { categories: opts.trace, buffer: trace.buffer },
+      gdb: opts.gdb,
+      snapshotSave: opts.snapshotSave,
+      snapshotLoad: opts.snapshotLoad,
+      tier: opts.tier,
+      producer: packageVersion(options.packageRoot),
       stdin: options.stdin,
       stdout: options.stdout,
       stderr: options.stderr,
@@ -148,11 +165,24 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
   let vm: VirtVm | null = null;
   let stopXs: ((reason: string) => void) | null = null; // with --engine xs, while the run lasts
   let backend: StartedSerialBackend | null = null;
+  // Ctrl-A r (the terminal, or --serial mon:...): boot the guest afresh, as a board's reset does; refused once the VM is closed.
+  const restartGuest = (): void => {
+    try {
+      vm?.restart();
+      if (vm !== null) err('guest restarted (Ctrl-A r)');
+    } catch (e) {
+      if (!(e instanceof VmConfigError)) throw e;
+    }
+  };
   if (serial.kind === 'tcp' || serial.kind === 'pty') {
     try {
       backend = await startSerialBackend(serial, {
         onConnect: (who) => err(`UART0: ${who} connected`),
         onDisconnect: (who) => err(`UART0: ${who} disconnected`),
+        onEscape: !opts.serialEscapes ? undefined : (key) => {
+          if (key === 0x72 /* r */) restartGuest();
+          else if (key === 0x78 /* x */) vm?.stop('quit');
+        },
       });
     } catch (e) {
       if (!(e instanceof SerialBackendError)) throw e;
@@ -170,6 +200,8 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
       onQuit: () => (vm === null ? stopXs?.('quit') : vm.stop('quit')),
       // The reader went away (EPIPE): end as a process killed by SIGPIPE would, quietly.
       onOutputError: () => (vm === null ? stopXs?.('SIGPIPE') : vm.stop('SIGPIPE')),
+      onEscape: (key) => key === 0x72 /* r */ && vm !== null && (restartGuest(), true),
+      escapeHelp: 'C-a r    restart the guest\n',
     })
     : null;
   // With --view, the console is mirrored for the page: UART0 through a tee in front of its port, HTIF's console too.
@@ -185,6 +217,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
         boardPath: isBoardPath(opts.board) ? opts.board : join(options.packageRoot, boardFile),
         boardFile,
         ramSize: ram,
+        tier: opts.tier,
         maxInsns: opts.maxInsns,
         timeout: opts.timeout,
         port,
@@ -207,10 +240,14 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     if (opts.stats) writeStats(options.stderr, r.instret, r.seconds);
     return statusOf(r.exit, opts, err);
   }
+  // --trace and --stats watch the VM through an observer (src/monitor/trace.ts); without them it has none and pays nothing.
+  const tracer = opts.trace.length > 0 || opts.stats ? new VmTracer({ trace: opts.trace, sink: trace.buffer?.sink }) : null;
   try {
     vm = new VirtVm({
       image,
       imageName: opts.image,
+      tier: opts.tier,
+      observe: tracer ?? undefined,
       ramSize: ram,
       board,
       clock,
@@ -231,6 +268,15 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     throw e;
   }
   for (const w of vm.image.warnings) err(`warning: ${w}`);
+  if (opts.snapshotLoad !== null) {
+    // Resume instead of booting: refused (65, the VM closed) unless the snapshot fits this image, board and RAM.
+    const refused = loadSnapshotFile(vm, opts.snapshotLoad, err);
+    if (refused !== null) {
+      terminal?.close();
+      await backend?.close();
+      return refused;
+    }
+  }
 
   let view: BoardView | null = null;
   if (mirror !== null) {
@@ -248,15 +294,36 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     }
   }
 
+  // --gdb: the stub takes over the VM's run (src/debug/vm-debugger.ts); the driver drives it unchanged.
+  let gdb: GdbServer | null = null;
+  if (opts.gdb !== null) {
+    const g = opts.gdb;
+    try {
+      gdb = await startGdbServer({ vm, port: g.port, host: g.host, wait: g.wait, log: err, onKill: () => vm?.stop(GDB_KILL) });
+    } catch (e) {
+      vm.close();
+      terminal?.close();
+      await backend?.close();
+      await view?.close();
+      if (!(e instanceof GdbServerError)) throw e;
+      err(e.message);
+      return EXIT.UNAVAILABLE;
+    }
+    err(`gdb listening on ${gdb.address}${g.wait ? ' (the guest waits for gdb)' : ''}`);
+  }
+
   const started = clock.now();
   const timer = opts.timeout === null ? null : setTimeout(() => vm?.stop('timeout'), opts.timeout * 1000);
   const releaseSignals = options.onSignal?.((signal) => vm?.stop(signal)) ?? null;
   let exit: VmExit | null = null;
+  let saveStatus: number | null = null;
   try {
     exit = await runVm({ vm, scheduler, maxInstructions: opts.maxInsns });
+    if (opts.snapshotSave !== null) saveStatus = saveSnapshotFile(vm, opts.snapshotSave, packageVersion(options.packageRoot), err);
   } finally {
     if (timer !== null) clearTimeout(timer);
     releaseSignals?.();
+    await gdb?.close();
     vm.close();
     terminal?.close();
     if (terminal !== null) await terminal.flush();
@@ -270,8 +337,42 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
   }
   const seconds = (clock.now() - started) / 1e6;
 
+  trace.buffer?.flush();
   if (opts.stats) writeStats(options.stderr, vm.instret, seconds);
-  return statusOf(exit, opts, err);
+  if (opts.stats && tracer !== null) for (const line of formatTraceStats(tracer.stats)) options.stderr.write(`xsvisor: ${line}\n`);
+  const status = statusOf(exit, opts, err);
+  return saveStatus ?? status;
+}
+
+/** Where --trace lines go: a buffer in front of stderr or the --trace-file (null without --trace). */
+interface TraceOutput {
+  readonly buffer: TraceBuffer | null;
+  /** Flushes the buffer and closes the file. */
+  close(): void;
+}
+
+/** Opens the --trace output; null (after saying why) when the --trace-file cannot be created. */
+function openTraceOutput(opts: RunOptions, stderr: MainOptions['stderr'], err: (text: string) => void): TraceOutput | null {
+  if (opts.trace.length === 0) return { buffer: null, close: () => {} };
+  if (opts.traceFile === null) {
+    const buffer = new TraceBuffer({ write: (text) => void stderr.write(text) });
+    return { buffer, close: () => buffer.flush() };
+  }
+  let fd: number;
+  try {
+    fd = openSync(opts.traceFile, 'w');
+  } catch (e) {
+    err(`--trace-file ${opts.traceFile}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    return null;
+  }
+  const buffer = new TraceBuffer({ write: (text) => void writeSync(fd, text) });
+  return {
+    buffer,
+    close: () => {
+      buffer.flush();
+      closeSync(fd);
+    },
+  };
 }
 
 /** --stats: instructions retired, wall time (of the run loop) and MIPS, on stderr. */
@@ -315,6 +416,10 @@ function statusOf(exit: VmExit, opts: RunOptions, err: (text: string) => void): 
         return 0;
       }
       if (exit.reason === 'SIGPIPE') return 128 + 13;
+      if (exit.reason === GDB_KILL) {
+        err('killed by gdb');
+        return 0;
+      }
       if (exit.reason === 'SIGTERM' || exit.reason === 'SIGHUP' || exit.reason === 'SIGINT') {
         err(`terminated by ${exit.reason}`);
         return 128 + (exit.reason === 'SIGHUP' ? 1 : exit.reason === 'SIGINT' ? 2 : 15);

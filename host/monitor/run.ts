@@ -36,9 +36,12 @@ import {
   type VmConfig,
   type VmOutcome,
 } from '../../src/monitor/index.js';
+import { formatTraceStats, VmTracer, type TraceBuffer, type TraceCategory } from '../../src/monitor/trace.js';
 import type { SerialPortFactory } from '../../src/ports/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
-import { EXIT, isBoardPath } from '../cli/args.js';
+import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
+import { EXIT, isBoardPath, type GdbOptions } from '../cli/args.js';
+import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
 import { createNodeClock } from '../node/clock.js';
 import { createNodeScheduler } from '../node/scheduler.js';
 import { TerminalSerial, type TerminalInput, type TerminalOutput } from '../node/terminal-serial.js';
@@ -63,6 +66,16 @@ export interface MonitorCommandOptions {
   /** Seconds of wall time before every VM stops. */
   readonly timeout: number | null;
   readonly stats: boolean;
+  /** `--trace`: the categories and the buffer the lines go to (docs/trace.md); omitted or null: no trace. With a configuration each line names its VM. */
+  readonly trace?: { readonly categories: readonly TraceCategory[]; readonly buffer: TraceBuffer } | null;
+  /** `--snapshot-save` / `--snapshot-load` files (docs/snapshot.md; one VM only), and the version written into snapshots. */
+  readonly snapshotSave?: string | null;
+  readonly snapshotLoad?: string | null;
+  readonly producer?: string;
+  /** `--gdb`: the stub on one VM (`vm`: its name; null for the first). Omitted or null: none. */
+  readonly gdb?: GdbOptions | null;
+  /** `--tier`: how every VM's hart executes (docs/jit.md); omitted: the interpreter. */
+  readonly tier?: 'interp' | 'jit';
   readonly stdin: TerminalInput;
   readonly stdout: TerminalOutput;
   readonly stderr: { write(text: string): boolean };
@@ -244,9 +257,15 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
   // ---- the VMs
   const wall = createNodeClock();
   const vms: MonitorVmOptions[] = [];
+  const tracers: (VmTracer | null)[] = [];
   const problems: string[] = [];
   config.vms.forEach((vc: VmConfig, i: number) => {
     const icount = deterministic ? new InstructionClock() : null;
+    // --trace and --stats: an observer per VM (src/monitor/trace.ts); none otherwise, so nothing is paid.
+    const trace = o.trace ?? null;
+    const tracer = trace !== null || o.stats
+      ? new VmTracer({ trace: trace?.categories, sink: trace?.buffer.sink, vmName: o.config !== null ? vc.name : undefined })
+      : null;
     try {
       const vm = new VirtVm({
         image: images[i],
@@ -257,11 +276,14 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
         serial: factories[i],
         pins: pins.wire,
         firmware: vc.firmware,
+        tier: o.tier,
+        observe: tracer ?? undefined,
         onConsoleOutput: factories[i] !== undefined && factories[i] === terminal?.factory ? (b: number) => terminal?.emitByte(b) : undefined,
       });
       icount?.bind(() => vm.instret);
       for (const w of vm.image.warnings) err(`warning: VM '${vc.name}': ${w}`);
       vms.push({ name: vc.name, vm, onFault: vc.onFault, icount: icount ?? undefined });
+      tracers.push(tracer);
     } catch (e) {
       if (e instanceof ImageError || e instanceof VmConfigError) problems.push(`${file}: ${vc.path}: VM '${vc.name}': ${e.message}`);
       else throw e;
@@ -272,6 +294,22 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
     await closeAll();
     err(problems.join('\nxsvisor: '));
     return EXIT.BAD_INPUT;
+  }
+  // ---- snapshots: of one VM (a configuration with several is refused)
+  const snapshotSave = o.snapshotSave ?? null;
+  const snapshotLoad = o.snapshotLoad ?? null;
+  if ((snapshotSave !== null || snapshotLoad !== null) && vms.length !== 1) {
+    for (const v of vms) v.vm.close();
+    await closeAll();
+    err(`${file}: --snapshot-save and --snapshot-load take a configuration of one VM; this one has ${vms.length}`);
+    return EXIT.USAGE;
+  }
+  if (snapshotLoad !== null) {
+    const refused = loadSnapshotFile(vms[0].vm, snapshotLoad, err);
+    if (refused !== null) {
+      await closeAll();
+      return refused;
+    }
   }
 
   // ---- the run
@@ -292,19 +330,46 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
     onEvent,
     onRound: () => shared?.pump(),
   });
+  // --gdb: the stub takes over one VM's run (src/debug/vm-debugger.ts); the monitor drives it unchanged.
+  let gdb: GdbServer | null = null;
+  if (o.gdb !== undefined && o.gdb !== null) {
+    const g = o.gdb;
+    const target = g.vm === null ? vms[0] : vms.find((v) => v.name === g.vm);
+    let problem: string | null = target === undefined ? `--gdb-vm: ${file} has no VM named '${g.vm}' (VMs: ${vms.map((v) => v.name).join(', ')})` : null;
+    if (target !== undefined) {
+      try {
+        gdb = await startGdbServer({ vm: target.vm, port: g.port, host: g.host, wait: g.wait, log: err, onKill: () => monitor?.stop(GDB_KILL) });
+        err(`gdb listening on ${gdb.address}${o.config === null ? '' : ` for VM '${target.name}'`}${g.wait ? ' (the guest waits for gdb)' : ''}`);
+      } catch (e) {
+        if (!(e instanceof GdbServerError)) throw e;
+        problem = e.message;
+      }
+    }
+    if (problem !== null) {
+      monitor.close();
+      for (const v of vms) v.vm.close();
+      await closeAll();
+      err(problem);
+      return target === undefined ? EXIT.USAGE : EXIT.UNAVAILABLE;
+    }
+  }
   const started = wall.now();
   const timer = o.timeout === null ? null : setTimeout(() => monitor?.stop('timeout'), o.timeout * 1000);
   const releaseSignals = o.onSignal?.((signal) => monitor?.stop(signal)) ?? null;
   let outcomes: readonly VmOutcome[];
+  let saveStatus: number | null = null;
   try {
     outcomes = (await monitor.run()).vms;
+    if (snapshotSave !== null) saveStatus = saveSnapshotFile(vms[0].vm, snapshotSave, o.producer ?? 'unknown', err);
   } finally {
     if (timer !== null) clearTimeout(timer);
     releaseSignals?.();
+    await gdb?.close();
     monitor.close();
     await closeAll();
   }
   const seconds = (wall.now() - started) / 1e6;
+  o.trace?.buffer.flush(); // the trace comes before the statistics
   if (o.stats) {
     let total = 0;
     for (const v of outcomes) {
@@ -316,8 +381,14 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
       `xsvisor: wall time: ${seconds.toFixed(3)} s\n` +
       `xsvisor: MIPS: ${(seconds > 0 ? total / seconds / 1e6 : 0).toFixed(2)}\n`,
     );
+    // The observers' counts (docs/trace.md), per VM.
+    vms.forEach((v, i) => {
+      const t = tracers[i];
+      if (t !== null) for (const line of formatTraceStats(t.stats)) o.stderr.write(`xsvisor: ${many ? `VM '${v.name}': ` : ''}${line}\n`);
+    });
   }
-  return statusOf(outcomes, o, err);
+  const status = statusOf(outcomes, o, err);
+  return saveStatus ?? status;
 }
 
 /** The process status for the VMs' outcomes (see the module header). */
@@ -338,6 +409,9 @@ function statusOf(outcomes: readonly VmOutcome[], o: MonitorCommandOptions, err:
         return 0;
       case 'SIGPIPE':
         return 128 + 13;
+      case GDB_KILL:
+        err('killed by gdb');
+        return 0;
       case 'SIGTERM':
       case 'SIGHUP':
       case 'SIGINT':

@@ -18,6 +18,7 @@ export * from './errors.js';
 export { SerialLink, type LinkSink, type SerialBackendStats, type SerialLinkOptions, DEFAULT_LINK_CAPACITY } from './link.js';
 export { TcpSerial, DEFAULT_MAX_WAITING, type TcpSerialAddress, type TcpSerialOptions } from './tcp.js';
 export { PtySerial, type PtySerialAddress, type PtySerialOptions } from './pty.js';
+export { EscapeFilter, SERIAL_ESCAPE_BYTE, type EscapeFilterOptions } from './escape.js';
 
 /**
  * Reads a `--serial` value: `stdio`, `none`, `pty` or `tcp:PORT` (PORT
@@ -56,6 +57,8 @@ export interface StartSerialBackendOptions {
   onConnect?(who: string): void;
   /** The client went away. */
   onDisconnect?(who: string): void;
+  /** Ctrl-A escapes on the input (`--serial mon:...`, escape.ts): called with the key after Ctrl-A. Absent: bytes pass unchanged. */
+  onEscape?(key: number): void;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function startSerialBackend(
   options: StartSerialBackendOptions = {},
 ): Promise<StartedSerialBackend> {
   if (serial.kind === 'tcp') {
-    const tcp = new TcpSerial({ port: serial.port, host: options.host, onConnect: options.onConnect, onDisconnect: options.onDisconnect });
+    const tcp = new TcpSerial({ port: serial.port, host: options.host, onConnect: options.onConnect, onDisconnect: options.onDisconnect, onEscape: options.onEscape });
     try {
       await tcp.start();
     } catch (e) {
@@ -87,6 +90,7 @@ export async function startSerialBackend(
     python: options.python,
     onConnect: () => options.onConnect?.(pty.path),
     onDisconnect: () => options.onDisconnect?.(pty.path),
+    onEscape: options.onEscape,
   });
   try {
     await pty.start();

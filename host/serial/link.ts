@@ -25,6 +25,7 @@
 
 import type { SerialPort, SerialPortCallbacks, SerialPortFactory } from '../../src/ports/serial.js';
 import { SerialBackendError, type SerialBackendKind } from './errors.js';
+import { EscapeFilter } from './escape.js';
 
 /** Default capacity of each buffer, in bytes. */
 export const DEFAULT_LINK_CAPACITY = 64 * 1024;
@@ -66,6 +67,8 @@ export interface SerialLinkOptions {
   readonly inputCapacity?: number;
   /** Bytes of output gathered before the guest is asked to wait (default 64 KiB). */
   readonly outputCapacity?: number;
+  /** Ctrl-A escapes on the input (escape.ts): called with the key after Ctrl-A; absent, bytes pass unchanged. */
+  onEscape?(key: number): void;
 }
 
 /** Checks a buffer capacity option; returns it or throws a `bad-option` error. */
@@ -102,6 +105,7 @@ export class SerialLink {
   private port: SerialPort | null = null;
   private tickScheduled = false;
   private closed = false;
+  private readonly escapes: EscapeFilter | null;
 
   constructor(options: SerialLinkOptions) {
     this.backend = options.backend;
@@ -109,6 +113,7 @@ export class SerialLink {
     this.rx = new Uint8Array(checkCapacity(this.backend, this.endpoint, 'inputCapacity', options.inputCapacity));
     this.tx = new Uint8Array(checkCapacity(this.backend, this.endpoint, 'outputCapacity', options.outputCapacity));
     this.factory = (callbacks: SerialPortCallbacks): SerialPort => this.open(callbacks);
+    this.escapes = options.onEscape === undefined ? null : new EscapeFilter({ onEscape: options.onEscape });
   }
 
   /** True while a far end is attached. */
@@ -160,7 +165,10 @@ export class SerialLink {
 
   /** Takes bytes from the far end; reports `onReadable` with the number waiting. Call from a stream event. */
   receive(chunk: Uint8Array): void {
-    if (this.closed || chunk.length === 0) return;
+    if (this.closed) return;
+    // Escapes act even when the guest reads nothing (a hung guest can still be restarted).
+    if (this.escapes !== null) chunk = this.escapes.filter(chunk);
+    if (chunk.length === 0) return;
     const cap = this.rx.length;
     let start = 0;
     if (chunk.length >= cap) {

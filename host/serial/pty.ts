@@ -39,6 +39,8 @@ export interface PtySerialOptions {
   onDisconnect?(): void;
   /** The relay failed after `start()` resolved (it exited, or spoke nonsense). The open port's `onError` hears it too. */
   onError?(error: SerialBackendError): void;
+  /** Ctrl-A escapes on the terminal's input (`--serial mon:pty`; see escape.ts): the key after Ctrl-A. Absent: raw. */
+  onEscape?(key: number): void;
 }
 
 /** Where the pseudo-terminal is. */
@@ -75,7 +77,7 @@ export class PtySerial {
   /** Checks the options (`bad-option` {@link SerialBackendError}); starts nothing yet. */
   constructor(options: PtySerialOptions = {}) {
     this.python = options.python ?? 'python3';
-    this.link = new SerialLink({ backend: 'pty', endpoint: 'pty', inputCapacity: options.inputCapacity, outputCapacity: options.outputCapacity });
+    this.link = new SerialLink({ backend: 'pty', endpoint: 'pty', inputCapacity: options.inputCapacity, outputCapacity: options.outputCapacity, onEscape: options.onEscape });
     this.factory = this.link.factory;
     this.stats = this.link.stats;
     this.onConnect = options.onConnect;
@@ -153,7 +155,12 @@ export class PtySerial {
       child.stderr?.on('data', (chunk: Buffer) => {
         this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
       });
-      stdout.on('data', (chunk: Uint8Array) => this.link.receive(chunk));
+      stdout.on('data', (chunk: Uint8Array) => {
+        // Input proves a client holds the slave, and the relay counts it connected from then on; its
+        // 'connected' line comes on another pipe, maybe later: attach now, or the guest's reply is discarded.
+        if (!this.isConnected) this.control(`connected ${this.relayDiscarded}`);
+        this.link.receive(chunk);
+      });
 
       let line = '';
       control.setEncoding('utf8');

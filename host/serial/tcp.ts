@@ -50,6 +50,8 @@ export interface TcpSerialOptions {
   onConnect?(peer: string): void;
   /** The connected client went away. */
   onDisconnect?(peer: string): void;
+  /** Ctrl-A escapes on the client's input (`--serial mon:tcp:PORT`; see escape.ts): the key after Ctrl-A. Absent: raw. */
+  onEscape?(key: number): void;
 }
 
 /** Where the server listens. */
@@ -94,7 +96,7 @@ export class TcpSerial {
       throw new SerialBackendError({ backend: 'tcp', reason: 'bad-option', endpoint, detail: `maxWaiting ${String(maxWaiting)} is not an integer in [0, 64]` });
     }
     this.maxWaiting = maxWaiting;
-    this.link = new SerialLink({ backend: 'tcp', endpoint, inputCapacity: options.inputCapacity, outputCapacity: options.outputCapacity });
+    this.link = new SerialLink({ backend: 'tcp', endpoint, inputCapacity: options.inputCapacity, outputCapacity: options.outputCapacity, onEscape: options.onEscape });
     this.factory = this.link.factory;
     this.stats = this.link.stats;
     this.onConnect = options.onConnect;

@@ -23,6 +23,8 @@ export interface XsCommandOptions {
   readonly boardPath: string;
   readonly boardFile: string;
   readonly ramSize: number;
+  /** The hart's tier (`--tier`). */
+  readonly tier: 'interp' | 'jit';
   readonly maxInsns: number | null;
   /** Seconds of wall time before a `timeout` stop; null for none. */
   readonly timeout: number | null;
@@ -68,6 +70,7 @@ export async function runXsCommand(options: XsCommandOptions): Promise<XsCommand
       boardText,
       boardFile: options.boardFile,
       ramSize: options.ramSize,
+      tier: options.tier,
       maxInsns: options.maxInsns,
       port: options.port,
       onConsoleOutput: options.onConsoleOutput,

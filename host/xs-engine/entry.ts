@@ -57,6 +57,7 @@ try {
     image,
     imageName: setup.imageName,
     ramSize: setup.ramSize,
+    tier: setup.tier,
     board,
     clock: { now: () => xs.performance.now() * 1000 },
     serial: setup.serial ? bridge.factory : undefined,

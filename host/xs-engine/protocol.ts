@@ -48,6 +48,8 @@ export interface XsRunSetup {
   readonly boardFile: string;
   readonly imageName: string;
   readonly ramSize: number;
+  /** The hart's tier (`--tier`, docs/jit.md). */
+  readonly tier: 'interp' | 'jit';
   /** Stop after this many instructions; null for no limit. */
   readonly maxInsns: number | null;
   /** Whether UART0 has a port (false for `--serial none`). */

@@ -73,6 +73,8 @@ export interface XsEngineOptions {
   readonly boardText: string;
   readonly boardFile: string;
   readonly ramSize: number;
+  /** The hart's tier (`--tier`); default interp. */
+  readonly tier?: 'interp' | 'jit';
   readonly maxInsns: number | null;
   /** The far end of UART0 (the Node engine's terminal, TCP or pty port); none: the guest's UART goes nowhere. */
   readonly port?: SerialPortFactory;
@@ -127,6 +129,7 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     boardFile: options.boardFile,
     imageName: options.imageName,
     ramSize: options.ramSize,
+    tier: options.tier ?? 'interp',
     maxInsns: options.maxInsns,
     serial: options.port !== undefined,
     console: options.onConsoleOutput !== undefined,

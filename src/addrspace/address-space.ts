@@ -109,8 +109,27 @@ const WIDTH_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 
 /** The guest physical address space of one VM. */
 export class GuestAddressSpace {
-  /** The most recent access fault; meaningful right after an access returned -1 or false. */
-  lastFault: AccessFault | null = null;
+  /**
+   * The most recent access fault; meaningful right after an access returned
+   * -1 or false. Built on first read: a guest looping on a faulting load
+   * would otherwise pay for an Error (and its stack trace) per access.
+   */
+  get lastFault(): AccessFault | null {
+    if (this.faultPending) {
+      this.faultPending = false;
+      this.faultRecord = new AccessFault(this.faultKind, this.faultOp, this.faultAddr, this.faultWidth, this.faultRegion, this.faultCause);
+    }
+    return this.faultRecord;
+  }
+
+  private faultPending = false;
+  private faultRecord: AccessFault | null = null;
+  private faultKind: AccessFaultKind = 'unassigned';
+  private faultOp: 'read' | 'write' = 'read';
+  private faultAddr = 0;
+  private faultWidth: AccessWidth = 1;
+  private faultRegion: string | null = null;
+  private faultCause: unknown = undefined;
 
   /** All registered regions, overlays included, sorted by start address. */
   private readonly sorted: Region[] = [];
@@ -439,7 +458,13 @@ export class GuestAddressSpace {
   }
 
   private fault(kind: AccessFaultKind, op: 'read' | 'write', addr: number, width: AccessWidth, region: string | null, cause?: unknown): false {
-    this.lastFault = new AccessFault(kind, op, addr, width, region, cause);
+    this.faultPending = true;
+    this.faultKind = kind;
+    this.faultOp = op;
+    this.faultAddr = addr;
+    this.faultWidth = width;
+    this.faultRegion = region;
+    this.faultCause = cause;
     return false;
   }
 

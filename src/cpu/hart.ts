@@ -67,16 +67,29 @@
  *   second translation fails (spec 3.1.16).
  * - A misaligned load or store spanning two pages translates both before
  *   touching memory; physically discontiguous halves are done bytewise.
- * - LR/SC reservations are kept on physical addresses (modulo 2^32).
+ * - LR/SC reservations are kept on physical addresses (modulo 2^32), so a
+ *   failing SC to a page that does not translate takes the page fault
+ *   (QEMU 7.2 lets it fail quietly; the spec allows either).
+ * - An access refused past the end of RAM has as tval the first byte past
+ *   RAM: the portion that faulted (spec 3.1.16; QEMU 7.2 agrees).
+ * - All 29 hpmcounter/mhpmevent pairs exist, reading 0 (QEMU 7.2 has 16).
+ * Where the fuzzer (tests/core/hart-fuzz*.ts, tests/qemu/fuzz*.ts) sees
+ * QEMU 7.2 depart from the spec, xsvisor keeps to the spec: a faulting AMO
+ * is a store/AMO fault (7 or 15; QEMU reports a load fault), a misaligned
+ * access that access-faults reports its own address (QEMU rounds it down),
+ * a PTE outside memory is an access fault (spec 4.3.2 step 2; QEMU gives a
+ * page fault) and CSRRS/CSRRC with rs1 != x0 on a read-only CSR traps even
+ * when the register holds 0 (Zicsr 9.1; QEMU lets it pass).
  */
 
 import type { GuestPhysAddr, GuestVirtAddr } from '../addr/index.js';
 import type { GuestAddressSpace } from '../addrspace/index.js';
-import type { InterruptTarget } from '../device/index.js';
+import { DeviceStateError, stateBool, stateBytes, stateInt, stateWords, type DeviceState, type InterruptTarget } from '../device/index.js';
 import { mulh, mulhsu, mulhu } from './arith.js';
 import { CAUSE_INTERRUPT, Csr, ExitReason, MISA_VALUE, PrivilegeMode } from './constants.js';
 import { expandCompressed } from './decode.js';
 import { HartError } from './errors.js';
+import { JitTier, defaultTier, jitAvailable, type HartInternals } from './jit/index.js';
 import { ACC_FETCH, ACC_LOAD, ACC_STORE, ITLB_ENTRIES, KEY_MXR, KEY_SUM, KEY_U, Sv32Mmu, type AccessKind } from './sv32.js';
 
 /** Construction options of a {@link Hart}. */
@@ -101,6 +114,29 @@ export interface HartOptions {
    */
   readonly onSupervisorEcall?: (hart: Hart) => void;
   // ---- end of SBI hook
+  // ---- JIT tier (src/cpu/jit, docs/jit.md)
+  /**
+   * How run() executes: 'interp' (default), the switch interpreter alone;
+   * 'jit', guest blocks translated to JavaScript with `new Function`, the
+   * interpreter running what blocks cannot. Where the engine cannot compile
+   * source text, 'jit' falls back to 'interp' (see {@link Hart.tier}).
+   * Omitted: the default set by `setDefaultTier` (src/cpu/jit), 'interp'
+   * unless changed.
+   */
+  readonly tier?: 'interp' | 'jit';
+  /** Slots of the JIT's block cache: a power of two in [16, 65536] (default 4096). Ignored by 'interp'. */
+  readonly jitCacheBlocks?: number;
+  // ---- end of JIT tier
+  // ---- trap hook (src/monitor/trace.ts)
+  /**
+   * Called after the hart has taken a trap (exception or interrupt), with
+   * the trap's record; `hart.instret` is then the count of instructions
+   * retired before it. For tracing and statistics: omitted (the default),
+   * the trap path costs one test of an undefined field. If it throws, run()
+   * ends with {@link ExitReason.Fatal}.
+   */
+  readonly onTrap?: (hart: Hart, record: TrapRecord) => void;
+  // ---- end of trap hook
 }
 
 /** The most recent trap the hart took, as reported by {@link Hart.lastTrap}. */
@@ -192,6 +228,13 @@ const MEDELEG_WRITABLE = 0x3ff | (1 << 12) | (1 << 13) | (1 << 15);
 const IRQ_PRIORITY: readonly number[] = Object.freeze([11, 3, 7, 9, 1, 5]);
 /** The interrupt causes a device may drive. */
 const IRQ_CAUSES = MIE_WRITABLE;
+
+/** The hart's plain number fields a snapshot carries as they are held (see Hart.saveState). */
+const HART_STATE_FIELDS = Object.freeze([
+  'mstatus', 'medeleg', 'mideleg', 'mie', 'mipSw', 'mipHw', 'mtvec', 'stvec', 'mscratch', 'sscratch', 'mepc', 'sepc',
+  'mcause', 'scause', 'mtval', 'stval', 'mcounteren', 'scounteren', 'menvcfg', 'senvcfg', 'mcountinhibit', 'satp', 'resvW',
+  'trapCountv', 'trapCause', 'trapTval', 'trapEpc', 'trapPriv', 'trapFrom',
+] as const);
 
 /** menvcfg/senvcfg: only FIOM exists without Zicbo*, Svpbmt or Sstc (spec 3.1.18, 4.1.10). */
 const ENVCFG_WRITABLE = 1;
@@ -296,6 +339,9 @@ export class Hart implements InterruptTarget {
 
   private readonly readTime: () => number;
   private readonly onSupervisorEcall: ((hart: Hart) => void) | undefined; // SBI hook
+  /** The JIT tier, or null for the interpreter alone. */
+  private readonly jitc: JitTier | null = null;
+  private readonly onTrap: ((hart: Hart, record: TrapRecord) => void) | undefined; // trap hook
 
   // Architectural state.
   private pcv = 0; // int32
@@ -407,9 +453,42 @@ export class Hart implements InterruptTarget {
     this.bus = bus;
     this.readTime = readTime;
     this.onSupervisorEcall = options.onSupervisorEcall; // SBI hook
+    this.onTrap = options.onTrap; // trap hook
     this.hartId = hartId;
     this.mmu = new Sv32Mmu(bus);
+    const tier = options.tier ?? defaultTier();
+    if (tier !== 'interp' && tier !== 'jit') throw new HartError('bad-option', 'tier', `tier ${String(tier)} is not 'interp' or 'jit'`);
+    if (tier === 'jit' && jitAvailable()) {
+      try {
+        // The tier reads and writes the fields its HartInternals interface names (documented there).
+        this.jitc = new JitTier({ hart: this as unknown as HartInternals, cacheBlocks: options.jitCacheBlocks });
+      } catch (e) {
+        throw new HartError('bad-option', 'jitCacheBlocks', (e as Error).message);
+      }
+    }
     this.reset(0);
+  }
+
+  /** The tier run() uses: 'jit' only when asked for and the engine can compile source text. */
+  get tier(): 'interp' | 'jit' {
+    return this.jitc !== null ? 'jit' : 'interp';
+  }
+
+  /**
+   * Tells the hart that guest code may have been written from outside it
+   * (a debugger planting a breakpoint, a host rewriting RAM between runs):
+   * the JIT tier drops every translation. The hart's own stores and
+   * FENCE.I need no call, nor do reset and restoreState. Free under the
+   * interpreter, which fetches every instruction from memory.
+   */
+  flushCode(): void {
+    if (this.jitc !== null) this.jitc.flush();
+  }
+
+  /** The JIT tier's block cache statistics, or null under the interpreter (for tests and benches). */
+  get jitStats(): { blocks: number; translations: number; invalidations: number; flushes: number } | null {
+    const j = this.jitc;
+    return j === null ? null : { blocks: j.blocks, translations: j.translations, invalidations: j.invalidations, flushes: j.flushes };
   }
 
   // ------------------------------------------------------------- host API
@@ -530,6 +609,7 @@ export class Hart implements InterruptTarget {
     this.trapEpc = 0;
     this.trapPriv = M;
     this.trapFrom = M;
+    if (this.jitc !== null) this.jitc.flush(); // a loader wrote RAM before this
   }
 
   /**
@@ -625,6 +705,83 @@ export class Hart implements InterruptTarget {
     this.sfenceVma(va ?? -1, asid ?? -1);
   }
 
+  // ---- snapshot (src/snapshot/, docs/snapshot.md)
+
+  /**
+   * The hart's whole architectural state as a record (src/device/state.ts):
+   * x1-x31, pc, mode, every CSR field as held (counters as their offsets
+   * from `instret`, which is saved too), PMP, the LR/SC reservation, the
+   * mip bits software and devices set, parked (after WFI), the last trap.
+   * Call between runs. Caches (TLB, windows, decoded parcels) are not state.
+   */
+  saveState(): DeviceState {
+    const out: { [field: string]: number | boolean | Uint8Array | Uint32Array } = {
+      regs: new Uint32Array(this.regs.buffer.slice(this.regs.byteOffset, this.regs.byteOffset + 128)),
+      pc: this.pcv >>> 0, priv: this.privv, retired: this.instret, parked: this.parkedv,
+      pmpcfg: this.pmpcfg.slice(), pmpaddr: this.pmpaddr.slice(), ctr: this.ctr.slice(),
+    };
+    for (const f of HART_STATE_FIELDS) out[f] = this[f];
+    return out;
+  }
+
+  /**
+   * Takes a record from {@link saveState}; refuses a bad one (a field
+   * missing or out of range, bits no guest write could set, a reserved
+   * MPP or trap-vector mode) with a DeviceStateError before changing
+   * anything. Then resets the hart, which drops every cached translation
+   * and window as a reset does, and sets the saved state; the next run()
+   * goes on from it.
+   */
+  restoreState(st: DeviceState): void {
+    const h = 'hart';
+    const regs = stateWords(st, h, 'regs', 32);
+    const pc = stateInt(st, h, 'pc', 0, 0xfffffffe);
+    if ((pc & 1) !== 0) throw new DeviceStateError(h, 'pc', `0x${pc.toString(16)} is odd`);
+    const priv = stateInt(st, h, 'priv', 0, 3);
+    if (priv === 2) throw new DeviceStateError(h, 'priv', 'is 2, a reserved mode');
+    const retired = stateInt(st, h, 'retired', 0, Number.MAX_SAFE_INTEGER);
+    const parked = stateBool(st, h, 'parked');
+    const pmpcfg = stateBytes(st, h, 'pmpcfg', 16);
+    const pmpaddr = stateWords(st, h, 'pmpaddr', 16);
+    const ctr = stateWords(st, h, 'ctr', 8);
+    const v: { [field: string]: number } = {};
+    for (const f of HART_STATE_FIELDS) v[f] = f === 'trapCountv' ? stateInt(st, h, f, 0, Number.MAX_SAFE_INTEGER) : stateInt(st, h, f, -0x80000000, 0xffffffff);
+    const within = (f: string, mask: number): void => {
+      if ((v[f] & ~mask) !== 0) throw new DeviceStateError(h, f, `0x${(v[f] >>> 0).toString(16)} has bits outside 0x${(mask >>> 0).toString(16)}`);
+    };
+    within('mstatus', MSTATUS_WRITABLE);
+    if (((v.mstatus >>> 11) & 3) === 2) throw new DeviceStateError(h, 'mstatus', 'MPP is 2, a reserved mode');
+    within('medeleg', MEDELEG_WRITABLE);
+    within('mideleg', MIDELEG_WRITABLE);
+    within('mie', MIE_WRITABLE);
+    within('mipSw', MIP_SW_WRITABLE);
+    within('mipHw', IRQ_CAUSES);
+    within('menvcfg', ENVCFG_WRITABLE);
+    within('senvcfg', ENVCFG_WRITABLE);
+    within('mcountinhibit', MCOUNTINHIBIT_WRITABLE);
+    if ((v.mtvec & 3) >= 2 || (v.stvec & 3) >= 2) throw new DeviceStateError(h, 'mtvec', 'a trap vector has a reserved mode');
+    for (let i = 0; i < 16; i++) if ((pmpcfg[i] & 0x60) !== 0) throw new DeviceStateError(h, 'pmpcfg', `entry ${i} has reserved bits set`);
+    if (v.resvW !== NO_RESV && (v.resvW < -0x20000000 || v.resvW >= 0x20000000)) throw new DeviceStateError(h, 'resvW', `${v.resvW} is no word address`);
+    const tc = v.trapCause >>> 0;
+    if ((tc & 0x7fffffff) > 63) throw new DeviceStateError(h, 'trapCause', `0x${tc.toString(16)} is no trap cause`);
+    for (const f of ['trapPriv', 'trapFrom']) if (v[f] !== U && v[f] !== S && v[f] !== M) throw new DeviceStateError(h, f, `${v[f]} is no privilege mode`);
+
+    this.reset(pc);
+    this.regs.set(new Int32Array(regs.buffer, regs.byteOffset, 32));
+    this.regs[0] = 0;
+    this.privv = priv;
+    for (const f of HART_STATE_FIELDS) this[f] = v[f];
+    this.pmpcfg.set(pmpcfg);
+    this.pmpaddr.set(pmpaddr);
+    this.ctr.set(ctr);
+    this.retiredBase = retired;
+    this.parkedv = parked;
+    this.gen = -1; // rebuild the RAM window and fetch page on the next run
+    this.events |= EV_IRQ | EV_MMU;
+  }
+
+  // ---- end of snapshot
+
   // ------------------------------------------------------------- the loop
 
   /**
@@ -640,6 +797,12 @@ export class Hart implements InterruptTarget {
     if (!Number.isInteger(budget) || budget < 0 || budget > MAX_BUDGET) {
       throw new HartError('bad-argument', 'budget', `budget ${budget} is not an integer in [0, 2^31)`);
     }
+    if (this.jitc !== null) return this.jitc.run(budget);
+    return this.interpret(budget);
+  }
+
+  /** @internal The interpreter: run() without the argument check (the JIT tier calls it for what blocks cannot run). */
+  interpret(budget: number): number {
     this.parkedv = false;
     if (this.bus.generation !== this.gen) this.refreshWindow();
     this.mmuRefresh();
@@ -660,6 +823,12 @@ export class Hart implements InterruptTarget {
     let rl1 = dv !== 0 ? -1 : this.ramSize - 1;
     let rl2 = dv !== 0 ? -1 : this.ramSize - 2;
     let rl4 = dv !== 0 ? -1 : this.ramSize - 4;
+    // Stores (and AMOs) use their own limits: under the JIT tier they all take
+    // the slow path, which tells the tier about writes to translated code.
+    const jit = this.jitc !== null;
+    let sl1 = jit ? -1 : rl1;
+    let sl2 = jit ? -1 : rl2;
+    let sl4 = jit ? -1 : rl4;
     // The fetch page (see the field): the whole window without translation.
     let fb = this.fb;
     let fl4 = this.fl4;
@@ -701,7 +870,10 @@ export class Hart implements InterruptTarget {
             break;
           }
           const cause = this.pendingInterrupt();
-          if (cause >= 0) pc = this.enterTrap(cause, true, 0, pc);
+          if (cause >= 0) {
+            this.sliceLeft = n; // instret exact for the trap hook
+            pc = this.enterTrap(cause, true, 0, pc);
+          }
           // A map change, or a change of what translation applies (possibly by the trap just taken).
           if (this.bus.generation !== this.gen || ((ev | this.events) & EV_MMU) !== 0) {
             this.events &= ~EV_MMU;
@@ -718,6 +890,9 @@ export class Hart implements InterruptTarget {
             rl1 = dv !== 0 ? -1 : this.ramSize - 1;
             rl2 = dv !== 0 ? -1 : this.ramSize - 2;
             rl4 = dv !== 0 ? -1 : this.ramSize - 4;
+            sl1 = jit ? -1 : rl1;
+            sl2 = jit ? -1 : rl2;
+            sl4 = jit ? -1 : rl4;
             fb = this.fb;
             fl4 = this.fl4;
             f16 = this.f16;
@@ -738,6 +913,7 @@ export class Hart implements InterruptTarget {
             fl4 = this.fl4;
             f16 = this.f16;
             if (this.fetchFault !== -1) {
+              this.sliceLeft = n; // instret exact for the trap hook
               pc = this.exception(this.faultCause, this.fetchFault, pc);
               if (this.events !== 0) continue outer;
               continue;
@@ -952,7 +1128,7 @@ export class Hart implements InterruptTarget {
               t = (inst >>> 12) & 7;
               if (t === 2) {
                 // SW
-                if (o >>> 0 <= rl4) {
+                if (o >>> 0 <= sl4) {
                   if ((o & 3) === 0) {
                     m32[o >> 2] = b;
                   } else {
@@ -969,7 +1145,7 @@ export class Hart implements InterruptTarget {
                 t = 4;
               } else if (t === 0) {
                 // SB
-                if (o >>> 0 <= rl1) {
+                if (o >>> 0 <= sl1) {
                   m8[o] = b;
                   if (a >> 2 === this.resvW) this.resvW = 0x40000000;
                   break;
@@ -977,7 +1153,7 @@ export class Hart implements InterruptTarget {
                 t = 1;
               } else if (t === 1) {
                 // SH
-                if (o >>> 0 <= rl2) {
+                if (o >>> 0 <= sl2) {
                   if ((o & 1) === 0) {
                     m16[o >> 1] = b;
                   } else {
@@ -1015,6 +1191,7 @@ export class Hart implements InterruptTarget {
                     m8[o] = b;
                     m8[o + 1] = b >> 8;
                   }
+                  if (jit) this.jitc!.noteStore((o + rb) >>> 0, t); // translated code in that page is stale
                   // The reservation is on a physical word: o + rb is the physical address.
                   if (this.resvW !== 0x40000000) {
                     o = (o + rb) | 0;
@@ -1171,7 +1348,7 @@ export class Hart implements InterruptTarget {
               o = (a - rb) | 0;
               b = x[(inst >>> 20) & 31];
               rd = (inst >>> 7) & 31;
-              if (o >>> 0 <= rl4) {
+              if (o >>> 0 <= sl4) {
                 o >>= 2;
                 if (t === 2) {
                   // LR.W
@@ -1207,6 +1384,7 @@ export class Hart implements InterruptTarget {
             }
             case 3: // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
               if ((inst & 0x6000) !== 0) st = ST_ILLEGAL;
+              else if ((inst & 0x1000) !== 0 && this.jitc !== null) this.jitc.flush(); // FENCE.I: translated code may be stale
               break;
             default:
               st = ST_ILLEGAL;
@@ -1233,6 +1411,7 @@ export class Hart implements InterruptTarget {
             et = this.illegalBits(pc, npc, inst);
           }
           st = ST_OK;
+          this.sliceLeft = n; // instret exact for the trap hook
           pc = this.exception(ec, et, pc);
           // The trap may have changed what translation applies (EV_MMU).
           if (this.events !== 0) continue outer;
@@ -1440,6 +1619,19 @@ export class Hart implements InterruptTarget {
   }
 
   /**
+   * The tval of an access of `width` bytes at virtual `a` (physical `pa`)
+   * that the address space refused: the address of the portion that
+   * faulted (spec 3.1.16), which for an access running off the end of the
+   * RAM window is the first byte past it (as QEMU 7.2 reports); otherwise
+   * the access's own address, since a device refuses an access whole.
+   */
+  private faultingPortion(a: number, pa: number, width: number): number {
+    const off = pa - (this.ramBase >>> 0);
+    if (off >= 0 && off < this.ramSize && off + width > this.ramSize) return (a + (this.ramSize - off)) >>> 0;
+    return a >>> 0;
+  }
+
+  /**
    * A load through the address space (translated first with Sv32). Returns
    * the unsigned value with faultCause = -1, or -1 with faultCause and
    * faultTval set.
@@ -1451,7 +1643,7 @@ export class Hart implements InterruptTarget {
     if (this.dv !== 0 && split < width) return this.loadSpanning(a, width, pa, split);
     const v = this.bus.read(pa as GuestPhysAddr, width);
     if (v < 0) {
-      this.faultTval = a >>> 0;
+      this.faultTval = this.faultingPortion(a, pa, width);
       this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
     } else {
       this.faultCause = -1;
@@ -1507,7 +1699,7 @@ export class Hart implements InterruptTarget {
     if (!spans || pa2 === pa + split) {
       ok = this.bus.write(pa as GuestPhysAddr, width, value);
       if (!ok) {
-        this.faultTval = a >>> 0;
+        this.faultTval = this.faultingPortion(a, pa, width);
         this.faultCause = this.bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
       }
     } else {
@@ -1523,6 +1715,10 @@ export class Hart implements InterruptTarget {
     if (ok) {
       const r = this.resvW;
       if (r !== NO_RESV && ((pa | 0) >> 2 === r || ((pa + width - 1) | 0) >> 2 === r || (spans && (pa2 | 0) >> 2 === r))) this.resvW = NO_RESV;
+      if (this.jitc !== null) {
+        this.jitc.noteStore(pa, spans ? split : width);
+        if (spans) this.jitc.noteStore(pa2, width - split);
+      }
     }
     this.afterAccess();
     return ok;
@@ -1555,6 +1751,7 @@ export class Hart implements InterruptTarget {
       const held = this.resvW === word;
       this.resvW = NO_RESV;
       if (held) {
+        if (this.jitc !== null) this.jitc.noteStore(p, 4);
         const ok = bus.write(addr, 4, b);
         this.afterAccess();
         if (!ok) {
@@ -1568,6 +1765,7 @@ export class Hart implements InterruptTarget {
     }
     // An AMO reports faults of either half as store/AMO faults (spec table 3.6).
     const old = bus.read(addr, 4);
+    if (this.jitc !== null) this.jitc.noteStore(p, 4);
     if (old < 0 || !bus.write(addr, 4, amoValue(f5, old | 0, b))) {
       this.afterAccess();
       this.faultCause = bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
@@ -1656,6 +1854,7 @@ export class Hart implements InterruptTarget {
     this.trapEpc = pc >>> 0;
     this.trapPriv = to;
     this.trapFrom = from;
+    if (this.onTrap !== undefined) this.onTrap(this, this.lastTrap!); // trap hook
     const base = tvec & ~3;
     return (interrupt && (tvec & 3) === 1 ? base + 4 * code : base) | 0;
   }

@@ -4,3 +4,4 @@ export * from './decode.js';
 export * from './arith.js';
 export * from './errors.js';
 export * from './hart.js';
+export { DEFAULT_CACHE_BLOCKS, MAX_BLOCK_INSNS, defaultTier, jitAvailable, setDefaultTier } from './jit/index.js';

@@ -4,3 +4,4 @@ export * from './emu-type.js';
 export * from './errors.js';
 export type { BaseDeviceOps } from './base-device.js';
 export * from './irq.js';
+export * from './state.js';

@@ -38,7 +38,11 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
+  type DeviceState,
   type InterruptTarget,
+  stateBool,
+  stateInt,
+  stateU32,
 } from '../device/index.js';
 import { MICROS_PER_SECOND, type Clock } from '../ports/index.js';
 import { checkName, noRegister } from './regs.js';
@@ -154,6 +158,51 @@ export class Clint implements BaseDeviceOps {
       this.target.setInterruptPending(InterruptCause.MachineSoftware, false);
     }
     this.setMtime(0, 0);
+  }
+
+  /**
+   * Snapshot (src/device/state.ts): msip, mtimecmp, MTIP as last evaluated,
+   * and mtime now. mtime is saved as a value, not as an offset of this
+   * clock, so it goes on from there under whatever clock restores it (the
+   * same reading exactly under an instruction clock restored first).
+   */
+  saveState(): DeviceState {
+    this.sample();
+    return { msip: this.msip, mtip: this.mtip, cmpLo: this.cmpLo, cmpHi: this.cmpHi, mtimeLo: this.sLo, mtimeHi: this.sHi };
+  }
+
+  /**
+   * Takes a record from {@link saveState}; refuses a bad one with a
+   * DeviceStateError before changing anything. MTIP is restored as saved,
+   * not re-evaluated, so it rises when it would have in the saved run.
+   */
+  restoreState(s: DeviceState): void {
+    const n = this.name;
+    const msip = stateInt(s, n, 'msip', 0, 1);
+    const mtip = stateBool(s, n, 'mtip');
+    const cmpLo = stateU32(s, n, 'cmpLo');
+    const cmpHi = stateU32(s, n, 'cmpHi');
+    const lo = stateU32(s, n, 'mtimeLo');
+    const hi = stateU32(s, n, 'mtimeHi');
+    this.msip = msip;
+    this.mtip = mtip;
+    this.cmpLo = cmpLo;
+    this.cmpHi = cmpHi;
+    // The offset that makes mtime read hi:lo now (as setMtime, without re-evaluating MTIP).
+    const now = this.clock.now();
+    const ticks = now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
+    const tHi = Math.floor(ticks / TWO32);
+    let oLo = lo - (ticks - tHi * TWO32);
+    let oHi = hi - tHi;
+    if (oLo < 0) {
+      oLo += TWO32;
+      oHi -= 1;
+    }
+    this.offLo = oLo;
+    this.offHi = ((oHi % TWO32) + TWO32) % TWO32;
+    this.sample();
+    this.target.setInterruptPending(InterruptCause.MachineSoftware, msip !== 0);
+    this.target.setInterruptPending(InterruptCause.MachineTimer, mtip);
   }
 
   /** Re-evaluates MTIP against the clock and drives the hart's bit when it changed. */

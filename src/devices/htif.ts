@@ -39,6 +39,9 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
+  type DeviceState,
+  stateBool,
+  stateInt,
 } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
 import { checkName } from './regs.js';
@@ -143,6 +146,24 @@ export class Htif implements BaseDeviceOps {
   reset(): void {
     this.lowWritten = false;
     this.highWritten = false;
+  }
+
+  /**
+   * Snapshot (src/device/state.ts): which halves of a command were
+   * written, and the ignored-command count. tohost/fromhost are RAM and
+   * saved with it.
+   */
+  saveState(): DeviceState {
+    return { lowWritten: this.lowWritten, highWritten: this.highWritten, ignoredCommands: this.ignoredCommands };
+  }
+
+  /** Takes a record from {@link saveState}; refuses a bad one with a DeviceStateError before changing anything. */
+  restoreState(s: DeviceState): void {
+    const low = stateBool(s, this.name, 'lowWritten');
+    const high = stateBool(s, this.name, 'highWritten');
+    this.ignoredCommands = stateInt(s, this.name, 'ignoredCommands', 0, Number.MAX_SAFE_INTEGER);
+    this.lowWritten = low;
+    this.highWritten = high;
   }
 
   /** The current 64-bit value of `tohost`. */

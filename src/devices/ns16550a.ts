@@ -43,6 +43,11 @@
  * TEMT read 1 only when the FIFO is empty. A write to a full FIFO is
  * dropped and counted (`stats.txDropped`), as on the chip.
  *
+ * A failing port (its read() or write() throws, or it reports onError) is
+ * let go: the UART keeps the error (`portError`) and runs on as with no
+ * port, like a line whose cable was pulled. The guest never takes a fault
+ * for it, and nothing is thrown into the port's callbacks.
+ *
  * Receive, bounded whatever the port does (option `receive`):
  * - 'pull' (default): bytes are taken from the port only while the FIFO has
  *   room, so a flood waits in the port (which bounds its own buffer) and
@@ -67,7 +72,12 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
+  type DeviceState,
   type IrqLine,
+  DeviceStateError,
+  stateBool,
+  stateBytes,
+  stateInt,
 } from '../device/index.js';
 import type { SerialPort, SerialPortFactory } from '../ports/index.js';
 import { checkName, noRegister, num } from './regs.js';
@@ -144,6 +154,7 @@ export class Ns16550a implements BaseDeviceOps {
   private readonly drainMode: boolean;
   private readonly clockHz: number;
   private port: SerialPort | null = null;
+  private portErr: Error | null = null;
   private closed = false;
   private budget = 0; // bytes the port may take now
   private readableBeforeOpen = -1;
@@ -186,8 +197,10 @@ export class Ns16550a implements BaseDeviceOps {
       const port = options.serial({
         onReadable: (count: number): void => this.onReadable(count),
         onWritable: (count: number): void => this.onWritable(count),
+        onError: (error: Error): void => this.portFailed(error),
       });
-      this.port = port;
+      if (this.portErr !== null) this.portFailed(this.portErr, port); // it failed while opening
+      else this.port = port;
       // Callbacks delivered while the factory ran found no port yet: act on them now.
       if (this.readableBeforeOpen >= 0) this.onReadable(this.readableBeforeOpen);
       this.transmit();
@@ -203,13 +216,42 @@ export class Ns16550a implements BaseDeviceOps {
     return this.range;
   }
 
-  /** Closes the serial port. The UART then behaves as if none were attached. Closing twice is harmless. */
+  /** Closes the serial port (what its close() throws is kept in {@link portError}). The UART then behaves as if none were attached. Closing twice is harmless. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     const p = this.port;
     this.port = null;
-    if (p !== null) p.close();
+    if (p !== null) {
+      try {
+        p.close();
+      } catch (e) {
+        if (this.portErr === null) this.portErr = e instanceof Error ? e : new Error(String(e));
+      }
+    }
+  }
+
+  /**
+   * The error that made the UART let its port go, or null: the port's
+   * read() or write() threw, or it reported onError (ECMA-419). From then on
+   * the UART runs as with no port (output discarded and counted in
+   * txBytes, nothing received): the guest sees a quiet line, never a fault,
+   * and nothing is thrown into the port's callbacks.
+   */
+  get portError(): Error | null {
+    return this.portErr;
+  }
+
+  /** Lets a failed port go (see {@link portError}); closing it may throw too, which changes nothing. */
+  private portFailed(e: unknown, port: SerialPort | null = this.port): void {
+    if (this.portErr === null) this.portErr = e instanceof Error ? e : new Error(String(e));
+    if (port === this.port) this.port = null;
+    if (port === null) return;
+    try {
+      port.close();
+    } catch {
+      // The port is already broken.
+    }
   }
 
   /**
@@ -239,6 +281,76 @@ export class Ns16550a implements BaseDeviceOps {
     this.rxIdle = true;
     this.pull();
     this.updateIrq();
+  }
+
+  /**
+   * Snapshot (src/device/state.ts): every register, both FIFOs with their
+   * positions, the interrupt state and the counters. Not the port or its
+   * transmit budget: they belong to the line, which the restoring side opens.
+   */
+  saveState(): DeviceState {
+    const st = this.stats;
+    return {
+      rx: this.rx.slice(), rxHead: this.rxHead, rxCount: this.rxCount, rxIdle: this.rxIdle, rbrLast: this.rbrLast,
+      tx: this.tx.slice(), txHead: this.txHead, txCount: this.txCount,
+      ier: this.ier, lcr: this.lcr, mcr: this.mcr, scr: this.scr, dll: this.dll, dlm: this.dlm,
+      fifoEnabled: this.fifoEnabled, trigger: this.trigger, lineErrors: this.lineErrors, msrLines: this.msrLines, msrDelta: this.msrDelta,
+      thrPending: this.thrPending, irqLevel: this.irqLevel,
+      rxBytes: st.rxBytes, txBytes: st.txBytes, overruns: st.overruns, txDropped: st.txDropped, rxDiscarded: st.rxDiscarded,
+    };
+  }
+
+  /**
+   * Takes a record from {@link saveState}; refuses a bad one (a field
+   * missing or out of range, a FIFO position past its depth) with a
+   * DeviceStateError before changing anything. The interrupt line is
+   * driven to the saved level. Bytes left in the transmit FIFO go to this
+   * UART's port as it grants room, as they would have to the saved one.
+   */
+  restoreState(s: DeviceState): void {
+    const n = this.name;
+    const int = (f: string, max: number): number => stateInt(s, n, f, 0, max);
+    const rx = stateBytes(s, n, 'rx', UART_FIFO_DEPTH);
+    const tx = stateBytes(s, n, 'tx', UART_FIFO_DEPTH);
+    const fifoEnabled = stateBool(s, n, 'fifoEnabled');
+    const v = {
+      rxHead: int('rxHead', FIFO_MASK), rxCount: int('rxCount', fifoEnabled ? UART_FIFO_DEPTH : 1), rbrLast: int('rbrLast', 0xff),
+      txHead: int('txHead', FIFO_MASK), txCount: int('txCount', fifoEnabled ? UART_FIFO_DEPTH : 1),
+      ier: int('ier', 0x0f), lcr: int('lcr', 0xff), mcr: int('mcr', 0x1f), scr: int('scr', 0xff), dll: int('dll', 0xff), dlm: int('dlm', 0xff),
+      trigger: int('trigger', 14), lineErrors: int('lineErrors', LINE_ERRORS), msrLines: int('msrLines', 0xf0), msrDelta: int('msrDelta', 0x0f),
+    };
+    if (!TRIGGER_LEVELS.includes(v.trigger)) throw new DeviceStateError(n, 'trigger', `is ${v.trigger}, not 1, 4, 8 or 14`);
+    if ((v.msrLines & 0x0f) !== 0) throw new DeviceStateError(n, 'msrLines', 'has bits outside 7:4');
+    const counters = ['rxBytes', 'txBytes', 'overruns', 'txDropped', 'rxDiscarded'] as const;
+    const counts = counters.map((f) => stateInt(s, n, f, 0, Number.MAX_SAFE_INTEGER));
+    const rxIdle = stateBool(s, n, 'rxIdle');
+    const thrPending = stateBool(s, n, 'thrPending');
+    const irqLevel = stateBool(s, n, 'irqLevel');
+    this.rx.set(rx);
+    this.tx.set(tx);
+    this.rxHead = v.rxHead;
+    this.rxCount = v.rxCount;
+    this.rbrLast = v.rbrLast;
+    this.txHead = v.txHead;
+    this.txCount = v.txCount;
+    this.ier = v.ier;
+    this.lcr = v.lcr;
+    this.mcr = v.mcr;
+    this.scr = v.scr;
+    this.dll = v.dll;
+    this.dlm = v.dlm;
+    this.trigger = v.trigger;
+    this.lineErrors = v.lineErrors;
+    this.msrLines = v.msrLines;
+    this.msrDelta = v.msrDelta;
+    this.fifoEnabled = fifoEnabled;
+    this.rxIdle = rxIdle;
+    this.thrPending = thrPending;
+    counters.forEach((f, i) => {
+      this.stats[f] = counts[i];
+    });
+    this.irqLevel = irqLevel;
+    if (this.irq !== null) this.irq.set(irqLevel);
   }
 
   /** Bytes waiting in the receive FIFO. */
@@ -432,7 +544,13 @@ export class Ns16550a implements BaseDeviceOps {
     if (this.drainMode || p === null || (this.mcr & Mcr.LOOP) !== 0) return;
     const cap = this.capacity();
     while (this.rxCount < cap) {
-      const b = p.read();
+      let b: number | undefined;
+      try {
+        b = p.read();
+      } catch (e) {
+        this.portFailed(e);
+        b = undefined;
+      }
       if (b === undefined) {
         this.rxIdle = true;
         return;
@@ -443,7 +561,7 @@ export class Ns16550a implements BaseDeviceOps {
   }
 
   private onReadable(count: number): void {
-    if (this.closed) return;
+    if (this.closed || this.portErr !== null) return;
     const p = this.port;
     if (p === null) {
       this.readableBeforeOpen = count;
@@ -454,7 +572,13 @@ export class Ns16550a implements BaseDeviceOps {
       const loop = (this.mcr & Mcr.LOOP) !== 0;
       // At most `count` bytes: a port that keeps producing cannot hold the UART here.
       for (let i = 0; i < count; i++) {
-        const b = p.read();
+        let b: number | undefined;
+        try {
+          b = p.read();
+        } catch (e) {
+          this.portFailed(e);
+          b = undefined;
+        }
         if (b === undefined) break;
         if (loop) this.stats.rxDiscarded++;
         else this.receive(b & 0xff);
@@ -467,7 +591,7 @@ export class Ns16550a implements BaseDeviceOps {
   }
 
   private onWritable(count: number): void {
-    if (this.closed) return;
+    if (this.closed || this.portErr !== null) return;
     this.budget = count > 0 ? count : 0;
     if (this.port === null) return; // still inside the factory: the constructor transmits
     this.transmit();
@@ -486,7 +610,14 @@ export class Ns16550a implements BaseDeviceOps {
         this.txCount--;
         this.budget--;
         this.stats.txBytes++;
-        p.write(b);
+        try {
+          p.write(b);
+        } catch (e) {
+          // The rest of the FIFO goes nowhere, as with no port.
+          this.portFailed(e);
+          this.transmit();
+          return;
+        }
       }
       if (this.txCount === 0) this.thrPending = true;
       return;

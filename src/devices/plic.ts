@@ -42,8 +42,13 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
+  type DeviceState,
   type InterruptTarget,
   type IrqLine,
+  DeviceStateError,
+  stateBool,
+  stateBytes,
+  stateWords,
 } from '../device/index.js';
 import { checkName } from './regs.js';
 import { PLIC_NUM_SOURCES, PLIC_PRIORITY_BITS, VIRT_MAP } from './virt-map.js';
@@ -155,6 +160,47 @@ export class Plic implements BaseDeviceOps {
     this.latched.fill(0);
     for (let w = 0; w < WORDS; w++) this.pending[w] = this.level[w] & ~this.edge[w];
     this.update();
+  }
+
+  /** Snapshot (src/device/state.ts): priorities, pending, enables, thresholds, in-service, line levels, latched edges, MEIP/SEIP. */
+  saveState(): DeviceState {
+    return {
+      priority: this.priority.slice(), pending: this.pending.slice(), enable: this.enable.slice(), threshold: this.threshold.slice(),
+      inService: this.inService.slice(), level: this.level.slice(), latched: this.latched.slice(), eip0: this.eip[0], eip1: this.eip[1],
+    };
+  }
+
+  /**
+   * Takes a record from {@link saveState}; refuses a bad one (wrong sizes,
+   * priorities or thresholds above 7, bits for source 0) with a
+   * DeviceStateError before changing anything. MEIP/SEIP are driven to the
+   * saved levels, not re-evaluated. The edge-triggered set is configuration.
+   */
+  restoreState(s: DeviceState): void {
+    const n = this.name;
+    const priority = stateBytes(s, n, 'priority', PLIC_NUM_SOURCES);
+    const threshold = stateBytes(s, n, 'threshold', CONTEXTS);
+    const words: Uint32Array[] = [];
+    for (const [f, len] of [['pending', WORDS], ['enable', WORDS * CONTEXTS], ['inService', WORDS], ['level', WORDS], ['latched', WORDS]] as const) {
+      const w = stateWords(s, n, f, len);
+      for (let i = 0; i < len; i += WORDS) if ((w[i] & 1) !== 0) throw new DeviceStateError(n, f, 'has a bit for source 0, which does not exist');
+      words.push(w);
+    }
+    for (const [f, b] of [['priority', priority], ['threshold', threshold]] as const) {
+      for (let i = 0; i < b.length; i++) if (b[i] > PRIORITY_MASK) throw new DeviceStateError(n, f, `holds ${b[i]} at ${i}, above ${PRIORITY_MASK}`);
+    }
+    const eip = [stateBool(s, n, 'eip0'), stateBool(s, n, 'eip1')];
+    this.priority.set(priority);
+    this.threshold.set(threshold);
+    this.pending.set(words[0]);
+    this.enable.set(words[1]);
+    this.inService.set(words[2]);
+    this.level.set(words[3]);
+    this.latched.set(words[4]);
+    for (let c = 0; c < CONTEXTS; c++) {
+      this.eip[c] = eip[c];
+      this.target.setInterruptPending(CONTEXT_CAUSE[c], eip[c]);
+    }
   }
 
   /** True while `source`'s pending bit is set. */

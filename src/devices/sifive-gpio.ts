@@ -33,6 +33,13 @@
  * reads never call the port; edges shorter than the callback latency are
  * lost. Unwired lines do not exist to the guest: every register reads 0 at
  * their bit and ignores writes to it.
+ *
+ * A pin whose read(), write() or close() throws is let go for good: the
+ * device counts it (`pinErrors`, `lastPinError`), closes it and keeps the
+ * line's registers (its input level stays the last one read), as if the
+ * wire were cut. The guest takes no fault for it, and nothing is thrown
+ * into the pin's onReadable. A pin that cannot be opened is different: the
+ * register write that asked for the new mode faults (DeviceError).
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
@@ -44,7 +51,10 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
+  type DeviceState,
   type IrqLine,
+  DeviceStateError,
+  stateU32,
 } from '../device/index.js';
 import { DigitalEdge, DigitalMode, type DigitalPin, type DigitalPinFactory } from '../ports/index.js';
 import { checkName, laneMerge, laneOnly, laneRead, num } from './regs.js';
@@ -76,6 +86,12 @@ export const GPIO_LINES = 32;
 
 const NO_MODE = -1;
 const BOTH_EDGES = DigitalEdge.Rising | DigitalEdge.Falling;
+
+/** The fields of a GPIO snapshot: the registers, the latched input_val and the interrupt outputs (see saveState). */
+const GPIO_STATE_FIELDS = Object.freeze([
+  'inputEn', 'outputEn', 'port', 'pue', 'ds', 'riseIe', 'riseIp', 'fallIe', 'fallIp', 'highIe', 'highIp',
+  'lowIe', 'lowIp', 'iofEn', 'iofSel', 'outXor', 'value', 'irqOut',
+] as const);
 
 /** Options of a {@link SifiveGpio}. */
 export interface SifiveGpioOptions {
@@ -131,8 +147,17 @@ export class SifiveGpio implements BaseDeviceOps {
   /** Interrupt outputs as last driven. */
   private irqOut = 0;
   private closed = false;
+  /** Bit n set when line n's pin failed and was let go. */
+  private failed = 0;
+  /** Pins let go because they threw (see the module note). */
+  pinErrors = 0;
+  /** The last error a pin threw, or null. */
+  lastPinError: Error | null = null;
 
-  /** Refuses a pin map key that is not a line 0..31 (RangeError). Opens every wired pin as an input. */
+  /**
+   * Refuses a pin map key that is not a line 0..31 (RangeError). Opens every wired pin as an input;
+   * a pin that cannot be opened refuses the device (DeviceError) with every pin opened before it closed.
+   */
   constructor(options: SifiveGpioOptions = {}) {
     this.name = checkName(options.name, 'gpio0');
     this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.gpio.base), VIRT_MAP.gpio.size);
@@ -151,7 +176,13 @@ export class SifiveGpio implements BaseDeviceOps {
       this.irqs.push((irq === undefined ? undefined : typeof irq === 'function' ? irq(n) : irq[n]) ?? null);
       this.readable.push(() => this.pinChanged(n));
     }
-    for (let n = 0; n < GPIO_LINES; n++) if (this.factories[n] !== null) this.configure(n);
+    try {
+      for (let n = 0; n < GPIO_LINES; n++) if (this.factories[n] !== null) this.configure(n);
+    } catch (e) {
+      // A pin that cannot be opened refuses the device: release the pins already opened.
+      this.close();
+      throw e;
+    }
     this.evaluate();
   }
 
@@ -171,8 +202,28 @@ export class SifiveGpio implements BaseDeviceOps {
       const p = this.pins[n];
       this.pins[n] = null;
       this.modes[n] = NO_MODE;
-      if (p !== null) p.close();
+      if (p !== null) this.closeQuietly(p);
     }
+  }
+
+  /** Closes a pin; what its close() throws is counted, not thrown. */
+  private closeQuietly(p: DigitalPin): void {
+    try {
+      p.close();
+    } catch (e) {
+      this.pinErrors++;
+      this.lastPinError = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  /** Lets line n's pin go after it threw `e` (see the module note). */
+  private pinFailed(n: number, e: unknown): void {
+    this.pinErrors++;
+    this.lastPinError = e instanceof Error ? e : new Error(String(e));
+    this.failed = (this.failed | (1 << n)) >>> 0;
+    const p = this.pins[n];
+    this.pins[n] = null;
+    if (p !== null) this.closeQuietly(p);
   }
 
   /**
@@ -198,6 +249,34 @@ export class SifiveGpio implements BaseDeviceOps {
     this.value = 0;
     this.reconfigure();
     this.evaluate();
+  }
+
+  /** Snapshot (src/device/state.ts): every register, input_val as last latched, and the interrupt outputs. Pin levels belong to the pins. */
+  saveState(): DeviceState {
+    const out: { [field: string]: number } = {};
+    for (const f of GPIO_STATE_FIELDS) out[f] = this[f];
+    return out;
+  }
+
+  /**
+   * Takes a record from {@link saveState}; refuses a bad one (a field
+   * missing, or bits for lines not wired here) with a DeviceStateError
+   * before changing anything. Wired pins are reopened in the restored
+   * modes and outputs driven; interrupt outputs are driven to the saved
+   * levels. Inputs read the pins as they are now: a level that changed
+   * while the VM was saved latches its edge at the next evaluation.
+   */
+  restoreState(s: DeviceState): void {
+    const vals = GPIO_STATE_FIELDS.map((f) => {
+      const v = stateU32(s, this.name, f);
+      if ((v & ~this.wired) !== 0) throw new DeviceStateError(this.name, f, `has bits for lines not wired here (wired: 0x${this.wired.toString(16)})`);
+      return v;
+    });
+    GPIO_STATE_FIELDS.forEach((f, i) => {
+      this[f] = vals[i];
+    });
+    this.reconfigure();
+    for (let n = 0; n < GPIO_LINES; n++) this.irqs[n]?.set((this.irqOut & (1 << n)) !== 0);
   }
 
   handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
@@ -263,7 +342,14 @@ export class SifiveGpio implements BaseDeviceOps {
     const p = this.pins[n];
     if (p === null || this.modes[n] === DigitalMode.Output) return;
     const bit = 1 << n;
-    if (p.read()) this.external |= bit;
+    let level: number;
+    try {
+      level = p.read();
+    } catch (e) {
+      this.pinFailed(n, e);
+      return;
+    }
+    if (level) this.external |= bit;
     else this.external &= ~bit;
     this.evaluate();
   }
@@ -281,14 +367,14 @@ export class SifiveGpio implements BaseDeviceOps {
 
   /** Puts wired line n in the mode its registers ask for. */
   private configure(n: number): void {
-    if (this.closed) return;
     const bit = 1 << n;
+    if (this.closed || (this.failed & bit) !== 0) return;
     const mode = (this.outputEn & bit) !== 0 ? DigitalMode.Output : (this.pue & bit) !== 0 ? DigitalMode.InputPullUp : DigitalMode.Input;
     if (this.modes[n] === mode) return;
     const old = this.pins[n];
     this.pins[n] = null;
     this.modes[n] = NO_MODE;
-    if (old !== null) old.close();
+    if (old !== null) this.closeQuietly(old);
     const factory = this.factories[n]!;
     let pin: DigitalPin;
     try {
@@ -298,12 +384,16 @@ export class SifiveGpio implements BaseDeviceOps {
     }
     this.pins[n] = pin;
     this.modes[n] = mode;
-    if (mode === DigitalMode.Output) {
-      const level = ((this.port ^ this.outXor) & bit) !== 0 ? 1 : 0;
-      pin.write(level);
-      this.driven = level ? this.driven | bit : this.driven & ~bit;
-    } else {
-      this.external = pin.read() ? this.external | bit : this.external & ~bit;
+    try {
+      if (mode === DigitalMode.Output) {
+        const level = ((this.port ^ this.outXor) & bit) !== 0 ? 1 : 0;
+        pin.write(level);
+        this.driven = level ? this.driven | bit : this.driven & ~bit;
+      } else {
+        this.external = pin.read() ? this.external | bit : this.external & ~bit;
+      }
+    } catch (e) {
+      this.pinFailed(n, e);
     }
   }
 
@@ -318,7 +408,12 @@ export class SifiveGpio implements BaseDeviceOps {
       if (p === null || this.modes[n] !== DigitalMode.Output) continue;
       const bit = 1 << n;
       const level = (want & bit) !== 0 ? 1 : 0;
-      p.write(level);
+      try {
+        p.write(level);
+      } catch (e) {
+        this.pinFailed(n, e);
+        continue;
+      }
       this.driven = level ? this.driven | bit : this.driven & ~bit;
     }
   }

@@ -24,6 +24,8 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
+  type DeviceState,
+  stateInt,
 } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
 import { checkName, num } from './regs.js';
@@ -71,6 +73,16 @@ export class TestFinisher implements BaseDeviceOps {
 
   addressRange(): AddrRange<GuestPhysAddr> {
     return this.range;
+  }
+
+  /** Snapshot (src/device/state.ts): the finisher has no register, only its count of ignored writes. */
+  saveState(): DeviceState {
+    return { ignoredWrites: this.ignoredWrites };
+  }
+
+  /** Takes a record from {@link saveState}; refuses a bad count with a DeviceStateError. */
+  restoreState(s: DeviceState): void {
+    this.ignoredWrites = stateInt(s, this.name, 'ignoredWrites', 0, Number.MAX_SAFE_INTEGER);
   }
 
   handleRead(_addr: GuestPhysAddr, _width: AccessWidth): AccessValue {

@@ -14,13 +14,19 @@
  * from a 7.2 guest: 0x10001000..0x1000100c = 76697274 00000001 00000000 554d4551.
  * The `version` option can say 2 (the modern transport) instead.
  *
+ * Window: QEMU maps 0x200 bytes of registers at the start of each 0x1000
+ * slot (`memory_region_init_io(..., 0x200)` in virtio-mmio.c); the rest of
+ * the slot is a hole, where an access faults (read from a 7.2 guest:
+ * 0x100011fc reads 0, 0x10001200 and 0x10001ffc give a load access fault).
+ * The device tree still gives each slot 0x1000 bytes, as QEMU's does.
+ *
  * Widths: as QEMU, any access of 1, 2 or 4 bytes; one at a register's own
  * offset returns the low bytes of the register, one elsewhere reads 0
  * (a byte read of 0x001 is 0, not 0x72).
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type DeviceState } from '../device/index.js';
 import { checkName } from './regs.js';
 import { VIRT_MAP, VIRTIO_SLOTS, VIRTIO_STRIDE } from './virt-map.js';
 
@@ -30,6 +36,9 @@ export const VIRTIO_MMIO_MAGIC = 0x74726976;
 export const VIRTIO_MMIO_QEMU_VENDOR = 0x554d4551;
 
 const WIDTH_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
+
+/** Bytes of registers QEMU maps at the start of each slot. */
+export const VIRTIO_MMIO_WINDOW = 0x200;
 
 /** Options of a {@link VirtioMmioSlot}. */
 export interface VirtioMmioSlotOptions {
@@ -66,7 +75,7 @@ export class VirtioMmioSlot implements BaseDeviceOps {
     this.version = version;
     this.vendor = (options.vendorId ?? VIRTIO_MMIO_QEMU_VENDOR) >>> 0;
     const base = options.base ?? VIRT_MAP.virtio.base + VIRTIO_STRIDE * index;
-    this.range = AddrRange.fromStartSize(guestPhysAddr(base), VIRTIO_STRIDE);
+    this.range = AddrRange.fromStartSize(guestPhysAddr(base), VIRTIO_MMIO_WINDOW);
   }
 
   emuType(): EmuDeviceType {
@@ -81,6 +90,16 @@ export class VirtioMmioSlot implements BaseDeviceOps {
     const o = addr - this.range.start;
     const v = o === 0x000 ? VIRTIO_MMIO_MAGIC : o === 0x004 ? this.version : o === 0x00c ? this.vendor : 0;
     return width === 4 ? v : v & WIDTH_MASK[width];
+  }
+
+  /** Snapshot (src/device/state.ts): an empty slot holds no state; its registers are configuration. */
+  saveState(): DeviceState {
+    return {};
+  }
+
+  /** Takes a record from {@link saveState}: there is nothing to restore. */
+  restoreState(_state: DeviceState): void {
+    // Nothing changes in an empty slot.
   }
 
   handleWrite(_addr: GuestPhysAddr, _width: AccessWidth, _val: AccessValue): void {

@@ -13,6 +13,7 @@
  * guests and the configuration, run to run and between V8 and XS.
  */
 
+import { stateInt, type DeviceState } from '../device/index.js';
 import type { Clock } from '../ports/index.js';
 
 /** Guest microseconds per retired instruction in deterministic mode. */
@@ -62,5 +63,15 @@ export class InstructionClock implements Clock {
   /** Microseconds skipped by warps so far. */
   get skipped(): number {
     return this.warped;
+  }
+
+  /** Snapshot: the time skipped by warps (the count is the VM's, saved with it). */
+  saveState(): DeviceState {
+    return { warped: this.warped };
+  }
+
+  /** Takes a record from {@link saveState}; refuses a bad one with a DeviceStateError before changing anything. */
+  restoreState(s: DeviceState): void {
+    this.warped = stateInt(s, 'clock', 'warped', 0, Number.MAX_SAFE_INTEGER);
   }
 }

@@ -14,3 +14,4 @@ export * from './fault.js';
 export * from './icount.js';
 export * from './console-mux.js';
 export * from './monitor.js';
+export * from './trace.js';

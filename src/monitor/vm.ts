@@ -27,8 +27,8 @@
 import { guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { GuestAddressSpace } from '../addrspace/index.js';
 import { validateBoard, type Board, type GpioLineWiring } from '../board/index.js';
-import { Csr, ExitReason, Hart, Mip, PrivilegeMode } from '../cpu/index.js';
-import { InterruptCause, type InterruptTarget } from '../device/index.js';
+import { Csr, ExitReason, Hart, Mip, PrivilegeMode, type TrapRecord } from '../cpu/index.js';
+import { InterruptCause, type BaseDeviceOps, type InterruptTarget, type IrqLine } from '../device/index.js';
 import {
   Clint,
   ClintReg,
@@ -50,6 +50,10 @@ import type { Clock, DigitalPinFactory, SerialPortFactory } from '../ports/index
 import { VmConfigError } from './errors.js';
 import type { GuestExit, VmExit } from './exit.js';
 import { SbiFirmware, type SbiPlatform } from './sbi.js';
+import { DeviceStateError, stateBool, stateInt, type DeviceState, type Snapshottable } from '../device/index.js';
+import { InstructionClock } from './icount.js';
+import { crc32, decodeVmSnapshot, encodeVmSnapshot, ramImages, SnapshotError, snapshotMismatch, type SnapshotMeta } from '../snapshot/index.js';
+import type { VmObserver } from './trace.js';
 
 /** RAM when the caller says nothing: 128 MiB, as QEMU's `virt`. */
 export const DEFAULT_RAM_SIZE = 128 * 1024 * 1024;
@@ -128,6 +132,15 @@ export interface VirtVmOptions {
    * which keeps them aligned for typed-array views. Default: none.
    */
   readonly rom?: readonly RomRegion[];
+  /**
+   * Traces and counts what the VM does (src/monitor/trace.ts): devices are
+   * registered through its proxies, interrupt lines and the SBI wrapped, the
+   * hart given a trap hook. Omitted (the default): none of that, so nothing
+   * is paid for it.
+   */
+  readonly observe?: VmObserver;
+  /** How the hart executes (HartOptions.tier, docs/jit.md): 'interp' (default) or 'jit'. */
+  readonly tier?: 'interp' | 'jit';
 }
 
 /** One read-only region of guest memory (see {@link VirtVmOptions.rom}). */
@@ -182,6 +195,26 @@ function checkRom(rom: readonly RomRegion[], base: number, size: number): RomReg
     if (prev !== null && prev.base + prev.bytes.length > r.base) throw new VmConfigError('bad-option', 'rom', `${r.name} ${span} overlaps ${prev.name}`);
   }
   return sorted;
+}
+
+/** How a snapshot numbers the source of a guest exit. */
+const EXIT_SOURCES: readonly GuestExit['source'][] = Object.freeze(['finisher', 'htif', 'sbi']);
+
+/** The VM run state of a snapshot, checked; refuses a bad record with a DeviceStateError. */
+function readRunState(s: DeviceState, sbi: boolean): {
+  steps: number; retiredBefore: number; resets: number; phase: number; idle: boolean; exit: GuestExit | null; sbiCalls: number; sbiUnsupported: number;
+} {
+  const big = (f: string): number => stateInt(s, 'vm', f, 0, Number.MAX_SAFE_INTEGER);
+  const exited = stateBool(s, 'vm', 'exited');
+  const status = stateInt(s, 'vm', 'exitStatus', 0, Number.MAX_SAFE_INTEGER);
+  const source = stateInt(s, 'vm', 'exitSource', 0, EXIT_SOURCES.length - 1);
+  if (sbi !== Object.prototype.hasOwnProperty.call(s, 'sbiCalls')) throw new DeviceStateError('vm', 'sbiCalls', sbi ? 'is missing' : 'is present without firmware sbi');
+  return {
+    steps: big('steps'), retiredBefore: big('retiredBefore'), resets: big('resets'),
+    phase: stateInt(s, 'vm', 'phase', 0, HART_SLICE - 1), idle: stateBool(s, 'vm', 'idle'),
+    exit: exited ? { kind: 'exit', status, source: EXIT_SOURCES[source] } : null,
+    sbiCalls: sbi ? big('sbiCalls') : 0, sbiUnsupported: sbi ? big('sbiUnsupported') : 0,
+  };
 }
 
 /** One VM of the virt machine. */
@@ -240,14 +273,25 @@ export class VirtVm {
   private stopReason: string | null = null;
   private finalExit: VmExit | null = null;
   private idle = false;
+  /**
+   * Steps into the current hart slice of HART_SLICE instructions (0 at a
+   * boundary). Slices end at the same instruction counts however `run`
+   * budgets are cut (a driver's turns, an instruction limit, a snapshot
+   * taken and resumed), and the CLINT is looked at only at their ends and
+   * after a WFI, so a deterministic run resumed from a snapshot takes its
+   * timer interrupts where the uninterrupted one does.
+   */
+  private phase = 0;
   private wake: (() => void) | null = null;
   private closed = false;
+  /** The observer (options.observe), or undefined: then nothing is wrapped or hooked. */
+  private readonly observer: VmObserver | undefined;
 
   /**
    * Builds the VM, loads the image and the device tree into RAM and sets
    * the boot state. Refuses: a missing image or clock and a bad hart id or
    * RAM size, or RAM beyond the board's budget ({@link VmConfigError});
-   * a bad image, a `tohost` symbol HTIF cannot use ({@link ImageError});
+   * a bad image, an odd entry point, a `tohost` symbol HTIF cannot use ({@link ImageError});
    * an image that overlaps where the device tree goes ({@link VmConfigError}).
    * Nothing is left open when it throws.
    */
@@ -290,6 +334,11 @@ export class VirtVm {
     for (const piece of this.ram) allocated += piece.bytes.length;
     this.ramAllocated = allocated;
     this.image = loadImage({ image: this.imageBytes, ram: this.imageRam(), rom: this.rom, name: this.imageName });
+    if ((this.image.entry & 1) !== 0) {
+      // The hart cannot start there (IALIGN is 16 with C): refuse it as a bad image, before any port opens.
+      throw new ImageError({ reason: 'entry-outside-ram', image: this.imageName, place: 'ELF header', offset: 24,
+        detail: `e_entry 0x${this.image.entry.toString(16)} is odd: no instruction starts there` });
+    }
 
     try {
       this.fdt = buildVirtDeviceTree({
@@ -325,9 +374,13 @@ export class VirtVm {
     this.sbi = firmware === 'sbi' ? new SbiFirmware({ ram: this.ram, platform: this.sbiPlatform(), hartId }) : null;
     if (this.sbi !== null) this.space.addRom({ name: 'sbi-mtrap', base: guestPhysAddr(SBI_MTRAP_BASE), bytes: SBI_MTRAP_CODE });
     const sbi = this.sbi;
+    const observe = options.observe;
+    this.observer = observe;
+    observe?.attach(this);
     this.hart = new Hart({
-      bus: this.space, hartId, readTime: () => this.readMtime(),
-      onSupervisorEcall: sbi === null ? undefined : (h: Hart): void => sbi.handleEcall(h),
+      bus: this.space, hartId, readTime: () => this.readMtime(), tier: options.tier,
+      onSupervisorEcall: sbi === null ? undefined : observe === undefined ? (h: Hart): void => sbi.handleEcall(h) : observe.ecall((h: Hart): void => sbi.handleEcall(h)),
+      onTrap: observe === undefined ? undefined : (h: Hart, r: TrapRecord): void => observe.trap(h, r),
     });
     // Under the SBI the CLINT's timer is the supervisor timer: MTIP's level drives STIP.
     const timerCause = sbi === null ? InterruptCause.MachineTimer : InterruptCause.SupervisorTimer;
@@ -347,13 +400,13 @@ export class VirtVm {
       hart.requestStop();
     };
 
-    this.clint = new Clint({ clock: this.clock, target });
-    this.plic = new Plic({ target });
+    this.clint = new Clint({ clock: this.clock, target: observe === undefined ? target : observe.interruptTarget('clint', target) });
+    this.plic = new Plic({ target: observe === undefined ? target : observe.interruptTarget('plic', target) });
     this.finisher = new TestFinisher({ onExit: onExit('finisher') });
     this.sbiExit = onExit('sbi');
     const opened: { close(): void }[] = [];
     try {
-      this.uart = new Ns16550a({ serial: options.serial, irq: this.plic.line(VIRT_IRQ.uart0), receive: options.uartReceive });
+      this.uart = new Ns16550a({ serial: options.serial, irq: this.plicLine('uart0', VIRT_IRQ.uart0), receive: options.uartReceive });
       opened.push(this.uart);
       this.gpio = board.has('gpio') ? this.makeGpio(board, options.pins) : null;
       if (this.gpio !== null) opened.push(this.gpio);
@@ -366,14 +419,15 @@ export class VirtVm {
         onConsoleOutput: options.onConsoleOutput,
       });
 
-      for (const d of [this.clint, this.plic, this.uart, this.finisher, ...this.virtio]) this.space.addDevice(d);
-      if (this.gpio !== null) this.space.addDevice(this.gpio);
-      if (this.htif !== null) this.space.addDevice(this.htif, { overlayOf: this.space.regionAt(this.htif.addressRange().start)!.name });
+      const reg = observe === undefined ? (d: BaseDeviceOps): BaseDeviceOps => d : (d: BaseDeviceOps): BaseDeviceOps => observe.device(d);
+      for (const d of [this.clint, this.plic, this.uart, this.finisher, ...this.virtio]) this.space.addDevice(reg(d));
+      if (this.gpio !== null) this.space.addDevice(reg(this.gpio));
+      if (this.htif !== null) this.space.addDevice(reg(this.htif), { overlayOf: this.space.regionAt(this.htif.addressRange().start)!.name });
+      this.boot();
     } catch (e) {
       for (const d of opened) d.close();
       throw e;
     }
-    this.boot();
   }
 
   /** Instructions retired since the VM was built (resets included), as the hart counts them. */
@@ -452,7 +506,7 @@ export class VirtVm {
     let left = budget;
     for (;;) {
       if (this.stopReason !== null) return this.finish({ kind: 'stopped', reason: this.stopReason });
-      this.clint.update();
+      if (this.phase === 0 || this.idle) this.clint.update();
       if (this.idle) {
         // WFI ends when an interrupt is pending and enabled in mie (privileged spec 3.3.3).
         if (!hart.wakeupPending) {
@@ -464,11 +518,14 @@ export class VirtVm {
         this.idle = false;
       }
       if (left === 0) return { kind: 'budget' };
-      const slice = left < HART_SLICE ? left : HART_SLICE;
+      const room = HART_SLICE - this.phase;
+      const slice = left < room ? left : room;
       const why = hart.run(slice);
+      if (this.observer !== undefined) this.observer.runExit(why);
       const steps = hart.lastRunSteps;
       this.stepsBefore += steps;
       left -= steps;
+      this.phase = this.phase + steps >= HART_SLICE ? 0 : this.phase + steps;
       if (this.request !== null) {
         const report = this.request;
         this.request = null;
@@ -478,8 +535,10 @@ export class VirtVm {
         }
         return this.finish({ kind: 'exit', status: report.status, source: this.requestSource });
       }
-      if (why === ExitReason.Wfi) this.idle = true;
-      else if (why === ExitReason.Fatal) {
+      if (why === ExitReason.Wfi) {
+        this.idle = true;
+        this.phase = 0;
+      } else if (why === ExitReason.Fatal) {
         const e = hart.fatalError;
         return this.finish({ kind: 'fatal', reason: `hart stopped: ${e instanceof Error ? e.message : String(e)}`, error: e });
       }
@@ -509,7 +568,7 @@ export class VirtVm {
    * `onFault: restart`, or any time): RAM cleared, devices reset, image and
    * device tree written again, the hart at the entry; the exit that ended
    * the VM is forgotten, so `run` goes on. Ports and pins stay open. Counts
-   * in {@link resets}. Refuses a closed VM (VmConfigError 'bad-option').
+   * in {@link resets}; wakes a driver sleeping on the VM. Refuses a closed VM (VmConfigError 'bad-option').
    */
   restart(): void {
     if (this.closed) throw new VmConfigError('bad-option', 'restart', 'the VM is closed');
@@ -518,6 +577,8 @@ export class VirtVm {
     this.stopReason = null;
     this.finalExit = null;
     this.resetGuest();
+    // A driver sleeping on WFI must run the fresh hart now, not at its next recheck.
+    if (this.wake !== null) this.wake();
   }
 
   /** Set in the constructor: how the SBI ends or reboots the VM (as the finisher does). */
@@ -598,6 +659,134 @@ export class VirtVm {
 
   // ---- end of firmware 'sbi' and restart
 
+  // ---- snapshot (src/snapshot/, docs/snapshot.md)
+
+  /**
+   * Saves the VM as a snapshot file: what it was taken from (board, RAM
+   * size, image, firmware, deterministic clock, hart id), the hart, RAM
+   * (pages that are not all zero), every device, the instruction clock and
+   * the VM's run state (instruction counts, WFI, resets, the guest's exit
+   * if it exited). Call between runs. `producer` names the xsvisor version
+   * in the file (default `unknown`). Returns the file's bytes; changes
+   * nothing the guest can see.
+   */
+  snapshot(options: { readonly producer?: string } = {}): Uint8Array {
+    const exit = this.finalExit !== null && this.finalExit.kind === 'exit' ? this.finalExit : null;
+    const run: { [field: string]: number | boolean } = {
+      steps: this.stepsBefore, retiredBefore: this.retiredBefore, resets: this.resets, idle: this.idle, phase: this.phase,
+      exited: exit !== null, exitStatus: exit?.status ?? 0, exitSource: exit === null ? 0 : EXIT_SOURCES.indexOf(exit.source),
+    };
+    if (this.sbi !== null) {
+      run.sbiCalls = this.sbi.stats.calls;
+      run.sbiUnsupported = this.sbi.stats.unsupported;
+    }
+    return encodeVmSnapshot({
+      meta: this.snapshotMeta(options.producer ?? 'unknown'),
+      hart: this.hart.saveState(),
+      vm: run,
+      clock: this.clock instanceof InstructionClock ? this.clock.saveState() : null,
+      devices: this.snapshotDevices().map((d) => ({ name: d.name, state: d.saveState() })),
+      ram: ramImages(this.ram),
+    });
+  }
+
+  /**
+   * Puts this VM in the state a {@link snapshot} saved, so that `run` goes
+   * on from there; for a VM just built with the options of the saved one
+   * (ports and pins stay this VM's). A guest that had exited is ended again
+   * with the same exit. Refuses with a {@link SnapshotError}: a file that
+   * is not a snapshot, of another format version, truncated or corrupt
+   * (checked before anything changes); one taken from another image,
+   * board, RAM size, firmware, clock mode or device set (`mismatch`,
+   * before anything changes); saved state a device or the hart refuses
+   * (`bad-state`): the VM is then closed, so no half-restored VM runs.
+   * Refuses a closed VM (VmConfigError 'bad-option').
+   */
+  restore(bytes: Uint8Array): void {
+    if (this.closed) throw new VmConfigError('bad-option', 'restore', 'the VM is closed');
+    const snap = decodeVmSnapshot(bytes);
+    const mismatch = snapshotMismatch(snap.meta, this.snapshotMeta(snap.meta.producer));
+    if (mismatch !== null) throw mismatch;
+    const devices = this.snapshotDevices();
+    const saved = new Map(snap.devices.map((d) => [d.name, d.state]));
+    const names = devices.map((d) => d.name);
+    const extra = snap.devices.filter((d) => !names.includes(d.name)).map((d) => d.name);
+    const missing = names.filter((n) => !saved.has(n));
+    if (extra.length > 0 || missing.length > 0) {
+      const why = [missing.length > 0 ? `no saved state for ${missing.join(', ')}` : '', extra.length > 0 ? `saved devices this VM lacks: ${extra.join(', ')}` : ''];
+      throw new SnapshotError('mismatch', 'devices', why.filter((w) => w !== '').join('; '));
+    }
+    if (snap.ram.length !== this.ram.length || snap.ram.some((r, i) => r.base !== this.ram[i].base || r.length !== this.ram[i].bytes.length)) {
+      throw new SnapshotError('mismatch', 'ram', 'the saved RAM pieces do not lie where this VM has RAM (another ROM layout)');
+    }
+    const icount = this.clock instanceof InstructionClock ? this.clock : null;
+    if ((icount !== null) !== (snap.clock !== null)) {
+      throw new SnapshotError('corrupt', 'section CLCK', icount === null ? 'present, but the snapshot says the wall clock' : 'missing for deterministic time');
+    }
+    try {
+      const run = readRunState(snap.vm, this.sbi !== null);
+      this.hart.restoreState(snap.hart);
+      this.stepsBefore = run.steps;
+      this.retiredBefore = run.retiredBefore;
+      this.resets = run.resets;
+      this.phase = run.phase;
+      this.idle = run.idle;
+      this.request = null;
+      this.stopReason = null;
+      this.finalExit = run.exit;
+      if (this.sbi !== null) {
+        this.sbi.stats.calls = run.sbiCalls;
+        this.sbi.stats.unsupported = run.sbiUnsupported;
+      }
+      // The clock before the CLINT, which sets mtime against it; the hart's mip as saved, after the devices drove it.
+      if (icount !== null) icount.restoreState(snap.clock!);
+      for (const d of devices) d.restoreState(saved.get(d.name)!);
+      const mip = stateInt(snap.hart, 'hart', 'mipHw', 0, 0xfff);
+      for (const cause of [1, 3, 5, 7, 9, 11]) this.hart.setInterruptPending(cause, ((mip >>> cause) & 1) !== 0);
+      for (let i = 0; i < this.ram.length; i++) {
+        const piece = this.ram[i].bytes;
+        piece.fill(0);
+        for (const p of snap.ram[i].pages) piece.set(p.bytes, p.offset);
+      }
+    } catch (e) {
+      this.close();
+      if (e instanceof DeviceStateError) throw new SnapshotError('bad-state', e.device, e.message);
+      throw e;
+    }
+  }
+
+  /** What this VM is, as a snapshot records it (the board as a CRC-32 of what guests can tell of it). */
+  private snapshotMeta(producer: string): SnapshotMeta {
+    if (this.imageHash < 0) this.imageHash = crc32(this.imageBytes);
+    const b = this.board;
+    const lines = b.gpioLines.map((l) => [l.line, l.name, l.pin, l.direction, l.pull]);
+    const description = JSON.stringify([b.platform, [...b.devices].sort(), lines]);
+    const units = new Uint8Array(description.length * 2);
+    for (let i = 0; i < description.length; i++) {
+      units[2 * i] = description.charCodeAt(i) & 0xff;
+      units[2 * i + 1] = description.charCodeAt(i) >>> 8;
+    }
+    return {
+      producer, board: b.name, boardHash: crc32(units), ramBase: this.ramBase, ramSize: this.ramSize,
+      imageHash: this.imageHash, imageLength: this.imageBytes.length, firmware: this.firmware,
+      deterministic: this.clock instanceof InstructionClock, hartId: this.hartId,
+    };
+  }
+
+  /** CRC-32 of the image, computed at the first snapshot. */
+  private imageHash = -1;
+
+  /** Every device with its name, in restore order: those driving PLIC lines, then the PLIC, then the CLINT. */
+  private snapshotDevices(): (Snapshottable & { readonly name: string })[] {
+    const list: (Snapshottable & { readonly name: string })[] = [this.uart];
+    if (this.gpio !== null) list.push(this.gpio);
+    if (this.htif !== null) list.push(this.htif);
+    list.push(this.finisher, ...this.virtio, this.plic, this.clint);
+    return list;
+  }
+
+  // ---- end of snapshot
+
   /**
    * The guest asked for a reset (finisher 0x7777): as QEMU's system reset,
    * the devices return to their reset state (ports and pins stay open),
@@ -615,6 +804,7 @@ export class VirtVm {
     loadImage({ image: this.imageBytes, ram: this.imageRam(), rom: this.rom, name: this.imageName });
     this.writeFdt();
     this.resets++;
+    this.phase = 0;
     this.boot();
   }
 
@@ -702,7 +892,12 @@ export class VirtVm {
         if (f !== undefined) map[wiring.line] = f;
       }
     }
-    const plic = this.plic;
-    return new SifiveGpio({ pins: map, irq: (n: number) => plic.line(VIRT_IRQ.gpioBase + n) });
+    return new SifiveGpio({ pins: map, irq: (n: number) => this.plicLine('gpio0', VIRT_IRQ.gpioBase + n) });
+  }
+
+  /** PLIC source `n` as device `source` drives it: through the observer when there is one. */
+  private plicLine(source: string, n: number): IrqLine {
+    const line = this.plic.line(n);
+    return this.observer === undefined ? line : this.observer.irqLine(source, 'plic', n, line);
   }
 }

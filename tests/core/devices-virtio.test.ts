@@ -34,7 +34,9 @@ describe('virtio-mmio empty slots', () => {
       assert.deepEqual([0, 4, 8, 0xc].map((o) => as.read(pa(b + o), 4)), [0x74726976, 1, 0, 0x554d4551]);
       assert.equal(as.read(pa(b + 0x34), 4), 0, 'QueueNumMax');
       assert.equal(as.read(pa(b + 0x70), 4), 0, 'Status');
-      assert.equal(as.read(pa(b + 0xffc), 4), 0);
+      assert.equal(as.read(pa(b + 0x1fc), 4), 0);
+      assert.equal(as.read(pa(b + 0x200), 4), -1, 'past the 0x200-byte window, as QEMU: a hole');
+      assert.equal(as.read(pa(b + 0xffc), 4), -1);
     }
   });
 

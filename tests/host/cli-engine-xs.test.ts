@@ -96,6 +96,19 @@ describe('xsvisor run --engine xs', { skip }, () => {
     });
   }
 
+  it('runs the ISA guests in the JIT tier inside XS with the interpreter\'s output and status', { skip: !has('isa-m.elf') && 'guests/bin/isa-m.elf not built' }, async () => {
+    for (const name of ['isa-rv32i.elf', 'isa-m.elf', 'isa-irq.elf']) {
+      const [interp, jit] = await Promise.all([
+        cli(['run', '--engine', 'xs', '--tier', 'interp', guest(name)]),
+        cli(['run', '--engine', 'xs', '--tier', 'jit', guest(name)]),
+      ]);
+      assert.equal(interp.status, 0, `${name}: ${interp.stderr}`);
+      assert.equal(jit.status, 0, `${name}: ${jit.stderr}`);
+      assert.equal(jit.stdout, interp.stdout, name);
+      assert.match(jit.stdout, /^PASS /m);
+    }
+  });
+
   it('pipes stdin to the guest: echo.elf echoes it and exits on q', { skip: !has('echo.elf') && 'guests/bin/echo.elf not built' }, async () => {
     // Under 256 bytes: the guest's receive ring holds 256 and drops the rest of a burst (under either engine).
     const typed = 'Hello, XS!\n' + 'x'.repeat(200) + '\nq';

@@ -1,0 +1,242 @@
+/**
+ * `xsvisor run --gdb PORT`: the GDB remote stub's TCP server on Node.
+ *
+ * Owns the socket side: listening (127.0.0.1 unless told otherwise), one
+ * debugger connection at a time (others are closed at once), the
+ * acknowledgements (`+`/`-`, retransmission, `QStartNoAckMode`), the
+ * interrupt byte, and sending stop replies when the VM stops. The protocol
+ * and the VM control are the engine-neutral core's (src/debug/).
+ *
+ * A connection halts the VM (as QEMU's stub does), so GDB finds it
+ * stopped; `D` or a dropped connection lets it run on without breakpoints;
+ * `k` calls `onKill` (the CLI ends the run). When the guest exits while
+ * GDB is connected, GDB gets `W` and the connection is closed.
+ */
+
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { VirtVm } from '../../src/monitor/index.js';
+import { encodePacket, GdbStub, RspDecoder, stopReply, VmDebugger, type RspEvent, type StopEvent } from '../../src/debug/index.js';
+
+/** The reason to stop a VM or monitor with when GDB kills the target (`k`): the CLI exits 0, as QEMU's stub does. */
+export const GDB_KILL = 'gdb-kill';
+
+/** How long `close` waits for GDB to close its side of the connection before cutting it. */
+const CLOSE_GRACE_MS = 1000;
+
+/** The stub could not start: `code` is the system's error code (EADDRINUSE, EACCES, ...), when there is one. */
+export class GdbServerError extends Error {
+  readonly code: string | null;
+  readonly address: string;
+  constructor(message: string, address: string, code: string | null) {
+    super(message);
+    this.name = 'GdbServerError';
+    this.address = address;
+    this.code = code;
+  }
+}
+
+/** Options of {@link startGdbServer}. */
+export interface GdbServerOptions {
+  /** The VM to debug; the server installs a {@link VmDebugger} on it. */
+  readonly vm: VirtVm;
+  /** TCP port; 0 picks a free one (see {@link GdbServer.port}). */
+  readonly port: number;
+  /** Address to listen on. Default 127.0.0.1: anything else lets other hosts control the guest. */
+  readonly host?: string;
+  /** Keep the VM halted before its first instruction until GDB resumes it. */
+  readonly wait?: boolean;
+  /** Messages for the user (connections), without a trailing newline. */
+  log(text: string): void;
+  /** GDB asked to kill the target (`k`, `vKill`): end the run. */
+  onKill(): void;
+  /** Logs every packet in and out through `log` (for debugging the stub). */
+  readonly trace?: boolean;
+}
+
+/** A started server. */
+export interface GdbServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /** host:port, for messages. */
+  readonly address: string;
+  readonly debugger: VmDebugger;
+  /** Stops listening, closes the connection, and gives the VM back its own run. */
+  close(): Promise<void>;
+}
+
+/** Starts the server; resolves once it listens. Rejects with a {@link GdbServerError} when it cannot listen. */
+export async function startGdbServer(options: GdbServerOptions): Promise<GdbServer> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log;
+  const trace = options.trace === true;
+  let client: Connection | null = null;
+  /** Connections not yet closed (an ended one may still be closing). */
+  const open = new Set<{ end(): void; destroy(): void }>();
+
+  const dbg = new VmDebugger({
+    vm: options.vm,
+    halted: options.wait === true,
+    onStop: (event: StopEvent) => client?.stopped(event),
+  });
+  const stub = new GdbStub({ target: dbg, lastStop: () => dbg.lastStop });
+
+  class Connection {
+    private readonly socket: Socket;
+    private readonly decoder: RspDecoder;
+    private ack = true;
+    private lastSent: Uint8Array | null = null;
+    private closing = false;
+
+    constructor(socket: Socket) {
+      this.socket = socket;
+      this.decoder = new RspDecoder({ onEvent: (e) => this.event(e) });
+      socket.setNoDelay(true);
+      socket.on('data', (chunk: Buffer) => this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+      socket.on('error', () => {});
+      socket.on('close', () => this.gone());
+    }
+
+    /** The VM stopped (or ended): tell GDB. */
+    stopped(event: StopEvent): void {
+      if (this.closing) return;
+      this.send(stopReply(event));
+      if (event.kind === 'exited' || event.kind === 'terminated') this.end();
+    }
+
+    /** Ends the session: the next debugger may connect at once, while this socket finishes closing. */
+    end(): void {
+      if (client === this) client = null;
+      if (this.closing) return;
+      this.closing = true;
+      this.socket.end();
+    }
+
+    destroy(): void {
+      this.closing = true;
+      this.socket.destroy();
+    }
+
+    private send(payload: string): void {
+      if (this.closing) return;
+      if (trace) log(`gdb <- ${payload.length > 200 ? `${payload.slice(0, 200)}...` : payload}`);
+      const bytes = encodePacket(payload);
+      this.lastSent = bytes;
+      this.socket.write(bytes);
+    }
+
+    private raw(text: string): void {
+      if (!this.closing) this.socket.write(text);
+    }
+
+    private event(e: RspEvent): void {
+      switch (e.kind) {
+        case 'ack':
+          this.lastSent = null;
+          return;
+        case 'nak':
+          if (this.ack && this.lastSent !== null && !this.closing) this.socket.write(this.lastSent);
+          return;
+        case 'bad-checksum':
+          if (this.ack) this.raw('-');
+          return;
+        case 'overflow':
+          if (this.ack) this.raw('+');
+          this.send('E01');
+          return;
+        case 'interrupt':
+          if (trace) log('gdb -> ^C');
+          if (!dbg.isHalted && !dbg.hasEnded) this.send(stopReply(dbg.halt()));
+          return;
+        default:
+          break;
+      }
+      if (this.ack) this.raw('+');
+      if (trace) log(`gdb -> ${e.payload}`);
+      const action = stub.handle(e.payload);
+      switch (action.kind) {
+        case 'reply':
+          this.send(action.payload);
+          return;
+        case 'no-ack':
+          this.send('OK');
+          this.ack = false;
+          return;
+        case 'resume':
+          // After the end there is nothing to run: say so again.
+          if (dbg.hasEnded) this.send(stopReply(dbg.lastStop));
+          else dbg.resume(action.step, action.address);
+          return;
+        case 'kill':
+          if (action.reply !== null) this.send(action.reply);
+          log('gdb killed the target');
+          this.end();
+          options.onKill();
+          return;
+        default:
+          this.send('OK');
+          log('gdb detached');
+          this.end();
+          dbg.detach();
+      }
+    }
+
+    private gone(): void {
+      this.closing = true;
+      open.delete(this);
+      if (client === this) {
+        client = null;
+        // A debugger that vanished leaves no breakpoints behind, and no halted VM.
+        if (!dbg.hasEnded) dbg.detach();
+      }
+    }
+  }
+
+  const server: Server = createServer((socket) => {
+    if (client !== null) {
+      log(`gdb: refused a second connection from ${socket.remoteAddress}:${socket.remotePort} (one debugger at a time)`);
+      socket.destroy();
+      return;
+    }
+    client = new Connection(socket);
+    open.add(client);
+    log(`gdb connected from ${socket.remoteAddress}:${socket.remotePort}`);
+    if (!dbg.hasEnded) dbg.halt();
+  });
+
+  const address = `${host}:${options.port}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: options.port, host }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    dbg.close();
+    const code = (e as NodeJS.ErrnoException).code ?? null;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : String(e);
+    throw new GdbServerError(`gdb: cannot listen on ${address}: ${why}`, address, code);
+  }
+  server.on('error', () => {});
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    address: `${host}:${port}`,
+    debugger: dbg,
+    close: async (): Promise<void> => {
+      dbg.close();
+      client?.end();
+      // GDB closes its side after `W` or `k`; one that does not is cut off after a grace period.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      let timer: NodeJS.Timeout | null = null;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      });
+      await Promise.race([closed, grace]);
+      if (timer !== null) clearTimeout(timer);
+      for (const c of open) c.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * `--snapshot-load FILE` and `--snapshot-save FILE` on Node: reading a
+ * snapshot file into a freshly built VM and writing one at the end of a
+ * run (docs/snapshot.md). The format and the VM side are engine-neutral
+ * (src/snapshot/, `VirtVm.snapshot()` / `VirtVm.restore()`); this module
+ * only moves bytes between them and the file system and turns failures
+ * into messages and exit statuses.
+ */
+
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { SnapshotError } from '../src/snapshot/index.js';
+import type { VirtVm } from '../src/monitor/index.js';
+import { EXIT } from './cli/args.js';
+
+/**
+ * Restores `vm` from the snapshot at `path`. Returns null when it did;
+ * otherwise says why through `err` (naming the file) and returns the exit
+ * status: 65 for an unreadable file or any {@link SnapshotError} (wrong
+ * magic or version, truncated, corrupt, taken from another image, board,
+ * RAM size, firmware or clock mode). On failure the VM is closed, so no
+ * half-restored VM runs.
+ */
+export function loadSnapshotFile(vm: VirtVm, path: string, err: (text: string) => void): number | null {
+  let bytes: Uint8Array;
+  try {
+    const buf = readFileSync(path);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    vm.close();
+    err(`${path}: cannot read the snapshot: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e)}`);
+    return EXIT.BAD_INPUT;
+  }
+  try {
+    vm.restore(bytes);
+    return null;
+  } catch (e) {
+    vm.close();
+    if (!(e instanceof SnapshotError)) throw e;
+    err(`${path}: ${e.message}`);
+    return EXIT.BAD_INPUT;
+  }
+}
+
+/**
+ * Saves `vm` to `path` (through a temporary file renamed into place, so a
+ * failed write leaves no partial snapshot under that name). Returns null
+ * when it did, else says why and returns {@link EXIT.CANT_CREATE}.
+ */
+export function saveSnapshotFile(vm: VirtVm, path: string, producer: string, err: (text: string) => void): number | null {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, vm.snapshot({ producer: `xsvisor ${producer}` }));
+    renameSync(tmp, path);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    err(`${path}: cannot write the snapshot: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(e)}`);
+    return EXIT.CANT_CREATE;
+  }
+}

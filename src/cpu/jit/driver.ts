@@ -1,0 +1,298 @@
+/**
+ * The JIT tier's driver: runs a hart by calling translated blocks, and
+ * the hart's own interpreter for everything a block cannot hold (see
+ * translate.ts and docs/jit.md).
+ *
+ * Owns: the block cache (a direct-mapped table of translated regions keyed
+ * by guest physical entry pc, so bounded by construction: a region evicts
+ * the one in its slot; see translate.ts for regions), the
+ * per-4 KiB-page map of RAM pages holding translated code, invalidation,
+ * and the accounting of a run() made of blocks and interpreter steps
+ * (instret, lastRunSteps, the budget).
+ *
+ * When blocks run: fetches and data accesses untranslated (no Sv32 in
+ * effect), pc in the RAM window and no LR reservation held (a block's
+ * stores do not watch it). Anything else runs in the interpreter in
+ * chunks of {@link INTERP_CHUNK}; so does the end of a budget too small for
+ * a whole region. Events (interrupts, stop requests, map changes) can only
+ * be raised by instructions the interpreter runs or by the host between
+ * run() calls, so checking them when a region exits loses nothing, and a
+ * region never runs past the budget: the latency is the interpreter's.
+ *
+ * Invalidation: a block's store into a page marked in the code-page map
+ * exits the block right after the store, and the driver drops every block
+ * touching that page. The interpreter's stores, when this tier is on, go
+ * through the hart's slow store path, which calls {@link JitTier.noteStore}.
+ * FENCE.I (run by the interpreter) calls {@link JitTier.flush}, which covers
+ * writers outside the hart (a DMA device, the monitor) as Zifencei requires
+ * of the guest; reset and a change of the RAM window flush too.
+ */
+
+import { mulh, mulhsu, mulhu } from '../arith.js';
+import { BLOCK_PARAMS, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT } from './translate.js';
+
+/**
+ * What the driver reads and writes in a Hart: its documented internal
+ * interface for this tier (the fields keep their meaning in hart.ts).
+ */
+export interface HartInternals {
+  readonly regs: Int32Array;
+  readonly bus: { readonly generation: number };
+  pcv: number;
+  events: number;
+  gen: number;
+  m8: Uint8Array<ArrayBufferLike>;
+  i8: Int8Array<ArrayBufferLike>;
+  m16: Uint16Array<ArrayBufferLike>;
+  i16: Int16Array<ArrayBufferLike>;
+  m32: Int32Array<ArrayBufferLike>;
+  ramBase: number;
+  ramSize: number;
+  fx: number;
+  dv: number;
+  resvW: number;
+  retiredBase: number;
+  stepsLast: number;
+  fatalError: unknown;
+  /** The interpreter's run(): same contract as Hart.run without the argument check. */
+  interpret(budget: number): number;
+}
+
+type BlockFn = (x: Int32Array, n: number) => number;
+type Factory = (...args: unknown[]) => BlockFn;
+
+/** Construction options of a {@link JitTier}. */
+export interface JitTierOptions {
+  /** The hart, seen through its internal interface. */
+  readonly hart: HartInternals;
+  /** Slots of the block cache: a power of two in [16, 65536] (default {@link DEFAULT_CACHE_BLOCKS}). */
+  readonly cacheBlocks?: number;
+}
+
+/** Default number of block-cache slots (at most that many translated blocks live at once). */
+export const DEFAULT_CACHE_BLOCKS = 4096;
+
+/** Instructions the interpreter runs at a time when blocks cannot run. */
+const INTERP_CHUNK = 1024;
+
+const EXIT_BUDGET = 0;
+const NO_RESV = 0x40000000;
+/** A key no pc can have (pcs are even). */
+const EMPTY = 1;
+
+let defaultTierV: 'interp' | 'jit' = 'interp';
+
+/**
+ * Sets the tier a Hart uses when its options name none ('interp' at
+ * start-up): for test harnesses that run whole suites in each tier, and
+ * hosts that choose for every VM. Refuses anything else with a RangeError.
+ */
+export function setDefaultTier(tier: 'interp' | 'jit'): void {
+  if (tier !== 'interp' && tier !== 'jit') throw new RangeError(`tier ${String(tier)} is not 'interp' or 'jit'`);
+  defaultTierV = tier;
+}
+
+/** The tier set by {@link setDefaultTier}. */
+export function defaultTier(): 'interp' | 'jit' {
+  return defaultTierV;
+}
+
+/**
+ * True when this engine can compile source text (`new Function`): false
+ * where `eval` is stripped (then the interpreter is the only tier).
+ */
+export function jitAvailable(): boolean {
+  try {
+    return new Function('return 1')() === 1;
+  } catch {
+    return false;
+  }
+}
+
+/** The translation tier of one hart. */
+export class JitTier {
+  private readonly h: HartInternals;
+  private readonly mask: number;
+  private readonly keys: Int32Array;
+  private readonly fns: (BlockFn | null)[];
+  private readonly lens: Int32Array;
+  /** RAM offsets of each slot's block: first byte, first byte after. */
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly io = new Int32Array(4);
+  private gen = -1;
+  private rb = 0;
+  private rsz = 0;
+  /** Per 4 KiB page of RAM: 1 when some cached block holds bytes of it. */
+  private pg: Uint8Array = new Uint8Array(0);
+  private live = 0;
+  /** Blocks translated and invalidations since construction (for tests and docs/jit.md). */
+  translations = 0;
+  invalidations = 0;
+  flushes = 0;
+
+  /** Takes the options (see {@link JitTierOptions}); refuses a cache size that is not a power of two in [16, 65536] with a RangeError. */
+  constructor(options: JitTierOptions) {
+    const n = options.cacheBlocks ?? DEFAULT_CACHE_BLOCKS;
+    if (!Number.isInteger(n) || n < 16 || n > 65536 || (n & (n - 1)) !== 0) {
+      throw new RangeError(`jit cache size ${n} is not a power of two in [16, 65536]`);
+    }
+    this.h = options.hart;
+    this.mask = n - 1;
+    this.keys = new Int32Array(n).fill(EMPTY);
+    this.fns = new Array<BlockFn | null>(n).fill(null);
+    this.lens = new Int32Array(n);
+    this.starts = new Int32Array(n);
+    this.ends = new Int32Array(n);
+  }
+
+  /** Blocks in the cache now. */
+  get blocks(): number {
+    return this.live;
+  }
+
+  /** Drops every translated block. */
+  flush(): void {
+    this.keys.fill(EMPTY);
+    this.fns.fill(null);
+    this.pg.fill(0);
+    this.live = 0;
+    this.flushes++;
+  }
+
+  /**
+   * Called by the hart after a store of `width` bytes at physical address
+   * `pa` (unsigned) that did not come from a block: drops the blocks of the
+   * page(s) it touched.
+   */
+  noteStore(pa: number, width: number): void {
+    const o = (pa - this.rb) >>> 0;
+    if (o < this.rsz && this.pg[o >>> 12] !== 0) this.invalidatePage(o >>> 12);
+    const o2 = (o + width - 1) >>> 0;
+    if (o2 >>> 12 !== o >>> 12 && o2 < this.rsz && this.pg[o2 >>> 12] !== 0) this.invalidatePage(o2 >>> 12);
+  }
+
+  /** Drops every block with bytes in RAM page `page` (offset >> 12). */
+  private invalidatePage(page: number): void {
+    const keys = this.keys;
+    const fns = this.fns;
+    for (let i = 0; i <= this.mask; i++) {
+      if (keys[i] !== EMPTY && this.starts[i] >>> 12 <= page && (this.ends[i] - 1) >>> 12 >= page) {
+        if (fns[i] !== null) this.live--;
+        keys[i] = EMPTY;
+        fns[i] = null;
+      }
+    }
+    this.pg[page] = 0;
+    this.invalidations++;
+  }
+
+  /** Follows a change of the RAM window (the hart rebuilt its views): every block captured the old ones. */
+  private remap(): void {
+    const h = this.h;
+    this.gen = h.gen;
+    this.rb = h.ramBase;
+    this.rsz = h.ramSize;
+    this.pg = new Uint8Array((h.ramSize + 4095) >>> 12);
+    this.flush();
+  }
+
+  /** Translates the block at `pc` (RAM offset `off`) into slot `i`, evicting what was there. */
+  private translate(pc: number, off: number, i: number): void {
+    const h = this.h;
+    if (this.fns[i] !== null) this.live--;
+    const b = translateRegion(h.m16, this.rb, this.rsz, pc, off);
+    this.keys[i] = pc;
+    this.starts[i] = b.start;
+    this.ends[i] = b.end;
+    this.lens[i] = b.insns;
+    if (b.source === null) {
+      this.fns[i] = null;
+      return;
+    }
+    const factory = new Function(...BLOCK_PARAMS, b.source) as Factory;
+    this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu);
+    for (const p of b.pages) this.pg[p] = 1;
+    this.live++;
+    this.translations++;
+  }
+
+  /** Hart.run(budget) for this tier: same contract (the argument is already checked). */
+  run(budget: number): number {
+    const h = this.h;
+    const x = h.regs;
+    const io = this.io;
+    // Events, interrupts, the window and translation state, exactly as the interpreter starts.
+    let exit = h.interpret(0);
+    let left = budget;
+    let steps = 0;
+    if (exit === EXIT_BUDGET) {
+      try {
+        for (;;) {
+          if (h.events !== 0) {
+            exit = h.interpret(0);
+            if (exit !== EXIT_BUDGET) break;
+          }
+          if (left <= 0) break;
+          if (h.gen !== this.gen) this.remap();
+          let pc = h.pcv;
+          let off = (pc - this.rb) | 0;
+          let k = left < INTERP_CHUNK ? left : INTERP_CHUNK;
+          if (off >>> 0 < this.rsz && h.fx === 0 && h.dv === 0 && h.resvW === NO_RESV) {
+            // Chain blocks while they run: nothing a block does raises an event.
+            const keys = this.keys;
+            const fns = this.fns;
+            const lens = this.lens;
+            const mask = this.mask;
+            const rb = this.rb;
+            const rsz = this.rsz;
+            let done = 0;
+            let why = WHY_NEXT;
+            for (;;) {
+              const i = (off >>> 1) & mask;
+              if (keys[i] !== pc) this.translate(pc, off, i);
+              const f = fns[i];
+              if (f === null) {
+                why = WHY_INTERP;
+                break;
+              }
+              if (lens[i] > left - done) {
+                why = -1;
+                break;
+              }
+              pc = f(x, left - done);
+              done += io[0];
+              why = io[1];
+              if (why !== WHY_NEXT) break;
+              off = (pc - rb) | 0;
+              if (off >>> 0 >= rsz) break;
+            }
+            left -= done;
+            steps += done;
+            h.retiredBase += done;
+            h.pcv = pc;
+            if (why === WHY_NEXT) continue;
+            if (why === WHY_CODE_STORE) {
+              this.noteStore((io[2] + rb) >>> 0, 1);
+              continue;
+            }
+            if (left <= 0) continue;
+            // The instruction at pc for the interpreter, or the rest of the budget (less than a block).
+            k = why === WHY_INTERP ? 1 : left;
+          }
+          exit = h.interpret(k);
+          left -= h.stepsLast;
+          steps += h.stepsLast;
+          if (exit !== EXIT_BUDGET) break;
+        }
+      } catch (e) {
+        // Only a bug can get here: the hart's registers are whatever the block wrote back.
+        h.fatalError = e;
+        exit = 3;
+      }
+    }
+    h.regs[0] = 0;
+    h.stepsLast = steps;
+    return exit;
+  }
+}

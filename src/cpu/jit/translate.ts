@@ -1,0 +1,426 @@
+/**
+ * The translator of the JIT tier: decodes guest code from the hart's RAM
+ * window into regions of basic blocks and writes the JavaScript source of
+ * a function that runs each region (see docs/jit.md).
+ *
+ * Owns: which instructions a block may hold, the source emitted for each,
+ * how a region is formed, and the exit protocol between a region and the
+ * driver (driver.ts). Nothing here touches a hart: input is a parcel view
+ * of RAM and a pc, output is source text plus the code's extent.
+ *
+ * A block is up to {@link MAX_BLOCK_INSNS} instructions in RAM, ended by a
+ * branch or jump (included) or before the first instruction a block cannot
+ * run exactly: SYSTEM (CSRs, xRET, ECALL, EBREAK, WFI, SFENCE.VMA), AMOs
+ * and LR/SC, FENCE.I, an illegal or reserved encoding, a parcel outside the
+ * window. Those run in the interpreter, one at a time, so their traps, side
+ * effects and counting are the interpreter's own. Loads and stores are
+ * inline on the RAM views behind one bounds-and-alignment check; an access
+ * that fails it (a device, ROM, a miss, a misaligned address) leaves the
+ * region *before* that instruction, for the interpreter. So nothing in a
+ * region can trap, and every exit knows the pc and how many instructions
+ * retired.
+ *
+ * A region is the block at its entry plus the blocks reachable from it by
+ * static branch and jump targets, up to {@link MAX_REGION_BLOCKS} blocks
+ * and {@link MAX_REGION_INSNS} instructions. Its function is a `for (;;)`
+ * around a `switch` on the RAM offset of the current block (small integers:
+ * V8 keeps them unboxed, pcs above 2^30 would not be), cases in address
+ * order so that fall-through needs no dispatch; a JALR dispatches through
+ * the same switch and leaves by its default case. Loops inside a region
+ * thus stay inside one JavaScript function, which V8 optimises on stack
+ * (OSR); that is where the speed comes from. The guest registers the
+ * region uses live in locals `r1`..`r31`, loaded on entry and written back
+ * once on exit; x0 reads as the literal 0 and writes to it are dropped.
+ *
+ * Budget: every cycle in a region passes a block reached by an edge to the
+ * same or a lower address, or a JALR; there the region checks that a whole
+ * region's worth of instructions (R) is left in the budget, else it exits.
+ * The driver enters a region only with at least R left, so no region runs
+ * past the budget, and the count stays exact.
+ *
+ * Exit protocol: the function returns the next pc (int32) and writes into
+ * the shared Int32Array `io`: io[0] = instructions retired, io[1] = why
+ * ({@link WHY_NEXT}: continue at pc; {@link WHY_INTERP}: run the
+ * instruction at pc in the interpreter; {@link WHY_CODE_STORE}: a store
+ * retired into a page that holds translated code, RAM offset in io[2]; the
+ * driver drops that page's code before going on).
+ */
+
+import { expandCompressed } from '../decode.js';
+
+/** Most instructions in one block (a bound on source size). */
+export const MAX_BLOCK_INSNS = 64;
+
+/** io[1]: continue at the returned pc. */
+export const WHY_NEXT = 0;
+/** io[1]: run the instruction at the returned pc in the interpreter. */
+export const WHY_INTERP = 1;
+/** io[1]: a store retired into a page with translated code (RAM offset in io[2]). */
+export const WHY_CODE_STORE = 2;
+
+/**
+ * Parameter names of the factory made from {@link RegionSource.source}, in
+ * order: RAM views, the code-page map, the exit record, the M-extension
+ * helpers. The factory returns `function (x, n)`: x is the register file,
+ * n the budget left (at least one pass of the block).
+ */
+export const BLOCK_PARAMS: readonly string[] = Object.freeze(['m8', 'i8', 'm16', 'i16', 'm32', 'pg', 'io', 'mulh', 'mulhsu', 'mulhu']);
+
+interface Insn {
+  pc: number; // int32
+  size: number; // 2 or 4
+  inst: number; // the 32-bit form
+}
+
+const OP_LOAD = 0;
+const OP_MISC_MEM = 3;
+const OP_IMM = 4;
+const OP_AUIPC = 5;
+const OP_STORE = 8;
+const OP_OP = 12;
+const OP_LUI = 13;
+const OP_BRANCH = 24;
+const OP_JALR = 25;
+const OP_JAL = 27;
+
+/** 0: not translatable; 1: straight-line; 2: ends the block (branch, jump). */
+function classify(inst: number): number {
+  const f3 = (inst >>> 12) & 7;
+  switch ((inst >>> 2) & 31) {
+    case OP_IMM:
+      if (f3 === 1) return inst >>> 25 === 0 ? 1 : 0;
+      if (f3 === 5) return inst >>> 25 === 0 || inst >>> 25 === 0x20 ? 1 : 0;
+      return 1;
+    case OP_OP: {
+      const f7 = inst >>> 25;
+      if (f7 === 0 || f7 === 1) return 1;
+      return f7 === 0x20 && (f3 === 0 || f3 === 5) ? 1 : 0;
+    }
+    case OP_LOAD:
+      return f3 === 3 || f3 >= 6 ? 0 : 1;
+    case OP_STORE:
+      return f3 <= 2 ? 1 : 0;
+    case OP_LUI:
+    case OP_AUIPC:
+      return 1;
+    case OP_BRANCH:
+      return f3 === 2 || f3 === 3 ? 0 : 2;
+    case OP_JAL:
+      return 2;
+    case OP_JALR:
+      return f3 === 0 ? 2 : 0;
+    case OP_MISC_MEM:
+      // FENCE is a no-op for one hart; FENCE.I and reserved encodings go to the interpreter.
+      return f3 === 0 ? 1 : 0;
+    default:
+      return 0;
+  }
+}
+
+/** Most blocks, and most instructions, in one region. */
+export const MAX_REGION_BLOCKS = 2;
+export const MAX_REGION_INSNS = 48;
+
+/** How a decoded block ends. */
+const END_BRANCH = 0;
+const END_JAL = 1;
+const END_JALR = 2;
+const END_INTERP = 3; // before an instruction a block cannot hold
+const END_LIMIT = 4; // MAX_BLOCK_INSNS reached
+
+interface Block {
+  pc: number;
+  list: Insn[];
+  how: number;
+  /** RAM offset after the last instruction. */
+  end: number;
+  /** The pc after the last instruction. */
+  next: number;
+}
+
+/** Decodes the straight-line block at `pc` (RAM offset `off`); an empty list when its first instruction cannot be translated. */
+function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: number, off: number): Block {
+  const list: Insn[] = [];
+  let p = pc;
+  let o = off;
+  let how = END_INTERP;
+  for (;;) {
+    if (list.length === MAX_BLOCK_INSNS) {
+      how = END_LIMIT;
+      break;
+    }
+    if (o + 2 > ramSize) break;
+    const lo = m16[o >> 1];
+    let inst: number;
+    let size: number;
+    if ((lo & 3) === 3) {
+      if (o + 4 > ramSize) break;
+      inst = lo | (m16[(o >> 1) + 1] << 16);
+      size = 4;
+    } else {
+      inst = expandCompressed(lo);
+      if (inst === 0) break;
+      size = 2;
+    }
+    const k = classify(inst);
+    if (k === 0) break;
+    list.push({ pc: p, size, inst });
+    p = (p + size) | 0;
+    o += size;
+    if (k === 2) {
+      const op = (inst >>> 2) & 31;
+      how = op === OP_BRANCH ? END_BRANCH : op === OP_JAL ? END_JAL : END_JALR;
+      break;
+    }
+  }
+  return { pc, list, how, end: o, next: p };
+}
+
+/** Static successors of a block inside a region. */
+function successors(b: Block): number[] {
+  if (b.list.length === 0) return [];
+  const last = b.list[b.list.length - 1];
+  if (b.how === END_BRANCH) return [(last.pc + immB(last.inst)) | 0, b.next];
+  if (b.how === END_JAL) return [(last.pc + immJ(last.inst)) | 0];
+  if (b.how === END_LIMIT) return [b.next];
+  return [];
+}
+
+/** A translated region: the factory body (see {@link BLOCK_PARAMS}) and its extent. */
+export interface RegionSource {
+  /** Source text of the factory body; null when the entry's first instruction cannot be translated. */
+  readonly source: string | null;
+  /** Instructions in the whole region: the least budget a call needs (0 when `source` is null). */
+  readonly insns: number;
+  /** RAM offsets spanned by the region's code: first byte, first byte after. */
+  readonly start: number;
+  readonly end: number;
+  /** Blocks in the region. */
+  readonly blocks: number;
+  /** The RAM pages (offset >> 12) holding the region's code. */
+  readonly pages: readonly number[];
+}
+
+/**
+ * Decodes and translates the region entered at `pc` (int32), whose RAM
+ * offset is `off` (even, inside the window): the block there and the
+ * blocks reachable from it through static branch and jump targets, up to {@link MAX_REGION_BLOCKS} blocks and
+ * {@link MAX_REGION_INSNS} instructions. `m16` is the RAM window as
+ * parcels, `ramBase` its address (int32), `ramSize` its length in bytes.
+ * Never throws for any guest bytes.
+ */
+export function translateRegion(m16: Uint16Array<ArrayBufferLike>, ramBase: number, ramSize: number, pc: number, off: number): RegionSource {
+  const first = decodeBlock(m16, ramSize, pc, off);
+  if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [] };
+  const blocks = new Map<number, Block>([[pc, first]]);
+  const work = successors(first);
+  let total = first.list.length;
+  while (work.length > 0 && blocks.size < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
+    const p = work.shift()!;
+    const o = (p - ramBase) | 0;
+    if (blocks.has(p) || o >>> 0 >= ramSize) continue;
+    const b = decodeBlock(m16, ramSize, p, o);
+    if (b.list.length === 0) continue;
+    blocks.set(p, b);
+    total += b.list.length;
+    for (const q of successors(b)) work.push(q);
+  }
+  return emitRegion([...blocks.values()], ramBase, ramSize);
+}
+
+const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
+
+function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number): RegionSource {
+  const used = new Set<number>();
+  const written = new Set<number>();
+  let start = Infinity;
+  let end = 0;
+  for (const b of blocks) {
+    start = Math.min(start, (b.pc - ramBase) | 0);
+    end = Math.max(end, b.end);
+    for (const { inst } of b.list) {
+      const op = (inst >>> 2) & 31;
+      const rd = (inst >>> 7) & 31;
+      if (op !== OP_LUI && op !== OP_AUIPC && op !== OP_JAL) used.add((inst >>> 15) & 31);
+      if (op === OP_OP || op === OP_STORE || op === OP_BRANCH) used.add((inst >>> 20) & 31);
+      if (op !== OP_STORE && op !== OP_BRANCH && op !== OP_MISC_MEM) {
+        written.add(rd);
+        used.add(rd);
+      }
+    }
+  }
+  used.delete(0);
+  written.delete(0);
+  const inRegion = new Set(blocks.map((b) => b.pc));
+  const rl1 = ramSize - 1;
+  const rl2 = ramSize - 2;
+  const rl4 = ramSize - 4;
+  // Every exit sets pc, e and io, then leaves the switch; the loop then ends and writes the registers back.
+  const leave = (count: string, why: number): string => `e = 1; io[0] = ${count}; io[1] = ${why}; break;`;
+  // The dispatch variable is the RAM offset p, not the pc: small integers stay Smis in V8 (pcs above 2^30 would be heap numbers).
+  // Cases are in address order, so a fall-through or a jump to the next case needs no dispatch.
+  const sorted = [...blocks].sort((a, b) => ((a.pc - ramBase) | 0) - ((b.pc - ramBase) | 0));
+  let nextCase = 0;
+  const goto = (target: number): string => {
+    const t = (target - ramBase) | 0;
+    if (!inRegion.has(target)) return `p = ${t}; e = 1; io[0] = c; io[1] = ${WHY_NEXT}; break;`;
+    return target === nextCase ? '' : `p = ${t}; break;`;
+  };
+  // The budget: every cycle in the region has an edge to a block at the same or a lower address, or a JALR; the
+  // budget is checked there, for a whole region's worth of instructions (R). The driver calls a region only with
+  // at least R left. So no block runs past the budget and the loop of one region stays cheap.
+  let total = 0;
+  for (const b of blocks) total += b.list.length;
+  const R = total;
+  const headers = new Set<number>();
+  for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - ramBase) | 0) <= ((b.pc - ramBase) | 0)) headers.add(q);
+  const budget = `if (c + ${R} > n) { e = 1; io[0] = c; io[1] = ${WHY_NEXT}; break; }`;
+  const out: string[] = [];
+  for (let bi = 0; bi < sorted.length; bi++) {
+    const b = sorted[bi];
+    nextCase = bi + 1 < sorted.length ? sorted[bi + 1].pc : 0;
+    const L = b.list.length;
+    out.push(`case ${(b.pc - ramBase) | 0}:`);
+    if (headers.has(b.pc)) out.push(`p = ${(b.pc - ramBase) | 0}; ${budget}`);
+    for (let i = 0; i < L; i++) {
+      const { pc, size, inst } = b.list[i];
+      const next = (pc + size) | 0;
+      const op = (inst >>> 2) & 31;
+      const f3 = (inst >>> 12) & 7;
+      const rdN = (inst >>> 7) & 31;
+      const rd = `r${rdN}`;
+      const a = reg((inst >>> 15) & 31);
+      const bb = reg((inst >>> 20) & 31);
+      const immI = inst >> 20;
+      const at = i === 0 ? 'c' : `c + ${i}`;
+      switch (op) {
+        case OP_IMM: {
+          if (rdN === 0) break;
+          const sh = (inst >>> 20) & 31;
+          const e =
+            f3 === 0 ? `(${a} + ${immI}) | 0`
+            : f3 === 7 ? `${a} & ${immI}`
+            : f3 === 6 ? `${a} | ${immI}`
+            : f3 === 4 ? `${a} ^ ${immI}`
+            : f3 === 2 ? `${a} < ${immI} ? 1 : 0`
+            : f3 === 3 ? `${a} >>> 0 < ${immI >>> 0} ? 1 : 0`
+            : f3 === 1 ? `${a} << ${sh}`
+            : inst >>> 25 === 0 ? `(${a} >>> ${sh}) | 0`
+            : `${a} >> ${sh}`;
+          out.push(`${rd} = ${e};`);
+          break;
+        }
+        case OP_OP: {
+          if (rdN === 0) break;
+          const f7 = inst >>> 25;
+          let e: string;
+          if (f7 === 1) {
+            e =
+              f3 === 0 ? `Math.imul(${a}, ${bb})`
+              : f3 === 1 ? `mulh(${a}, ${bb})`
+              : f3 === 2 ? `mulhsu(${a}, ${bb})`
+              : f3 === 3 ? `mulhu(${a}, ${bb})`
+              : f3 === 4 ? `${bb} === 0 ? -1 : (${a} / ${bb}) | 0`
+              : f3 === 5 ? `${bb} === 0 ? -1 : ((${a} >>> 0) / (${bb} >>> 0)) | 0`
+              : f3 === 6 ? `${bb} === 0 ? ${a} : (${a} % ${bb}) | 0`
+              : `${bb} === 0 ? ${a} : ((${a} >>> 0) % (${bb} >>> 0)) | 0`;
+          } else if (f7 === 0x20) {
+            e = f3 === 0 ? `(${a} - ${bb}) | 0` : `${a} >> ${bb}`;
+          } else {
+            e =
+              f3 === 0 ? `(${a} + ${bb}) | 0`
+              : f3 === 4 ? `${a} ^ ${bb}`
+              : f3 === 6 ? `${a} | ${bb}`
+              : f3 === 7 ? `${a} & ${bb}`
+              : f3 === 1 ? `${a} << ${bb}`
+              : f3 === 5 ? `(${a} >>> ${bb}) | 0`
+              : f3 === 2 ? `${a} < ${bb} ? 1 : 0`
+              : `${a} >>> 0 < ${bb} >>> 0 ? 1 : 0`;
+          }
+          out.push(`${rd} = ${e};`);
+          break;
+        }
+        case OP_LUI:
+          if (rdN !== 0) out.push(`${rd} = ${inst & ~0xfff};`);
+          break;
+        case OP_AUIPC:
+          if (rdN !== 0) out.push(`${rd} = ${(pc + (inst & ~0xfff)) | 0};`);
+          break;
+        case OP_LOAD: {
+          // o = the RAM offset of the address; one unsigned compare covers below and above the window.
+          out.push(`o = (${a} + ${(immI - ramBase) | 0}) | 0;`);
+          const [lim, align, view, idx] =
+            f3 === 2 ? [rl4, 3, 'm32', 'o >> 2']
+            : f3 === 4 ? [rl1, 0, 'm8', 'o']
+            : f3 === 0 ? [rl1, 0, 'i8', 'o']
+            : f3 === 5 ? [rl2, 1, 'm16', 'o >> 1']
+            : [rl2, 1, 'i16', 'o >> 1'];
+          out.push(`if (${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${lim}) { p = ${(pc - ramBase) | 0}; ${leave(at, WHY_INTERP)} }`);
+          if (rdN !== 0) out.push(`${rd} = ${view}[${idx}];`);
+          break;
+        }
+        case OP_STORE: {
+          const immS = ((inst >> 20) & ~31) | ((inst >>> 7) & 31);
+          out.push(`o = (${a} + ${(immS - ramBase) | 0}) | 0;`);
+          const [lim, align, view, idx] = f3 === 2 ? [rl4, 3, 'm32', 'o >> 2'] : f3 === 0 ? [rl1, 0, 'm8', 'o'] : [rl2, 1, 'm16', 'o >> 1'];
+          out.push(`if (${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${lim}) { p = ${(pc - ramBase) | 0}; ${leave(at, WHY_INTERP)} }`);
+          out.push(`${view}[${idx}] = ${bb};`);
+          // An aligned access lies in one page: one look at the code-page map.
+          out.push(`if (pg[o >>> 12] !== 0) { io[2] = o; p = ${(next - ramBase) | 0}; ${leave(`c + ${i + 1}`, WHY_CODE_STORE)} }`);
+          break;
+        }
+        case OP_MISC_MEM: // FENCE: nothing to order for one hart
+          break;
+        case OP_BRANCH: {
+          const cond =
+            f3 === 0 ? `${a} === ${bb}`
+            : f3 === 1 ? `${a} !== ${bb}`
+            : f3 === 4 ? `${a} < ${bb}`
+            : f3 === 5 ? `${a} >= ${bb}`
+            : f3 === 6 ? `${a} >>> 0 < ${bb} >>> 0`
+            : `${a} >>> 0 >= ${bb} >>> 0`;
+          out.push(`c += ${L};`);
+          const gt = goto((pc + immB(inst)) | 0);
+          const gf = goto(next);
+          if (gt === '') out.push(`if (!(${cond})) { ${gf} }`);
+          else out.push(`if (${cond}) { ${gt} }`, gf);
+          break;
+        }
+        case OP_JAL:
+          if (rdN !== 0) out.push(`${rd} = ${next};`);
+          out.push(`c += ${L}; ${goto((pc + immJ(inst)) | 0)}`);
+          break;
+        case OP_JALR:
+          // The target before the link: rd may be rs1. The switch finds it if it is in the region.
+          out.push(`o = (${a} + ${immI}) & -2;`);
+          if (rdN !== 0) out.push(`${rd} = ${next};`);
+          out.push(`c += ${L}; p = (o - ${ramBase}) | 0; ${budget} break;`);
+          break;
+        default:
+          break;
+      }
+    }
+    if (b.how === END_INTERP) out.push(`c += ${L}; p = ${(b.next - ramBase) | 0}; e = 1; io[0] = c; io[1] = ${WHY_INTERP}; break;`);
+    else if (b.how === END_LIMIT) out.push(`c += ${L}; ${goto(b.next)}`);
+  }
+  out.push(`default: ${leave('c', WHY_NEXT)}`);
+  const regs = [...used].sort((a, b) => a - b);
+  const decl = regs.length > 0 ? `let ${regs.map((r) => `r${r} = x[${r}]`).join(', ')};\n` : '';
+  const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
+  const source =
+    `return function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, e = 0, p = ${(blocks[0].pc - ramBase) | 0};\n` +
+    `for (;;) {\nswitch (p) {\n${out.join('\n')}\n}\nif (e !== 0) break;\n}\n${wb}\nreturn (p + ${ramBase}) | 0;\n};`;
+  const pages = new Set<number>();
+  for (const b of blocks) for (let q = ((b.pc - ramBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
+  return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
+}
+
+/** The B-immediate (decode.immB). */
+function immB(inst: number): number {
+  return ((inst >> 19) & ~0xfff) | ((inst << 4) & 0x800) | ((inst >>> 20) & 0x7e0) | ((inst >>> 7) & 0x1e);
+}
+
+/** The J-immediate (decode.immJ). */
+function immJ(inst: number): number {
+  return ((inst >> 11) & ~0xfffff) | (inst & 0xff000) | ((inst >>> 9) & 0x800) | ((inst >>> 20) & 0x7fe);
+}

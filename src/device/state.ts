@@ -1,0 +1,100 @@
+/**
+ * The snapshot contract of devices (and of the hart): a device gives its
+ * guest-visible state as a flat record of plain values, and takes such a
+ * record back.
+ *
+ * Owns {@link DeviceState}, the {@link Snapshottable} interface, the
+ * {@link DeviceStateError} a restore refuses bad state with, and the
+ * checked field readers devices use so that a record from a file (which
+ * may be corrupt or forged even when its checksum holds) never puts a
+ * device in a state it could not reach by itself. The binary encoding
+ * lives in src/snapshot/; this layer knows nothing of files.
+ *
+ * What belongs in a state: everything the guest can observe or that
+ * decides what it observes later (registers, FIFOs, levels, counters).
+ * What does not: host wiring (ports, pins, callbacks), configuration
+ * given to the constructor (addresses, names), which the restoring side
+ * must build identically.
+ */
+
+/** One field of a {@link DeviceState}: a number (any float64), a flag, bytes, or 32-bit words. */
+export type StateValue = number | boolean | Uint8Array | Uint32Array;
+
+/** A device's saved state: field name to value. Field names are ASCII, at most 255 bytes. */
+export interface DeviceState {
+  readonly [field: string]: StateValue;
+}
+
+/**
+ * A device (or hart) whose state can be saved and restored.
+ * `saveState` returns a fresh record (no views of live buffers) and has no
+ * effect the guest could see; `restoreState` takes a record made by the
+ * same kind of device built with the same options, refuses anything else
+ * with a {@link DeviceStateError} before changing any state, and drives
+ * its outputs (interrupt lines, pins) to the restored levels.
+ */
+export interface Snapshottable {
+  saveState(): DeviceState;
+  restoreState(state: DeviceState): void;
+}
+
+/** A state record a device cannot take: a field missing, of the wrong type, or out of range. */
+export class DeviceStateError extends Error {
+  /** The device (or `hart`). */
+  readonly device: string;
+  /** The field at fault. */
+  readonly field: string;
+  constructor(device: string, field: string, detail: string) {
+    super(`${device}: saved state field '${field}' ${detail}`);
+    this.name = 'DeviceStateError';
+    this.device = device;
+    this.field = field;
+  }
+}
+
+/**
+ * Reads integer field `field` of `s`, for `device`; returns it. Refuses a
+ * missing field, a non-integer or a value outside [min, max] with a
+ * {@link DeviceStateError}.
+ */
+export function stateInt(s: DeviceState, device: string, field: string, min: number, max: number): number {
+  const v = s[field];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new DeviceStateError(device, field, 'is missing or not an integer');
+  if (v < min || v > max) throw new DeviceStateError(device, field, `is ${v}, outside [${min}, ${max}]`);
+  return v;
+}
+
+/** Reads a 32-bit unsigned field (see {@link stateInt}). */
+export function stateU32(s: DeviceState, device: string, field: string): number {
+  return stateInt(s, device, field, 0, 0xffffffff);
+}
+
+/** Reads a finite number field; refuses a missing or non-finite one. */
+export function stateNumber(s: DeviceState, device: string, field: string): number {
+  const v = s[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new DeviceStateError(device, field, 'is missing or not a finite number');
+  return v;
+}
+
+/** Reads a boolean field; refuses a missing or non-boolean one. */
+export function stateBool(s: DeviceState, device: string, field: string): boolean {
+  const v = s[field];
+  if (typeof v !== 'boolean') throw new DeviceStateError(device, field, 'is missing or not a flag');
+  return v;
+}
+
+/** Reads a byte-array field of exactly `length` bytes; refuses anything else. */
+export function stateBytes(s: DeviceState, device: string, field: string, length: number): Uint8Array {
+  const v = s[field];
+  if (!(v instanceof Uint8Array)) throw new DeviceStateError(device, field, 'is missing or not bytes');
+  if (v.length !== length) throw new DeviceStateError(device, field, `holds ${v.length} bytes, not ${length}`);
+  return v;
+}
+
+/** Reads a 32-bit word-array field of exactly `length` words; refuses anything else. */
+export function stateWords(s: DeviceState, device: string, field: string, length: number): Uint32Array {
+  const v = s[field];
+  if (!(v instanceof Uint32Array)) throw new DeviceStateError(device, field, 'is missing or not 32-bit words');
+  if (v.length !== length) throw new DeviceStateError(device, field, `holds ${v.length} words, not ${length}`);
+  return v;
+}

@@ -1,0 +1,288 @@
+/**
+ * The JIT tier (src/cpu/jit, docs/jit.md) against the interpreter, its
+ * reference: random programs run in lockstep in both tiers with budgets
+ * that end inside blocks and loops (registers, pc, instret, traps and RAM
+ * must agree after every slice); self-modifying code with and without
+ * FENCE.I, within a block and across pages; a loop stopping exactly at the
+ * budget; an interrupt raised by a device during a long loop; precise
+ * traps inside blocks; the cache bound.
+ */
+import { assert, describe, it } from '../harness/index.js';
+import { Csr, ExitReason, Hart, jitAvailable } from '../../src/cpu/index.js';
+import { DATA, DEV_BASE, HALT, place, RAM_BASE, rig, UNMAPPED, type Rig } from './cpu-fixture.js';
+import * as E from './rv-encode.js';
+
+/** A rig whose hart runs in `tier` (the fixture's hart is replaced; RAM, devices and the halt handler are kept). */
+function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number } = {}): Rig {
+  const r = rig();
+  r.hart = new Hart({ bus: r.bus, readTime: () => r.time.now, tier, jitCacheBlocks: options.jitCacheBlocks });
+  r.stopper.onAccess = (op) => {
+    if (op === 'write') r.hart.requestStop();
+  };
+  r.hart.reset(RAM_BASE);
+  r.hart.writeCsr(Csr.mtvec, HALT);
+  r.hart.writeCsr(Csr.stvec, HALT);
+  return r;
+}
+
+/** A deterministic generator (xorshift32). */
+function rng(seed: number): (n: number) => number {
+  let s = seed | 0 || 1;
+  return (n: number) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+}
+
+/** A trap handler that skips the trapping 4-byte instruction and returns (t6 is its scratch; programs never use it). */
+function skipHandler(at: number): E.Program {
+  return new E.Program(at).i(E.csrr(E.t6, Csr.mepc), E.addi(E.t6, E.t6, 4), E.csrw(Csr.mepc, E.t6), E.mret());
+}
+
+const SKIP = RAM_BASE + 0xe000;
+
+/**
+ * A random program of 4-byte instructions (registers x1-x15; x31 for the
+ * handler): ALU and M operations, loads and stores to the data page (some
+ * misaligned), to the register device and to nothing (traps), forward
+ * branches, counted loops, CSR reads of minstret, ECALL and EBREAK; it ends
+ * by storing to the stopper.
+ */
+function randomProgram(seed: number): E.Program {
+  const r = rng(seed);
+  const p = new E.Program(RAM_BASE);
+  const reg = () => 1 + r(15);
+  for (let k = 1; k < 16; k++) p.li(k, (r(0x10000) << 16) | r(0x10000));
+  p.li(E.s0, DATA);
+  let labels = 0;
+  for (let n = 0; n < 120; n++) {
+    const kind = r(20);
+    const rd = reg() === E.s0 ? E.a0 : reg();
+    const a = reg();
+    const b = reg();
+    if (kind < 6) {
+      const ops = [E.add, E.sub, E.xor, E.or, E.and, E.sll, E.srl, E.sra, E.slt, E.sltu, E.mul, E.mulh, E.mulhsu, E.mulhu, E.div, E.divu, E.rem, E.remu];
+      p.i(ops[r(ops.length)](rd === E.s0 ? E.a0 : rd, a, b));
+    } else if (kind < 9) {
+      const ops = [E.addi, E.xori, E.ori, E.andi, E.slti, E.sltiu];
+      p.i(ops[r(ops.length)](rd, a, r(4096) - 2048));
+      if (r(4) === 0) p.i(E.slli(rd, a, r(32)), E.srai(rd, rd, r(32)), E.srli(rd, rd, r(32)));
+    } else if (kind < 12) {
+      // Loads and stores on the data page; 1 in 8 misaligned (performed by the interpreter).
+      const off = r(1024) + (r(8) === 0 ? 1 : 0) * (1 + r(3));
+      const ls = [E.lw, E.lh, E.lhu, E.lb, E.lbu, E.sw, E.sh, E.sb];
+      const op = ls[r(ls.length)];
+      const aligned = op === E.lw || op === E.sw ? off & ~3 : op === E.lh || op === E.lhu || op === E.sh ? off & ~1 : off;
+      const o = r(8) === 0 ? off : aligned;
+      if (op === E.sw || op === E.sh || op === E.sb) p.i(op(b, E.s0, o));
+      else p.i(op(rd, E.s0, o));
+    } else if (kind === 12) {
+      // A device access, or an access fault (the handler skips it).
+      const base = r(2) === 0 ? DEV_BASE : UNMAPPED;
+      p.li(E.t5, base).i(r(2) === 0 ? E.lw(rd, E.t5, 4 * r(8)) : E.sw(b, E.t5, 4 * r(8)));
+    } else if (kind < 16) {
+      const name = `f${labels++}`;
+      const br = [E.beq, E.bne, E.blt, E.bge, E.bltu, E.bgeu][r(6)];
+      p.at(4, (pc, L) => br(a, b, L(name) - pc));
+      for (let k = r(4); k >= 0; k--) p.i(E.addi(rd, rd, r(100)));
+      p.label(name);
+    } else if (kind < 18) {
+      // A counted loop (t4 counts), with work inside.
+      const name = `l${labels++}`;
+      p.i(E.addi(E.t4, 0, 1 + r(40)));
+      p.label(name);
+      p.i(E.add(rd, rd, a), E.xor(a === rd ? E.a1 : a, a, rd));
+      if (r(2) === 0) p.i(E.sw(rd, E.s0, 4 * r(256)));
+      p.i(E.addi(E.t4, E.t4, -1));
+      p.at(4, (pc, L) => E.bne(E.t4, 0, L(name) - pc));
+    } else if (kind === 18) {
+      p.i(E.csrr(rd, Csr.minstret));
+    } else {
+      p.i(r(2) === 0 ? E.ecall() : E.ebreak());
+    }
+  }
+  p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0));
+  p.label('end').at(4, (pc, L) => E.jal(0, L('end') - pc));
+  return p;
+}
+
+/** The state both tiers must agree on. */
+function state(r: Rig): string {
+  const h = r.hart;
+  return JSON.stringify({
+    pc: h.pc,
+    instret: h.instret,
+    traps: h.trapCount,
+    last: h.lastTrap,
+    regs: Array.from(h.regs),
+    mepc: h.readCsr(Csr.mepc),
+    mcause: h.readCsr(Csr.mcause),
+    mtval: h.readCsr(Csr.mtval),
+  });
+}
+
+/** Runs `setup`'s machine in both tiers in lockstep with the budgets `slices`; asserts equal state after each slice and equal RAM at the end. */
+function lockstep(setup: (r: Rig) => void, slices: readonly number[], what: string): Rig[] {
+  const rigs = [rigIn('interp'), rigIn('jit')];
+  for (const r of rigs) setup(r);
+  for (let i = 0; i < slices.length; i++) {
+    const exits = rigs.map((r) => r.hart.run(slices[i]));
+    assert.equal(exits[1], exits[0], `${what}: exit of slice ${i}`);
+    assert.equal(state(rigs[1]), state(rigs[0]), `${what}: state after slice ${i} (budget ${slices[i]})`);
+    if (exits[0] !== ExitReason.BudgetSpent) break;
+  }
+  assert.ok(rigs[1].ram.every((v, k) => v === rigs[0].ram[k]), `${what}: RAM`);
+  return rigs;
+}
+
+describe('JIT tier', () => {
+  it('is chosen per hart, falls back where the engine cannot compile, and refuses bad options', () => {
+    const r = rigIn('jit');
+    assert.equal(r.hart.tier, jitAvailable() ? 'jit' : 'interp');
+    assert.equal(rigIn('interp').hart.tier, 'interp');
+    assert.throws(() => new Hart({ bus: r.bus, readTime: () => 0, tier: 'fast' as never }));
+    assert.throws(() => new Hart({ bus: r.bus, readTime: () => 0, tier: 'jit', jitCacheBlocks: 100 }));
+  });
+
+  it('agrees with the interpreter on random programs, slice by slice', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const prog = randomProgram(seed);
+      const r = rng(seed * 7919);
+      const slices = Array.from({ length: 400 }, () => 1 + r(r(4) === 0 ? 3 : 60));
+      const rigs = lockstep(
+        (m) => {
+          place(m, prog);
+          place(m, skipHandler(SKIP));
+          m.hart.writeCsr(Csr.mtvec, SKIP);
+        },
+        slices,
+        `seed ${seed}`,
+      );
+      assert.ok(rigs[0].hart.trapCount > 0 || seed > 0, 'traps happen');
+    }
+  });
+
+  it('stops a loop exactly at the budget', () => {
+    const p = new E.Program(RAM_BASE).i(E.addi(E.a0, 0, 0), E.lui(E.a1, 0x100));
+    p.label('loop').i(E.addi(E.a0, E.a0, 1), E.xor(E.a2, E.a2, E.a0));
+    p.at(4, (pc, L) => E.bne(E.a0, E.a1, L('loop') - pc));
+    for (const budget of [1, 2, 3, 4, 5, 1000, 1001, 1002, 99_999]) {
+      const rigs = lockstep((m) => place(m, p), [budget, 7, budget], `budget ${budget}`);
+      assert.equal(rigs[1].hart.instret, 2 * budget + 7);
+      assert.equal(rigs[1].hart.lastRunSteps, budget);
+    }
+  });
+
+  it('sees a store over translated code at once, in its own block and from another page, with or without FENCE.I', () => {
+    // Patches `addi a0, a0, 1` (in the loop) into `addi a0, a0, 100` after 10 iterations and back after 20: the
+    // interpreter sees each new instruction at the next fetch, so must the JIT (the second patch would otherwise
+    // meet blocks translated after the first). The store comes from the loop, from a function on another page,
+    // or from an AMO (run by the interpreter, whose store path must tell the tier).
+    for (const [far, fenceI, amo] of [[false, false, false], [true, false, false], [true, true, false], [false, false, true]]) {
+      const FN = RAM_BASE + 0x3000;
+      const p = new E.Program(RAM_BASE).i(E.addi(E.a0, 0, 0), E.addi(E.a1, 0, 0), E.addi(E.a2, 0, 30));
+      p.li(E.t0, E.addi(E.a0, E.a0, 100)).li(E.s3, E.addi(E.a0, E.a0, 1));
+      p.label('loop');
+      p.label('patched').i(E.addi(E.a0, E.a0, 1));
+      p.i(E.addi(E.a1, E.a1, 1), E.addi(E.t1, 0, 10));
+      p.at(4, (pc, L) => E.bne(E.a1, E.t1, L('chk2') - pc));
+      p.i(E.add(E.s4, E.t0, 0));
+      p.at(4, (pc, L) => E.jal(0, L('do') - pc));
+      p.label('chk2').i(E.addi(E.t1, 0, 20));
+      p.at(4, (pc, L) => E.bne(E.a1, E.t1, L('skip') - pc));
+      p.i(E.add(E.s4, E.s3, 0));
+      p.label('do').at(4, () => E.auipc(E.t2, 0)).at(4, (pc, L) => E.addi(E.t2, E.t2, L('patched') - pc + 4));
+      if (far) p.li(E.t3, FN).i(E.jalr(E.ra, E.t3, 0));
+      else p.i(amo ? E.amoW('swap', 0, E.s4, E.t2) : E.sw(E.s4, E.t2, 0));
+      if (fenceI) p.i(E.fenceI());
+      p.label('skip');
+      p.at(4, (pc, L) => E.bne(E.a1, E.a2, L('loop') - pc));
+      p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0));
+      const fn = new E.Program(FN).i(E.sw(E.s4, E.t2, 0), E.jalr(0, E.ra, 0));
+      const rigs = lockstep((m) => (place(m, p), place(m, fn)), [1_000_000], `far ${far}, fence.i ${fenceI}, amo ${amo}`);
+      assert.equal(rigs[1].hart.regs[E.a0], 10 + 10 * 100 + 10, 'each patched instruction ran right after its store');
+      const st = rigs[1].hart.jitStats;
+      if (st !== null) assert.ok(st.invalidations + st.flushes > 0, 'the tier dropped the stale block');
+    }
+  });
+
+  it('runs new code written from outside the hart once the guest executes FENCE.I', () => {
+    // f returns 1; the host rewrites it to return 2 while the hart is stopped; the guest then runs FENCE.I.
+    const F = RAM_BASE + 0x2000;
+    const p = new E.Program(RAM_BASE).i(E.addi(E.s1, 0, 0));
+    p.label('call').li(E.t3, F).i(E.jalr(E.ra, E.t3, 0), E.add(E.s1, E.s1, E.a0));
+    p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0), E.fenceI());
+    p.at(4, (pc, L) => E.jal(0, L('call') - pc));
+    for (const tier of ['interp', 'jit'] as const) {
+      const m = rigIn(tier);
+      place(m, p);
+      place(m, new E.Program(F).i(E.addi(E.a0, 0, 1), E.jalr(0, E.ra, 0)));
+      for (let k = 0; k < 3; k++) assert.equal(m.hart.run(10_000), ExitReason.Stop);
+      place(m, new E.Program(F).i(E.addi(E.a0, 0, 2), E.jalr(0, E.ra, 0)));
+      assert.equal(m.hart.run(10_000), ExitReason.Stop);
+      assert.equal(m.hart.regs[E.s1], 1 + 1 + 1 + 2, `${tier}: the new f ran after FENCE.I`);
+    }
+  });
+
+  it('takes an interrupt a device raises during a long loop at the same instruction as the interpreter', () => {
+    // The loop writes the device every 1000 iterations; the 5th write raises MTIP; the handler parks.
+    const p = new E.Program(RAM_BASE).li(E.t0, 1 << 7).i(E.csrw(Csr.mie, E.t0), E.csrrsi(0, Csr.mstatus, 8));
+    p.li(E.t1, DEV_BASE).i(E.addi(E.a0, 0, 0));
+    p.label('loop').i(E.addi(E.a0, E.a0, 1), E.andi(E.a1, E.a0, 1023));
+    p.at(4, (pc, L) => E.bne(E.a1, 0, L('loop') - pc));
+    p.i(E.sw(E.a0, E.t1, 0));
+    p.at(4, (pc, L) => E.jal(0, L('loop') - pc));
+    const rigs = lockstep(
+      (m) => {
+        place(m, p);
+        let writes = 0;
+        m.dev.onAccess = (op) => {
+          if (op === 'write' && ++writes === 5) m.hart.setInterruptPending(7, true);
+        };
+      },
+      [3_000_000],
+      'interrupt',
+    );
+    const t = rigs[1].hart.lastTrap!;
+    assert.ok(t.interrupt && t.code === 7, 'MTI taken');
+    assert.equal(rigs[1].hart.regs[E.a0], 5 * 1024, 'right after the fifth device write');
+  });
+
+  it('keeps traps precise inside blocks: mepc, mtval and instret as the interpreter has them', () => {
+    const p = new E.Program(RAM_BASE).li(E.s0, DATA).li(E.t5, UNMAPPED);
+    p.i(E.addi(E.a0, 0, 1), E.sw(E.a0, E.s0, 0), E.lw(E.a1, E.s0, 0), E.addi(E.a2, E.a1, 5));
+    p.i(E.lw(E.a3, E.t5, 12)); // load access fault in the middle of a straight line
+    p.i(E.addi(E.a4, 0, 9));
+    const rigs = lockstep((m) => place(m, p), [1000], 'trap');
+    const t = rigs[1].hart.lastTrap!;
+    assert.equal(t.code, 5);
+    assert.equal(t.tval, UNMAPPED + 12);
+    assert.equal(t.epc, RAM_BASE + 4 * 8);
+  });
+
+  it('holds at most jitCacheBlocks blocks and stays correct when they evict each other', () => {
+    // 200 small functions called in turn: far more blocks than 16 slots.
+    const p = new E.Program(RAM_BASE).i(E.addi(E.s1, 0, 0), E.addi(E.s2, 0, 3));
+    p.label('round');
+    for (let k = 0; k < 200; k++) p.at(4, (pc, L) => E.jal(E.ra, L(`fn${k}`) - pc));
+    p.i(E.addi(E.s2, E.s2, -1));
+    p.at(4, (pc, L) => E.bne(E.s2, 0, L('round') - pc));
+    p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0));
+    for (let k = 0; k < 200; k++) p.label(`fn${k}`).i(E.addi(E.s1, E.s1, k), E.jalr(0, E.ra, 0));
+    const interp = rigIn('interp');
+    const jit = rigIn('jit', { jitCacheBlocks: 16 });
+    for (const m of [interp, jit]) {
+      place(m, p);
+      assert.equal(m.hart.run(1_000_000), ExitReason.Stop);
+    }
+    assert.equal(state(jit), state(interp));
+    assert.equal(jit.hart.regs[E.s1], 3 * ((199 * 200) / 2));
+    const st = jit.hart.jitStats;
+    if (st !== null) {
+      assert.ok(st.blocks <= 16, `${st.blocks} blocks cached`);
+      assert.ok(st.translations > 200, 'blocks were evicted and translated again');
+    }
+  });
+});
