@@ -5,23 +5,21 @@
  * guest (echo.elf); the same refusals (bad image, --max-insns,
  * --timeout); and the options XS cannot honour refused with a usage error.
  *
- * The CLI is compiled once for this file (tsc --noCheck into a private
- * folder under node_modules/.cache), as in cli-run.test.ts; set
- * XSVISOR_CLI to a compiled entry.js to skip that. Skipped when the XS
+ * The CLI spawned is dist/'s build (cli-entry.ts). Skipped when the XS
  * engine (xsnap-worker, built by `npm install`) is missing.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findXsnapWorker } from '../../host/xs/index.js';
+import { cliEntry } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'guests', 'bin');
-let cacheDir: string | null = null;
-let entry = process.env.XSVISOR_CLI ?? '';
+let entry = '';
 
 function xsMissing(): string | false {
   try {
@@ -34,21 +32,7 @@ function xsMissing(): string | false {
 const skip = xsMissing();
 
 before(() => {
-  if (skip !== false || entry !== '') return;
-  cacheDir = join(root, 'node_modules', '.cache', `xsvisor-cli-xs-test-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', cacheDir,
-      '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    // Errors elsewhere in the tree still emit; only a missing entry is fatal.
-    if (!existsSync(join(cacheDir, 'host', 'cli', 'entry.js'))) throw e;
-  }
-  entry = join(cacheDir, 'host', 'cli', 'entry.js');
-});
-
-after(() => {
-  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
+  if (skip === false) entry = cliEntry();
 });
 
 interface Result {

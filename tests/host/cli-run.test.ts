@@ -4,46 +4,34 @@
  * piped stdin, --timeout, --max-insns, bad images and board files, and
  * bin/xsvisor.js without dist/.
  *
- * The CLI is compiled once for this file (tsc --noCheck into a private
- * directory under node_modules/.cache), since going through ts-node costs
- * seconds per spawn; set XSVISOR_CLI to a compiled entry.js to skip that.
+ * The CLI spawned is dist/'s build (cli-entry.ts: `npm test` builds it
+ * first; run `npm run build` before running this suite alone).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBoard } from '../../src/board/index.js';
+import { cliEntry } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const guests = join(root, 'guests', 'bin');
 const hello = join(guests, 'hello.elf');
-let cacheDir: string | null = null;
-let entry = process.env.XSVISOR_CLI ?? '';
+let entry = '';
 let tmp = '';
 
 const EXIT = { USAGE: 64, BAD_INPUT: 65, INTERNAL: 70, TIMEOUT: 124, MAX_INSNS: 125 };
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'xsvisor-cli-'));
-  if (entry !== '') return;
-  cacheDir = join(root, 'node_modules', '.cache', `xsvisor-cli-test-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', cacheDir,
-      '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    // tsc reports errors in unrelated files with a non-zero status but still emits; only a missing entry is fatal.
-    if (!existsSync(join(cacheDir, 'host', 'cli', 'entry.js'))) throw e;
-  }
-  entry = join(cacheDir, 'host', 'cli', 'entry.js');
+  entry = cliEntry();
 });
 
 after(() => {
-  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -12,42 +12,30 @@
  * (another image, RAM size, clock mode; corrupt, truncated, not a
  * snapshot, missing) with status 65 and a message naming the problem.
  *
- * The CLI is compiled once for this file (tsc --noCheck into a private
- * directory under node_modules/.cache), as tests/host/cli-run.test.ts does;
- * XSVISOR_CLI may name a compiled entry instead.
+ * The CLI spawned is dist/'s build (cli-entry.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InstructionClock, VirtVm } from '../../src/monitor/index.js';
 import { decodeVmSnapshot } from '../../src/snapshot/index.js';
+import { cliEntry } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'guests', 'bin');
-let cacheDir: string | null = null;
-let entry = process.env.XSVISOR_CLI ?? '';
+let entry = '';
 let tmp = '';
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'xsvisor-cli-snapshot-'));
-  if (entry !== '') return;
-  cacheDir = join(root, 'node_modules', '.cache', `xsvisor-cli-snapshot-test-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', cacheDir,
-      '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    if (!existsSync(join(cacheDir, 'host', 'cli', 'entry.js'))) throw e;
-  }
-  entry = join(cacheDir, 'host', 'cli', 'entry.js');
+  entry = cliEntry();
 });
 
 after(() => {
-  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
 });
 

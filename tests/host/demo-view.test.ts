@@ -8,18 +8,18 @@
  * types `poweroff`: exit status 0, and the page says the guest exited. A
  * screenshot is left in /tmp/xsvisor-demo.png.
  *
- * The CLI is compiled once for this file, as in cli-run.test.ts; set
- * XSVISOR_CLI to a compiled entry.js to skip that. Skipped with a message
+ * The CLI spawned is dist/'s build (cli-entry.ts). Skipped with a message
  * when Chromium is not installed, unless CI is set: in CI it must run.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { cliEntry } from './cli-entry.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/xsvisor-demo.png';
@@ -34,25 +34,10 @@ const skip = !existsSync(demo)
     ? false
     : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); CI is unset, so the demo's browser test is skipped`;
 
-let cacheDir: string | null = null;
-let entry = process.env.XSVISOR_CLI ?? '';
+let entry = '';
 
 before(() => {
-  if (entry !== '' || skip !== false) return;
-  cacheDir = join(root, 'node_modules', '.cache', `xsvisor-demo-test-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', cacheDir,
-      '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    // tsc reports errors in unrelated files with a non-zero status but still emits; only a missing entry is fatal.
-    if (!existsSync(join(cacheDir, 'host', 'cli', 'entry.js'))) throw e;
-  }
-  entry = join(cacheDir, 'host', 'cli', 'entry.js');
-});
-
-after(() => {
-  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
+  if (skip === false) entry = cliEntry();
 });
 
 /** The spawned command and what it printed so far. */

@@ -16,13 +16,12 @@
  *   storm, --max-insns, --timeout) with a reason and the documented exit
  *   status, and a well-behaved VM beside them prints all it should.
  *
- * The CLI is compiled once for this file (tsc --noCheck into a private
- * directory), as tests/host/monitor-cli.test.ts does.
+ * The CLI spawned is dist/'s build (cli-entry.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,11 +29,11 @@ import { VIRT_MAP } from '../../src/devices/index.js';
 import { VirtVm } from '../../src/monitor/index.js';
 import { ManualClock, MemorySerial } from '../../src/ports/index.js';
 import { qemuAvailable, runQemu } from '../qemu/qemu.js';
+import { cliEntry } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'guests', 'bin');
-let cacheDir: string | null = null;
-let entry = process.env.XSVISOR_CLI ?? '';
+let entry = '';
 let tmp = '';
 
 const haveQemu = qemuAvailable();
@@ -43,20 +42,10 @@ const skipQemu = haveQemu || inCi ? false : 'qemu-system-riscv32 not installed (
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'xsvisor-hostile-'));
-  if (entry !== '') return;
-  cacheDir = join(root, 'node_modules', '.cache', `xsvisor-hostile-test-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', cacheDir,
-      '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    if (!existsSync(join(cacheDir, 'host', 'cli', 'entry.js'))) throw e;
-  }
-  entry = join(cacheDir, 'host', 'cli', 'entry.js');
+  entry = cliEntry();
 });
 
 after(() => {
-  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -14,8 +14,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,29 +25,19 @@ import { ImageError, loadImage } from '../../src/loader/index.js';
 import { VirtVm, VmConfigError } from '../../src/monitor/index.js';
 import { ManualClock, type SerialPortFactory } from '../../src/ports/index.js';
 import { BoardFileError, loadBoardPath } from '../../host/board-file.js';
+import { cliEntry } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'guests', 'bin');
-let cacheDir: string | null = null;
-let entry = process.env.XSVISOR_CLI ?? '';
+let entry = '';
 let tmp = '';
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'xsvisor-malformed-'));
-  if (entry !== '') return;
-  cacheDir = join(root, 'node_modules', '.cache', `xsvisor-malformed-test-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', cacheDir,
-      '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    if (!existsSync(join(cacheDir, 'host', 'cli', 'entry.js'))) throw e;
-  }
-  entry = join(cacheDir, 'host', 'cli', 'entry.js');
+  entry = cliEntry();
 });
 
 after(() => {
-  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -6,39 +6,28 @@
  * to the configuration file, and identical output on repeated
  * deterministic runs.
  *
- * The CLI is compiled once for this file (tsc --noCheck into a private
- * directory under node_modules/.cache), as tests/host/cli-run.test.ts does.
+ * The CLI spawned is dist/'s build (cli-entry.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliEntry } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'guests', 'bin');
-let cacheDir: string | null = null;
-let entry = process.env.XSVISOR_CLI ?? '';
+let entry = '';
 let tmp = '';
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'xsvisor-monitor-cli-'));
-  if (entry !== '') return;
-  cacheDir = join(root, 'node_modules', '.cache', `xsvisor-monitor-cli-test-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', cacheDir,
-      '--declaration', 'false', '--sourceMap', 'false'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    if (!existsSync(join(cacheDir, 'host', 'cli', 'entry.js'))) throw e;
-  }
-  entry = join(cacheDir, 'host', 'cli', 'entry.js');
+  entry = cliEntry();
 });
 
 after(() => {
-  if (cacheDir !== null) rmSync(cacheDir, { recursive: true, force: true });
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
 });
 
