@@ -13,9 +13,12 @@
  *
  * The interpreter is one switch loop (opcode, then funct3), with the field
  * extraction of decode.ts inlined by hand: on XS every call costs 25-50 ns,
- * a guest instruction should cost well under a microsecond. The hottest
- * compressed forms (C.ADDI, C.MV/C.ADD/C.JR/C.JALR, C.BEQZ/C.BNEZ) run
- * directly; the others are expanded by `expandCompressed` behind a
+ * a guest instruction should cost well under a microsecond (XS counts
+ * its bytecodes: docs/xs-performance.md has the measures behind the loop's
+ * shape: cases by frequency, pc kept as a parcel index in the fetch
+ * window, one loop test for budget and exits, no store to x0). The
+ * frequent compressed forms run directly; the others (and those needing
+ * a slow path) are expanded by `expandCompressed` behind a
  * direct-mapped cache keyed by the 16-bit parcel (no invalidation needed:
  * the key is the encoding itself) and run as their 32-bit equivalents.
  * Nothing is allocated per instruction; `try` sits outside the loop and no
@@ -247,12 +250,15 @@ const EV_STOP = 2; // requestStop()
 const EV_MAP = 4; // the address space's generation may have changed
 const EV_MMU = 8; // what translation applies may have changed (mode, mstatus, satp, SFENCE.VMA)
 
-// What an instruction left for the loop to do after its dispatch (see run()).
+// What an instruction left for the loop to do after its dispatch (see
+// interpret()). The inner loop runs `while (--n >= st)`: every value but
+// ST_OK is above any budget (< 2^31), so one test per instruction covers
+// both the budget and the unusual.
 const ST_OK = 0;
-const ST_ILLEGAL = 1; // illegal instruction: tval = its bits
-const ST_EXC = 2; // another exception: cause and tval in locals
-const ST_EVENT = 3; // completed; events (interrupt state, stop, map) to look at
-const ST_WFI = 4; // completed WFI with nothing to wake it: park
+const ST_ILLEGAL = 0x80000001; // illegal instruction: tval = its bits; pc unchanged
+const ST_EXC = 0x80000002; // another exception: cause and tval in locals; pc unchanged
+const ST_EVENT = 0x80000003; // completed; events (interrupt state, stop, map) to look at
+const ST_WFI = 0x80000004; // completed WFI with nothing to wake it: park
 
 // Results of system().
 const SYS_NEXT = 0;
@@ -333,7 +339,13 @@ export class Hart implements InterruptTarget {
    * faster on XS, V8 was the target here), and stores wrap to 32 bits for
    * free. run() forces x0 to 0 when it starts and when it returns.
    */
-  readonly regs = new Int32Array(32);
+  readonly regs: Int32Array<ArrayBuffer>;
+  /**
+   * `regs` and one slot more: the interpreter writes the results meant for
+   * x0 to slot 32 (`rd || 32`), so x0 stays 0 without a store after every
+   * instruction (on XS that store costs more than the `||`).
+   */
+  private readonly xr = new Int32Array(33);
   /** The error that ended the last run() with {@link ExitReason.Fatal}, or null. */
   fatalError: unknown = null;
 
@@ -443,6 +455,7 @@ export class Hart implements InterruptTarget {
    * {@link HartError} of kind 'bad-option'.
    */
   constructor(options: HartOptions) {
+    this.regs = this.xr.subarray(0, 32);
     const { bus, readTime } = options;
     const hartId = options.hartId ?? 0;
     if (bus === null || typeof bus !== 'object') throw new HartError('bad-option', 'bus', 'a Hart needs a bus');
@@ -806,7 +819,7 @@ export class Hart implements InterruptTarget {
     this.parkedv = false;
     if (this.bus.generation !== this.gen) this.refreshWindow();
     this.mmuRefresh();
-    const x = this.regs;
+    const x = this.xr; // results for x0 go to x[32]: see xr
     x[0] = 0;
     const cc = this.ccache;
     let m8 = this.m8;
@@ -830,15 +843,22 @@ export class Hart implements InterruptTarget {
     let sl2 = jit ? -1 : rl2;
     let sl4 = jit ? -1 : rl4;
     // The fetch page (see the field): the whole window without translation.
+    // fh is fl4 / 2: the loop compares parcel indices, (pc - fb) >> 1.
     let fb = this.fb;
-    let fl4 = this.fl4;
+    let fh = this.fl4 >> 1;
     let f16 = this.f16;
     const tR = this.mmu.tagR;
     const oR = this.mmu.offR;
     const tW = this.mmu.tagW;
     const oW = this.mmu.offW;
     let e = 0;
+    // The loop keeps pc as ph, its parcel index in the fetch window:
+    // pc = fb + 2 * ph (modulo 2^32; fb + (ph << 1) wraps). The fetch then
+    // needs no subtraction, and sequential steps add 1 or 2 to ph. pc, the
+    // address, is computed where it is needed (links, AUIPC, traps, the
+    // slow fetch) and kept consistent with ph and fb outside the inner loop.
     let pc = this.pcv;
+    let ph = (pc - fb) >> 1;
     let n = budget;
     let exit: number = EXIT_BUDGET;
     // What the instruction just dispatched needs beyond `pc = npc`
@@ -856,6 +876,7 @@ export class Hart implements InterruptTarget {
     let o = 0;
     let t = 0;
     let rd = 0;
+    let c = false; // a branch's condition
     this.sliceBudget = budget;
     this.sliceLeft = budget;
     this.inRun = true;
@@ -872,7 +893,8 @@ export class Hart implements InterruptTarget {
           const cause = this.pendingInterrupt();
           if (cause >= 0) {
             this.sliceLeft = n; // instret exact for the trap hook
-            pc = this.enterTrap(cause, true, 0, pc);
+            pc = this.enterTrap(cause, true, 0, (fb + (ph << 1)) | 0);
+            ph = (pc - fb) >> 1;
           }
           // A map change, or a change of what translation applies (possibly by the trap just taken).
           if (this.bus.generation !== this.gen || ((ev | this.events) & EV_MMU) !== 0) {
@@ -893,79 +915,197 @@ export class Hart implements InterruptTarget {
             sl1 = jit ? -1 : rl1;
             sl2 = jit ? -1 : rl2;
             sl4 = jit ? -1 : rl4;
+            pc = (fb + (ph << 1)) | 0;
             fb = this.fb;
-            fl4 = this.fl4;
+            fh = this.fl4 >> 1;
             f16 = this.f16;
+            ph = (pc - fb) >> 1;
           }
         }
         if (n <= 0) break;
-        while (n > 0) {
-          n--;
+        // n counts down before the test: the instruction is charged before it runs (a fetch fault included).
+        while (--n >= st) {
           // ---- fetch
-          o = (pc - fb) | 0;
-          if (o >>> 0 <= fl4) {
-            o >>= 1;
-            inst = f16[o] | (f16[o + 1] << 16);
+          // ph >>> 0: below the window (or 2^31 parcels above) fails the unsigned test.
+          if (ph >>> 0 <= fh) {
+            // The first parcel only: a compressed instruction needs no more (the upper one is read below).
+            inst = f16[ph];
           } else {
+            pc = (fb + (ph << 1)) | 0;
             inst = this.fetchSlow(pc);
             // With translation, fetchSlow moves the fetch page to pc's page.
             fb = this.fb;
-            fl4 = this.fl4;
+            fh = this.fl4 >> 1;
             f16 = this.f16;
+            ph = (pc - fb) >> 1;
             if (this.fetchFault !== -1) {
               this.sliceLeft = n; // instret exact for the trap hook
               pc = this.exception(this.faultCause, this.fetchFault, pc);
+              ph = (pc - fb) >> 1;
               if (this.events !== 0) continue outer;
               continue;
             }
+            // inst is whole. The read of the upper parcel below gives it again
+            // from the window that holds pc, or undefined (which `<<` makes 0)
+            // past its end; outside any window, an empty one (and this path
+            // again next time).
+            if (ph >>> 0 > fh) {
+              f16 = EMPTY16;
+              fh = -1;
+            }
           }
           if ((inst & 3) === 3) {
-            npc = (pc + 4) | 0;
+            inst |= f16[ph + 1] << 16;
+            npc = ph + 2;
           } else {
-            npc = (pc + 2) | 0;
-            // RV32C. The most frequent forms (about 37 % of all instructions
-            // in guests/bin/mips.elf, built with -march=rv32imac) run
-            // directly: +20 % MIPS on V8 over expanding them. The bits above
-            // 15 may hold the next parcel, so every field is masked. Tested
-            // by frequency (XS compares one by one).
-            t = ((inst & 3) << 3) | ((inst >>> 13) & 7); // quadrant, funct3
-            if (t === 8) {
-              // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
-              rd = (inst >>> 7) & 31;
-              x[rd] = x[rd] + ((((inst << 19) >> 31) & ~31) | ((inst >>> 2) & 31));
-              x[0] = 0;
-              pc = npc;
+            // RV32C. Every frequent form runs directly (bits as in decode.ts's
+            // expandCompressed): +20 % MIPS on V8 over expanding them, and on
+            // XS they skip the expansion and the 32-bit dispatch. inst holds
+            // the parcel alone (bits above 15 are 0).
+            // Keyed by quadrant and funct3 (inst & 0xe003), tested by
+            // frequency in guests/bin/mips.elf (XS compares one by one).
+            // Memory forms take the RAM fast path only; the rare forms,
+            // reserved encodings, and anything needing a slow path (a
+            // translated or device access, C.EBREAK) are expanded below.
+            t = inst & 0xe003;
+            if (t === 0x0001) {
+              // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here); imm[5] (bit 12) weighs -32, imm[4:0] are bits 6:2
+              rd = ((inst >>> 7) & 31) || 32;
+              x[rd] = x[rd] + (((inst >>> 2) & 31) - ((inst >>> 7) & 32));
+              ph += 1;
               continue;
             }
-            if (t === 20) {
+            if (t === 0x8002) {
               // C.MV, C.ADD, C.JR, C.JALR; C.EBREAK and C.JR x0 (reserved) go through expansion
               rd = (inst >>> 7) & 31;
               o = (inst >>> 2) & 31;
               if (o !== 0) {
-                if ((inst & 0x1000) === 0) x[rd] = x[o];
-                else x[rd] = x[rd] + x[o];
-                x[0] = 0;
-                pc = npc;
+                if ((inst & 0x1000) === 0) x[rd || 32] = x[o];
+                else x[rd || 32] = x[rd] + x[o];
+                ph += 1;
                 continue;
               }
               if (rd !== 0) {
                 o = x[rd] & ~1;
-                if ((inst & 0x1000) !== 0) x[1] = npc;
-                pc = o;
+                if ((inst & 0x1000) !== 0) x[1] = fb + (ph << 1) + 2;
+                ph = (o - fb) >> 1;
                 continue;
               }
-            } else if (t === 14 || t === 15) {
-              // C.BEQZ, C.BNEZ: offset[8|4:3|7:6|2:1|5] in bits 12|11:10|6:5|4:3|2
-              if ((x[((inst >>> 7) & 7) + 8] === 0) === (t === 14)) {
+            } else if ((t & 0xdfff) === 0xc001) {
+              // C.BEQZ (0xc001), C.BNEZ (0xe001): offset[8|4:3|7:6|2:1|5] in bits 12|11:10|6:5|4:3|2; the offset in parcels is >> 24
+              if ((x[((inst >>> 7) & 7) + 8] === 0) === (t === 0xc001)) {
                 o = ((inst >>> 4) & 0x100) | ((inst >>> 7) & 0x18) | ((inst << 1) & 0xc0) | ((inst >>> 2) & 6) | ((inst << 3) & 0x20);
-                pc = (pc + ((o << 23) >> 23)) | 0;
+                ph += (o << 23) >> 24;
               } else {
-                pc = npc;
+                ph += 1;
               }
               continue;
+            } else if (t === 0x8001) {
+              // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
+              rd = ((inst >>> 7) & 7) + 8;
+              o = (inst >>> 10) & 3;
+              if (o === 3) {
+                if ((inst & 0x1000) === 0) {
+                  b = x[((inst >>> 2) & 7) + 8];
+                  o = (inst >>> 5) & 3;
+                  if (o === 0) x[rd] = x[rd] - b;
+                  else if (o === 1) x[rd] = x[rd] ^ b;
+                  else if (o === 2) x[rd] = x[rd] | b;
+                  else x[rd] = x[rd] & b;
+                  ph += 1;
+                  continue;
+                }
+              } else if (o === 2) {
+                x[rd] = x[rd] & (((inst >>> 2) & 31) - ((inst >>> 7) & 32));
+                ph += 1;
+                continue;
+              } else if ((inst & 0x1000) === 0) {
+                // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
+                if (o === 0) x[rd] = x[rd] >>> ((inst >>> 2) & 31);
+                else x[rd] = x[rd] >> ((inst >>> 2) & 31);
+                ph += 1;
+                continue;
+              }
+            } else if (t === 0x4002) {
+              // C.LWSP: uimm[5] = bit 12, uimm[4:2] = bits 6:4, uimm[7:6] = bits 3:2; rd = x0 reserved
+              rd = (inst >>> 7) & 31;
+              a = (x[2] + (((inst >>> 7) & 0x20) | ((inst >>> 2) & 0x1c) | ((inst << 4) & 0xc0))) | 0;
+              o = (a - rb) | 0;
+              if (o >>> 0 <= rl4 && rd !== 0) {
+                x[rd] = (o & 3) === 0 ? m32[o >> 2] : m8[o] | (m8[o + 1] << 8) | (m8[o + 2] << 16) | (m8[o + 3] << 24);
+                ph += 1;
+                continue;
+              }
+            } else if (t === 0x4001) {
+              // C.LI (rd = x0 is a HINT)
+              x[((inst >>> 7) & 31) || 32] = ((inst >>> 2) & 31) - ((inst >>> 7) & 32);
+              ph += 1;
+              continue;
+            } else if (t === 0x0002) {
+              // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
+              if ((inst & 0x1000) === 0) {
+                rd = ((inst >>> 7) & 31) || 32;
+                x[rd] = x[rd] << ((inst >>> 2) & 31);
+                ph += 1;
+                continue;
+              }
+            } else if ((t & 0x7fff) === 0x2001) {
+              // C.JAL (0x2001), C.J (0xa001): offset[11|4|9:8|10|6|7|3:1|5] in bits 12|11|10:9|8|7|6|5:3|2; in parcels >> 21
+              if (t === 0x2001) x[1] = fb + (ph << 1) + 2;
+              o = ((inst >>> 1) & 0x800) | ((inst >>> 7) & 0x10) | ((inst >>> 1) & 0x300) | ((inst << 2) & 0x400) |
+                ((inst >>> 1) & 0x40) | ((inst << 1) & 0x80) | ((inst >>> 2) & 0xe) | ((inst << 3) & 0x20);
+              ph += (o << 20) >> 21;
+              continue;
+            } else if (t === 0xc002) {
+              // C.SWSP: uimm[5:2] = bits 12:9, uimm[7:6] = bits 8:7
+              a = (x[2] + (((inst >>> 7) & 0x3c) | ((inst >>> 1) & 0xc0))) | 0;
+              o = (a - rb) | 0;
+              if (o >>> 0 <= sl4) {
+                b = x[(inst >>> 2) & 31];
+                if ((o & 3) === 0) {
+                  m32[o >> 2] = b;
+                } else {
+                  m8[o] = b;
+                  m8[o + 1] = b >> 8;
+                  m8[o + 2] = b >> 16;
+                  m8[o + 3] = b >> 24;
+                }
+                // A store by this hart to the reserved word kills the reservation (0x40000000 = NO_RESV).
+                t = this.resvW;
+                if (t !== 0x40000000 && (a >> 2 === t || (a + 3) >> 2 === t)) this.resvW = 0x40000000;
+                ph += 1;
+                continue;
+              }
+            } else if ((t & 0x7fff) === 0x4000) {
+              // C.LW (0x4000), C.SW (0xc000): rs1' bits 9:7, rd'/rs2' bits 4:2; uimm[5:3] = bits 12:10, uimm[2] = bit 6, uimm[6] = bit 5
+              a = (x[((inst >>> 7) & 7) + 8] + (((inst >>> 7) & 0x38) | ((inst >>> 4) & 4) | ((inst << 1) & 0x40))) | 0;
+              o = (a - rb) | 0;
+              rd = ((inst >>> 2) & 7) + 8;
+              if (t === 0x4000) {
+                if (o >>> 0 <= rl4) {
+                  x[rd] = (o & 3) === 0 ? m32[o >> 2] : m8[o] | (m8[o + 1] << 8) | (m8[o + 2] << 16) | (m8[o + 3] << 24);
+                  ph += 1;
+                  continue;
+                }
+              } else if (o >>> 0 <= sl4) {
+                b = x[rd];
+                if ((o & 3) === 0) {
+                  m32[o >> 2] = b;
+                } else {
+                  m8[o] = b;
+                  m8[o + 1] = b >> 8;
+                  m8[o + 2] = b >> 16;
+                  m8[o + 3] = b >> 24;
+                }
+                t = this.resvW;
+                if (t !== 0x40000000 && (a >> 2 === t || (a + 3) >> 2 === t)) this.resvW = 0x40000000;
+                ph += 1;
+                continue;
+              }
             }
+            npc = ph + 1;
             // Everything else: expandCompressed through the cache; an illegal
-            // parcel becomes -1 (major opcode 31, never dispatched).
+            // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches).
             t = inst & 0xffff;
             o = ((t ^ (t >>> 7)) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
             if (cc[o] === t) {
@@ -979,104 +1119,109 @@ export class Hart implements InterruptTarget {
           }
 
           // ---- execute: sets npc for control transfers, st for anything unusual
-          switch ((inst >>> 2) & 31) {
-            case 24: {
+          switch (inst & 0x7f) {
+            case 0x63: {
               // BRANCH
               a = x[(inst >>> 15) & 31];
               b = x[(inst >>> 20) & 31];
-              switch ((inst >>> 12) & 7) {
-                case 0:
-                  t = a === b ? 1 : 0;
+              // Cases by frequency in guests/bin/mips.elf (XS tests them one by one), as in every switch below.
+              switch (inst & 0x7000) {
+                case 0x1000:
+                  c = a !== b;
                   break;
-                case 1:
-                  t = a !== b ? 1 : 0;
+                case 0x4000:
+                  c = a < b;
                   break;
-                case 4:
-                  t = a < b ? 1 : 0;
+                case 0x0000:
+                  c = a === b;
                   break;
-                case 5:
-                  t = a >= b ? 1 : 0;
+                case 0x5000:
+                  c = a >= b;
                   break;
-                case 6:
-                  t = a >>> 0 < b >>> 0 ? 1 : 0;
+                case 0x6000:
+                  c = a >>> 0 < b >>> 0;
                   break;
-                case 7:
-                  t = a >>> 0 >= b >>> 0 ? 1 : 0;
+                case 0x7000:
+                  c = a >>> 0 >= b >>> 0;
                   break;
                 default:
-                  t = 0;
+                  c = false;
                   st = ST_ILLEGAL;
+                  npc = ph;
               }
-              // Taken: B-immediate (decode.immB); IALIGN = 16, so the target is always aligned.
-              if (t !== 0) {
-                npc = (pc + (((inst >> 19) & ~0xfff) | ((inst << 4) & 0x800) | ((inst >>> 20) & 0x7e0) | ((inst >>> 7) & 0x1e))) | 0;
-              }
+              // Taken: B-immediate (decode.immB) in parcels (each term shifted one bit right: ph counts parcels).
+              if (c) npc = ph + (((inst >> 20) & ~0x7ff) | ((inst << 3) & 0x400) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf));
               break;
             }
-            case 4: {
+            case 0x13: {
               // OP-IMM
-              rd = (inst >>> 7) & 31;
+              rd = ((inst >>> 7) & 31) || 32; // x0: see xr
               a = x[(inst >>> 15) & 31];
               b = inst >> 20;
-              switch ((inst >>> 12) & 7) {
-                case 0: // ADDI
-                  x[rd] = a + b;
-                  break;
-                case 7: // ANDI
-                  x[rd] = a & b;
-                  break;
-                case 1: // SLLI: imm[11:5] must be 0 (shamt[5] = 1 is reserved on RV32)
-                  if (inst >>> 25 === 0) x[rd] = a << b;
-                  else st = ST_ILLEGAL;
-                  break;
-                case 5: // SRLI / SRAI
+              switch (inst & 0x7000) {
+                case 0x5000: // SRLI / SRAI
                   t = inst >>> 25;
                   if (t === 0) x[rd] = a >>> b;
                   else if (t === 0x20) x[rd] = a >> b;
-                  else st = ST_ILLEGAL;
+                  else {
+                    st = ST_ILLEGAL;
+                    npc = ph;
+                  }
                   break;
-                case 4: // XORI
+                case 0x7000: // ANDI
+                  x[rd] = a & b;
+                  break;
+                case 0x1000: // SLLI: imm[11:5] must be 0 (shamt[5] = 1 is reserved on RV32)
+                  if (inst >>> 25 === 0) x[rd] = a << b;
+                  else {
+                    st = ST_ILLEGAL;
+                    npc = ph;
+                  }
+                  break;
+                case 0x0000: // ADDI
+                  x[rd] = a + b;
+                  break;
+                case 0x4000: // XORI
                   x[rd] = a ^ b;
                   break;
-                case 6: // ORI
+                case 0x6000: // ORI
                   x[rd] = a | b;
                   break;
-                case 2: // SLTI
+                case 0x2000: // SLTI
                   x[rd] = a < b ? 1 : 0;
                   break;
                 default: // 3: SLTIU (the immediate is sign-extended, then compared unsigned)
                   x[rd] = a >>> 0 < b >>> 0 ? 1 : 0;
               }
-              x[0] = 0;
               break;
             }
-            case 12: {
+            case 0x33: {
               // OP
-              rd = (inst >>> 7) & 31;
+              rd = ((inst >>> 7) & 31) || 32;
               a = x[(inst >>> 15) & 31];
               b = x[(inst >>> 20) & 31];
               t = inst >>> 25;
               if (t === 0) {
-                switch ((inst >>> 12) & 7) {
-                  case 0: // ADD
-                    x[rd] = a + b;
-                    break;
-                  case 4: // XOR
+                switch (inst & 0x7000) {
+                  case 0x4000: // XOR
                     x[rd] = a ^ b;
                     break;
-                  case 6: // OR
+                  case 0x0000: // ADD
+                    x[rd] = a + b;
+                    break;
+                  case 0x6000: // OR
                     x[rd] = a | b;
                     break;
-                  case 7: // AND
+                  case 0x7000: // AND
                     x[rd] = a & b;
                     break;
-                  case 1: // SLL (JS shifts use the low 5 bits, as RV32 does)
+                  case 0x1000: // SLL (JS shifts use the low 5 bits, as RV32 does)
                     x[rd] = a << b;
                     break;
-                  case 5: // SRL
+                  case 0x5000: // SRL
                     x[rd] = a >>> b;
                     break;
-                  case 2: // SLT
+                  case 0x2000: // SLT
                     x[rd] = a < b ? 1 : 0;
                     break;
                   default: // 3: SLTU
@@ -1084,49 +1229,60 @@ export class Hart implements InterruptTarget {
                 }
               } else if (t === 1) {
                 // M extension (unprivileged ISA chapter 7; division edge cases per table 7.1).
-                switch ((inst >>> 12) & 7) {
-                  case 0: // MUL
+                switch (inst & 0x7000) {
+                  case 0x7000: // REMU
+                    x[rd] = b === 0 ? a : (a >>> 0) % (b >>> 0);
+                    break;
+                  case 0x0000: // MUL
                     x[rd] = Math.imul(a, b);
                     break;
-                  case 1: // MULH
-                    x[rd] = mulh(a, b);
-                    break;
-                  case 2: // MULHSU
-                    x[rd] = mulhsu(a, b);
-                    break;
-                  case 3: // MULHU
-                    x[rd] = mulhu(a, b);
-                    break;
-                  case 4: // DIV: x/0 = -1; INT_MIN/-1 = INT_MIN (the |0 wraps 2^31)
-                    x[rd] = b === 0 ? -1 : (a / b) | 0;
-                    break;
-                  case 5: // DIVU: x/0 = 2^32-1
+                  case 0x5000: // DIVU: x/0 = 2^32-1
                     x[rd] = b === 0 ? -1 : (a >>> 0) / (b >>> 0);
                     break;
-                  case 6: // REM: x%0 = x; INT_MIN%-1 = 0 (JS gives -0, stored as 0)
-                    x[rd] = b === 0 ? a : a % b;
+                  case 0x1000: // MULH
+                    x[rd] = mulh(a, b);
                     break;
-                  default: // 7: REMU
-                    x[rd] = b === 0 ? a : (a >>> 0) % (b >>> 0);
+                  case 0x2000: // MULHSU
+                    x[rd] = mulhsu(a, b);
+                    break;
+                  case 0x3000: // MULHU
+                    x[rd] = mulhu(a, b);
+                    break;
+                  case 0x4000: // DIV: x/0 = -1; INT_MIN/-1 = INT_MIN (the |0 wraps 2^31)
+                    x[rd] = b === 0 ? -1 : (a / b) | 0;
+                    break;
+                  default: // 6: REM: x%0 = x; INT_MIN%-1 = 0 (JS gives -0, stored as 0)
+                    x[rd] = b === 0 ? a : a % b;
                 }
               } else if (t === 0x20) {
                 t = (inst >>> 12) & 7;
                 if (t === 0) x[rd] = a - b; // SUB
                 else if (t === 5) x[rd] = a >> b; // SRA
-                else st = ST_ILLEGAL;
+                else {
+                  st = ST_ILLEGAL;
+                  npc = ph;
+                }
               } else {
                 st = ST_ILLEGAL;
+                npc = ph;
               }
-              x[0] = 0;
               break;
             }
-            case 8: {
+            case 0x23: {
               // STORE; S-immediate (decode.immS)
               a = (x[(inst >>> 15) & 31] + (((inst >> 20) & ~31) | ((inst >>> 7) & 31))) | 0;
               o = (a - rb) | 0;
               b = x[(inst >>> 20) & 31];
               t = (inst >>> 12) & 7;
-              if (t === 2) {
+              if (t === 0) {
+                // SB
+                if (o >>> 0 <= sl1) {
+                  m8[o] = b;
+                  if (a >> 2 === this.resvW) this.resvW = 0x40000000;
+                  break;
+                }
+                t = 1;
+              } else if (t === 2) {
                 // SW
                 if (o >>> 0 <= sl4) {
                   if ((o & 3) === 0) {
@@ -1143,14 +1299,6 @@ export class Hart implements InterruptTarget {
                   break;
                 }
                 t = 4;
-              } else if (t === 0) {
-                // SB
-                if (o >>> 0 <= sl1) {
-                  m8[o] = b;
-                  if (a >> 2 === this.resvW) this.resvW = 0x40000000;
-                  break;
-                }
-                t = 1;
               } else if (t === 1) {
                 // SH
                 if (o >>> 0 <= sl2) {
@@ -1167,6 +1315,7 @@ export class Hart implements InterruptTarget {
                 t = 2;
               } else {
                 st = ST_ILLEGAL;
+                npc = ph;
                 break;
               }
               if (dv !== 0) {
@@ -1205,22 +1354,22 @@ export class Hart implements InterruptTarget {
                 ec = this.faultCause;
                 et = this.faultTval;
                 st = ST_EXC;
+                npc = ph;
               } else if (this.events !== 0) {
                 st = ST_EVENT;
               }
               break;
             }
-            case 0: {
+            case 0x03: {
               // LOAD
               a = (x[(inst >>> 15) & 31] + (inst >> 20)) | 0;
               o = (a - rb) | 0;
-              rd = (inst >>> 7) & 31;
+              rd = ((inst >>> 7) & 31) || 32;
               t = (inst >>> 12) & 7;
               if (t === 2) {
                 // LW
                 if (o >>> 0 <= rl4) {
                   x[rd] = (o & 3) === 0 ? m32[o >> 2] : m8[o] | (m8[o + 1] << 8) | (m8[o + 2] << 16) | (m8[o + 3] << 24);
-                  x[0] = 0;
                   break;
                 }
                 b = 4;
@@ -1228,15 +1377,20 @@ export class Hart implements InterruptTarget {
                 // LBU
                 if (o >>> 0 <= rl1) {
                   x[rd] = m8[o];
-                  x[0] = 0;
                   break;
                 }
                 b = 1;
+              } else if (t === 1) {
+                // LH
+                if (o >>> 0 <= rl2) {
+                  x[rd] = (o & 1) === 0 ? i16[o >> 1] : ((m8[o] | (m8[o + 1] << 8)) << 16) >> 16;
+                  break;
+                }
+                b = 2;
               } else if (t === 0) {
                 // LB
                 if (o >>> 0 <= rl1) {
                   x[rd] = i8[o];
-                  x[0] = 0;
                   break;
                 }
                 b = 1;
@@ -1244,20 +1398,12 @@ export class Hart implements InterruptTarget {
                 // LHU
                 if (o >>> 0 <= rl2) {
                   x[rd] = (o & 1) === 0 ? m16[o >> 1] : m8[o] | (m8[o + 1] << 8);
-                  x[0] = 0;
-                  break;
-                }
-                b = 2;
-              } else if (t === 1) {
-                // LH
-                if (o >>> 0 <= rl2) {
-                  x[rd] = (o & 1) === 0 ? i16[o >> 1] : ((m8[o] | (m8[o + 1] << 8)) << 16) >> 16;
-                  x[0] = 0;
                   break;
                 }
                 b = 2;
               } else {
                 st = ST_ILLEGAL;
+                npc = ph;
                 break;
               }
               if (dv !== 0) {
@@ -1270,7 +1416,6 @@ export class Hart implements InterruptTarget {
                   else if (t === 0) x[rd] = i8[o];
                   else if (t === 5) x[rd] = (o & 1) === 0 ? m16[o >> 1] : m8[o] | (m8[o + 1] << 8);
                   else x[rd] = (o & 1) === 0 ? i16[o >> 1] : ((m8[o] | (m8[o + 1] << 8)) << 16) >> 16;
-                  x[0] = 0;
                   break;
                 }
               }
@@ -1281,46 +1426,43 @@ export class Hart implements InterruptTarget {
                 ec = this.faultCause;
                 et = this.faultTval;
                 st = ST_EXC;
+                npc = ph;
                 break;
               }
               if (t === 0) o = (o << 24) >> 24;
               else if (t === 1) o = (o << 16) >> 16;
               x[rd] = o;
-              x[0] = 0;
               if (this.events !== 0) st = ST_EVENT;
               break;
             }
-            case 27: // JAL; J-immediate (decode.immJ)
-              x[(inst >>> 7) & 31] = npc;
-              x[0] = 0;
-              npc = (pc + (((inst >> 11) & ~0xfffff) | (inst & 0xff000) | ((inst >>> 9) & 0x800) | ((inst >>> 20) & 0x7fe))) | 0;
+            case 0x6f: // JAL; J-immediate (decode.immJ) in parcels, as for BRANCH
+              x[((inst >>> 7) & 31) || 32] = fb + (npc << 1);
+              npc = ph + (((inst >> 12) & ~0x7ffff) | ((inst >>> 1) & 0x7f800) | ((inst >>> 10) & 0x400) | ((inst >>> 21) & 0x3ff));
               break;
-            case 25: // JALR
+            case 0x67: // JALR
               if ((inst & 0x7000) !== 0) {
                 st = ST_ILLEGAL;
+                npc = ph;
                 break;
               }
               t = (x[(inst >>> 15) & 31] + (inst >> 20)) & ~1;
-              x[(inst >>> 7) & 31] = npc;
-              x[0] = 0;
-              npc = t;
+              x[((inst >>> 7) & 31) || 32] = fb + (npc << 1);
+              npc = (t - fb) >> 1;
               break;
-            case 13: // LUI
-              x[(inst >>> 7) & 31] = inst & ~0xfff;
-              x[0] = 0;
+            case 0x37: // LUI
+              x[((inst >>> 7) & 31) || 32] = inst & ~0xfff;
               break;
-            case 5: // AUIPC
-              x[(inst >>> 7) & 31] = pc + (inst & ~0xfff);
-              x[0] = 0;
+            case 0x17: // AUIPC
+              x[((inst >>> 7) & 31) || 32] = fb + (ph << 1) + (inst & ~0xfff);
               break;
-            case 28:
+            case 0x73:
               // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA)
               this.sliceLeft = n;
               t = this.system(inst);
               if (t === SYS_NEXT) {
                 if (this.events !== 0) st = ST_EVENT;
               } else if (t === SYS_JUMP) {
-                npc = this.jumpTarget;
+                npc = (this.jumpTarget - fb) >> 1;
                 st = ST_EVENT; // an xRET changes what may interrupt
               } else if (t === SYS_WFI) {
                 st = ST_WFI;
@@ -1328,13 +1470,15 @@ export class Hart implements InterruptTarget {
                 ec = this.excCause;
                 et = this.excTval;
                 st = ST_EXC;
+                npc = ph;
               }
               break;
-            case 11: {
+            case 0x2f: {
               // AMO (A extension, unprivileged ISA chapter 8): only .W on RV32.
               t = inst >>> 27;
               if ((inst & 0x7000) !== 0x2000 || !isAmoFunct5(t) || (t === 2 && (inst & 0x1f00000) !== 0)) {
                 st = ST_ILLEGAL;
+                npc = ph;
                 break;
               }
               a = x[(inst >>> 15) & 31];
@@ -1343,6 +1487,7 @@ export class Hart implements InterruptTarget {
                 ec = t === 2 ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
                 et = a >>> 0;
                 st = ST_EXC;
+                npc = ph;
                 break;
               }
               o = (a - rb) | 0;
@@ -1377,44 +1522,47 @@ export class Hart implements InterruptTarget {
                 ec = this.faultCause;
                 et = this.faultTval;
                 st = ST_EXC;
+                npc = ph;
               } else if (this.events !== 0) {
                 st = ST_EVENT;
               }
               break;
             }
-            case 3: // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
-              if ((inst & 0x6000) !== 0) st = ST_ILLEGAL;
-              else if ((inst & 0x1000) !== 0 && this.jitc !== null) this.jitc.flush(); // FENCE.I: translated code may be stale
+            case 0x0f: // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
+              if ((inst & 0x6000) !== 0) {
+                st = ST_ILLEGAL;
+                npc = ph;
+              } else if ((inst & 0x1000) !== 0 && this.jitc !== null) {
+                this.jitc.flush(); // FENCE.I: translated code may be stale
+              }
               break;
             default:
               st = ST_ILLEGAL;
+              npc = ph;
           }
-          if (st === ST_OK) {
-            pc = npc;
-            continue;
-          }
-          // ---- the unusual: events, WFI, exceptions
-          if (st === ST_EVENT) {
-            st = ST_OK;
-            pc = npc;
-            continue outer;
-          }
+          // Exceptions left npc = ph.
+          ph = npc;
+        }
+        n++; // the failed test above took one more
+        pc = (fb + (ph << 1)) | 0;
+        // ---- the unusual: events, WFI, exceptions (the next outer pass looks at events and the budget)
+        if (st !== ST_OK) {
           if (st === ST_WFI) {
             st = ST_OK;
-            pc = npc;
             exit = EXIT_WFI;
-            break outer;
+            break;
           }
-          // The instruction raised exception ec with tval et (illegal: tval are the instruction bits).
-          if (st === ST_ILLEGAL) {
-            ec = EXC_ILLEGAL;
-            et = this.illegalBits(pc, npc, inst);
+          if (st !== ST_EVENT) {
+            // The instruction raised exception ec with tval et (illegal: tval are the instruction bits).
+            if (st === ST_ILLEGAL) {
+              ec = EXC_ILLEGAL;
+              et = this.illegalBits(pc, inst);
+            }
+            this.sliceLeft = n; // instret exact for the trap hook
+            pc = this.exception(ec, et, pc);
+            ph = (pc - fb) >> 1;
           }
           st = ST_OK;
-          this.sliceLeft = n; // instret exact for the trap hook
-          pc = this.exception(ec, et, pc);
-          // The trap may have changed what translation applies (EV_MMU).
-          if (this.events !== 0) continue outer;
         }
       }
     } catch (e) {
@@ -1423,7 +1571,7 @@ export class Hart implements InterruptTarget {
       exit = EXIT_FATAL;
     }
     x[0] = 0;
-    this.pcv = pc;
+    this.pcv = (fb + (ph << 1)) | 0;
     this.retiredBase += budget - n;
     this.stepsLast = budget - n;
     this.inRun = false;
@@ -1590,13 +1738,16 @@ export class Hart implements InterruptTarget {
     this.romSize = size;
   }
 
-  /** The instruction bits for an illegal-instruction mtval: the 16-bit parcel of a compressed instruction. */
-  private illegalBits(pc: number, npc: number, inst: number): number {
-    if (((npc - pc) | 0) === 4) return inst >>> 0;
+  /**
+   * The instruction bits for an illegal-instruction mtval: `inst` for a
+   * 32-bit instruction, the 16-bit parcel at `pc` for a compressed one (the
+   * parcel at pc, fetched once already, tells which).
+   */
+  private illegalBits(pc: number, inst: number): number {
     const o = (pc - this.fb) | 0;
-    if (o >>> 0 <= this.fl4 + 2) return this.f16[o >> 1];
-    const v = this.fetchParcel(pc >>> 0);
-    return v < 0 ? 0 : v;
+    const v = o >>> 0 <= this.fl4 + 2 ? this.f16[o >> 1] : this.fetchParcel(pc >>> 0);
+    if (v < 0 || (v & 3) === 3) return inst >>> 0;
+    return v;
   }
 
   /** Notes what a slow access may have changed: the map (a device may remap) or nothing. */
