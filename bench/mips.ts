@@ -16,6 +16,9 @@
  * instruction count is checked against QEMU's (`-icount shift=0`) and the
  * guest's checksum against QEMU's output.
  *
+ * VirtVm variant (mips.elf only): the image on the CLI's machine, in its
+ * 10,000-instruction hart slices, as `xsvisor run` runs it.
+ *
  * Paged variant (Sv32, 4 KiB pages): the same image on a machine with
  * twice the RAM. crt0 runs in M-mode up to `main` (untimed); then the
  * harness moves the whole 16 MiB image to the upper half of RAM, zeroes
@@ -36,7 +39,7 @@
  * (xsnap's deterministic meter, about one per bytecode).
  *
  * Options: `--rounds N` (default 3), `--slice N`, `--synthetic`, `--xs`,
- * `--xs-insns N`, `--no-paged`, `--no-qemu`. Last line: `mips: X` (the
+ * `--xs-insns N`, `--no-paged`, `--no-vm`, `--no-qemu`, `--tier interp|jit`. Last line: `mips: X` (the
  * unpaged figure; Node: the best round by wall clock; XS: the timed slice).
  */
 import { spawnSync } from 'node:child_process';
@@ -48,6 +51,7 @@ import { EmuDeviceType, type AccessWidth, type BaseDeviceOps } from '../src/devi
 import { GuestAddressSpace } from '../src/addrspace/index.js';
 import { loadImage } from '../src/loader/index.js';
 import { ExitReason, Hart } from '../src/cpu/index.js';
+import { VirtVm } from '../src/monitor/index.js';
 import * as E from '../tests/core/rv-encode.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -71,6 +75,7 @@ const ROUNDS = opt('--rounds', 3);
 const SLICE = opt('--slice', 1_000_000);
 const XS_INSNS = opt('--xs-insns', 5_000_000);
 const PAGED = !args.includes('--no-paged');
+const VM = !args.includes('--no-vm');
 
 /** A write-only console: THR collects bytes, LSR always reads "transmitter empty". */
 class UartSink implements BaseDeviceOps {
@@ -289,6 +294,41 @@ function runNode(w: Workload, paged: boolean, tier: Tier): NodeResult {
   return { best, median: sorted[sorted.length >> 1], bestCpu: Math.max(...cpuRates), seconds: Math.min(...times), instructions: total };
 }
 
+/**
+ * The same image on the CLI's machine (VirtVm: board, CLINT, UART; its
+ * 10,000-instruction hart slices), driven as src/monitor/driver.ts drives
+ * it (100,000 instructions per vm.run): the path `xsvisor run` takes,
+ * without the process start-up and the event loop.
+ */
+function runVm(w: Workload, tier: Tier): NodeResult {
+  const rates: number[] = [];
+  const cpuRates: number[] = [];
+  const times: number[] = [];
+  let total = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const vm = new VirtVm({ image: w.image, imageName: 'mips', clock: { now: () => 0 }, tier });
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    let exit;
+    do exit = vm.run(100_000);
+    while (exit.kind === 'budget');
+    const dt = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(c0);
+    const ct = (cpu.user + cpu.system) / 1e6;
+    total = vm.instret;
+    vm.close();
+    // The console has no port here: the instruction count, exact against QEMU's, stands for the output.
+    if (exit.kind !== 'exit' || exit.status !== 0) throw new Error(`VirtVm ${tier}: the guest ended with ${JSON.stringify(exit)}`);
+    if (total !== w.expectInstructions) console.log(`WARNING (VirtVm ${tier}): ${total} instructions retired, QEMU counts ${w.expectInstructions}`);
+    rates.push(total / dt / 1e6);
+    cpuRates.push(total / ct / 1e6);
+    times.push(dt);
+    console.log(`VirtVm ${tier} round ${round + 1}: ${total} instructions in ${dt.toFixed(3)} s = ${rates[round].toFixed(1)} MIPS (process CPU ${ct.toFixed(3)} s = ${cpuRates[round].toFixed(1)} MIPS)`);
+  }
+  const sorted = rates.slice().sort((a, b) => a - b);
+  return { best: sorted[sorted.length - 1], median: sorted[sorted.length >> 1], bestCpu: Math.max(...cpuRates), seconds: Math.min(...times), instructions: total };
+}
+
 /** Best wall time of `runs` QEMU runs of `image` (URL), or null without QEMU; throws when the output lacks `expect`. */
 function qemuSeconds(image: URL, expect: string, runs: number): number | null {
   if (spawnSync(QEMU, ['--version'], { encoding: 'utf8' }).status !== 0) return null;
@@ -305,7 +345,12 @@ function qemuSeconds(image: URL, expect: string, runs: number): number | null {
 }
 
 function mainNode(w: Workload): void {
-  const results = TIERS.map((tier) => ({ tier, bare: runNode(w, false, tier), paged: PAGED ? runNode(w, true, tier) : null }));
+  const results = TIERS.map((tier) => ({
+    tier,
+    bare: runNode(w, false, tier),
+    paged: PAGED ? runNode(w, true, tier) : null,
+    vm: VM && w.expectInstructions !== null ? runVm(w, tier) : null,
+  }));
   const isMips = w.expectInstructions !== null;
   const qemu = isMips && !args.includes('--no-qemu') ? qemuSeconds(MIPS_ELF, MIPS_ELF_CHECKSUM, 3) : null;
   const qemuStart = qemu !== null ? qemuSeconds(HELLO_ELF, 'bye', 3) : null;
@@ -313,8 +358,9 @@ function mainNode(w: Workload): void {
     console.log(`${what.padEnd(36)} ${String(insns).padStart(12)} ${seconds.padStart(9)} ${mips.padStart(10)} ${cpu.padStart(10)}`);
   console.log('');
   row(`${w.name}`, 'instructions', 'best s', 'MIPS wall', 'MIPS CPU');
-  for (const { tier, bare, paged } of results) {
+  for (const { tier, bare, paged, vm } of results) {
     row(`xsvisor Node ${process.version}, Bare, ${tier}`, bare.instructions, bare.seconds.toFixed(3), bare.best.toFixed(1), bare.bestCpu.toFixed(1));
+    if (vm !== null) row(`xsvisor Node, VirtVm 10k slices, ${tier}`, vm.instructions, vm.seconds.toFixed(3), vm.best.toFixed(1), vm.bestCpu.toFixed(1));
     if (paged !== null) {
       row(`xsvisor Node, Sv32 4 KiB pages, ${tier}`, paged.instructions, paged.seconds.toFixed(3), paged.best.toFixed(1), paged.bestCpu.toFixed(1));
     }
@@ -334,6 +380,7 @@ function mainNode(w: Workload): void {
   if (results.length === 2) {
     const [i, j] = results;
     console.log(`jit/interp (Bare): ${(j.bare.best / i.bare.best).toFixed(2)} (wall), ${(j.bare.bestCpu / i.bare.bestCpu).toFixed(2)} (CPU)`);
+    if (i.vm !== null && j.vm !== null) console.log(`jit/interp (VirtVm): ${(j.vm.best / i.vm.best).toFixed(2)} (wall), ${(j.vm.bestCpu / i.vm.bestCpu).toFixed(2)} (CPU)`);
   }
   console.log(`mips: ${results.map((r) => `${r.tier} ${r.bare.best.toFixed(1)}`).join(', ')}`);
 }

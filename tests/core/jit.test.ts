@@ -7,15 +7,18 @@
  * budget; an interrupt raised by a device during a long loop; precise
  * traps inside blocks; the cache bound.
  */
-import { assert, describe, it } from '../harness/index.js';
+import { assert, describe, it as itRaw } from '../harness/index.js';
 import { Csr, ExitReason, Hart, jitAvailable } from '../../src/cpu/index.js';
+import { DEFAULT_HOT_ENTRIES, setJitHotEntries } from '../../src/cpu/jit/index.js';
 import { DATA, DEV_BASE, HALT, place, RAM_BASE, rig, UNMAPPED, type Rig } from './cpu-fixture.js';
 import * as E from './rv-encode.js';
 
 /** A rig whose hart runs in `tier` (the fixture's hart is replaced; RAM, devices and the halt handler are kept). */
 function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number } = {}): Rig {
   const r = rig();
+  setJitHotEntries(hotEntries);
   r.hart = new Hart({ bus: r.bus, readTime: () => r.time.now, tier, jitCacheBlocks: options.jitCacheBlocks });
+  setJitHotEntries(DEFAULT_HOT_ENTRIES);
   r.stopper.onAccess = (op) => {
     if (op === 'write') r.hart.requestStop();
   };
@@ -24,6 +27,9 @@ function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number } = {}
   r.hart.writeCsr(Csr.stvec, HALT);
   return r;
 }
+
+/** Entries before translation for the harts rigIn makes (set per suite below). */
+let hotEntries = DEFAULT_HOT_ENTRIES;
 
 /** A deterministic generator (xorshift32). */
 function rng(seed: number): (n: number) => number {
@@ -137,7 +143,20 @@ function lockstep(setup: (r: Rig) => void, slices: readonly number[], what: stri
   return rigs;
 }
 
-describe('JIT tier', () => {
+/**
+ * The suite, with harts that translate a region after `hot` entries: 1 (every block translated at once, so the
+ * random programs exercise the translator everywhere) and the default (cold code interpreted, then translated).
+ */
+function suite(hot: number): void {
+  const it = (name: string, fn: () => void): void =>
+    itRaw(name, () => {
+      hotEntries = hot;
+      try {
+        fn();
+      } finally {
+        hotEntries = DEFAULT_HOT_ENTRIES;
+      }
+    });
   it('is chosen per hart, falls back where the engine cannot compile, and refuses bad options', () => {
     const r = rigIn('jit');
     assert.equal(r.hart.tier, jitAvailable() ? 'jit' : 'interp');
@@ -263,14 +282,21 @@ describe('JIT tier', () => {
   });
 
   it('holds at most jitCacheBlocks blocks and stays correct when they evict each other', () => {
-    // 200 small functions called in turn: far more blocks than 16 slots.
+    // 200 small functions called in turn: far more blocks than 16 slots. Each loops more times than the
+    // default hot threshold, so that its loop is translated within one call, then evicted by the next functions.
+    const LOOPS = DEFAULT_HOT_ENTRIES + 20;
     const p = new E.Program(RAM_BASE).i(E.addi(E.s1, 0, 0), E.addi(E.s2, 0, 3));
     p.label('round');
     for (let k = 0; k < 200; k++) p.at(4, (pc, L) => E.jal(E.ra, L(`fn${k}`) - pc));
     p.i(E.addi(E.s2, E.s2, -1));
     p.at(4, (pc, L) => E.bne(E.s2, 0, L('round') - pc));
     p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0));
-    for (let k = 0; k < 200; k++) p.label(`fn${k}`).i(E.addi(E.s1, E.s1, k), E.jalr(0, E.ra, 0));
+    for (let k = 0; k < 200; k++) {
+      p.label(`fn${k}`).i(E.addi(E.t0, 0, LOOPS));
+      p.label(`loop${k}`).i(E.addi(E.s1, E.s1, k), E.addi(E.t0, E.t0, -1));
+      p.at(4, (pc, L) => E.bne(E.t0, 0, L(`loop${k}`) - pc));
+      p.i(E.jalr(0, E.ra, 0));
+    }
     const interp = rigIn('interp');
     const jit = rigIn('jit', { jitCacheBlocks: 16 });
     for (const m of [interp, jit]) {
@@ -278,11 +304,14 @@ describe('JIT tier', () => {
       assert.equal(m.hart.run(1_000_000), ExitReason.Stop);
     }
     assert.equal(state(jit), state(interp));
-    assert.equal(jit.hart.regs[E.s1], 3 * ((199 * 200) / 2));
+    assert.equal(jit.hart.regs[E.s1], 3 * LOOPS * ((199 * 200) / 2));
     const st = jit.hart.jitStats;
     if (st !== null) {
       assert.ok(st.blocks <= 16, `${st.blocks} blocks cached`);
       assert.ok(st.translations > 200, 'blocks were evicted and translated again');
     }
   });
-});
+}
+
+describe('JIT tier, every entry translated at once', () => suite(1));
+describe(`JIT tier, entries translated after ${DEFAULT_HOT_ENTRIES} runs (the default)`, () => suite(DEFAULT_HOT_ENTRIES));

@@ -10,6 +10,11 @@
  * and the accounting of a run() made of blocks and interpreter steps
  * (instret, lastRunSteps, the budget).
  *
+ * Hot entries: a pc is translated only once entered {@link DEFAULT_HOT_ENTRIES}
+ * times (see {@link setJitHotEntries}); until then its slot holds the length
+ * of its first block, which the interpreter runs at each entry. Most entries
+ * run a few times, and V8 spends more compiling them than interpreting them.
+ *
  * When blocks run: fetches and data accesses untranslated (no Sv32 in
  * effect), pc in the RAM window and no LR reservation held (a block's
  * stores do not watch it). Anything else runs in the interpreter in
@@ -29,7 +34,7 @@
  */
 
 import { mulh, mulhsu, mulhu } from '../arith.js';
-import { BLOCK_PARAMS, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT } from './translate.js';
+import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT } from './translate.js';
 
 /**
  * What the driver reads and writes in a Hart: its documented internal
@@ -75,6 +80,27 @@ export const DEFAULT_CACHE_BLOCKS = 4096;
 /** Instructions the interpreter runs at a time when blocks cannot run. */
 const INTERP_CHUNK = 1024;
 
+/**
+ * Default entries into a region before it is translated: until then the
+ * interpreter runs its first block. Most entries of a program run only a
+ * few times (start-up, printf): compiling them would cost more than
+ * interpreting them (docs/jit.md, Figures).
+ */
+export const DEFAULT_HOT_ENTRIES = 256;
+
+let hotEntriesV = DEFAULT_HOT_ENTRIES;
+
+/**
+ * Sets how many entries a pc needs before its region is translated, for
+ * tiers constructed from now on (an integer in [1, 2^20]; 1 translates at
+ * the first entry): for tests, which want every block translated, and for
+ * measurements. Refuses anything else with a RangeError.
+ */
+export function setJitHotEntries(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1 << 20) throw new RangeError(`hot entries ${n} is not an integer in [1, 2^20]`);
+  hotEntriesV = n;
+}
+
 const EXIT_BUDGET = 0;
 const NO_RESV = 0x40000000;
 /** A key no pc can have (pcs are even). */
@@ -116,6 +142,10 @@ export class JitTier {
   private readonly keys: Int32Array;
   private readonly fns: (BlockFn | null)[];
   private readonly lens: Int32Array;
+  /** Entries into each slot's pc while it is cold (not yet translated). */
+  private readonly hits: Int32Array;
+  /** Entries before translation (setJitHotEntries when constructed). */
+  private readonly hot = hotEntriesV;
   /** RAM offsets of each slot's block: first byte, first byte after. */
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
@@ -142,6 +172,7 @@ export class JitTier {
     this.keys = new Int32Array(n).fill(EMPTY);
     this.fns = new Array<BlockFn | null>(n).fill(null);
     this.lens = new Int32Array(n);
+    this.hits = new Int32Array(n);
     this.starts = new Int32Array(n);
     this.ends = new Int32Array(n);
   }
@@ -197,17 +228,35 @@ export class JitTier {
     this.flush();
   }
 
-  /** Translates the block at `pc` (RAM offset `off`) into slot `i`, evicting what was there. */
+  /**
+   * Claims slot `i` for the cold entry `pc` (RAM offset `off`), evicting
+   * what was there: no function yet, `lens` the length of its first block
+   * (what the interpreter runs per entry until the entry is hot).
+   */
+  private enter(pc: number, off: number, i: number): void {
+    if (this.fns[i] !== null) this.live--;
+    this.keys[i] = pc;
+    this.fns[i] = null;
+    this.hits[i] = 0;
+    this.lens[i] = blockLength(this.h.m16, this.rsz, off);
+    // No code of this slot is translated: no page holds it.
+    this.starts[i] = 0x7fffffff;
+    this.ends[i] = 0x7fffffff;
+  }
+
+  /** Translates the region at `pc` (RAM offset `off`) into slot `i`. */
   private translate(pc: number, off: number, i: number): void {
     const h = this.h;
-    if (this.fns[i] !== null) this.live--;
     const b = translateRegion(h.m16, this.rb, this.rsz, pc, off);
+    this.hits[i] = this.hot;
     this.keys[i] = pc;
     this.starts[i] = b.start;
     this.ends[i] = b.end;
     this.lens[i] = b.insns;
     if (b.source === null) {
+      // Nothing to translate at pc: the interpreter runs that one instruction, every time.
       this.fns[i] = null;
+      this.lens[i] = 1;
       return;
     }
     const factory = new Function(...BLOCK_PARAMS, b.source) as Factory;
@@ -243,18 +292,29 @@ export class JitTier {
             const keys = this.keys;
             const fns = this.fns;
             const lens = this.lens;
+            const hits = this.hits;
+            const hot = this.hot;
             const mask = this.mask;
             const rb = this.rb;
             const rsz = this.rsz;
             let done = 0;
             let why = WHY_NEXT;
+            // Instructions for the interpreter when why is WHY_INTERP: 1, or a cold entry's first block.
+            let run1 = 1;
             for (;;) {
               const i = (off >>> 1) & mask;
-              if (keys[i] !== pc) this.translate(pc, off, i);
-              const f = fns[i];
+              if (keys[i] !== pc) this.enter(pc, off, i);
+              let f = fns[i];
               if (f === null) {
-                why = WHY_INTERP;
-                break;
+                if (hits[i] < hot && ++hits[i] === hot) {
+                  this.translate(pc, off, i);
+                  f = fns[i];
+                }
+                if (f === null) {
+                  why = WHY_INTERP;
+                  run1 = lens[i];
+                  break;
+                }
               }
               if (lens[i] > left - done) {
                 why = -1;
@@ -277,8 +337,8 @@ export class JitTier {
               continue;
             }
             if (left <= 0) continue;
-            // The instruction at pc for the interpreter, or the rest of the budget (less than a block).
-            k = why === WHY_INTERP ? 1 : left;
+            // The instruction at pc for the interpreter, a cold entry's first block, or the rest of the budget (less than a block).
+            k = why === WHY_INTERP ? (run1 < left ? run1 : left) : left;
           }
           exit = h.interpret(k);
           left -= h.stepsLast;

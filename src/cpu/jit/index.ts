@@ -1,3 +1,13 @@
 /** The hart's translation tier (`tier: 'jit'`): guest blocks compiled to JavaScript with `new Function`. See docs/jit.md. */
-export { DEFAULT_CACHE_BLOCKS, JitTier, defaultTier, jitAvailable, setDefaultTier, type HartInternals, type JitTierOptions } from './driver.js';
+export {
+  DEFAULT_CACHE_BLOCKS,
+  DEFAULT_HOT_ENTRIES,
+  JitTier,
+  defaultTier,
+  jitAvailable,
+  setDefaultTier,
+  setJitHotEntries,
+  type HartInternals,
+  type JitTierOptions,
+} from './driver.js';
 export { MAX_BLOCK_INSNS } from './translate.js';

@@ -22,7 +22,10 @@
  *
  * A region is the block at its entry plus the blocks reachable from it by
  * static branch and jump targets, up to {@link MAX_REGION_BLOCKS} blocks
- * and {@link MAX_REGION_INSNS} instructions. Its function is a `for (;;)`
+ * and {@link MAX_REGION_INSNS} instructions, of which it keeps those on a
+ * loop back to the entry (or, when there is none, the first
+ * {@link LINEAR_REGION_BLOCKS}): code outside the loops would cost V8
+ * compile time and deoptimisations for little run time. Its function is a `for (;;)`
  * around a `switch` on the RAM offset of the current block (small integers:
  * V8 keeps them unboxed, pcs above 2^30 would not be), cases in address
  * order so that fall-through needs no dispatch; a JALR dispatches through
@@ -33,12 +36,17 @@
  * once on exit; x0 reads as the literal 0 and writes to it are dropped.
  *
  * Budget: every cycle in a region passes a block reached by an edge to the
- * same or a lower address, or a JALR; there the region checks that a whole
- * region's worth of instructions (R) is left in the budget, else it exits.
- * The driver enters a region only with at least R left, so no region runs
- * past the budget, and the count stays exact.
+ * same or a lower address (a header), or a JALR; there the region checks
+ * that the longest path to the next check or exit (K, computed per header;
+ * the largest of all for a JALR) is left in the budget, else it exits. The
+ * driver enters a region only with at least its entry's K left
+ * ({@link RegionSource.insns}), so no region runs past the budget, and the
+ * count stays exact.
  *
- * Exit protocol: the function returns the next pc (int32) and writes into
+ * Exits: each is a number into a table of (pc, instructions, why) built
+ * into the factory, so that an exit is two small statements and the hot
+ * path carries no exit code; a shared tail writes the registers back.
+ * The function returns the next pc (int32) and writes into
  * the shared Int32Array `io`: io[0] = instructions retired, io[1] = why
  * ({@link WHY_NEXT}: continue at pc; {@link WHY_INTERP}: run the
  * instruction at pc in the interpreter; {@link WHY_CODE_STORE}: a store
@@ -118,8 +126,10 @@ function classify(inst: number): number {
 }
 
 /** Most blocks, and most instructions, in one region. */
-export const MAX_REGION_BLOCKS = 2;
-export const MAX_REGION_INSNS = 48;
+export const MAX_REGION_BLOCKS = 6;
+export const MAX_REGION_INSNS = 96;
+/** Most blocks of a region without a loop through its entry. */
+export const LINEAR_REGION_BLOCKS = 2;
 
 /** How a decoded block ends. */
 const END_BRANCH = 0;
@@ -176,6 +186,15 @@ function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: num
   return { pc, list, how, end: o, next: p };
 }
 
+/**
+ * Instructions in the straight-line block at RAM offset `off` (the
+ * interpreter runs that many for an entry not yet translated), at least 1.
+ */
+export function blockLength(m16: Uint16Array<ArrayBufferLike>, ramSize: number, off: number): number {
+  const n = decodeBlock(m16, ramSize, 0, off).list.length;
+  return n > 0 ? n : 1;
+}
+
 /** Static successors of a block inside a region. */
 function successors(b: Block): number[] {
   if (b.list.length === 0) return [];
@@ -190,7 +209,7 @@ function successors(b: Block): number[] {
 export interface RegionSource {
   /** Source text of the factory body; null when the entry's first instruction cannot be translated. */
   readonly source: string | null;
-  /** Instructions in the whole region: the least budget a call needs (0 when `source` is null). */
+  /** The most instructions from the entry to the first budget check or exit: the least budget a call needs (0 when `source` is null). */
   readonly insns: number;
   /** RAM offsets spanned by the region's code: first byte, first byte after. */
   readonly start: number;
@@ -209,13 +228,21 @@ export interface RegionSource {
  * parcels, `ramBase` its address (int32), `ramSize` its length in bytes.
  * Never throws for any guest bytes.
  */
-export function translateRegion(m16: Uint16Array<ArrayBufferLike>, ramBase: number, ramSize: number, pc: number, off: number): RegionSource {
+export function translateRegion(
+  m16: Uint16Array<ArrayBufferLike>,
+  ramBase: number,
+  ramSize: number,
+  pc: number,
+  off: number,
+  maxBlocks: number = MAX_REGION_BLOCKS,
+  maxInsns: number = MAX_REGION_INSNS,
+): RegionSource {
   const first = decodeBlock(m16, ramSize, pc, off);
   if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [] };
   const blocks = new Map<number, Block>([[pc, first]]);
   const work = successors(first);
   let total = first.list.length;
-  while (work.length > 0 && blocks.size < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
+  while (work.length > 0 && blocks.size < maxBlocks && total < maxInsns) {
     const p = work.shift()!;
     const o = (p - ramBase) | 0;
     if (blocks.has(p) || o >>> 0 >= ramSize) continue;
@@ -225,8 +252,27 @@ export function translateRegion(m16: Uint16Array<ArrayBufferLike>, ramBase: numb
     total += b.list.length;
     for (const q of successors(b)) work.push(q);
   }
+  // Keep the blocks from which the entry can be reached again inside the region (the loops through the entry),
+  // and the entry: the rest would be code TurboFan compiles, and deoptimises on, for little time spent in it.
+  // Without such a loop, the first LINEAR_REGION_BLOCKS blocks found.
+  const back = new Set<number>([pc]);
+  const succ = new Map([...blocks.values()].map((b) => [b.pc, successors(b)]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const b of blocks.values()) {
+      if (!back.has(b.pc) && succ.get(b.pc)!.some((q) => back.has(q))) {
+        back.add(b.pc);
+        grew = true;
+      }
+    }
+  }
+  const drop = back.size > 1 ? [...blocks.keys()].filter((p) => !back.has(p)) : [...blocks.keys()].slice(LINEAR_REGION_BLOCKS);
+  for (const p of drop) blocks.delete(p);
   return emitRegion([...blocks.values()], ramBase, ramSize);
 }
+
+/** An exit-table pc offset meaning "p as it is" (offsets of code are even). */
+const SAME_P = 1;
 
 const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
 
@@ -255,33 +301,73 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
   const rl1 = ramSize - 1;
   const rl2 = ramSize - 2;
   const rl4 = ramSize - 4;
-  // Every exit sets pc, e and io, then leaves the switch; the loop then ends and writes the registers back.
-  const leave = (count: string, why: number): string => `e = 1; io[0] = ${count}; io[1] = ${why}; break;`;
+  // The test that o (a RAM offset) is outside the window or misaligned: with a power-of-two window, one AND.
+  const pow2 = (ramSize & (ramSize - 1)) === 0 && ramSize >= 4;
+  const inRam = (align: number, lim: number): string =>
+    pow2 ? `(o & ${(~(ramSize - 1) | align) | 0}) !== 0` : `${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${lim}`;
+  // Every exit is a number k into a table of (pc offset, instructions to add to c, why), the same for every exit
+  // alike: the exit sets k and leaves the switch; the shared tail after the loop writes the registers back and
+  // reads the table. So each exit is small code (less for TurboFan to compile, nothing for the hot path to carry).
+  // Exit 0 keeps p as it is (the switch's default case, a JALR's budget check).
+  const xp: number[] = [SAME_P];
+  const xc: number[] = [0];
+  const xw: number[] = [WHY_NEXT];
+  const exitIds = new Map<string, number>([[`${SAME_P},0,${WHY_NEXT}`, 0]]);
+  const leave = (pOff: number, dc: number, why: number): string => {
+    const key = `${pOff},${dc},${why}`;
+    let k = exitIds.get(key);
+    if (k === undefined) {
+      k = xp.length;
+      exitIds.set(key, k);
+      xp.push(pOff);
+      xc.push(dc);
+      xw.push(why);
+    }
+    return `k = ${k}; break;`;
+  };
   // The dispatch variable is the RAM offset p, not the pc: small integers stay Smis in V8 (pcs above 2^30 would be heap numbers).
   // Cases are in address order, so a fall-through or a jump to the next case needs no dispatch.
   const sorted = [...blocks].sort((a, b) => ((a.pc - ramBase) | 0) - ((b.pc - ramBase) | 0));
   let nextCase = 0;
   const goto = (target: number): string => {
     const t = (target - ramBase) | 0;
-    if (!inRegion.has(target)) return `p = ${t}; e = 1; io[0] = c; io[1] = ${WHY_NEXT}; break;`;
+    if (!inRegion.has(target)) return leave(t, 0, WHY_NEXT);
     return target === nextCase ? '' : `p = ${t}; break;`;
   };
   // The budget: every cycle in the region has an edge to a block at the same or a lower address, or a JALR; the
-  // budget is checked there, for a whole region's worth of instructions (R). The driver calls a region only with
-  // at least R left. So no block runs past the budget and the loop of one region stays cheap.
-  let total = 0;
-  for (const b of blocks) total += b.list.length;
-  const R = total;
+  // budget is checked there, for the longest path to the next check (K below). The driver calls a region only with
+  // at least its entry's K left. So no block runs past the budget and the loop of one region stays cheap.
   const headers = new Set<number>();
   for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - ramBase) | 0) <= ((b.pc - ramBase) | 0)) headers.add(q);
-  const budget = `if (c + ${R} > n) { e = 1; io[0] = c; io[1] = ${WHY_NEXT}; break; }`;
+  // K(b): the most instructions from the start of block b to the next check (a header, a JALR) or an exit. Paths
+  // between checks are acyclic (every cycle passes a header), so K is a longest path, found by memoised DFS.
+  const byPc = new Map(blocks.map((b) => [b.pc, b]));
+  const K = new Map<number, number>();
+  const bound = (b: Block): number => {
+    const known = K.get(b.pc);
+    if (known !== undefined) return known;
+    let most = 0;
+    if (b.how !== END_JALR) {
+      for (const q of successors(b)) {
+        const qb = byPc.get(q);
+        if (qb !== undefined && !headers.has(q)) most = Math.max(most, bound(qb));
+      }
+    }
+    const k = b.list.length + most;
+    K.set(b.pc, k);
+    return k;
+  };
+  let kMax = 0;
+  for (const b of blocks) kMax = Math.max(kMax, bound(b));
+  const R = bound(blocks[0]);
+  const budget = (k: number, pOff: number): string => `if (c + ${k} > n) { ${leave(pOff, 0, WHY_NEXT)} }`;
   const out: string[] = [];
   for (let bi = 0; bi < sorted.length; bi++) {
     const b = sorted[bi];
     nextCase = bi + 1 < sorted.length ? sorted[bi + 1].pc : 0;
     const L = b.list.length;
     out.push(`case ${(b.pc - ramBase) | 0}:`);
-    if (headers.has(b.pc)) out.push(`p = ${(b.pc - ramBase) | 0}; ${budget}`);
+    if (headers.has(b.pc)) out.push(budget(K.get(b.pc)!, (b.pc - ramBase) | 0));
     for (let i = 0; i < L; i++) {
       const { pc, size, inst } = b.list[i];
       const next = (pc + size) | 0;
@@ -298,7 +384,9 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
           if (rdN === 0) break;
           const sh = (inst >>> 20) & 31;
           const e =
-            f3 === 0 ? `(${a} + ${immI}) | 0`
+            f3 === 0 && a === '0' ? `${immI}`
+            : f3 === 0 && immI === 0 ? a
+            : f3 === 0 ? `(${a} + ${immI}) | 0`
             : f3 === 7 ? `${a} & ${immI}`
             : f3 === 6 ? `${a} | ${immI}`
             : f3 === 4 ? `${a} ^ ${immI}`
@@ -355,7 +443,7 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
             : f3 === 0 ? [rl1, 0, 'i8', 'o']
             : f3 === 5 ? [rl2, 1, 'm16', 'o >> 1']
             : [rl2, 1, 'i16', 'o >> 1'];
-          out.push(`if (${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${lim}) { p = ${(pc - ramBase) | 0}; ${leave(at, WHY_INTERP)} }`);
+          out.push(`if (${inRam(align, lim)}) { ${leave((pc - ramBase) | 0, i, WHY_INTERP)} }`);
           if (rdN !== 0) out.push(`${rd} = ${view}[${idx}];`);
           break;
         }
@@ -363,10 +451,10 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
           const immS = ((inst >> 20) & ~31) | ((inst >>> 7) & 31);
           out.push(`o = (${a} + ${(immS - ramBase) | 0}) | 0;`);
           const [lim, align, view, idx] = f3 === 2 ? [rl4, 3, 'm32', 'o >> 2'] : f3 === 0 ? [rl1, 0, 'm8', 'o'] : [rl2, 1, 'm16', 'o >> 1'];
-          out.push(`if (${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${lim}) { p = ${(pc - ramBase) | 0}; ${leave(at, WHY_INTERP)} }`);
+          out.push(`if (${inRam(align, lim)}) { ${leave((pc - ramBase) | 0, i, WHY_INTERP)} }`);
           out.push(`${view}[${idx}] = ${bb};`);
           // An aligned access lies in one page: one look at the code-page map.
-          out.push(`if (pg[o >>> 12] !== 0) { io[2] = o; p = ${(next - ramBase) | 0}; ${leave(`c + ${i + 1}`, WHY_CODE_STORE)} }`);
+          out.push(`if (pg[o >>> 12] !== 0) { io[2] = o; ${leave((next - ramBase) | 0, i + 1, WHY_CODE_STORE)} }`);
           break;
         }
         case OP_MISC_MEM: // FENCE: nothing to order for one hart
@@ -394,22 +482,24 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
           // The target before the link: rd may be rs1. The switch finds it if it is in the region.
           out.push(`o = (${a} + ${immI}) & -2;`);
           if (rdN !== 0) out.push(`${rd} = ${next};`);
-          out.push(`c += ${L}; p = (o - ${ramBase}) | 0; ${budget} break;`);
+          out.push(`c += ${L}; p = (o - ${ramBase}) | 0; ${budget(kMax, SAME_P)} break;`);
           break;
         default:
           break;
       }
     }
-    if (b.how === END_INTERP) out.push(`c += ${L}; p = ${(b.next - ramBase) | 0}; e = 1; io[0] = c; io[1] = ${WHY_INTERP}; break;`);
+    if (b.how === END_INTERP) out.push(`c += ${L}; ${leave((b.next - ramBase) | 0, 0, WHY_INTERP)}`);
     else if (b.how === END_LIMIT) out.push(`c += ${L}; ${goto(b.next)}`);
   }
-  out.push(`default: ${leave('c', WHY_NEXT)}`);
+  out.push('default: k = 0; break;');
   const regs = [...used].sort((a, b) => a - b);
   const decl = regs.length > 0 ? `let ${regs.map((r) => `r${r} = x[${r}]`).join(', ')};\n` : '';
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
-    `return function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, e = 0, p = ${(blocks[0].pc - ramBase) | 0};\n` +
-    `for (;;) {\nswitch (p) {\n${out.join('\n')}\n}\nif (e !== 0) break;\n}\n${wb}\nreturn (p + ${ramBase}) | 0;\n};`;
+    `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
+    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = ${(blocks[0].pc - ramBase) | 0};\n` +
+    `for (;;) {\nswitch (p) {\n${out.join('\n')}\n}\nif (k >= 0) break;\n}\n${wb}\n` +
+    `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${ramBase}) | 0;\n});`;
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - ramBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
   return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
