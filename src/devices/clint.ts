@@ -188,18 +188,8 @@ export class Clint implements BaseDeviceOps {
     this.mtip = mtip;
     this.cmpLo = cmpLo;
     this.cmpHi = cmpHi;
-    // The offset that makes mtime read hi:lo now (as setMtime, without re-evaluating MTIP).
-    const now = this.clock.now();
-    const ticks = now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
-    const tHi = Math.floor(ticks / TWO32);
-    let oLo = lo - (ticks - tHi * TWO32);
-    let oHi = hi - tHi;
-    if (oLo < 0) {
-      oLo += TWO32;
-      oHi -= 1;
-    }
-    this.offLo = oLo;
-    this.offHi = ((oHi % TWO32) + TWO32) % TWO32;
+    // mtime continues from the saved value; MTIP is restored as saved, not re-evaluated.
+    this.setOffset(hi, lo);
     this.sample();
     this.target.setInterruptPending(InterruptCause.MachineSoftware, msip !== 0);
     this.target.setInterruptPending(InterruptCause.MachineTimer, mtip);
@@ -327,8 +317,14 @@ export class Clint implements BaseDeviceOps {
     this.sHi = hi % TWO32;
   }
 
-  /** Makes mtime read hi:lo now: offset = value - ticks (mod 2^64). */
+  /** Makes mtime read hi:lo now and re-evaluates MTIP. */
   private setMtime(hi: number, lo: number): void {
+    this.setOffset(hi, lo);
+    this.update();
+  }
+
+  /** Sets the offset that makes mtime read hi:lo now: offset = value - ticks (mod 2^64). */
+  private setOffset(hi: number, lo: number): void {
     const now = this.clock.now();
     const ticks = now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
     const tHi = Math.floor(ticks / TWO32);
@@ -340,7 +336,6 @@ export class Clint implements BaseDeviceOps {
     }
     this.offLo = oLo;
     this.offHi = ((oHi % TWO32) + TWO32) % TWO32;
-    this.update();
   }
 
   private evaluate(): void {
