@@ -5,8 +5,8 @@
  *
  * Owns the byte layout of values (see docs/snapshot.md): integers are
  * little-endian u8/u16/u32, numbers IEEE float64, strings UTF-8 with a
- * u16 length. Engine-neutral: DataView over an ArrayBuffer, no Buffer, no
- * TextEncoder (not every XS build has it). The reader never reads past
+ * u16 length. Engine-neutral: a DataView over an ArrayBuffer, and UTF-8
+ * coded by hand, since not every XS build has TextEncoder. The reader never reads past
  * its end: every read checks the remaining length first and refuses with
  * a {@link SnapshotError} naming the place, so a truncated or forged file
  * cannot raise anything else.
