@@ -7,6 +7,7 @@
  */
 
 import { parseSize, SizeError, type HostSerial } from '../../src/board/index.js';
+import { splitOptions } from '../options.js';
 import { parseSerialSpec } from '../serial/index.js';
 import { parseTraceList, TraceListError, type TraceCategory } from '../../src/monitor/trace.js';
 
@@ -227,53 +228,19 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError(first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}' (the command is 'run')`, first);
   }
 
-  const seen = new Map<string, string>();
-  const positional: string[] = [];
-  let stats = false;
-  let view = false;
-  let deterministic = false;
-  let wait = false;
-  let onlyPositional = false;
-  for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i];
-    if (onlyPositional || !arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyPositional = true;
-      continue;
-    }
-    if (arg === '-h' || arg === '--help') return { kind: 'help' };
-    if (arg === '-V' || arg === '--version') return { kind: 'version' };
-    if (arg === '--stats') {
-      stats = true;
-      continue;
-    }
-    if (arg === '--view') {
-      view = true;
-      continue;
-    }
-    if (arg === '--deterministic') {
-      deterministic = true;
-      continue;
-    }
-    if (arg === '--wait') {
-      wait = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg : arg.slice(0, eq);
-    if (!VALUE_OPTIONS.includes(name)) throw new UsageError(`unknown option '${name}'`, arg);
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length) throw new UsageError(`option '${name}' needs a value`, arg);
-      value = argv[++i];
-    }
-    if (seen.has(name)) throw new UsageError(`option '${name}' is given twice`, arg);
-    seen.set(name, value);
-  }
+  const split = splitOptions(argv.slice(1), {
+    values: VALUE_OPTIONS,
+    flags: ['--stats', '--view', '--deterministic', '--wait'],
+    early: ['-h', '--help', '-V', '--version'],
+  }, (message, argument) => new UsageError(message, argument));
+  if (split.early === '-h' || split.early === '--help') return { kind: 'help' };
+  if (split.early !== null) return { kind: 'version' };
+  const seen = split.values;
+  const positional = split.operands;
+  const stats = split.flags.has('--stats');
+  const view = split.flags.has('--view');
+  const deterministic = split.flags.has('--deterministic');
+  const wait = split.flags.has('--wait');
   const config = seen.get('--config') ?? null;
   if (config !== null) {
     // The configuration names the images, their RAM, the board and the UARTs.
@@ -378,7 +345,7 @@ export function parseArgs(argv: readonly string[]): Command {
 }
 
 /** The --gdb options, checked; null without --gdb. Refuses the others without --gdb, and --gdb with --engine xs. */
-function parseGdbOptions(seen: Map<string, string>, wait: boolean, engine: Engine, config: string | null): GdbOptions | null {
+function parseGdbOptions(seen: ReadonlyMap<string, string>, wait: boolean, engine: Engine, config: string | null): GdbOptions | null {
   const portText = seen.get('--gdb');
   if (portText === undefined) {
     for (const opt of ['--gdb-host', '--gdb-vm']) if (seen.has(opt)) throw new UsageError(`${opt} needs --gdb PORT`, opt);

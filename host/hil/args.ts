@@ -6,6 +6,7 @@
  * options. host/cli/args.ts hands over everything after `hil`.
  */
 
+import { splitOptions } from '../options.js';
 import { HilUsageError } from './errors.js';
 import { DEFAULT_BAUD } from './port.js';
 import { REPORT_FORMATS, type ReportFormat } from './report.js';
@@ -37,32 +38,10 @@ const VALUE_OPTIONS = Object.freeze(['--port', '--baud', '--format', '--output']
  * and anything but one scenario with a {@link HilUsageError}.
  */
 export function parseHilArgs(argv: readonly string[]): HilCommand {
-  const seen = new Map<string, string>();
-  const positional: string[] = [];
-  let onlyPositional = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (onlyPositional || !arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyPositional = true;
-      continue;
-    }
-    if (arg === '-h' || arg === '--help') return { kind: 'help' };
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg : arg.slice(0, eq);
-    if (!VALUE_OPTIONS.includes(name)) throw new HilUsageError(`unknown option '${name}'`, arg);
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length) throw new HilUsageError(`option '${name}' needs a value`, arg);
-      value = argv[++i];
-    }
-    if (seen.has(name)) throw new HilUsageError(`option '${name}' is given twice`, arg);
-    seen.set(name, value);
-  }
+  const split = splitOptions(argv, { values: VALUE_OPTIONS, flags: [], early: ['-h', '--help'] }, (message, argument) => new HilUsageError(message, argument));
+  if (split.early !== null) return { kind: 'help' };
+  const seen = split.values;
+  const positional = split.operands;
   const port = seen.get('--port');
   if (port === undefined) throw new HilUsageError('no --port PATH given (the board\'s serial device, e.g. /dev/ttyUSB0)');
   if (port === '') throw new HilUsageError('--port: no path given', '--port');
