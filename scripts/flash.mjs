@@ -2,13 +2,12 @@
 /**
  * `npm run flash -- --board NAME`: builds the Moddable app (manifest.json)
  * for the board described by boards/NAME.json and flashes it, by running
- * Moddable's `mcconfig -d -m -p PLATFORM manifest.json board=NAME`.
+ * Moddable's `mcconfig -d -m -p PLATFORM manifest.json` with the board
+ * file and the guest given to the manifest as build variables.
  *
- * The board file picks the platform (esp32 -> `esp32`, rp2040 -> `pico`);
- * `board=NAME` tells the app which board file (built into flash as data)
- * to wire itself from. `--guest PATH` flashes another guest image than
- * the manifest's: a small manifest in node_modules/.cache/xsvisor-flash/
- * includes manifest.json and adds the image. Without $MODDABLE, it says
+ * The board file picks the platform (esp32 -> `esp32`, rp2040 -> `pico`)
+ * and goes into flash as the app's `board.json`. `--guest PATH` flashes
+ * another guest image than the manifest's demo. Without $MODDABLE, it says
  * how to set the Moddable SDK up and exits non-zero. `--dry-run` prints
  * what it would run (and writes nothing).
  *
@@ -16,8 +15,8 @@
  * Moddable SDK is missing, otherwise mcconfig's status.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root. */
@@ -124,32 +123,28 @@ export function setupHelp(board) {
 }
 
 /**
- * Works out the mcconfig run: `{ command, args, cwd, env, manifest,
- * wrapper }`, `wrapper` being the manifest to write for --guest (null
- * when the manifest's own guest is used). Refuses a guest file that does
- * not exist.
+ * Works out the mcconfig run: `{ command, args, cwd, env, extraEnv }`.
+ * The manifest takes the board file and the guest image from the build
+ * variables XSVISOR_BOARD and XSVISOR_GUEST (its `?=` defaults: the
+ * platform's board, the demo guest), so exactly one of each goes into
+ * flash; `guest=guest<ext>` tells the app the guest's resource name.
+ * Refuses a guest file that does not exist.
  */
 export function planFlash(options, board, env, root = ROOT) {
-  let manifest = join(root, 'manifest.json');
-  let wrapper = null;
+  const extra = { XSVISOR_BOARD: board.file.slice(0, -'.json'.length) };
+  let guestResource = 'guest.elf';
   if (options.guest !== null) {
     const guest = resolve(options.guest);
     if (!existsSync(guest)) throw new FlashError(`--guest ${options.guest}: no such file`);
     const ext = extname(guest);
-    manifest = join(root, 'node_modules', '.cache', 'xsvisor-flash', 'manifest.json');
-    // mcconfig names data after its target and keeps the file's extension; the app reads the resource named in config.guest.
-    wrapper = {
-      include: [join(root, 'manifest.json')],
-      data: { 'guest-custom': guest.slice(0, guest.length - ext.length) },
-      config: { guest: `guest-custom${ext}` },
-    };
+    extra.XSVISOR_GUEST = guest.slice(0, guest.length - ext.length);
+    guestResource = `guest${ext}`;
   }
-  const args = ['-d', '-m', '-p', board.target.mcconfig, relative(root, manifest) || manifest, `board=${board.name}`];
+  const args = ['-d', '-m', '-p', board.target.mcconfig, 'manifest.json', `guest=${guestResource}`];
   if (options.log) args.splice(2, 0, '-l');
-  const extra = {};
   // ESP-IDF's flasher reads the port from UPLOAD_PORT (documentation/devices/esp32.md); the Pico is found over USB.
   if (options.port !== null) extra.UPLOAD_PORT = options.port;
-  return { command: 'mcconfig', args, cwd: root, env: { ...env, ...extra }, extraEnv: extra, manifest, wrapper };
+  return { command: 'mcconfig', args, cwd: root, env: { ...env, ...extra }, extraEnv: extra };
 }
 
 /** The plan as one shell line. */
@@ -171,7 +166,6 @@ export async function flash(argv, { env = process.env, out = (s) => process.stdo
     board = readBoard(options.board, root);
     const plan = planFlash(options, board, env, root);
     if (options.dryRun) {
-      if (plan.wrapper !== null) out(`would write ${relative(root, plan.manifest)}:\n${JSON.stringify(plan.wrapper, null, '\t')}\n`);
       out(`${describePlan(plan)}\n`);
       if (!env.MODDABLE) err('flash: note: $MODDABLE is not set, so this would fail now (see docs/moddable.md)\n');
       return EXIT.OK;
@@ -179,10 +173,6 @@ export async function flash(argv, { env = process.env, out = (s) => process.stdo
     if (!env.MODDABLE) {
       err(setupHelp(board));
       return EXIT.UNAVAILABLE;
-    }
-    if (plan.wrapper !== null) {
-      mkdirSync(dirname(plan.manifest), { recursive: true });
-      writeFileSync(plan.manifest, `${JSON.stringify(plan.wrapper, null, '\t')}\n`);
     }
     out(`${describePlan(plan)}\n`);
     return await new Promise((resolveStatus) => {

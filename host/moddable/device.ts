@@ -1,18 +1,20 @@
 /**
- * A simulated board for the Moddable app on the host: the `device` global
- * (ECMA-419 host provider: `device.io.Serial`, `device.io.Digital`, and
- * Moddable's `device.Serial.default` and `device.pin`), `trace`, the
- * app's resources (its board file and guest image) and its mc/config, all
- * derived from one board file, as mcconfig derives them on a board.
+ * A simulated board for the Moddable app on the host: the serial line and
+ * pins behind the `embedded:io/serial` and `embedded:io/digital`
+ * stand-ins, `trace`, the app's resources (its board file and guest
+ * image) and its mc/config, all derived from one board file, as mcconfig
+ * derives them on a board. (The app imports its IO classes; the build
+ * has no `device` global, so neither has the host.)
  *
  * Used by the Node runner (node.ts) and by the XS bundle (xs-entry.ts).
  */
 
 import type { Board } from '../../src/board/index.js';
 import { setHostConfig } from './config.js';
-import Digital, { hostWire, resetHostWires, type HostWire } from './digital.js';
+import { hostWire, resetHostWires, type HostWire } from './digital.js';
 import { setHostResources } from './resource.js';
-import Serial, { attachSerialLine, detachSerialLines, HostSerialLine } from './serial.js';
+import { setHostMicroseconds } from './time.js';
+import { attachSerialLine, detachSerialLines, HostSerialLine } from './serial.js';
 
 /** Options of {@link setUpHostBoard}. */
 export interface HostBoardOptions {
@@ -41,17 +43,9 @@ export interface HostBoard {
   wire(name: string): HostWire;
 }
 
-/** The `device` global the app sees (the parts of Moddable's host provider it may use). */
-export interface HostDevice {
-  readonly io: { readonly Serial: typeof Serial; readonly Digital: typeof Digital };
-  readonly Serial: { readonly default: { port: number; receive: number; transmit: number; baud: number } | undefined };
-  readonly Digital: { readonly default: { pin: number } | undefined };
-  readonly pin: Readonly<Record<string, number>>;
-}
-
 /**
  * Sets the host up as the board: serial line and wires for its UART and
- * GPIO lines, resources, mc/config, `device` and `trace` (replacing any
+ * GPIO lines, resources, mc/config and `trace` (replacing any
  * previous set-up). Returns the handles the harness drives.
  */
 export function setUpHostBoard(options: HostBoardOptions): HostBoard {
@@ -74,19 +68,14 @@ export function setUpHostBoard(options: HostBoardOptions): HostBoard {
     pins[line.name] = line.pin;
   }
   const guestName = options.guestName ?? 'guest.elf';
+  // The manifest puts the chosen board file into flash as `board.json`.
   setHostResources({
-    [`${board.name}.json`]: new TextEncoder().encode(options.boardText),
+    'board.json': new TextEncoder().encode(options.boardText),
     [guestName]: options.guest,
   });
-  setHostConfig({ board: board.name, platform: board.platform, guest: guestName, ...options.config });
+  setHostConfig({ platform: board.platform, guest: guestName, ...options.config });
+  setHostMicroseconds(board.platform !== 'rp2040');
 
-  const u = board.uart0.kind === 'board' ? board.uart0 : null;
-  const device: HostDevice = Object.freeze({
-    io: Object.freeze({ Serial, Digital }),
-    Serial: Object.freeze({ default: u === null ? undefined : Object.freeze({ port: u.uart, receive: u.rx, transmit: u.tx, baud: u.baud }) }),
-    Digital: Object.freeze({ default: pins['led'] === undefined ? undefined : Object.freeze({ pin: pins['led'] }) }),
-    pin: Object.freeze(pins),
-  });
   const log: string[] = [];
   let partial = '';
   const trace = (...parts: unknown[]): void => {
@@ -101,7 +90,6 @@ export function setUpHostBoard(options: HostBoardOptions): HostBoard {
     }
   };
   const g = globalThis as Record<string, unknown>;
-  g['device'] = device;
   g['trace'] = trace;
 
   return Object.freeze({

@@ -78,7 +78,15 @@ export type HostSerial =
 /** Where UART0's bytes go. */
 export type UartWiring =
   | { readonly kind: 'host'; readonly serial: HostSerial }
-  | { readonly kind: 'board'; readonly uart: number; readonly tx: number; readonly rx: number; readonly baud: number };
+  | {
+    readonly kind: 'board';
+    readonly uart: number;
+    readonly tx: number;
+    readonly rx: number;
+    readonly baud: number;
+    /** The monitor's own messages go to this line too, between the guest's lines (default true): a board's console is its UART. */
+    readonly messages: boolean;
+  };
 
 /** One guest GPIO line wired to a pin. */
 export interface GpioLineWiring {
@@ -111,10 +119,14 @@ export interface Board {
 
 const TOP_KEYS = Object.freeze(['name', 'description', 'platform', 'ramBudget', 'devices', 'uart0', 'gpio']);
 const HOST_UART_KEYS = Object.freeze(['serial']);
-const BOARD_UART_KEYS = Object.freeze(['uart', 'tx', 'rx', 'baud']);
+const BOARD_UART_KEYS = Object.freeze(['uart', 'tx', 'rx', 'baud', 'messages']);
 const GPIO_KEYS = Object.freeze(['lines']);
 const LINE_KEYS = Object.freeze(['line', 'name', 'pin', 'direction', 'pull']);
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+// A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
+// time (docs/moddable.md, "RegExps and preloading"); a literal here is made at each call.
+function isBoardName(s: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(s);
+}
 
 type Json = unknown;
 
@@ -197,7 +209,7 @@ export function validateBoard(doc: Json, file: string): Board {
   c.keys(doc, '$', TOP_KEYS);
 
   let name = '';
-  if (typeof doc.name !== 'string' || !NAME_RE.test(doc.name)) {
+  if (typeof doc.name !== 'string' || !isBoardName(doc.name)) {
     c.add('$.name', `must be a name of letters, digits, '-', '_' or '.' (1-64 characters), not ${describe(doc.name)}`);
   } else name = doc.name;
 
@@ -321,9 +333,14 @@ function checkUart(c: Checker, v: Json, platform: Platform | null): UartWiring |
   const tx = v.tx === undefined ? (c.add(`${path}.tx`, 'is missing (the transmit pin)'), null) : c.int(v.tx, `${path}.tx`, 0, maxPin);
   const rx = v.rx === undefined ? (c.add(`${path}.rx`, 'is missing (the receive pin)'), null) : c.int(v.rx, `${path}.rx`, 0, maxPin);
   const baud = v.baud === undefined ? 115200 : c.int(v.baud, `${path}.baud`, 300, 5_000_000);
+  let messages = true;
+  if (v.messages !== undefined) {
+    if (typeof v.messages === 'boolean') messages = v.messages;
+    else c.add(`${path}.messages`, 'must be true or false (whether the monitor\'s messages go to this line too)');
+  }
   if (tx !== null && rx !== null && tx === rx) c.add(`${path}.rx`, `is pin ${rx}, the same pin as $.uart0.tx`);
   if (uart === null || tx === null || rx === null || baud === null) return null;
-  return Object.freeze({ kind: 'board' as const, uart, tx, rx, baud });
+  return Object.freeze({ kind: 'board' as const, uart, tx, rx, baud, messages });
 }
 
 function checkHostSerial(c: Checker, v: Json, path: string): HostSerial | null {

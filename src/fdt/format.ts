@@ -20,10 +20,17 @@ export const FdtToken = Object.freeze({
   End: 0x9,
 } as const);
 
-/** Node name characters (2.2.1, table 2.1), for the part before and after '@'. */
-export const NODE_NAME_CHARS = /^[A-Za-z][0-9A-Za-z,._+-]{0,30}(@[0-9A-Za-z,._+-]+)?$/;
-/** Property name characters (2.2.4, table 2.2), 1 to 31 of them. */
-export const PROPERTY_NAME_CHARS = /^[0-9A-Za-z,._+?#-]{1,31}$/;
+// A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
+// time (docs/moddable.md, "RegExps and preloading"); a literal here is made at each call.
+/** Takes a node name; true when its characters are valid (2.2.1, table 2.1), before and after '@'. */
+export function isNodeName(name: string): boolean {
+  return /^[A-Za-z][0-9A-Za-z,._+-]{0,30}(@[0-9A-Za-z,._+-]+)?$/.test(name);
+}
+
+/** Takes a property name; true when it has 1 to 31 valid characters (2.2.4, table 2.2). */
+export function isPropertyName(name: string): boolean {
+  return /^[0-9A-Za-z,._+?#-]{1,31}$/.test(name);
+}
 
 /** Encodes a string as UTF-8 (device tree strings are normally ASCII). */
 export function utf8(s: string): number[] {

@@ -23,8 +23,8 @@ import {
   FDT_MAGIC,
   FDT_VERSION,
   FdtToken,
-  NODE_NAME_CHARS,
-  PROPERTY_NAME_CHARS,
+  isNodeName,
+  isPropertyName,
   utf8,
 } from './format.js';
 
@@ -100,7 +100,7 @@ export class FdtNode {
    */
   addNode(name: string): FdtNode {
     const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
-    if (!NODE_NAME_CHARS.test(name)) throw new FdtError('bad-name', path, `'${name}' is not a valid node name`);
+    if (!isNodeName(name)) throw new FdtError('bad-name', path, `'${name}' is not a valid node name`);
     if (this.kids.some((k) => k.name === name)) throw new FdtError('duplicate', path, 'a node of that name already exists');
     const node = new FdtNode(this.builder, this.path, name);
     this.kids.push(node);
@@ -133,7 +133,7 @@ export class FdtNode {
    * Returns this node, for chaining.
    */
   setProperty(name: string, value: Uint8Array): this {
-    if (!PROPERTY_NAME_CHARS.test(name)) throw new FdtError('bad-name', `${this.path}:${name}`, `'${name}' is not a valid property name`);
+    if (!isPropertyName(name)) throw new FdtError('bad-name', `${this.path}:${name}`, `'${name}' is not a valid property name`);
     this.props.set(name, value.slice());
     return this;
   }

@@ -8,12 +8,11 @@
  * under Node and xsnap, host/moddable/ provides stand-ins. Nothing runs
  * when the module loads, so it can be preloaded.
  *
+ * The board file is the resource `board.json` (the manifest copies the
+ * one chosen at build time into flash), so it is the one source of pins,
+ * UARTs and RAM for the device, exactly as for the host simulation.
  * Build settings arrive in `config` (Moddable's mc/config, from the
  * manifest and the mcconfig command line):
- * - `board`: the board file's name; the file itself is the resource
- *   `<board>.json` (the manifest copies boards/*.json into flash), so the
- *   board file is the one source of pins, UARTs and RAM for the device,
- *   exactly as for the host simulation;
  * - `platform`: the board platform the build is for (`esp32`, `rp2040`);
  *   a board file for another one is refused;
  * - `guest`: the resource holding the guest image (default `guest.elf`);
@@ -29,15 +28,15 @@ import { formatSize, parseBoard, type Board } from '../board/index.js';
 import { formatAddr } from '../addr/index.js';
 import { runVm, VirtVm, type VmExit } from '../monitor/index.js';
 import { ModdableAppError } from './errors.js';
-import { digitalPinFactory, moddableClock, serialPortFactory, timerScheduler, type SerialGlueStats } from './glue.js';
+import { digitalPinFactory, moddableClock, serialPortFactory, sharedConsole, timerScheduler, type SerialGlueStats, type SharedConsole } from './glue.js';
 import { minimumRam, planGuestImage, type GuestImagePlan } from './image.js';
 import { decodeUtf8, resourceBytes } from './resources.js';
 
 /** What the app needs from its host: Moddable's modules and classes, or stand-ins for them. */
 export interface ModdableHost {
-  /** `device.io.Serial` (ECMA-419 `embedded:io/serial`). */
+  /** ECMA-419 `embedded:io/serial`. */
   readonly Serial: typeof Serial;
-  /** `device.io.Digital` (ECMA-419 `embedded:io/digital`). */
+  /** ECMA-419 `embedded:io/digital`. */
   readonly Digital: typeof Digital;
   /** The `timer` module. */
   readonly Timer: typeof Timer;
@@ -99,18 +98,20 @@ function configSlice(config: ModdableHost['config']): number {
   return n;
 }
 
-/** Reads and checks the board file named by the configuration. */
+/** The resource that holds the board file. */
+export const BOARD_RESOURCE = 'board.json';
+
+/** Reads and checks the board file built into flash. */
 export function loadBoard(host: Pick<ModdableHost, 'Resource' | 'config'>): Board {
-  const name = configString(host.config, 'board');
-  const resource = `${name}.json`;
-  const board = parseBoard(decodeUtf8(resourceBytes(host.Resource, resource), resource), `boards/${resource}`);
+  const resource = BOARD_RESOURCE;
+  const board = parseBoard(decodeUtf8(resourceBytes(host.Resource, resource), resource), `flash:${resource}`);
   const platform = host.config['platform'];
   if (platform !== undefined && board.platform !== platform) {
     throw new ModdableAppError('platform-mismatch', 'board',
-      `boards/${resource} is for ${board.platform}, but this build is for ${String(platform)} (pick a board for it, e.g. with 'npm run flash -- --board NAME')`);
+      `flash:${resource} (board ${board.name}) is for ${board.platform}, but this build is for ${String(platform)} (pick a board for it, e.g. with 'npm run flash -- --board NAME')`);
   }
   if (board.uart0.kind !== 'board') {
-    throw new ModdableAppError('not-a-board-uart', 'board', `boards/${resource} wires UART0 to the host's ${board.uart0.serial.kind}, which a device does not have`);
+    throw new ModdableAppError('not-a-board-uart', 'board', `flash:${resource} (board ${board.name}) wires UART0 to the host's ${board.uart0.serial.kind}, which a device does not have`);
   }
   return board;
 }
@@ -120,7 +121,7 @@ function pinName(board: Board, pin: number): string {
 }
 
 /** The boot banner: what the user sees first on the console. */
-function banner(board: Board, guest: string, plan: GuestImagePlan): string[] {
+function banner(board: Board, guest: string, plan: GuestImagePlan, microseconds: boolean): string[] {
   const u = board.uart0.kind === 'board' ? board.uart0 : null;
   const lines = [
     `xsvisor: board ${board.name} (${board.platform}), guest RAM ${formatSize(board.ramBudget)}`,
@@ -130,6 +131,8 @@ function banner(board: Board, guest: string, plan: GuestImagePlan): string[] {
   if (board.gpioLines.length > 0) {
     lines.push(`xsvisor: GPIO ${board.gpioLines.map((l) => `line ${l.line} ${l.name} on ${pinName(board, l.pin)}`).join(', ')}`);
   }
+  // The Pico build of Moddable 8.2.3 has no Time.microseconds (its module does not compile there): say which clock the CLINT follows.
+  lines.push(`xsvisor: clock ${microseconds ? 'Time.microseconds (1 us)' : 'Time.ticks (1 ms)'}`);
   return lines;
 }
 
@@ -171,6 +174,13 @@ export function startXsvisor(host: ModdableHost): AppRun {
 
   const uart = board.uart0.kind === 'board' ? board.uart0 : null;
   const stats: SerialGlueStats = { refusedWrites: 0 };
+  const port = uart === null ? undefined : serialPortFactory(host.Serial, uart, stats);
+  // The board's console carries the monitor's messages too, unless its board file says `messages: false`.
+  const shared = port !== undefined && uart !== null && uart.messages ? sharedConsole(port) : null;
+  const say = (line: string): void => {
+    host.log(line);
+    shared?.say(line);
+  };
   let consoleLine = '';
   const vm = new VirtVm({
     image,
@@ -180,47 +190,45 @@ export function startXsvisor(host: ModdableHost): AppRun {
     rom: plan.rom,
     board,
     clock: moddableClock(host.Time),
-    serial: uart === null ? undefined : serialPortFactory(host.Serial, uart, stats),
+    serial: shared?.factory ?? port,
     pins: (line) => digitalPinFactory(host.Digital, line),
     // HTIF console bytes have no UART to go to: they join the monitor's messages, a line at a time.
     onConsoleOutput: (byte: number): void => {
       if (byte === 0x0a) {
-        host.log(`guest: ${consoleLine}`);
+        say(`guest: ${consoleLine}`);
         consoleLine = '';
       } else if (consoleLine.length < 256) consoleLine += String.fromCharCode(byte);
     },
   });
-  for (const line of banner(board, guest, plan)) host.log(line);
-  for (const w of vm.image.warnings) host.log(`xsvisor: warning: ${w}`);
+  for (const line of banner(board, guest, plan, typeof host.Time.microseconds === 'number')) say(line);
+  for (const w of vm.image.warnings) say(`xsvisor: warning: ${w}`);
 
   const scheduler = timerScheduler(host.Timer);
   const started = host.Time.ticks;
-  const done = runVm({ vm, scheduler, sliceInstructions: slice }).then((exit) =>
-    drainThenClose(vm, host.Timer, uart === null ? 115200 : uart.baud).then(() => {
-      const ms = host.Time.ticks - started;
-      host.log(describeExit(exit));
-      host.log(`xsvisor: ${vm.instret} instructions in ${(ms / 1000).toFixed(1)} s` +
-        (stats.refusedWrites > 0 ? `; ${stats.refusedWrites} bytes refused by the serial port` : ''));
-      return exit;
-    }),
-  );
+  const done = runVm({ vm, scheduler, sliceInstructions: slice }).then((exit) => {
+    const ms = host.Time.ticks - started;
+    say(describeExit(exit));
+    say(`xsvisor: ${vm.instret} instructions in ${(ms / 1000).toFixed(1)} s` +
+      (stats.refusedWrites > 0 ? `; ${stats.refusedWrites} bytes refused by the serial port` : ''));
+    return drainThenClose(vm, shared, host.Timer, uart === null ? 115200 : uart.baud).then(() => exit);
+  });
   return Object.freeze({ board, plan, vm, done });
 }
 
 /**
  * After the guest ends: waits (polling on Timer) until UART0's transmit
- * FIFO has gone to the port, then for the port's own FIFO to reach the
- * wire, then closes the VM's port and pins. Closing at once would cut off
- * the guest's last words.
+ * FIFO and the monitor's last messages have gone to the port, then for
+ * the port's own FIFO to reach the wire, then closes the VM's port and
+ * pins. Closing at once would cut off the last words.
  */
-function drainThenClose(vm: VirtVm, TimerClass: typeof Timer, baud: number): Promise<void> {
+function drainThenClose(vm: VirtVm, shared: SharedConsole | null, TimerClass: typeof Timer, baud: number): Promise<void> {
   const pollMs = 10;
   // A Moddable port buffers at most a few hundred bytes; at 10 bits a byte this is how long 256 take.
   const wireMs = Math.ceil((256 * 10 * 1000) / baud);
   return new Promise<void>((resolve) => {
     let waited = 0;
     const poll = (): void => {
-      if (vm.uart.txFifoLength > 0 && waited < APP_DEFAULTS.drainMs) {
+      if ((vm.uart.txFifoLength > 0 || (shared?.pending ?? 0) > 0) && waited < APP_DEFAULTS.drainMs) {
         waited += pollMs;
         TimerClass.set(poll, pollMs);
         return;

@@ -55,25 +55,30 @@ export interface SerialClassLike {
   };
 }
 
-/** The options the glue opens a digital pin with (ECMA-419 Digital). */
-export interface DigitalOpenOptions {
+/**
+ * The options the glue opens a digital pin with (ECMA-419 Digital). `M`
+ * is the type of the class's mode constants: the SDK's own typings
+ * ($MODDABLE/typings) say `number`, npm's @moddable/typings 5.6 say
+ * `unknown`; being generic, the glue type-checks against both.
+ */
+export interface DigitalOpenOptions<M = unknown> {
   pin: number;
-  mode: unknown;
+  mode: M;
   edge?: number;
   onReadable?(this: unknown): void;
 }
 
-/** The parts of ECMA-419 `embedded:io/digital` the glue uses: the class and its mode and edge constants. */
-export interface DigitalClassLike {
-  new (options: DigitalOpenOptions): {
+/** The parts of ECMA-419 `embedded:io/digital` the glue uses: the class and its mode and edge constants (of type `M`). */
+export interface DigitalClassLike<M = unknown> {
+  new (options: DigitalOpenOptions<M>): {
     read(): number;
     write(value: 0 | 1): void;
     close(): void;
   };
-  readonly Input: unknown;
-  readonly InputPullUp: unknown;
-  readonly InputPullDown: unknown;
-  readonly Output: unknown;
+  readonly Input: M;
+  readonly InputPullUp: M;
+  readonly InputPullDown: M;
+  readonly Output: M;
   readonly Rising: number;
   readonly Falling: number;
 }
@@ -167,10 +172,10 @@ export function serialPortFactory(SerialClass: SerialClassLike, pins: UartPins, 
  * whenever the pin is an input, since the circuit needs it whatever the
  * guest's pue register says.
  */
-export function digitalPinFactory(DigitalClass: DigitalClassLike, line: GpioLineWiring): DigitalPinFactory {
+export function digitalPinFactory<M>(DigitalClass: DigitalClassLike<M>, line: GpioLineWiring): DigitalPinFactory {
   return (options): DigitalPin => {
     const output = options.mode === DigitalMode.Output && line.direction === 'output';
-    let mode: unknown;
+    let mode: M;
     if (output) mode = DigitalClass.Output;
     else if (line.pull === 'up') mode = DigitalClass.InputPullUp;
     else if (line.pull === 'down') mode = DigitalClass.InputPullDown;
@@ -240,4 +245,93 @@ export function timerScheduler<T>(TimerClass: TimerClassLike<T>): Scheduler {
 export function moddableClock(TimeModule: TimeLike): Clock {
   if (typeof TimeModule.microseconds === 'number') return Object.freeze({ now: (): number => TimeModule.microseconds as number });
   return Object.freeze({ now: (): number => TimeModule.ticks * 1000 });
+}
+
+/** A console port shared by the guest's UART and the monitor's messages; see {@link sharedConsole}. */
+export interface SharedConsole {
+  /** The factory UART0 opens its port with (the wrapped one). */
+  readonly factory: SerialPortFactory;
+  /** Sends one line of the monitor's on the console, between the guest's lines. */
+  say(line: string): void;
+  /** Message bytes still waiting for room on the port. */
+  readonly pending: number;
+  /** Message bytes dropped because the waiting room was full. */
+  readonly dropped: number;
+}
+
+/**
+ * Takes the factory of the guest's console port; returns it wrapped so
+ * the monitor's messages go to the same line: on a board, the console
+ * a user watches is the serial adapter, and its messages would otherwise
+ * go only to `trace` (USB, lost before a host enumerates it on a Pico).
+ *
+ * Messages wait in a queue of `capacity` bytes (beyond, they are dropped
+ * and counted) and are written only from `onWritable`, ahead of the guest,
+ * whose UART is told the room that remains: Moddable's ports throw
+ * "output full" past the room they reported. A message starts on a new
+ * line if the guest's output is mid-line.
+ */
+export function sharedConsole(factory: SerialPortFactory, capacity = 2048): SharedConsole {
+  const queue = new Uint8Array(capacity);
+  let head = 0;
+  let length = 0;
+  let dropped = 0;
+  let port: SerialPort | null = null;
+  let guestAtLineStart = true;
+  // The room the port last reported, less what was written since: its FIFO only drains meanwhile, so this never overstates.
+  let room = 0;
+  const put = (byte: number): void => {
+    if (length === capacity) {
+      dropped++;
+      return;
+    }
+    queue[(head + length) % capacity] = byte;
+    length++;
+  };
+  const drain = (): void => {
+    while (length > 0 && room > 0 && port !== null) {
+      port.write(queue[head]!);
+      head = (head + 1) % capacity;
+      length--;
+      room--;
+    }
+  };
+  return {
+    factory: (callbacks): SerialPort => {
+      const opened = factory({
+        onReadable: callbacks.onReadable,
+        onWritable(count: number): void {
+          room = count;
+          drain();
+          if (room > 0) callbacks.onWritable?.(room);
+        },
+      });
+      port = opened;
+      return {
+        read: (): number | undefined => opened.read(),
+        write(byte: number): void {
+          guestAtLineStart = (byte & 0xff) === 0x0a;
+          if (room > 0) room--;
+          opened.write(byte);
+        },
+        close(): void {
+          port = null;
+          opened.close();
+        },
+      };
+    },
+    say(line: string): void {
+      if (!guestAtLineStart) put(0x0a);
+      guestAtLineStart = true;
+      for (let i = 0; i < line.length; i++) put(line.charCodeAt(i) & 0xff);
+      put(0x0a);
+      drain();
+    },
+    get pending(): number {
+      return length;
+    },
+    get dropped(): number {
+      return dropped;
+    },
+  };
 }

@@ -12,6 +12,8 @@
  * in host/moddable/.
  */
 
+import Digital from 'embedded:io/digital';
+import Serial from 'embedded:io/serial';
 import config from 'mc/config';
 import Resource from 'Resource';
 import Time from 'time';
@@ -28,8 +30,8 @@ export interface MainOptions {
 export default function main(options?: MainOptions): Promise<AppResult> {
   return runXsvisor(
     {
-      Serial: device.io.Serial,
-      Digital: device.io.Digital,
+      Serial,
+      Digital,
       Timer,
       Resource,
       Time,

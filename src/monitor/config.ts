@@ -134,8 +134,12 @@ export type BoardLoader = (name: string) => Board;
 
 const TOP_KEYS = Object.freeze(['board', 'deterministic', 'slice', 'vms']);
 const VM_KEYS = Object.freeze(['name', 'image', 'ram', 'firmware', 'uart', 'pins', 'devices', 'onFault']);
+// A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
+// time (docs/moddable.md, "RegExps and preloading"); a literal here is made at each call.
 /** VM names: short, as they tag console lines. */
-const VM_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,15}$/;
+function isVmName(s: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_-]{0,15}$/.test(s);
+}
 
 type Json = unknown;
 
@@ -274,7 +278,7 @@ function checkVm(
   for (const k of Object.keys(entry)) if (!VM_KEYS.includes(k)) bad(member(path, k), `unknown key (allowed here: ${VM_KEYS.join(', ')})`);
 
   let name = '';
-  if (typeof entry.name !== 'string' || !VM_NAME_RE.test(entry.name)) {
+  if (typeof entry.name !== 'string' || !isVmName(entry.name)) {
     bad(`${path}.name`, `must be a name of 1-16 letters, digits, '-' or '_', starting with a letter, not ${show(entry.name)}`);
   } else {
     name = entry.name;

@@ -42,10 +42,15 @@ describe('board: a valid board', () => {
     assert.equal(b.ramBudget, 256 * 1024);
     assert.ok(b.has('gpio'));
     assert.ok(!b.has('virtio-mmio'));
-    assert.deepEqual(b.uart0, { kind: 'board', uart: 1, tx: 17, rx: 16, baud: 115200 });
+    assert.deepEqual(b.uart0, { kind: 'board', uart: 1, tx: 17, rx: 16, baud: 115200, messages: true });
     assert.equal(b.gpioLines.length, 2);
     assert.deepEqual(b.gpioLines[1], { line: 1, name: 'button', pin: 0, direction: 'input', pull: 'up' });
     assert.ok(Object.isFrozen(b) && Object.isFrozen(b.gpioLines) && Object.isFrozen(b.gpioLines[0]));
+  });
+  it('uart0.messages: the monitor\'s messages on the console line unless false; anything else refused', () => {
+    const off = validateBoard({ ...good(), uart0: { uart: 1, tx: 17, rx: 16, messages: false } }, FILE);
+    assert.equal(off.uart0.kind === 'board' && off.uart0.messages, false);
+    hasProblem({ ...good(), uart0: { uart: 1, tx: 17, rx: 16, messages: 'yes' } }, '$.uart0.messages', /must be true or false/);
   });
   it('host serial ports: stdio, pty, tcp:PORT', () => {
     const host = (serial: string) => validateBoard({ ...good(), platform: 'host', uart0: { serial } }, FILE).uart0;

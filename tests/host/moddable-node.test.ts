@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBoard } from '../../src/board/index.js';
 import { DigitalMode } from '../../src/ports/index.js';
-import { digitalPinFactory, serialPortFactory, timerScheduler, type SerialGlueStats } from '../../src/moddable/glue.js';
+import { digitalPinFactory, serialPortFactory, sharedConsole, timerScheduler, type SerialGlueStats } from '../../src/moddable/glue.js';
 import { minimumRam, planGuestImage } from '../../src/moddable/image.js';
 import { decodeUtf8 } from '../../src/moddable/resources.js';
 import { ModdableAppError } from '../../src/moddable/errors.js';
@@ -33,7 +33,11 @@ const HELLO_OUTPUT = [
 ].join('\n');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const boardDoc = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(ROOT, 'boards', `${name}.json`), 'utf8')) as Record<string, unknown>;
+/** A board file from boards/ with the monitor's messages kept off the guest's console (so the console shows only the guest). */
+const boardDoc = (name: string, messages = false): Record<string, unknown> => {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'boards', `${name}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
+  return { ...doc, uart0: { ...doc['uart0'], messages } };
+};
 
 /** The exit of a run that started (fails the test, with the reason, if it did not). */
 function exitOf(result: MainResult): MainExit {
@@ -67,11 +71,23 @@ describe('main.ts under Node', () => {
     assert.ok(r.log.includes('xsvisor: guest exited with status 0 (test finisher)'), r.log.join('\n'));
   });
 
+  it("puts the monitor's messages on the board's console too, around the guest's lines, as the board file says by default", async () => {
+    const r = await runMainOnNode({ board: { ...boardDoc('pico', true), ramBudget: '256KiB' }, guest: 'guests/bin/hello.elf' });
+    const lines = r.output.split('\n');
+    const monitor = lines.filter((l) => l.startsWith('xsvisor: '));
+    // Every message traced went to the console too, in order; the guest's own output is untouched between them.
+    assert.deepEqual(monitor, r.log.filter((l) => l.startsWith('xsvisor: ')));
+    assert.equal(lines.filter((l) => !l.startsWith('xsvisor: ')).join('\n'), HELLO_OUTPUT);
+    assert.match(r.output, /^xsvisor: board pico \(rp2040\)/);
+    assert.match(r.output, /\nbye\nxsvisor: guest exited with status 0 \(test finisher\)\nxsvisor: \d+ instructions in [\d.]+ s\n$/);
+    assert.ok(monitor.includes('xsvisor: clock Time.ticks (1 ms)'), 'a Pico build has no Time.microseconds');
+  });
+
   it('runs the demo guest: its shell, the LED, the button by interrupt, poweroff', async () => {
     let seen = '';
     const r = await runMainOnNode({
       // The demo is board-sized (guests/common/link-small.ld): the Pico's own budget, its code in place as ROM.
-      board: 'pico',
+      board: boardDoc('pico'),
       guest: 'guests/bin/demo.elf',
       script: async ({ host }) => {
         const line = host.serial!;
@@ -98,7 +114,7 @@ describe('main.ts under Node', () => {
   it('runs the echo guest on the real pico board: UART both ways, LED on, sleeps in WFI until input', async () => {
     let firedWhileIdle = -1;
     const r = await runMainOnNode({
-      board: 'pico',
+      board: boardDoc('pico'),
       guest: echoGuest(),
       script: async ({ run, host }) => {
         await until(() => (host.serial?.outputLength ?? 0) >= 13 && run.vm.isIdle);
@@ -117,7 +133,7 @@ describe('main.ts under Node', () => {
 
   it('runs the echo guest on the real esp32-devkitc board and reads the BOOT button', async () => {
     const r = await runMainOnNode({
-      board: 'esp32-devkitc',
+      board: boardDoc('esp32-devkitc'),
       guest: echoGuest(),
       script: async ({ host }) => {
         await until(() => (host.serial?.outputLength ?? 0) >= 13);
@@ -131,23 +147,23 @@ describe('main.ts under Node', () => {
   });
 
   it('refuses hello.elf on the esp32-devkitc budget, saying how much RAM it needs', async () => {
-    const r = await runMainOnNode({ board: 'esp32-devkitc', guest: 'guests/bin/hello.elf' });
+    const r = await runMainOnNode({ board: boardDoc('esp32-devkitc'), guest: 'guests/bin/hello.elf' });
     assert.equal(refusal(r.result).reason, 'no-room');
     assert.match(r.log.at(-1) ?? '', /cannot start: guest\.elf: needs 140 KiB of guest RAM .* offers 96 KiB/);
   });
 
   it('refuses a board file for another platform than the build', async () => {
-    const r = await runMainOnNode({ board: 'pico', guest: echoGuest(), config: { platform: 'esp32' } });
+    const r = await runMainOnNode({ board: boardDoc('pico'), guest: echoGuest(), config: { platform: 'esp32' } });
     assert.equal(refusal(r.result).reason, 'platform-mismatch');
   });
 
   it('refuses a guest resource that is not in flash', async () => {
-    const r = await runMainOnNode({ board: 'pico', guest: echoGuest(), config: { guest: 'missing.elf' } });
+    const r = await runMainOnNode({ board: boardDoc('pico'), guest: echoGuest(), config: { guest: 'missing.elf' } });
     assert.equal(refusal(r.result).reason, 'missing-resource');
   });
 
   it('stops a guest that runs past the time limit', async () => {
-    const r = await runMainOnNode({ board: 'pico', guest: echoGuest(), timeoutMs: 200 });
+    const r = await runMainOnNode({ board: boardDoc('pico'), guest: echoGuest(), timeoutMs: 200 });
     assert.deepEqual(exitOf(r.result), { kind: 'stopped', reason: 'timeout' });
   });
 });
@@ -202,6 +218,39 @@ describe('the ECMA-419 glue', () => {
     await until(() => line.outputLength === 4);
     assert.deepEqual([...line.takeOutput()], [1, 2, 3, 4]);
     port.close();
+    port.close();
+  });
+
+  it("shares the console: the monitor's messages wait for room, never overrun a full port, and start on a new line", async () => {
+    detachSerialLines();
+    const line = attachSerialLine(new HostSerialLine({ port: 0, transmit: 0, receive: 1, emptyRead: 'throw', fifo: 8 }));
+    const stats: SerialGlueStats = { refusedWrites: 0 };
+    const shared = sharedConsole(serialPortFactory(Serial, { uart: 0, tx: 0, rx: 1, baud: 115200 }, stats), 64);
+    shared.say('xsvisor: before the port opens');
+    let room = 0;
+    const port = shared.factory({ onWritable: (n) => { room = n; } });
+    // The guest writes only within the room it is told of; the messages take their share first.
+    const guest = [...'hello'].map((c) => c.charCodeAt(0));
+    let out = '';
+    let midLineSaid = false;
+    for (let turns = 0; turns < 1000 && (guest.length > 0 || shared.pending > 0 || !midLineSaid); turns++) {
+      while (room > 0 && guest.length > 0) {
+        port.write(guest.shift()!);
+        room--;
+      }
+      if (guest.length === 0 && !midLineSaid) {
+        shared.say('xsvisor: mid-line');
+        midLineSaid = true;
+      }
+      await sleep(1);
+      out += new TextDecoder().decode(line.takeOutput());
+    }
+    await until(() => line.outputLength === 0 && shared.pending === 0);
+    out += new TextDecoder().decode(line.takeOutput());
+    assert.equal(stats.refusedWrites, 0, 'no byte was written past the room the port reported');
+    assert.equal(out, 'xsvisor: before the port opens\nhello\nxsvisor: mid-line\n');
+    shared.say('x'.repeat(100));
+    assert.ok(shared.dropped > 0 && shared.pending <= 64, 'a message larger than the waiting room is cut, and counted');
     port.close();
   });
 

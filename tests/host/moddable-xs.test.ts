@@ -13,7 +13,11 @@ import { ROOT } from '../../host/moddable/node.js';
 import { runMainInXs, type RunMainInXsResult } from '../../host/moddable/xs.js';
 import { echoGuest, echoTranscript } from './moddable-fixtures.js';
 
-const boardDoc = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(ROOT, 'boards', `${name}.json`), 'utf8')) as Record<string, unknown>;
+/** A board file from boards/ with the monitor's messages kept off the guest's console (so the console shows only the guest). */
+const boardDoc = (name: string, messages = false): Record<string, unknown> => {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'boards', `${name}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
+  return { ...doc, uart0: { ...doc['uart0'], messages } };
+};
 
 function diagnose(t: TestContext, r: RunMainInXsResult): void {
   t.diagnostic(`XS: ${r.meter?.currentHeapCount ?? '?'} heap slots in use at the end, ${r.report?.instret ?? '?'} instructions, ` +
@@ -33,7 +37,7 @@ describe('main.ts under XS (xsnap)', () => {
   it('echoes input on the real pico board and sleeps in WFI (blocking in the idle wait, not spinning)', async (t) => {
     let sent = false;
     const r = await runMainInXs({
-      board: 'pico',
+      board: boardDoc('pico'),
       guest: echoGuest(),
       interact: (output, send) => {
         if (!sent && output.endsWith('xsvisor echo\n')) {
@@ -68,7 +72,7 @@ describe('main.ts under XS (xsnap)', () => {
 
   it('stops a guest when the host asks', async (t) => {
     const r = await runMainInXs({
-      board: 'esp32-devkitc',
+      board: boardDoc('esp32-devkitc'),
       guest: echoGuest(),
       interact: (output, _send, stop) => {
         // Once the guest sleeps waiting for input, ask it to stop.

@@ -1,0 +1,209 @@
+/**
+ * Builds the Moddable app (manifest.json) for a board with the real
+ * mcconfig: the whole UF2 for a Pico; for an ESP32, every stage before
+ * ESP-IDF's C compile (tsc, xsc, the xsl preload and mcrez), since ESP-IDF
+ * is neither vendored nor served by npm or Debian.
+ *
+ * Owns the build plan (board file -> platform, guest -> resource), the
+ * outputs' place (dist/board/NAME/) and what the build says about itself
+ * (build-info.json: preloaded modules, xsl's instance count, sizes).
+ */
+
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { formatSize, parseBoard, type Board } from '../../src/board/index.js';
+import { minimumRam, planGuestImage } from '../../src/moddable/image.js';
+import { ROOT, run, type BoardSdk } from './sdk.js';
+
+/** Board file platform -> mcconfig platform. */
+export const MCCONFIG_PLATFORM = Object.freeze({ rp2040: 'pico', esp32: 'esp32' } as const);
+
+/** The demo guest the manifest builds with by default. */
+export const DEFAULT_GUEST = join(ROOT, 'guests', 'bin', 'demo.elf');
+
+/** A board or guest the build refuses, before anything runs. */
+export class FirmwareError extends Error {
+  constructor(readonly reason: 'no-board' | 'bad-board' | 'not-a-device' | 'no-guest' | 'no-room' | 'build-failed', readonly place: string, detail: string) {
+    super(`${place}: ${detail}`);
+    this.name = 'FirmwareError';
+  }
+}
+
+/** What to build. */
+export interface FirmwareOptions {
+  /** A board name in boards/ or a path to a board file. */
+  readonly board: string;
+  /** The guest image (default: the demo). */
+  readonly guest?: string;
+  /** Where outputs go (default dist/board/BOARD). */
+  readonly outDir?: string;
+  /** Receives a line per step. */
+  readonly say?: (line: string) => void;
+}
+
+/** What a build made and measured (written as build-info.json). */
+export interface FirmwareInfo {
+  readonly board: string;
+  readonly platform: 'rp2040' | 'esp32';
+  readonly sdk: BoardSdk['source'];
+  /** `uf2` (a complete Pico firmware) or `xs-stages` (an ESP32 build up to ESP-IDF's compile). */
+  readonly kind: 'uf2' | 'xs-stages';
+  readonly guest: string;
+  /** The guest's resource name in flash. */
+  readonly guestResource: string;
+  /** The modules mcconfig told xsl to preload. */
+  readonly preloads: readonly string[];
+  /** xsl's count of preloaded instances (objects moved to flash). */
+  readonly xslInstances: number;
+  /** xsl's warnings (objects reachable from functions that are not frozen, ...). */
+  readonly xslWarnings: readonly string[];
+  /** The outputs, relative to the output folder. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Pico only: flash and static RAM of the firmware, from the ELF (`arm-none-eabi-size`). */
+  readonly sizes?: { readonly flash: number; readonly ram: number };
+  /** Why the build stopped where it did (ESP32 without ESP-IDF), or null. */
+  readonly stoppedBefore: string | null;
+  /** Wall time of the build, ms. */
+  readonly ms: number;
+}
+
+/** Reads and validates the board file; refuses a host board. */
+export function readBoardFile(nameOrPath: string): { name: string; file: string; board: Board } {
+  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const file = looksLikePath ? resolve(nameOrPath) : join(ROOT, 'boards', `${nameOrPath}.json`);
+  if (!existsSync(file)) throw new FirmwareError('no-board', looksLikePath ? nameOrPath : `boards/${nameOrPath}.json`, 'no such board file');
+  let board: Board;
+  try {
+    board = parseBoard(readFileSync(file, 'utf8'), looksLikePath ? nameOrPath : `boards/${nameOrPath}.json`);
+  } catch (e) {
+    throw new FirmwareError('bad-board', nameOrPath, (e as Error).message);
+  }
+  if (board.platform === 'host') throw new FirmwareError('not-a-device', nameOrPath, `board ${board.name} is a host board: run it with 'xsvisor run --board ${board.name} IMAGE'`);
+  return { name: basename(file, '.json'), file, board };
+}
+
+/** Refuses a guest that is missing, unreadable as an image, or too big for the board's RAM budget. */
+export function checkGuestFits(guest: string, board: Board): void {
+  if (!existsSync(guest)) throw new FirmwareError('no-guest', guest, 'no such file');
+  const plan = planGuestImage(new Uint8Array(readFileSync(guest)), basename(guest));
+  const need = minimumRam(plan, { ramSize: board.ramBudget, gpio: board.has('gpio'), virtio: board.has('virtio-mmio') });
+  if (need > board.ramBudget) {
+    throw new FirmwareError('no-room', guest, `needs ${formatSize(need)} of guest RAM; board ${board.name} offers ${formatSize(board.ramBudget)} (ramBudget)`);
+  }
+}
+
+/** The makefile variable `name`'s words (a `NAME =\` list of continued lines). */
+function makeList(makefile: string, name: string): string[] {
+  const m = new RegExp(`^${name} =\\\\\\n((?:\\t.*\\\\?\\n)+)`, 'm').exec(makefile);
+  return m === null ? [] : m[1]!.split('\n').map((l) => l.trim().replace(/\\$/, '').trim()).filter((l) => l !== '');
+}
+
+/** The preloaded module names of a generated makefile (`-p src/cpu/hart.xsb` -> `src/cpu/hart`). */
+export function preloadsOf(makefile: string): string[] {
+  return makeList(makefile, 'PRELOADS').filter((w) => w !== '-p').map((w) => w.replace(/^-p\s+/, '').replace(/\.xsb$/, ''));
+}
+
+/** xsl's summary in a build log: instances and warnings. */
+export function xslReport(log: string): { instances: number; warnings: string[] } {
+  const m = /^### (\d+) instances/m.exec(log);
+  return {
+    instances: m === null ? -1 : Number(m[1]),
+    warnings: log.split('\n').filter((l) => l.startsWith('### warning: ')).map((l) => l.slice('### warning: '.length)),
+  };
+}
+
+/** Flash (text + data) and static RAM (data + bss) of an ARM ELF. */
+function elfSizes(elf: string): { flash: number; ram: number } | undefined {
+  const r = spawnSync('arm-none-eabi-size', ['-A', elf], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const section = (name: string): number => {
+    const m = new RegExp(`^${name.replace('.', '\\.')}\\s+(\\d+)\\s+(\\d+)`, 'm').exec(r.stdout);
+    return m === null ? 0 : Number(m[1]);
+  };
+  const flashSections = ['.boot2', '.text', '.rodata', '.binary_info', '.data', '.ram_vector_table'];
+  let flash = 0;
+  for (const s of flashSections) flash += section(s);
+  let ram = 0;
+  for (const s of ['.data', '.bss', '.heap', '.stack_dummy', '.scratch_x', '.scratch_y', '.uninitialized_data', '.ram_vector_table']) ram += section(s);
+  return { flash, ram };
+}
+
+/**
+ * Builds the firmware with `sdk`. Resolves with what it made; rejects with
+ * a {@link FirmwareError} (bad board or guest, checked before mcconfig
+ * runs) or the failing tool's error with its log.
+ */
+export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Promise<FirmwareInfo> {
+  const started = Date.now();
+  const say = options.say ?? (() => {});
+  const { name, file, board } = readBoardFile(options.board);
+  const platform = board.platform as 'rp2040' | 'esp32';
+  const guest = resolve(options.guest ?? DEFAULT_GUEST);
+  checkGuestFits(guest, board);
+  const outDir = resolve(options.outDir ?? join(ROOT, 'dist', 'board', name));
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+
+  const mcPlatform = MCCONFIG_PLATFORM[platform];
+  const ext = extname(guest);
+  const guestResource = `guest${ext}`;
+  // The manifest's data entries take these (its `?=` build variables): the board file becomes board.json, the guest guest<ext>.
+  const env: NodeJS.ProcessEnv = {
+    ...sdk.env,
+    XSVISOR_BOARD: file.slice(0, -'.json'.length),
+    XSVISOR_GUEST: guest.slice(0, guest.length - ext.length),
+  };
+  const tmp = join(sdk.moddable, 'build', 'tmp', mcPlatform, 'release', 'xsvisor');
+  const bin = join(sdk.moddable, 'build', 'bin', mcPlatform, 'release', 'xsvisor');
+  const logFile = join(outDir, 'build.log');
+  // Resources of an earlier build with another guest or board must not linger in the app.
+  rmSync(join(tmp, 'resources'), { recursive: true, force: true });
+
+  let stoppedBefore: string | null = null;
+  const files: Record<string, string> = {};
+  const fullEsp32 = platform === 'esp32' && sdk.source === 'user' && !!sdk.env['IDF_PATH'];
+  if (platform === 'rp2040' || fullEsp32) {
+    say(`mcconfig -m -t build -p ${mcPlatform} manifest.json guest=${guestResource} (board ${name}, guest ${basename(guest)})`);
+    await run('mcconfig', ['-m', '-t', 'build', '-p', mcPlatform, 'manifest.json', `guest=${guestResource}`], { cwd: ROOT, env, logFile });
+    if (platform === 'rp2040') {
+      for (const f of ['xs_pico.uf2', 'xs_pico.elf']) {
+        copyFileSync(join(bin, f), join(outDir, f.replace('xs_pico', 'xsvisor')));
+        files[f.endsWith('.uf2') ? 'uf2' : 'elf'] = f.replace('xs_pico', 'xsvisor');
+      }
+    }
+  } else {
+    // ESP-IDF is not installed: mcconfig writes the makefile, and make runs its JavaScript stages only.
+    // Its parse-time ESP-IDF checks are satisfied by command-line values that name the absence;
+    // SDKCONFIG_H (made by ESP-IDF) is dropped as a prerequisite of the two targets.
+    say(`mcconfig -t build -p ${mcPlatform} manifest.json guest=${guestResource} (board ${name}, guest ${basename(guest)}), then make mc.xs.c mc.resources.c`);
+    await run('mcconfig', ['-t', 'build', '-p', mcPlatform, 'manifest.json', `guest=${guestResource}`], { cwd: ROOT, env, logFile: join(outDir, 'mcconfig.log') });
+    await run('make', ['-f', 'makefile', 'IDF_PATH=/ESP-IDF-not-installed', 'IDF_VERSION=not-installed', 'SDKCONFIG_H=', join(tmp, 'mc.xs.c'), join(tmp, 'mc.resources.c')],
+      { cwd: tmp, env: { ...env, MAKEFLAGS: '' }, logFile });
+    for (const [key, f] of [['preload', 'mc.xs.c'], ['resources', 'mc.resources.c']] as const) {
+      copyFileSync(join(tmp, f), join(outDir, f));
+      files[key] = f;
+    }
+    stoppedBefore = "ESP-IDF's C compile and link: ESP-IDF is not installed (it is not vendored, and neither npm nor Debian serves it). Set IDF_PATH and $MODDABLE to build the whole firmware.";
+  }
+  const makefile = readFileSync(join(tmp, 'makefile'), 'utf8');
+  const xsl = xslReport(readFileSync(logFile, 'utf8'));
+  const info: FirmwareInfo = {
+    board: name,
+    platform,
+    sdk: sdk.source,
+    kind: platform === 'rp2040' ? 'uf2' : 'xs-stages',
+    guest,
+    guestResource,
+    preloads: preloadsOf(makefile),
+    xslInstances: xsl.instances,
+    xslWarnings: xsl.warnings,
+    files,
+    sizes: platform === 'rp2040' ? elfSizes(join(outDir, 'xsvisor.elf')) : undefined,
+    stoppedBefore,
+    ms: Date.now() - started,
+  };
+  writeFileSync(join(outDir, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`);
+  if (platform === 'rp2040' && !existsSync(join(outDir, 'xsvisor.uf2'))) throw new FirmwareError('build-failed', outDir, 'mcconfig finished but made no UF2');
+  return info;
+}
