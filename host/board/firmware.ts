@@ -38,6 +38,10 @@ export interface FirmwareOptions {
   readonly guest?: string;
   /** Where outputs go (default dist/board/BOARD). */
   readonly outDir?: string;
+  /** The manifest to build (default manifest.json; bench:board builds one that includes it). */
+  readonly manifest?: string;
+  /** An instrumented release build (mcconfig -i): Moddable's instrumentation counts the XS heap. */
+  readonly instrument?: boolean;
   /** Receives a line per step. */
   readonly say?: (line: string) => void;
 }
@@ -62,6 +66,8 @@ export interface FirmwareInfo {
   readonly files: Readonly<Record<string, string>>;
   /** Pico only: flash and static RAM of the firmware, from the ELF (`arm-none-eabi-size`). */
   readonly sizes?: { readonly flash: number; readonly ram: number };
+  /** Pico only: the address of `stdio_usb_out_chars`, where the emulator reads the firmware's stdio. */
+  readonly stdioUsbOut?: number;
   /** Why the build stopped where it did (ESP32 without ESP-IDF), or null. */
   readonly stoppedBefore: string | null;
   /** Wall time of the build, ms. */
@@ -129,6 +135,13 @@ function elfSizes(elf: string): { flash: number; ram: number } | undefined {
   return { flash, ram };
 }
 
+/** The address of a symbol in an ARM ELF (`arm-none-eabi-nm`), or undefined. */
+function symbolAddress(elf: string, name: string): number | undefined {
+  const r = spawnSync('arm-none-eabi-nm', [elf], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const m = r.status === 0 ? new RegExp(`^([0-9a-f]+) \\w ${name}$`, 'm').exec(r.stdout) : null;
+  return m === null ? undefined : parseInt(m[1]!, 16);
+}
+
 /**
  * Builds the firmware with `sdk`. Resolves with what it made; rejects with
  * a {@link FirmwareError} (bad board or guest, checked before mcconfig
@@ -154,18 +167,23 @@ export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Pr
     XSVISOR_BOARD: file.slice(0, -'.json'.length),
     XSVISOR_GUEST: guest.slice(0, guest.length - ext.length),
   };
-  const tmp = join(sdk.moddable, 'build', 'tmp', mcPlatform, 'release', 'xsvisor');
-  const bin = join(sdk.moddable, 'build', 'bin', mcPlatform, 'release', 'xsvisor');
+  const variant = options.instrument === true ? 'instrument' : 'release';
+  const tmp = join(sdk.moddable, 'build', 'tmp', mcPlatform, variant, 'xsvisor');
+  const bin = join(sdk.moddable, 'build', 'bin', mcPlatform, variant, 'xsvisor');
+  const manifest = options.manifest ?? join(ROOT, 'manifest.json');
+  const flags = options.instrument === true ? ['-i'] : [];
   const logFile = join(outDir, 'build.log');
-  // Resources of an earlier build with another guest or board must not linger in the app.
+  // Resources of an earlier build with another guest or board must not linger in the app,
+  // and xsl runs again (its report is part of what the build says about itself).
   rmSync(join(tmp, 'resources'), { recursive: true, force: true });
+  rmSync(join(tmp, 'mc.xs.c'), { force: true });
 
   let stoppedBefore: string | null = null;
   const files: Record<string, string> = {};
   const fullEsp32 = platform === 'esp32' && sdk.source === 'user' && !!sdk.env['IDF_PATH'];
   if (platform === 'rp2040' || fullEsp32) {
-    say(`mcconfig -m -t build -p ${mcPlatform} manifest.json guest=${guestResource} (board ${name}, guest ${basename(guest)})`);
-    await run('mcconfig', ['-m', '-t', 'build', '-p', mcPlatform, 'manifest.json', `guest=${guestResource}`], { cwd: ROOT, env, logFile });
+    say(`mcconfig -m ${flags.join(' ')}${flags.length > 0 ? ' ' : ''}-t build -p ${mcPlatform} ${basename(manifest)} guest=${guestResource} (board ${name}, guest ${basename(guest)})`);
+    await run('mcconfig', ['-m', ...flags, '-t', 'build', '-p', mcPlatform, manifest, `guest=${guestResource}`], { cwd: ROOT, env, logFile });
     if (platform === 'rp2040') {
       for (const f of ['xs_pico.uf2', 'xs_pico.elf']) {
         copyFileSync(join(bin, f), join(outDir, f.replace('xs_pico', 'xsvisor')));
@@ -177,7 +195,7 @@ export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Pr
     // Its parse-time ESP-IDF checks are satisfied by command-line values that name the absence;
     // SDKCONFIG_H (made by ESP-IDF) is dropped as a prerequisite of the two targets.
     say(`mcconfig -t build -p ${mcPlatform} manifest.json guest=${guestResource} (board ${name}, guest ${basename(guest)}), then make mc.xs.c mc.resources.c`);
-    await run('mcconfig', ['-t', 'build', '-p', mcPlatform, 'manifest.json', `guest=${guestResource}`], { cwd: ROOT, env, logFile: join(outDir, 'mcconfig.log') });
+    await run('mcconfig', [...flags, '-t', 'build', '-p', mcPlatform, manifest, `guest=${guestResource}`], { cwd: ROOT, env, logFile: join(outDir, 'mcconfig.log') });
     await run('make', ['-f', 'makefile', 'IDF_PATH=/ESP-IDF-not-installed', 'IDF_VERSION=not-installed', 'SDKCONFIG_H=', join(tmp, 'mc.xs.c'), join(tmp, 'mc.resources.c')],
       { cwd: tmp, env: { ...env, MAKEFLAGS: '' }, logFile });
     for (const [key, f] of [['preload', 'mc.xs.c'], ['resources', 'mc.resources.c']] as const) {
@@ -200,6 +218,7 @@ export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Pr
     xslWarnings: xsl.warnings,
     files,
     sizes: platform === 'rp2040' ? elfSizes(join(outDir, 'xsvisor.elf')) : undefined,
+    stdioUsbOut: platform === 'rp2040' ? symbolAddress(join(outDir, 'xsvisor.elf'), 'stdio_usb_out_chars') : undefined,
     stoppedBefore,
     ms: Date.now() - started,
   };

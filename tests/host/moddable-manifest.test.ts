@@ -52,7 +52,9 @@ function moduleFiles(): Map<string, string> {
 
 /** The default board of each platform (the manifest's `XSVISOR_BOARD ?=`). */
 function defaultBoard(platform: 'esp32' | 'pico'): string {
-  return String((manifest.platforms[platform] as { build?: Record<string, string> }).build?.['XSVISOR_BOARD ?=']);
+  const path = String((manifest.platforms[platform] as { build?: Record<string, string> }).build?.['XSVISOR_BOARD ?=']);
+  assert.match(path, /^\.\/boards\/[a-z0-9-]+$/);
+  return path.slice('./boards/'.length);
 }
 
 /** The relative imports (and re-exports) of a TypeScript or JavaScript source. */
@@ -92,7 +94,7 @@ describe('manifest.json', () => {
     assert.match(manifest.platforms['...']!.error ?? '', /esp32 and pico/);
     assert.equal(manifest.creation['main'], 'src/moddable/main');
     assert.equal(manifest.typescript.compiler, '$(XSVISOR)/node_modules/.bin/tsc', "the project's TypeScript (6.x), not whatever is on PATH");
-    assert.deepEqual(manifest.data, { board: './boards/$(XSVISOR_BOARD)', guest: '$(XSVISOR_GUEST)' }, 'one board file and one guest in flash');
+    assert.deepEqual(manifest.data, { board: '$(XSVISOR_BOARD)', guest: '$(XSVISOR_GUEST)' }, 'one board file and one guest in flash');
     assert.equal(manifest.build['XSVISOR_GUEST ?='], './guests/bin/demo');
   });
 

@@ -1,0 +1,131 @@
+/**
+ * bench:board: xsvisor's firmware measured in the real runtime, the stock
+ * Moddable SDK build on an emulated Pico (rp2040js at 125 MHz). Not in CI.
+ *
+ * Builds (with $MODDABLE, or the vendored SDKs of $XSVISOR_VENDOR):
+ * - the release firmware users flash (demo guest): its flash and static RAM;
+ * - an instrumented firmware (mcconfig -i, entry src/moddable/bench.ts),
+ *   once with the demo guest and once with guests/bin/board-bench.elf
+ *   (one round of the bench:mips workload, 425,139 instructions, checksum
+ *   checked against QEMU's), on the Pico board file with the monitor's
+ *   messages kept off the console, so the console carries the guest only.
+ * Measures, in simulated time: boot to the guest's first UART byte (demo);
+ * the XS heap after boot and at its peak (Moddable's instrumentation:
+ * slot and chunk bytes in use, the stack's high-water mark); guest
+ * instructions per simulated second and RP2040 cycles per guest
+ * instruction on the compute-bound guest, from the VM's start (the
+ * monitor's last boot line) to its end line.
+ *
+ * Last line: `board pico: X cycles/insn, Y guest insn/s, boot Z ms, heap W KiB`.
+ */
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildFirmware, type FirmwareInfo } from '../host/board/firmware.js';
+import { boardCacheDir, findBoardSdk, ROOT, type BoardSdk } from '../host/board/sdk.js';
+import { loadBootrom, readFirmware } from '../host/board/cli.js';
+import { PicoSession } from '../host/board/session.js';
+import { parseBoard } from '../src/board/index.js';
+
+/** What one emulated run saw. */
+interface RunFigures {
+  readonly firstByteNs: number;
+  readonly vmStart: { simNs: number; cycles: number } | null;
+  readonly end: { simNs: number; cycles: number; instructions: number } | null;
+  readonly heap: Record<string, { slots: number; chunks: number; stack: number }>;
+  readonly console: string;
+  readonly wallMs: number;
+  readonly simNs: number;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'end', maxSimNs: number): Promise<RunFigures> {
+  const { uf2, info } = readFirmware(dir);
+  const board = parseBoard(readFileSync(boardFile, 'utf8'), boardFile);
+  let consoleText = '';
+  let firstByteNs = -1;
+  let vmStart: RunFigures['vmStart'] = null;
+  let end: RunFigures['end'] = null;
+  const heap: RunFigures['heap'] = {};
+  let session: PicoSession | null = null;
+  session = new PicoSession({
+    board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut,
+    onConsoleByte: (b) => {
+      if (firstByteNs < 0) firstByteNs = session!.pico.simNs;
+      if (consoleText.length < 65536) consoleText += String.fromCharCode(b);
+    },
+    onUsbLine: (line) => {
+      const s = session!.stats;
+      if (line.startsWith('xsvisor: clock ')) vmStart = { simNs: s.simNs, cycles: s.cycles };
+      const n = /^xsvisor: (\d+) instructions in /.exec(line);
+      if (n !== null) end = { simNs: s.simNs, cycles: s.cycles, instructions: Number(n[1]) };
+      const h = /^xsvisor-bench: heap (.+): slots (-?\d+) B, chunks (-?\d+) B, stack (-?\d+) B$/.exec(line);
+      if (h !== null) heap[h[1]!] = { slots: Number(h[2]), chunks: Number(h[3]), stack: Number(h[4]) };
+      if (line.startsWith('#') || line.includes('cannot start')) process.stderr.write(`pico usb: ${line}\n`);
+    },
+  });
+  if (stopAt === 'first-byte') {
+    await session.runUntil(() => firstByteNs >= 0 && heap['after boot'] !== undefined, maxSimNs);
+  } else {
+    // The heap's peak line follows the monitor's last line, once the app's run has settled.
+    await session.pico.runUntil(() => heap['peak'] !== undefined, maxSimNs);
+  }
+  const st = session.stats;
+  session.close();
+  return { firstByteNs, vmStart, end, heap, console: consoleText, wallMs: st.wallMs, simNs: st.simNs };
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const sdk: BoardSdk = await findBoardSdk(process.env, (line) => process.stderr.write(`bench:board: ${line}\n`));
+  const work = join(boardCacheDir(), 'bench');
+  mkdirSync(work, { recursive: true });
+  // The Pico board with the monitor's messages off the console: every console byte is the guest's.
+  const boardFile = join(work, 'pico-bench.json');
+  const pico = JSON.parse(readFileSync(join(ROOT, 'boards', 'pico.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  writeFileSync(boardFile, JSON.stringify({ ...pico, name: 'pico-bench', uart0: { ...pico['uart0'], messages: false } }, null, 2));
+  const manifest = join(work, 'manifest.json');
+  writeFileSync(manifest, JSON.stringify({
+    include: [join(ROOT, 'manifest.json'), '$(MODDABLE)/modules/base/instrumentation/manifest.json'],
+    modules: { 'src/moddable/bench': join(ROOT, 'src', 'moddable', 'bench') },
+    preload: ['src/moddable/bench'],
+    creation: { main: 'src/moddable/bench' },
+  }, null, '\t'));
+
+  const log = (line: string): void => {
+    process.stderr.write(`bench:board: ${line}\n`);
+  };
+  const release: FirmwareInfo = await buildFirmware(sdk, { board: 'pico', say: log });
+  const bootDir = join(ROOT, 'dist', 'board', 'bench-boot');
+  await buildFirmware(sdk, { board: boardFile, manifest, instrument: true, outDir: bootDir, say: log });
+  const boot = await emulate(bootDir, boardFile, 'first-byte', 60e9);
+  const computeDir = join(ROOT, 'dist', 'board', 'bench-compute');
+  await buildFirmware(sdk, { board: boardFile, manifest, instrument: true, outDir: computeDir, guest: join(ROOT, 'guests', 'bin', 'board-bench.elf'), say: log });
+  const compute = await emulate(computeDir, boardFile, 'end', 600e9);
+
+  const checksum = /checksum ([0-9a-f]{8})/.exec(compute.console)?.[1];
+  const vmStart = compute.vmStart as RunFigures['vmStart'];
+  const end = compute.end as RunFigures['end'];
+  if (vmStart === null || end === null) throw new Error(`the compute run did not finish; console:\n${compute.console}`);
+  const insns = end.instructions;
+  const cyclesPerInsn = (end.cycles - vmStart.cycles) / insns;
+  const insnPerSec = insns / ((end.simNs - vmStart.simNs) / 1e9);
+  const afterBoot = boot.heap['after boot'];
+  const peak = compute.heap['peak'];
+  say(`firmware (release, demo guest): flash ${release.sizes?.flash ?? '?'} B, static RAM (.data+.bss) ${release.sizes?.ram ?? '?'} B; ${release.preloads.length} modules preloaded, xsl ${release.xslInstances} instances`);
+  say(`boot: reset to the guest's first UART byte ${(boot.firstByteNs / 1e6).toFixed(0)} ms simulated (${(boot.wallMs / 1000).toFixed(1)} s wall)`);
+  if (afterBoot) say(`XS heap after boot (demo): slots ${afterBoot.slots} B, chunks ${afterBoot.chunks} B, stack ${afterBoot.stack} B`);
+  if (peak) say(`XS heap peak (compute guest, sampled every 10 ms): slots ${peak.slots} B, chunks ${peak.chunks} B, stack ${peak.stack} B`);
+  say(`compute guest: ${insns} instructions, checksum ${checksum ?? '?'} (QEMU: 9e50ec45), ${((end.simNs - vmStart.simNs) / 1e9).toFixed(2)} s simulated, ${(compute.wallMs / 1000).toFixed(1)} s wall for the whole run`);
+  say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
+  const heapKiB = peak ? Math.round((peak.slots + peak.chunks) / 1024) : -1;
+  say(`board pico: ${Math.round(cyclesPerInsn)} cycles/insn, ${Math.round(insnPerSec)} guest insn/s, boot ${(boot.firstByteNs / 1e6).toFixed(0)} ms, heap ${heapKiB} KiB`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:board: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+/**
+ * The entry point of the instrumented build that `npm run bench:board`
+ * makes (mcconfig -i, with Moddable's instrumentation module): runs the
+ * app as main.ts does, and traces the XS heap the way Moddable's
+ * instrumentation counts it (slots and chunks in use, bytes; the stack's
+ * high-water mark) after boot and at the run's peak, sampled every 10 ms
+ * on Timer. Not part of the app a user flashes.
+ */
+
+import Instrumentation from 'instrumentation';
+import Timer from 'timer';
+import main from './main.js';
+import type { AppResult } from './app.js';
+
+/** Runs the app and traces `xsvisor-bench: heap ...` lines; resolves as main() does. */
+export default function bench(): Promise<AppResult> {
+  const ids = [Instrumentation.map('XS Slot Heap Used'), Instrumentation.map('XS Chunk Heap Used'), Instrumentation.map('XS Stack Used')];
+  const sample = (): number[] => ids.map((id) => Instrumentation.get(id) ?? -1);
+  const peak = [0, 0, 0];
+  const note = (): void => {
+    const s = sample();
+    for (let i = 0; i < 3; i++) if (s[i]! > peak[i]!) peak[i] = s[i]!;
+  };
+  const line = (what: string, s: readonly number[]): void => trace(`xsvisor-bench: heap ${what}: slots ${s[0]} B, chunks ${s[1]} B, stack ${s[2]} B\n`);
+  const timer = Timer.repeat(note, 10);
+  return main({
+    onStart: (): void => {
+      const s = sample();
+      note();
+      line('after boot', s);
+    },
+  }).then((result) => {
+    Timer.clear(timer);
+    note();
+    line('peak', peak);
+    return result;
+  });
+}

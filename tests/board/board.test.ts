@@ -1,0 +1,161 @@
+/**
+ * test:board: the firmware users flash, proven with the real thing.
+ * The stock Moddable SDK (the vendored 8.2.3, or $MODDABLE) builds the app
+ * for the Pico (a whole UF2) and the ESP32 (every stage before ESP-IDF);
+ * the UF2 boots in rp2040js from the RP2040 boot ROM, and the demo guest
+ * is driven through `xsvisor hil` on board:sim's pty and through the pins.
+ *
+ * Outside CI, without $XSVISOR_VENDOR (or $MODDABLE) or the ARM toolchain,
+ * the suite is skipped with the reason; in CI (CI set) that fails.
+ * Waits are on events; their bounds are in simulated time, or generous
+ * hang guards: rp2040js runs at about 0.4x real time, slower under load.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appModules } from '../../scripts/app-modules.mjs';
+import { buildFirmware, type FirmwareInfo } from '../../host/board/firmware.js';
+import { findBoardSdk, missingPackages, ROOT, type BoardSdk } from '../../host/board/sdk.js';
+import { loadBootrom, readFirmware } from '../../host/board/cli.js';
+import { PicoSession } from '../../host/board/session.js';
+import { parseBoard } from '../../src/board/index.js';
+import { startSerialBackend, type StartedSerialBackend } from '../../host/serial/index.js';
+
+const inCi = !!process.env['CI'];
+const haveSdk = !!process.env['XSVISOR_VENDOR'] || !!process.env['MODDABLE'];
+const missing = missingPackages();
+const skip = inCi ? false
+  : !haveSdk ? 'no SDK: set XSVISOR_VENDOR to the vendored SDKs (../shared/vendor) or MODDABLE; CI makes this a failure'
+  : missing.length > 0 ? `needs Debian packages: ${missing.join(' ')}` : false;
+
+const OUT = join(ROOT, 'dist', 'board-test');
+let sdk: BoardSdk;
+const builds: Partial<Record<'pico' | 'esp32-devkitc', FirmwareInfo>> = {};
+
+describe('the board build with the stock Moddable SDK', { skip }, () => {
+  before(async () => {
+    assert.ok(haveSdk, 'test:board needs $XSVISOR_VENDOR (CI sets it to ../shared/vendor) or $MODDABLE');
+    sdk = await findBoardSdk(process.env, (line) => process.stderr.write(`test:board: ${line}\n`));
+    for (const board of ['pico', 'esp32-devkitc'] as const) {
+      const t0 = Date.now();
+      builds[board] = await buildFirmware(sdk, { board, outDir: join(OUT, board) });
+      process.stderr.write(`test:board: ${board} built in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    }
+  });
+
+  for (const board of ['pico', 'esp32-devkitc'] as const) {
+    it(`${board}: mcconfig preloads every module the app reaches, and xsl moves them to flash`, () => {
+      const info = builds[board]!;
+      const app = appModules(ROOT) as string[];
+      for (const m of app) assert.ok(info.preloads.includes(m), `${m} is not in the preload list mcconfig generated`);
+      assert.ok(info.xslInstances > 1000, `xsl preloaded ${info.xslInstances} instances`);
+      // Only the IO the app uses: no network, audio or display module was built in.
+      assert.deepEqual(info.preloads.filter((p) => /wifi|sntp|socket|audio|piu|commodetto|net\b/i.test(p)), []);
+    });
+  }
+
+  it('pico: a whole firmware, with one board file and one guest in flash', () => {
+    const info = builds.pico!;
+    assert.equal(info.kind, 'uf2');
+    assert.ok(readFileSync(join(OUT, 'pico', 'xsvisor.uf2')).length > 512 * 1024);
+    assert.ok(info.stdioUsbOut !== undefined && info.stdioUsbOut > 0x1000_0000);
+    assert.ok(info.sizes !== undefined && info.sizes.flash > 0 && info.sizes.ram > 0);
+    process.stderr.write(`test:board: pico firmware: flash ${info.sizes.flash} B, static RAM ${info.sizes.ram} B, ${info.preloads.length} preloads, ${info.xslInstances} instances\n`);
+  });
+
+  it('esp32: every stage up to ESP-IDF (tsc, xsc, xsl, mcrez), and it says where it stopped', () => {
+    const info = builds['esp32-devkitc']!;
+    if (info.kind === 'uf2') return;
+    assert.equal(info.kind, 'xs-stages');
+    assert.match(info.stoppedBefore ?? '', /ESP-IDF/);
+    const xs = readFileSync(join(OUT, 'esp32-devkitc', 'mc.xs.c'), 'utf8');
+    assert.match(xs, /src\/cpu\/hart/);
+    const resources = readFileSync(join(OUT, 'esp32-devkitc', 'mc.resources.c'), 'utf8');
+    assert.match(resources, /board\.json/);
+    assert.match(resources, /guest\.elf/);
+    assert.doesNotMatch(resources, /host-sim|pico\.json/);
+  });
+
+  describe('the Pico firmware in rp2040js', () => {
+    let backend: StartedSerialBackend | null = null;
+    let session: PicoSession | null = null;
+    const dir = mkdtempSync(join(tmpdir(), 'xsvisor-board-'));
+    after(async () => {
+      session?.close();
+      await backend?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("boots the demo and passes its scenario through `xsvisor hil` on the pty, and through the pins", async () => {
+      const { uf2, info } = readFirmware(join(OUT, 'pico'));
+      const board = parseBoard(readFileSync(join(ROOT, 'boards', 'pico.json'), 'utf8'), 'boards/pico.json');
+      let connected!: () => void;
+      const attached = new Promise<void>((resolve) => { connected = resolve; });
+      backend = await startSerialBackend({ kind: 'pty' }, { onConnect: () => connected() });
+      const pty = backend.endpoint.replace(/^pty:/, '');
+      let transcript = '';
+      const usb: string[] = [];
+      session = new PicoSession({
+        board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut, serial: backend.factory,
+        onConsoleByte: (b) => { transcript += String.fromCharCode(b); },
+        onUsbLine: (line) => usb.push(line),
+      });
+      const s = session;
+
+      const scenario = join(dir, 'demo.json');
+      writeFileSync(scenario, JSON.stringify({
+        name: 'demo on the emulated pico',
+        timeout: 180,
+        steps: [
+          { expect: 'xsvisor: board pico \\(rp2040\\)', name: 'the monitor starts' },
+          { expect: "Type 'help' for the commands" },
+          { expect: 'demo> ' },
+          { send: 'help\r' },
+          { expect: 'poweroff +exit through the test finisher' },
+          { expect: 'demo> ' },
+          { send: 'led on\r' },
+          { expect: 'led on\\r?\\n' },
+          { expect: 'demo> ' },
+          // The test presses the button now (GP15 low), once it has seen the LED lit on GP25.
+          { expect: 'button pressed \\(1\\)', name: 'the button press arrives by interrupt' },
+          { send: 'button\r' },
+          { expect: 'button pressed \\(line reads 0\\), pressed 1 times' },
+          { expect: 'demo> ' },
+          { send: 'uptime\r' },
+          { expect: 'up \\d+\\.\\d{3} s' },
+          { expect: 'demo> ' },
+          { send: 'poweroff\r' },
+          { expect: 'powering off' },
+          { expect: 'xsvisor: guest exited with status 0 \\(test finisher\\)' },
+        ],
+      }));
+      const hil = spawn(process.execPath, [join(ROOT, 'bin', 'xsvisor.js'), 'hil', '--port', pty, scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let report = '';
+      hil.stdout.on('data', (c: Buffer) => { report += c.toString(); });
+      hil.stderr.on('data', (c: Buffer) => { report += c.toString(); });
+      const hilDone = new Promise<number | null>((resolve) => hil.on('close', (code) => resolve(code)));
+      await attached;
+
+      // The pins, while the board runs: the LED follows `led on`, then the button is held until the guest has read it.
+      const pins = (async (): Promise<void> => {
+        assert.ok(await s.runUntil(() => /led on\r?\n/.test(transcript), 120e9), 'the guest answered `led on`');
+        assert.equal(s.outputLevel('led'), 1, 'GP25 is driven high after `led on`');
+        s.press('button');
+        assert.equal(s.pico.mcu.gpio[15]!.inputValue, false, 'GP15 reads low while the button is held');
+        assert.ok(await s.runUntil(() => /line reads 0/.test(transcript), 120e9), 'the guest read the button held');
+        s.press('button', false);
+      })();
+      await pins;
+      const outcome = await s.run(s.pico.simNs + 120e9);
+      const status = await hilDone;
+      assert.equal(status, 0, `xsvisor hil failed:\n${report}\n--- console:\n${transcript}\n--- usb:\n${usb.join('\n')}`);
+      assert.deepEqual(outcome, { kind: 'exit', status: 0, line: 'xsvisor: guest exited with status 0 (test finisher)' });
+      assert.ok(usb.includes('xsvisor: clock Time.ticks (1 ms)'), usb.join('\n'));
+      const st = s.stats;
+      process.stderr.write(`test:board: demo scenario: ${(st.simNs / 1e9).toFixed(1)} s simulated, ${(st.wallMs / 1000).toFixed(1)} s wall, ${(st.cycles / 1e6).toFixed(0)} M cycles\n`);
+    });
+  });
+});
