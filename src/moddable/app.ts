@@ -28,7 +28,7 @@ import { formatSize, parseBoard, type Board } from '../board/index.js';
 import { formatAddr } from '../addr/index.js';
 import { runVm, VirtVm, type VmExit } from '../monitor/index.js';
 import { ModdableAppError } from './errors.js';
-import { digitalPinFactory, moddableClock, serialPortFactory, sharedConsole, timerScheduler, type SerialGlueStats, type SharedConsole } from './glue.js';
+import { digitalPinFactory, moddableClock, serialPortFactory, sharedConsole, timerScheduler, type HeldDigitalPinFactory, type SerialGlueStats, type SharedConsole } from './glue.js';
 import { minimumRam, planGuestImage, type GuestImagePlan } from './image.js';
 import { decodeUtf8, resourceBytes } from './resources.js';
 
@@ -182,24 +182,36 @@ export function startXsvisor(host: ModdableHost): AppRun {
     shared?.say(line);
   };
   let consoleLine = '';
-  const vm = new VirtVm({
-    image,
-    imageName: guest,
-    ramSize: board.ramBudget,
-    // The image's read-only segments stay in flash: RAM is allocated only for the rest.
-    rom: plan.rom,
-    board,
-    clock: moddableClock(host.Time),
-    serial: shared?.factory ?? port,
-    pins: (line) => digitalPinFactory(host.Digital, line),
-    // HTIF console bytes have no UART to go to: they join the monitor's messages, a line at a time.
-    onConsoleOutput: (byte: number): void => {
-      if (byte === 0x0a) {
-        say(`guest: ${consoleLine}`);
-        consoleLine = '';
-      } else if (consoleLine.length < 256) consoleLine += String.fromCharCode(byte);
-    },
-  });
+  const heldPins: HeldDigitalPinFactory[] = [];
+  let vm: VirtVm;
+  try {
+    vm = new VirtVm({
+      image,
+      imageName: guest,
+      ramSize: board.ramBudget,
+      // The image's read-only segments stay in flash: RAM is allocated only for the rest.
+      rom: plan.rom,
+      board,
+      clock: moddableClock(host.Time),
+      serial: shared?.factory ?? port,
+      pins: (line) => {
+        const f = digitalPinFactory(host.Digital, line);
+        heldPins.push(f);
+        return f;
+      },
+      // HTIF console bytes have no UART to go to: they join the monitor's messages, a line at a time.
+      onConsoleOutput: (byte: number): void => {
+        if (byte === 0x0a) {
+          say(`guest: ${consoleLine}`);
+          consoleLine = '';
+        } else if (consoleLine.length < 256) consoleLine += String.fromCharCode(byte);
+      },
+    });
+  } catch (e) {
+    // The pins it opened before it refused are held by the glue: let them go.
+    for (const f of heldPins) f.dispose();
+    throw e;
+  }
   for (const line of banner(board, guest, plan, typeof host.Time.microseconds === 'number')) say(line);
   for (const w of vm.image.warnings) say(`xsvisor: warning: ${w}`);
 
@@ -210,7 +222,10 @@ export function startXsvisor(host: ModdableHost): AppRun {
     say(describeExit(exit));
     say(`xsvisor: ${vm.instret} instructions in ${(ms / 1000).toFixed(1)} s` +
       (stats.refusedWrites > 0 ? `; ${stats.refusedWrites} bytes refused by the serial port` : ''));
-    return drainThenClose(vm, shared, host.Timer, uart === null ? 115200 : uart.baud).then(() => exit);
+    return drainThenClose(vm, shared, host.Timer, uart === null ? 115200 : uart.baud).then(() => {
+      for (const f of heldPins) f.dispose();
+      return exit;
+    });
   });
   return Object.freeze({ board, plan, vm, done });
 }

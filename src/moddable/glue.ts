@@ -163,6 +163,12 @@ export function serialPortFactory(SerialClass: SerialClassLike, pins: UartPins, 
   };
 }
 
+/** A digital pin factory whose Moddable pins outlive the device's close(); see {@link digitalPinFactory}. */
+export interface HeldDigitalPinFactory extends DigitalPinFactory {
+  /** Closes the Moddable pin it holds, if any (the app calls it when the VM is gone). */
+  dispose(): void;
+}
+
 /**
  * Takes Moddable's Digital class and one GPIO line of the board; returns
  * the factory the GPIO device opens that pin with, in the mode the guest
@@ -171,9 +177,25 @@ export function serialPortFactory(SerialClass: SerialClassLike, pins: UartPins, 
  * so a button to ground cannot be shorted), and its pull resistor is used
  * whenever the pin is an input, since the circuit needs it whatever the
  * guest's pue register says.
+ *
+ * The Moddable pin is held open across the device's close() and reused
+ * when the next open asks for the same mode and edges: the device reopens
+ * a line whenever the guest touches its direction or pull-up, and on the
+ * Pico, Moddable 8.2.3 closing a pin that has onReadable removes the Pico
+ * SDK's shared GPIO interrupt handler while its digitalbank.c still
+ * believes it installed, so the next pin's first edge is an unhandled
+ * IRQ 13 and the RP2040 panics. `dispose()` closes it for good.
  */
-export function digitalPinFactory<M>(DigitalClass: DigitalClassLike<M>, line: GpioLineWiring): DigitalPinFactory {
-  return (options): DigitalPin => {
+export function digitalPinFactory<M>(DigitalClass: DigitalClassLike<M>, line: GpioLineWiring): HeldDigitalPinFactory {
+  type Held = { pin: InstanceType<DigitalClassLike<M>>; readonly mode: M; readonly edge: number; onReadable: (() => void) | null };
+  let held: Held | null = null;
+  const release = (): void => {
+    if (held === null) return;
+    const h = held;
+    held = null;
+    h.pin.close();
+  };
+  const factory = (options: Parameters<DigitalPinFactory>[0]): DigitalPin => {
     const output = options.mode === DigitalMode.Output && line.direction === 'output';
     let mode: M;
     if (output) mode = DigitalClass.Output;
@@ -182,24 +204,33 @@ export function digitalPinFactory<M>(DigitalClass: DigitalClassLike<M>, line: Gp
     else if (options.mode === DigitalMode.InputPullUp) mode = DigitalClass.InputPullUp;
     else mode = DigitalClass.Input;
     const wanted = options.edge ?? 0;
-    const edge = ((wanted & DigitalEdge.Rising) !== 0 ? DigitalClass.Rising : 0) | ((wanted & DigitalEdge.Falling) !== 0 ? DigitalClass.Falling : 0);
-    const onReadable = options.onReadable;
+    const edge = output || options.onReadable === undefined ? 0
+      : ((wanted & DigitalEdge.Rising) !== 0 ? DigitalClass.Rising : 0) | ((wanted & DigitalEdge.Falling) !== 0 ? DigitalClass.Falling : 0);
+    if (held === null || held.mode !== mode || held.edge !== edge) {
+      release();
+      const h = { mode, edge, onReadable: null } as Held;
+      h.pin = edge !== 0
+        ? new DigitalClass({ pin: line.pin, mode, edge, onReadable(): void { h.onReadable?.(); } })
+        : new DigitalClass({ pin: line.pin, mode });
+      held = h;
+    }
+    const mine = held;
+    mine.onReadable = options.onReadable ?? null;
     let open = true;
-    const pin = !output && edge !== 0 && onReadable !== undefined
-      ? new DigitalClass({ pin: line.pin, mode, edge, onReadable(): void { if (open) onReadable(); } })
-      : new DigitalClass({ pin: line.pin, mode });
     return {
-      read: (): 0 | 1 => (pin.read() ? 1 : 0),
+      read: (): 0 | 1 => (mine.pin.read() ? 1 : 0),
       write(value: 0 | 1): void {
-        if (output) pin.write(value ? 1 : 0);
+        if (output && open) mine.pin.write(value ? 1 : 0);
       },
       close(): void {
         if (!open) return;
         open = false;
-        pin.close();
+        // Kept open for the next open of this line; only its callback goes.
+        if (held === mine) mine.onReadable = null;
       },
     };
   };
+  return Object.assign(factory, { dispose: release });
 }
 
 /** A scheduled callback and whether it still waits (Timer.clear on a fired one-shot timer is not needed, and not safe on every port). */

@@ -136,22 +136,26 @@ describe('the board build with the stock Moddable SDK', { skip }, () => {
       let report = '';
       hil.stdout.on('data', (c: Buffer) => { report += c.toString(); });
       hil.stderr.on('data', (c: Buffer) => { report += c.toString(); });
-      const hilDone = new Promise<number | null>((resolve) => hil.on('close', (code) => resolve(code)));
+      let hilExited = false;
+      const hilDone = new Promise<number | null>((resolve) => hil.on('close', (code) => { hilExited = true; resolve(code); }));
+      const why = (): string => `\n--- xsvisor hil:\n${report}\n--- console:\n${transcript}\n--- usb:\n${usb.join('\n')}`;
       await attached;
 
-      // The pins, while the board runs: the LED follows `led on`, then the button is held until the guest has read it.
+      // The pins, while the board runs: the LED goes high only once `led on` is typed; then the button is held until the guest has read it.
       const pins = (async (): Promise<void> => {
-        assert.ok(await s.runUntil(() => /led on\r?\n/.test(transcript), 120e9), 'the guest answered `led on`');
-        assert.equal(s.outputLevel('led'), 1, 'GP25 is driven high after `led on`');
+        assert.ok(await s.runUntil(() => hilExited || /poweroff +exit through the test finisher/.test(transcript), 120e9), `the guest answered \`help\`${why()}`);
+        assert.notEqual(s.outputLevel('led'), 1, 'GP25 is not high before `led on`');
+        assert.ok(await s.runUntil(() => hilExited || s.outputLevel('led') === 1, 120e9), `GP25 goes high after \`led on\`${why()}`);
+        assert.match(transcript, /led on\r?\n/);
         s.press('button');
         assert.equal(s.pico.mcu.gpio[15]!.inputValue, false, 'GP15 reads low while the button is held');
-        assert.ok(await s.runUntil(() => /line reads 0/.test(transcript), 120e9), 'the guest read the button held');
+        assert.ok(await s.runUntil(() => hilExited || /line reads 0/.test(transcript), 120e9), `the guest read the button held${why()}`);
         s.press('button', false);
       })();
       await pins;
       const outcome = await s.run(s.pico.simNs + 120e9);
       const status = await hilDone;
-      assert.equal(status, 0, `xsvisor hil failed:\n${report}\n--- console:\n${transcript}\n--- usb:\n${usb.join('\n')}`);
+      assert.equal(status, 0, `xsvisor hil failed${why()}`);
       assert.deepEqual(outcome, { kind: 'exit', status: 0, line: 'xsvisor: guest exited with status 0 (test finisher)' });
       assert.ok(usb.includes('xsvisor: clock Time.ticks (1 ms)'), usb.join('\n'));
       const st = s.stats;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBoard } from '../../src/board/index.js';
-import { DigitalMode } from '../../src/ports/index.js';
+import { DigitalEdge, DigitalMode } from '../../src/ports/index.js';
 import { digitalPinFactory, serialPortFactory, sharedConsole, timerScheduler, type SerialGlueStats } from '../../src/moddable/glue.js';
 import { minimumRam, planGuestImage } from '../../src/moddable/image.js';
 import { decodeUtf8 } from '../../src/moddable/resources.js';
@@ -252,6 +252,43 @@ describe('the ECMA-419 glue', () => {
     shared.say('x'.repeat(100));
     assert.ok(shared.dropped > 0 && shared.pending <= 64, 'a message larger than the waiting room is cut, and counted');
     port.close();
+  });
+
+  it("holds an input line's Moddable pin across the device's close and reopen (the Pico loses its GPIO IRQ handler on close)", () => {
+    let constructed = 0;
+    let closed = 0;
+    const edges: (() => void)[] = [];
+    class CountingDigital {
+      static readonly Input = 0;
+      static readonly InputPullUp = 1;
+      static readonly InputPullDown = 2;
+      static readonly Output = 8;
+      static readonly Rising = 1;
+      static readonly Falling = 2;
+      constructor(o: { onReadable?: () => void }) {
+        constructed++;
+        if (o.onReadable) edges.push(o.onReadable);
+      }
+      read(): number { return 1; }
+      write(): void {}
+      close(): void { closed++; }
+    }
+    const button = pico.gpioLines.find((l) => l.name === 'button')!;
+    const factory = digitalPinFactory(CountingDigital, button);
+    let seen = 0;
+    // The guest touching direction and pull-up makes the device close and reopen the line, asking for other modes.
+    const a = factory({ mode: DigitalMode.Input, edge: DigitalEdge.Rising | DigitalEdge.Falling, onReadable: () => { seen += 1; } });
+    a.close();
+    const b = factory({ mode: DigitalMode.InputPullUp, edge: DigitalEdge.Rising | DigitalEdge.Falling, onReadable: () => { seen += 10; } });
+    assert.equal(constructed, 1, 'one Moddable pin for both opens: the board makes both an input with its pull-up');
+    assert.equal(closed, 0);
+    edges[0]!();
+    assert.equal(seen, 10, 'an edge reaches the open pin only, not the closed one');
+    b.close();
+    edges[0]!();
+    assert.equal(seen, 10, 'nothing reaches a closed pin');
+    factory.dispose();
+    assert.equal(closed, 1, 'dispose closes it');
   });
 
   it('never drives a line the board calls an input, and keeps its pull-up', () => {
