@@ -354,10 +354,11 @@ export class VirtVm {
       throw e;
     }
     this.fdtSize = this.fdt.length;
+    // File bytes only, as QEMU's ROM check: a zero fill under the tree is overwritten by it (the tree is written after the image).
     for (const s of this.image.segments) {
-      if (s.paddr < this.fdtAddress + this.fdtSize && this.fdtAddress < s.paddr + s.memsz) {
+      if (s.filesz > 0 && s.paddr < this.fdtAddress + this.fdtSize && this.fdtAddress < s.paddr + s.filesz) {
         throw new VmConfigError('image-overlaps-device-tree', 'image',
-          `${this.imageName}: segment [0x${s.paddr.toString(16)}, 0x${(s.paddr + s.memsz).toString(16)}) overlaps the device tree ` +
+          `${this.imageName}: segment [0x${s.paddr.toString(16)}, 0x${(s.paddr + s.filesz).toString(16)}) overlaps the device tree ` +
           `at [0x${this.fdtAddress.toString(16)}, 0x${(this.fdtAddress + this.fdtSize).toString(16)}); give the guest more RAM`);
       }
     }
