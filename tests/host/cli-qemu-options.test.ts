@@ -93,6 +93,20 @@ describe('--icount', () => {
     assert.match(clash.stderr, /\$\.icount \(2\) sets another clock than --icount 3: give one/);
   });
 
+  it('a run cut by --snapshot-save and resumed prints what the whole run prints; another clock mode is refused (65)', () => {
+    const snap = join(tmp, 'ic.snap');
+    const a = cli(['run', '--icount', '2', '--max-insns', '300000', '--snapshot-save', snap, g('rtos')]);
+    assert.equal(a.status, 125, a.stderr);
+    const b = cli(['run', '--icount', '2', '--snapshot-load', snap, g('rtos')]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.equal(a.stdout + b.stdout, cli(['run', '--icount', '2', g('rtos')]).stdout);
+    for (const other of [['--deterministic'], ['--icount', '3']]) {
+      const r = cli(['run', ...other, '--snapshot-load', snap, g('rtos')]);
+      assert.equal(r.status, 65, r.stderr);
+      assert.match(r.stderr, /snapshot bad-state \(clock\): .*nsPerInstruction/);
+    }
+  });
+
   it('auto runs the RTOS demo to its end (pass or fail is the host\'s speed: not asserted)', () => {
     const r = cli(['run', '--icount', 'auto', g('rtos')]);
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
