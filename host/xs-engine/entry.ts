@@ -15,7 +15,7 @@
 
 import { parseBoard } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
-import { InstructionClock, Monitor, VirtVm, VmConfigError, type DataImage, type VmExit, type VmFault } from '../../src/monitor/index.js';
+import { DEFAULT_SLICE_INSTRUCTIONS, InstructionClock, Monitor, VirtVm, VmConfigError, type DataImage, type VmExit, type VmFault } from '../../src/monitor/index.js';
 import type { Clock } from '../../src/ports/index.js';
 import { SimulatedBoardPins } from '../view/pins.js';
 import { XsBridge } from './bridge.js';
@@ -102,12 +102,18 @@ if (vm !== null) {
   icount?.bind(() => running.instret);
   const started = xs.performance.now();
   let fault: VmFault | null = null;
+  let rounds = 0;
   const monitor = new Monitor({
     vms: [{ name: 'vm', vm: running, icount: icount ?? undefined }],
     scheduler: bridge.scheduler((fn) => xs.setImmediate(fn)),
+    // The slices of V8's run: the driver's with a wall clock, the monitor's with an instruction clock (so faults are found at the same count).
+    sliceInstructions: icount === null ? DEFAULT_SLICE_INSTRUCTIONS : undefined,
     maxInstructions: setup.maxInsns,
     maxRestarts: 0,
-    onRound: () => bridge.sync(),
+    // An exchange after every round: not before the first, so input waits until the guest has run (and set its UART up), as under V8.
+    onRound: () => {
+      if (rounds++ > 0) bridge.sync();
+    },
     onEvent: (e) => {
       // The guest's own wedging (not a failure of the monitor, which ends as a fatal exit).
       if (e.kind === 'fault' && e.fault.kind !== 'fatal') fault = e.fault;

@@ -329,12 +329,14 @@ export class VirtVm {
   private readonly observer: VmObserver | undefined;
 
   /**
-   * Builds the VM, loads the image and the device tree into RAM and sets
-   * the boot state. Refuses: a missing image or clock and a bad hart id or
-   * RAM size, or RAM beyond the board's budget ({@link VmConfigError});
-   * a bad image, an odd entry point, a `tohost` symbol HTIF cannot use ({@link ImageError});
-   * an image that overlaps where the device tree goes ({@link VmConfigError}).
-   * Nothing is left open when it throws.
+   * Builds the VM, loads the image, the data images and the device tree
+   * into RAM and sets the boot state. Refuses: a missing image or clock and
+   * a bad hart id or RAM size, or RAM beyond the board's budget
+   * ({@link VmConfigError}); a bad image, an odd entry point, a `tohost`
+   * symbol HTIF cannot use ({@link ImageError}); image file bytes where the
+   * device tree goes, a given device tree that does not parse, a data image
+   * outside RAM or overlapping ({@link VmConfigError}). Nothing is left open
+   * when it throws.
    */
   constructor(options: VirtVmOptions) {
     if (!(options.image instanceof Uint8Array)) throw new VmConfigError('bad-option', 'image', 'must be a Uint8Array of the image file');
