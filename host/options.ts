@@ -11,6 +11,8 @@
 export interface OptionSyntax {
   /** Options that take a value. */
   readonly values: readonly string[];
+  /** Value options that may be given more than once (all values kept, in order, in `lists`). */
+  readonly repeatable?: readonly string[];
   /** Options without a value. */
   readonly flags: readonly string[];
   /** Options that end parsing at once (help, version): the first one met is returned. */
@@ -19,8 +21,10 @@ export interface OptionSyntax {
 
 /** A split command line. */
 export interface SplitOptions {
-  /** The value of each value option given. */
+  /** The value of each value option given (the last, for a repeatable one). */
   readonly values: ReadonlyMap<string, string>;
+  /** Every value of each repeatable option given, in order. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
   /** The flags given. */
   readonly flags: ReadonlySet<string>;
   /** The operands, in order. */
@@ -31,11 +35,12 @@ export interface SplitOptions {
 
 /**
  * Splits `argv` by `syntax`. Refuses an unknown option, a value option
- * without its value and an option given twice, by throwing what
+ * without its value and an option given twice (unless repeatable), by throwing what
  * `refuse(message, argument)` makes (the command's usage error).
  */
 export function splitOptions(argv: readonly string[], syntax: OptionSyntax, refuse: (message: string, argument: string) => Error): SplitOptions {
   const values = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const flags = new Set<string>();
   const operands: string[] = [];
   let onlyOperands = false;
@@ -46,7 +51,7 @@ export function splitOptions(argv: readonly string[], syntax: OptionSyntax, refu
     } else if (arg === '--') {
       onlyOperands = true;
     } else if (syntax.early.includes(arg)) {
-      return { values, flags, operands, early: arg };
+      return { values, lists, flags, operands, early: arg };
     } else if (syntax.flags.includes(arg)) {
       flags.add(arg);
     } else {
@@ -55,9 +60,15 @@ export function splitOptions(argv: readonly string[], syntax: OptionSyntax, refu
       if (!syntax.values.includes(name)) throw refuse(`unknown option '${name}'`, arg);
       if (eq < 0 && i + 1 >= argv.length) throw refuse(`option '${name}' needs a value`, arg);
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (values.has(name)) throw refuse(`option '${name}' is given twice`, arg);
+      if (syntax.repeatable?.includes(name) === true) {
+        const list = lists.get(name) ?? [];
+        list.push(value);
+        lists.set(name, list);
+      } else if (values.has(name)) {
+        throw refuse(`option '${name}' is given twice`, arg);
+      }
       values.set(name, value);
     }
   }
-  return { values, flags, operands, early: null };
+  return { values, lists, flags, operands, early: null };
 }

@@ -57,6 +57,52 @@ export interface RunOptions {
   readonly gdb: GdbOptions | null;
   /** How the hart executes (`--tier`, docs/jit.md): the interpreter, or guest blocks translated to JavaScript. */
   readonly tier: 'interp' | 'jit';
+  /** `--icount SHIFT|auto`: 2^SHIFT ns of guest time per instruction, or a rate that follows the host's clock; null: not given. */
+  readonly icount: number | 'auto' | null;
+  /** `--firmware`: `none` (M-mode boot, QEMU's -bios none) or `sbi` (S-mode under the built-in SBI, as QEMU's -bios). */
+  readonly firmware: 'none' | 'sbi';
+  /** `--append ARGS`: /chosen/bootargs; null: none. */
+  readonly append: string | null;
+  /** `--dtb FILE`: a device tree blob instead of the generated one; null: generated. */
+  readonly dtb: string | null;
+  /** `--load FILE@ADDR`, in the order given. */
+  readonly loads: readonly LoadSpec[];
+}
+
+/** One `--load FILE@ADDR` (QEMU's `-device loader,file=FILE,addr=ADDR,force-raw=on`). */
+export interface LoadSpec {
+  readonly file: string;
+  readonly addr: number;
+}
+
+/**
+ * Parses `FILE@ADDR` (ADDR hexadecimal with 0x, or decimal; the last `@`
+ * splits, so a file name may hold one). Returns null when it is not that.
+ */
+export function parseLoadSpec(text: string): LoadSpec | null {
+  const at = text.lastIndexOf('@');
+  if (at <= 0) return null;
+  const file = text.slice(0, at);
+  const a = text.slice(at + 1);
+  const addr = /^0[xX][0-9a-fA-F]{1,9}$/.test(a) ? parseInt(a.slice(2), 16) : /^[0-9]{1,11}$/.test(a) ? Number(a) : NaN;
+  if (!Number.isSafeInteger(addr) || addr >= 2 ** 34) return null;
+  return Object.freeze({ file, addr });
+}
+
+/**
+ * Parses an `--icount` value: `SHIFT` (0-10), `auto`, or QEMU's spelling
+ * `shift=SHIFT|auto[,sleep=off]`. Returns null when it is none of those
+ * (`sleep=on` included: xsvisor always warps an idle guest's clock).
+ */
+export function parseIcount(text: string): number | 'auto' | null {
+  let t = text;
+  if (t.startsWith('shift=')) {
+    const parts = t.split(',');
+    if (parts.slice(1).some((p) => p !== 'sleep=off')) return null;
+    t = parts[0].slice('shift='.length);
+  }
+  if (t === 'auto') return 'auto';
+  return /^(10|[0-9])$/.test(t) ? Number(t) : null;
 }
 
 /** `--gdb PORT [--gdb-host ADDR] [--wait] [--gdb-vm NAME]`. */
@@ -109,6 +155,8 @@ export const EXIT = Object.freeze({
   MAX_INSNS: 125,
   /** An output file (--snapshot-save, --trace-file, hil --output) could not be written (EX_CANTCREAT). */
   CANT_CREATE: 73,
+  /** One IMAGE made no progress: the monitor's no-progress or trap-storm rule stopped it (or a trap reached M-mode under the SBI). */
+  GUEST_STUCK: 71,
 });
 
 /** The default guest RAM, as QEMU's `virt` machine: 128 MiB. */
@@ -161,8 +209,23 @@ Options:
                     docs/monitor.md) instead of IMAGE: each VM isolated,
                     round-robin; not with IMAGE, --ram, --board, --serial, --view
   --deterministic   clocks count instructions (1 us each) instead of wall
-                    time: identical output and exit status on every run;
-                    not with --view
+                    time: identical output and exit status on every run,
+                    under --engine node and xs; not with --view
+  --icount SHIFT|auto  as QEMU's -icount shift=SHIFT|auto,sleep=off: each
+                    instruction is 2^SHIFT ns of guest time (SHIFT 0-10),
+                    an idle guest's clock jumps to its next timer; auto:
+                    the rate follows the host's clock; not with
+                    --deterministic or --view
+  --firmware FW     none (default): boot IMAGE in M-mode (QEMU -bios none);
+                    sbi: boot an S-mode kernel under the built-in SBI, as
+                    after OpenSBI (QEMU -bios); a raw IMAGE loads at 0x80400000
+  --append ARGS     the kernel command line, in /chosen/bootargs (QEMU -append)
+  --dtb FILE        give the guest this device tree blob instead of the
+                    generated one (QEMU -dtb); with --append, its bootargs set
+  --load FILE@ADDR  copy FILE's bytes into guest RAM at ADDR on every boot
+                    (QEMU -device loader,file=FILE,addr=ADDR,force-raw=on);
+                    repeatable; refused outside RAM or over the image, the
+                    device tree or another --load
   --snapshot-save FILE  when the run ends (guest exit, --max-insns, --timeout,
                     SIGINT/SIGTERM) save the VM to FILE (docs/snapshot.md)
   --snapshot-load FILE  resume the VM saved in FILE instead of booting IMAGE;
@@ -198,6 +261,8 @@ Exit status:
   ${EXIT.BAD_INPUT}   bad or unreadable image, board or snapshot file (or a snapshot of another image/board/RAM/mode)
   ${EXIT.UNAVAILABLE}   the serial backend or the board view could not start (TCP port in use, no pty)
   ${EXIT.INTERNAL}   internal error (or the hart stopped on a fatal condition)
+  ${EXIT.GUEST_STUCK}   IMAGE made no progress: every instruction traps, or the same exception
+       recurs without end (the message names the cause and a likely fix)
   ${EXIT.CANT_CREATE}   an output file (--snapshot-save, --trace-file) could not be written
   ${EXIT.TIMEOUT}  --timeout expired
   ${EXIT.MAX_INSNS}  --max-insns reached
@@ -211,7 +276,8 @@ export function isBoardPath(board: string): boolean {
   return board.includes('/') || board.endsWith('.json');
 }
 
-const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial', '--engine', '--config', '--trace', '--trace-file', '--snapshot-save', '--snapshot-load', '--gdb', '--gdb-host', '--gdb-vm', '--tier']);
+const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial', '--engine', '--config', '--trace', '--trace-file', '--snapshot-save', '--snapshot-load', '--gdb', '--gdb-host', '--gdb-vm', '--tier',
+  '--icount', '--firmware', '--append', '--dtb', '--load']);
 
 /**
  * Takes the arguments after the program name; returns the command. Refuses
@@ -230,6 +296,7 @@ export function parseArgs(argv: readonly string[]): Command {
 
   const split = splitOptions(argv.slice(1), {
     values: VALUE_OPTIONS,
+    repeatable: ['--load'],
     flags: ['--stats', '--view', '--deterministic', '--wait'],
     early: ['-h', '--help', '-V', '--version'],
   }, (message, argument) => new UsageError(message, argument));
@@ -249,8 +316,31 @@ export function parseArgs(argv: readonly string[]): Command {
       if (seen.has(opt)) throw new UsageError(`${opt} does not go with --config: say it in the configuration (per VM: ram, uart; at the top: board)`, opt);
     }
     if (view) throw new UsageError('--view does not go with --config', '--view');
+    for (const opt of ['--firmware', '--append', '--dtb', '--load']) {
+      if (seen.has(opt)) throw new UsageError(`${opt} goes with one IMAGE: with --config, say it in the configuration${opt === '--firmware' ? ' (per VM: firmware)' : opt === '--load' ? ' (per VM: load)' : ''}`, opt);
+    }
   } else if (positional.length === 0) throw new UsageError('no IMAGE given');
   if (deterministic && view) throw new UsageError('--view does not go with --deterministic', '--view');
+  const icountText = seen.get('--icount');
+  let icount: number | 'auto' | null = null;
+  if (icountText !== undefined) {
+    icount = parseIcount(icountText);
+    if (icount === null) throw new UsageError(`--icount: '${icountText}' is not a SHIFT 0-10, auto, or shift=SHIFT|auto[,sleep=off]`, icountText);
+    if (deterministic) throw new UsageError('--icount and --deterministic both set the clock: give one (--deterministic is 1000 ns per instruction, --icount SHIFT 2^SHIFT ns)', '--icount');
+    if (view) throw new UsageError('--view does not go with --icount', '--view');
+  }
+  const firmwareText = seen.get('--firmware') ?? 'none';
+  if (firmwareText !== 'none' && firmwareText !== 'sbi') throw new UsageError(`--firmware: '${firmwareText}' is not none or sbi`, firmwareText);
+  const firmware: 'none' | 'sbi' = firmwareText;
+  const append = seen.get('--append') ?? null;
+  const dtb = seen.get('--dtb') ?? null;
+  if (dtb === '') throw new UsageError('--dtb: no file named', '--dtb');
+  const loads: LoadSpec[] = [];
+  for (const text of split.lists.get('--load') ?? []) {
+    const spec = parseLoadSpec(text);
+    if (spec === null) throw new UsageError(`--load: '${text}' is not FILE@ADDR (ADDR as 0x... or decimal, below 2^34)`, text);
+    loads.push(spec);
+  }
   if (positional.length > 1) throw new UsageError(`one IMAGE expected, got ${positional.length}: ${positional.join(' ')}`, positional[1]);
 
   const ramText = seen.get('--ram');
@@ -304,12 +394,13 @@ export function parseArgs(argv: readonly string[]): Command {
   // The board view serves the VM's pins and console from this process; under XS they live in the worker.
   if (engine === 'xs' && view) throw new UsageError('--view is not available with --engine xs (the board view needs the VM in this process; use --engine node)', '--view');
 
-  if (engine === 'xs' && (config !== null || deterministic)) {
-    throw new UsageError('--config and --deterministic run under the monitor with --engine node', '--engine');
+  if (engine === 'xs' && config !== null) {
+    throw new UsageError('--config runs its VMs under the monitor with --engine node', '--engine');
   }
 
-  if (serialEscapes && (engine === 'xs' || deterministic)) {
-    throw new UsageError('--serial mon:... restarts the VM in this process: not with --engine xs or --deterministic', serialGiven);
+  if (serialEscapes && (engine === 'xs' || deterministic || icount !== null)) {
+    const which = engine === 'xs' ? '--engine xs' : deterministic ? '--deterministic' : '--icount';
+    throw new UsageError(`--serial mon:... restarts the VM in this process: not with ${which}`, serialGiven);
   }
 
   const gdb = parseGdbOptions(seen, wait, engine, config);
@@ -323,6 +414,8 @@ export function parseArgs(argv: readonly string[]): Command {
     if (v === '') throw new UsageError(`${opt}: no file named`, opt);
     // Under XS the VM lives in the xsnap worker; its state does not come back to this process.
     if (v !== null && engine === 'xs') throw new UsageError(`${opt} is not available with --engine xs`, opt);
+    // auto's time follows the host's clock: nothing to resume exactly.
+    if (v !== null && icount === 'auto') throw new UsageError(`${opt} does not go with --icount auto (its time follows the host's clock): use --icount SHIFT`, opt);
   }
 
   const traceText = seen.get('--trace');
@@ -341,7 +434,10 @@ export function parseArgs(argv: readonly string[]): Command {
   // The observers sit on the VM, which under XS lives in the worker.
   if (traceText !== undefined && engine === 'xs') throw new UsageError('--trace is not available with --engine xs (use --engine node)', '--trace');
 
-  return { kind: 'run', options: Object.freeze({ image: positional[0] ?? '', ram, maxInsns, timeout, stats, board, serial, serialEscapes, view, engine, config, deterministic, trace, traceFile, gdb, snapshotSave, snapshotLoad, tier }) };
+  return { kind: 'run', options: Object.freeze({
+    image: positional[0] ?? '', ram, maxInsns, timeout, stats, board, serial, serialEscapes, view, engine, config, deterministic, trace, traceFile, gdb,
+    snapshotSave, snapshotLoad, tier, icount, firmware, append, dtb, loads: Object.freeze(loads),
+  }) };
 }
 
 /** The --gdb options, checked; null without --gdb. Refuses the others without --gdb, and --gdb with --engine xs. */

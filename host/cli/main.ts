@@ -14,7 +14,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoardError, formatSize, type Board } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
-import { formatTraceStats, runVm, TraceBuffer, VirtVm, VmConfigError, VmTracer, type VmExit } from '../../src/monitor/index.js';
+import { FaultWatch, formatTraceStats, runVm, TraceBuffer, VirtVm, VmConfigError, VmTracer, type DataImage, type VmExit, type VmFault } from '../../src/monitor/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
 import { SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
 import { createNodeClock } from '../node/clock.js';
@@ -27,6 +27,7 @@ import { runMonitorCommand } from '../monitor/run.js';
 import { runHilCommand } from '../hil/command.js';
 import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
+import { stuckMessage } from './stuck.js';
 
 /** What `main` works with; the entry point passes the process's own. */
 export interface MainOptions {
@@ -90,8 +91,8 @@ export async function main(options: MainOptions): Promise<number> {
 }
 
 async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void, trace: TraceOutput): Promise<number> {
-  // Several VMs (--config), or one with an instruction-count clock (--deterministic): the monitor (host/monitor).
-  if (opts.config !== null || opts.deterministic) {
+  // Several VMs (--config), or one with an instruction-count clock (--deterministic, --icount): the monitor (host/monitor).
+  if (opts.engine === 'node' && (opts.config !== null || opts.deterministic || opts.icount !== null)) {
     return runMonitorCommand({
       packageRoot: options.packageRoot,
       config: opts.config,
@@ -100,6 +101,11 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
       ram: opts.ram,
       serial: opts.serial,
       deterministic: opts.deterministic,
+      icount: opts.icount,
+      firmware: opts.firmware,
+      append: opts.append,
+      dtb: opts.dtb,
+      loads: opts.loads,
       maxInsns: opts.maxInsns,
       timeout: opts.timeout,
       stats: opts.stats,
@@ -139,16 +145,16 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     return EXIT.USAGE;
   }
 
-  // The image.
-  let image: Uint8Array;
-  try {
-    const buf = readFileSync(opts.image);
-    image = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
-    err(`${opts.image}: cannot read the image: ${why}`);
-    return EXIT.BAD_INPUT;
+  // The image, the device tree given (--dtb) and the data images (--load).
+  const image = readInput(opts.image, 'the image', err);
+  if (image === null) return EXIT.BAD_INPUT;
+  const dtb = opts.dtb === null ? undefined : readInput(opts.dtb, 'the device tree (--dtb)', err);
+  if (dtb === null) return EXIT.BAD_INPUT;
+  const loads: DataImage[] = [];
+  for (const l of opts.loads) {
+    const bytes = readInput(l.file, `--load ${l.file}@0x${l.addr.toString(16)}`, err);
+    if (bytes === null) return EXIT.BAD_INPUT;
+    loads.push({ name: l.file, addr: l.addr, bytes });
   }
 
   // The board's GPIO lines on simulated pins, by name: the LED the view lights, the button it presses.
@@ -218,6 +224,11 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
         boardFile,
         ramSize: ram,
         tier: opts.tier,
+        clock: opts.deterministic ? 'deterministic' : opts.icount ?? 'wall',
+        firmware: opts.firmware,
+        bootargs: opts.append,
+        dtb: dtb === undefined ? null : { name: opts.dtb!, bytes: dtb },
+        loads,
         maxInsns: opts.maxInsns,
         timeout: opts.timeout,
         port,
@@ -238,6 +249,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     }
     if (r.kind === 'refused') return r.why === 'bad-input' ? EXIT.BAD_INPUT : r.why === 'unavailable' ? EXIT.UNAVAILABLE : EXIT.INTERNAL;
     if (opts.stats) writeStats(options.stderr, r.instret, r.seconds);
+    if (r.fault !== null) return stuck(r.fault, opts, image, err);
     return statusOf(r.exit, opts, err);
   }
   // --trace and --stats watch the VM through an observer (src/monitor/trace.ts); without them it has none and pays nothing.
@@ -251,6 +263,11 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
       ramSize: ram,
       board,
       clock,
+      firmware: opts.firmware,
+      bootargs: opts.append ?? undefined,
+      dtb,
+      dtbName: opts.dtb ?? undefined,
+      loads,
       serial: mirror === null ? port : mirror.tee(port),
       pins: pins.wire,
       onConsoleOutput: terminal === null && mirror === null ? undefined : (b: number) => {
@@ -317,8 +334,14 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
   const releaseSignals = options.onSignal?.((signal) => vm?.stop(signal)) ?? null;
   let exit: VmExit | null = null;
   let saveStatus: number | null = null;
+  // The monitor's no-progress and trap-storm rules watch the one VM too (src/monitor/fault.ts).
+  let fault: VmFault | null = null;
+  const running = vm;
   try {
-    exit = await runVm({ vm, scheduler, maxInstructions: opts.maxInsns });
+    exit = await runVm({
+      vm, scheduler, maxInstructions: opts.maxInsns,
+      faults: { watch: new FaultWatch(), vm: running, onFault: (f) => { fault = f; } },
+    });
     if (opts.snapshotSave !== null) saveStatus = saveSnapshotFile(vm, opts.snapshotSave, packageVersion(options.packageRoot), err);
   } finally {
     if (timer !== null) clearTimeout(timer);
@@ -340,8 +363,27 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
   trace.buffer?.flush();
   if (opts.stats) writeStats(options.stderr, vm.instret, seconds);
   if (opts.stats && tracer !== null) for (const line of formatTraceStats(tracer.stats)) options.stderr.write(`xsvisor: ${line}\n`);
-  const status = statusOf(exit, opts, err);
+  const status = fault !== null ? stuck(fault, opts, image, err) : statusOf(exit, opts, err);
   return saveStatus ?? status;
+}
+
+/** Reads an input file; null (after saying why, naming `what`) when it cannot be read. */
+function readInput(path: string, what: string, err: (text: string) => void): Uint8Array | null {
+  try {
+    const buf = readFileSync(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
+    err(`${path}: cannot read ${what}: ${why}`);
+    return null;
+  }
+}
+
+/** A single image stopped by the fault rules: the cause, the likely fix and the registers; {@link EXIT.GUEST_STUCK}. */
+function stuck(fault: { readonly kind: string; readonly reason: string; readonly dump: VmFault['dump'] }, opts: RunOptions, image: Uint8Array, err: (text: string) => void): number {
+  for (const line of stuckMessage({ ...fault, imageName: opts.image, image, firmware: opts.firmware })) err(line);
+  return EXIT.GUEST_STUCK;
 }
 
 /** Where --trace lines go: a buffer in front of stderr or the --trace-file (null without --trace). */

@@ -1,7 +1,7 @@
 /**
  * `xsvisor run --config FILE` on Node: several VMs under the monitor, and
- * `xsvisor run --deterministic IMAGE`, one VM with an instruction-count
- * clock.
+ * `xsvisor run --deterministic IMAGE` or `--icount SHIFT|auto IMAGE`, one
+ * VM with an instruction-count clock.
  *
  * Owns the host side of a monitor run: reading the configuration and the
  * images (paths relative to the configuration file), the board through
@@ -14,7 +14,8 @@
  * Ctrl-A x, `--max-insns`) as for a single image; otherwise the first VM
  * in configuration order that did not end with status 0 decides: its
  * guest status (modulo 256, a non-zero status never becoming 0), or
- * EX_SOFTWARE (70) for a VM stopped by a fault. 0 when every VM exited 0.
+ * EX_SOFTWARE (70) for a VM stopped by a fault (71, with the likely fix,
+ * for one IMAGE without a configuration). 0 when every VM exited 0.
  */
 
 import { readFileSync } from 'node:fs';
@@ -34,13 +35,15 @@ import {
   type MonitorEvent,
   type MonitorVmOptions,
   type VmConfig,
+  type DataImage,
   type VmOutcome,
 } from '../../src/monitor/index.js';
 import { formatTraceStats, VmTracer, type TraceBuffer, type TraceCategory } from '../../src/monitor/trace.js';
 import type { SerialPortFactory } from '../../src/ports/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
 import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
-import { EXIT, isBoardPath, type GdbOptions } from '../cli/args.js';
+import { EXIT, isBoardPath, type GdbOptions, type LoadSpec } from '../cli/args.js';
+import { stuckMessage } from '../cli/stuck.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
 import { createNodeClock } from '../node/clock.js';
 import { createNodeScheduler } from '../node/scheduler.js';
@@ -61,6 +64,13 @@ export interface MonitorCommandOptions {
   readonly serial: HostSerial | null;
   /** Instruction-count clocks for every VM (also set by `"deterministic": true`). */
   readonly deterministic: boolean;
+  /** `--icount SHIFT|auto` for every VM (also set by `"icount"`); omitted or null: not given. */
+  readonly icount?: number | 'auto' | null;
+  /** Without a configuration: the one VM's firmware (`--firmware`), bootargs (`--append`), device tree file (`--dtb`) and data images (`--load`). */
+  readonly firmware?: 'none' | 'sbi';
+  readonly append?: string | null;
+  readonly dtb?: string | null;
+  readonly loads?: readonly LoadSpec[];
   /** Per VM: stop after this many instructions. */
   readonly maxInsns: number | null;
   /** Seconds of wall time before every VM stops. */
@@ -116,10 +126,11 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
     file = '(command line)';
     baseDir = process.cwd();
     const serial = o.serial === null ? 'uart0' : o.serial.kind === 'tcp' ? `tcp:${o.serial.port}` : o.serial.kind;
+    const loads = (o.loads ?? []).map((l) => ({ file: l.file, addr: l.addr }));
     text = JSON.stringify({
       board: o.board,
-      deterministic: true,
-      vms: [{ name: 'vm', image: o.image ?? '', ram: o.ram ?? SINGLE_VM_RAM, uart: serial }],
+      ...(o.icount === undefined || o.icount === null ? { deterministic: true } : { icount: o.icount }),
+      vms: [{ name: 'vm', image: o.image ?? '', ram: o.ram ?? SINGLE_VM_RAM, uart: serial, firmware: o.firmware ?? 'none', load: loads }],
     });
   }
   const loadBoard = (name: string): Board => {
@@ -142,7 +153,18 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
     err(`${file}: $.board: board '${config.board.name}' is for ${config.board.platform}; this command runs "host" boards only`);
     return EXIT.BAD_INPUT;
   }
-  const deterministic = o.deterministic || config.deterministic;
+  const cliIcount = o.icount ?? null;
+  // The command line may repeat the configuration's clock, not contradict it.
+  const clash = (cliIcount !== null && (config.deterministic || (config.icount !== null && config.icount !== cliIcount))) ||
+    (o.deterministic && config.icount !== null);
+  if (o.config !== null && clash) {
+    err(`${file}: ${config.icount !== null ? `$.icount (${config.icount})` : '$.deterministic'} sets another clock than ${o.deterministic ? '--deterministic' : `--icount ${cliIcount}`}: give one`);
+    return EXIT.USAGE;
+  }
+  if (o.config !== null && o.deterministic && cliIcount !== null) throw new Error('--deterministic with --icount reached the monitor');
+  const icountMode = cliIcount ?? config.icount;
+  const deterministic = o.deterministic || config.deterministic || icountMode !== null;
+  const hostClock = createNodeClock();
 
   // ---- the images
   const images: Uint8Array[] = [];
@@ -157,6 +179,33 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
       imageProblems.push(`${file}: ${vm.path}.image: ${vm.image}: cannot read the image: ${why}`);
       images.push(new Uint8Array(0));
+    }
+  }
+  // ---- data images (load) and, for one IMAGE, the device tree given (--dtb)
+  const dataImages: DataImage[][] = [];
+  for (const vm of config.vms) {
+    const list: DataImage[] = [];
+    for (const [i, l] of vm.loads.entries()) {
+      const path = isAbsolute(l.file) ? l.file : resolve(baseDir, l.file);
+      try {
+        const buf = readFileSync(path);
+        list.push({ name: l.file, addr: l.addr, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
+        imageProblems.push(o.config === null ? `${l.file}: cannot read --load ${l.file}@0x${l.addr.toString(16)}: ${why}` : `${file}: ${vm.path}.load[${i}].file: ${l.file}: cannot read it: ${why}`);
+      }
+    }
+    dataImages.push(list);
+  }
+  let dtb: Uint8Array | undefined;
+  if (o.config === null && o.dtb !== undefined && o.dtb !== null) {
+    try {
+      const buf = readFileSync(o.dtb);
+      dtb = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      imageProblems.push(`${o.dtb}: cannot read the device tree (--dtb): ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e)}`);
     }
   }
   if (imageProblems.length > 0) {
@@ -260,7 +309,7 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
   const tracers: (VmTracer | null)[] = [];
   const problems: string[] = [];
   config.vms.forEach((vc: VmConfig, i: number) => {
-    const icount = deterministic ? new InstructionClock() : null;
+    const icount = deterministic ? new InstructionClock({ mode: icountMode ?? 'deterministic', host: hostClock }) : null;
     // --trace and --stats: an observer per VM (src/monitor/trace.ts); none otherwise, so nothing is paid.
     const trace = o.trace ?? null;
     const tracer = trace !== null || o.stats
@@ -276,6 +325,10 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
         serial: factories[i],
         pins: pins.wire,
         firmware: vc.firmware,
+        loads: dataImages[i],
+        bootargs: o.config === null ? o.append ?? undefined : undefined,
+        dtb: o.config === null ? dtb : undefined,
+        dtbName: o.config === null ? o.dtb ?? undefined : undefined,
         tier: o.tier,
         observe: tracer ?? undefined,
         onConsoleOutput: factories[i] !== undefined && factories[i] === terminal?.factory ? (b: number) => terminal?.emitByte(b) : undefined,
@@ -285,7 +338,7 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
       vms.push({ name: vc.name, vm, onFault: vc.onFault, icount: icount ?? undefined });
       tracers.push(tracer);
     } catch (e) {
-      if (e instanceof ImageError || e instanceof VmConfigError) problems.push(`${file}: ${vc.path}: VM '${vc.name}': ${e.message}`);
+      if (e instanceof ImageError || e instanceof VmConfigError) problems.push(o.config === null ? e.message : `${file}: ${vc.path}: VM '${vc.name}': ${e.message}`);
       else throw e;
     }
   });
@@ -315,7 +368,10 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
   // ---- the run
   const many = vms.length > 1;
   const onEvent = (e: MonitorEvent): void => {
-    if (e.kind === 'fault') {
+    if (e.kind === 'fault' && o.config === null && e.fault.kind !== 'fatal') {
+      // One IMAGE: said with the likely fix, as without --deterministic (host/cli/stuck.ts).
+      for (const line of stuckMessage({ ...e.fault, imageName: o.image ?? 'image', image: images[0], firmware: config.vms[0].firmware })) err(line);
+    } else if (e.kind === 'fault') {
       const what = e.action === 'restarted' ? `restarted after a fault (restart ${e.restarts})` : 'stopped by a fault';
       err(`VM '${e.vm}' ${what}: ${e.fault.reason}\n${formatRegisterDump(e.fault.dump).replace(/^/gm, 'xsvisor:   ')}`);
     } else if (many && e.exit.kind === 'exit') {
@@ -429,7 +485,7 @@ function statusOf(outcomes: readonly VmOutcome[], o: MonitorCommandOptions, err:
       const s = x.status & 0xff;
       return s === 0 ? 1 : s;
     }
-    if (v.fault !== null) return EXIT.INTERNAL;
+    if (v.fault !== null) return o.config === null && v.fault.kind !== 'fatal' ? EXIT.GUEST_STUCK : EXIT.INTERNAL;
     err(`VM '${v.name}' ended: ${x.kind === 'stopped' ? x.reason : x.kind === 'fatal' ? x.reason : x.kind}`);
     return EXIT.INTERNAL;
   }

@@ -11,7 +11,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { GuestExit, VmExit } from '../../src/monitor/index.js';
+import type { GuestExit, RegisterDump, VmExit } from '../../src/monitor/index.js';
 import type { SerialPortFactory } from '../../src/ports/index.js';
 import { startXsEngine, XsEngineUnavailableError, type XsEngineResult } from './run.js';
 
@@ -26,6 +26,13 @@ export interface XsCommandOptions {
   /** The hart's tier (`--tier`). */
   readonly tier: 'interp' | 'jit';
   readonly maxInsns: number | null;
+  /** The VM's clock: wall, `--deterministic`, or `--icount` SHIFT or auto. */
+  readonly clock: 'wall' | 'deterministic' | number | 'auto';
+  /** `--firmware`, `--append`, `--dtb` and `--load`, read already. */
+  readonly firmware: 'none' | 'sbi';
+  readonly bootargs: string | null;
+  readonly dtb: { readonly name: string; readonly bytes: Uint8Array } | null;
+  readonly loads: readonly { readonly name: string; readonly addr: number; readonly bytes: Uint8Array }[];
   /** Seconds of wall time before a `timeout` stop; null for none. */
   readonly timeout: number | null;
   /** UART0's Node port; none for `--serial none`. */
@@ -48,8 +55,16 @@ export interface XsCommandOptions {
  * (the worker failed). The message has been written already.
  */
 export type XsCommandResult =
-  | { readonly kind: 'ended'; readonly exit: VmExit; readonly instret: number; readonly seconds: number }
+  /** `fault`: the monitor's fault rules stopped the guest (the exit is then `stopped`); null otherwise. */
+  | { readonly kind: 'ended'; readonly exit: VmExit; readonly instret: number; readonly seconds: number; readonly fault: XsFault | null }
   | { readonly kind: 'refused'; readonly why: 'bad-input' | 'unavailable' | 'internal' };
+
+/** A fault found in XS, as the CLI prints it (host/cli/stuck.ts). */
+export interface XsFault {
+  readonly kind: string;
+  readonly reason: string;
+  readonly dump: RegisterDump;
+}
 
 /** Runs the guest in XS; resolves when the worker has ended. Never rejects. */
 export async function runXsCommand(options: XsCommandOptions): Promise<XsCommandResult> {
@@ -72,6 +87,11 @@ export async function runXsCommand(options: XsCommandOptions): Promise<XsCommand
       ramSize: options.ramSize,
       tier: options.tier,
       maxInsns: options.maxInsns,
+      clock: options.clock,
+      firmware: options.firmware,
+      bootargs: options.bootargs,
+      dtb: options.dtb,
+      loads: options.loads,
       port: options.port,
       onConsoleOutput: options.onConsoleOutput,
       log: (line) => err(line),
@@ -102,7 +122,7 @@ function interpret(result: XsEngineResult, err: (text: string) => void): XsComma
   const signal = result.exit?.signal ?? null;
   if (r === null && (result.stopReason !== null || signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP')) {
     // Killed after a stop request, or by a signal sent to the whole process group (Ctrl-C, timeout(1)) along with us.
-    return { kind: 'ended', exit: { kind: 'stopped', reason: result.stopReason ?? signal! }, instret: 0, seconds: 0 };
+    return { kind: 'ended', exit: { kind: 'stopped', reason: result.stopReason ?? signal! }, instret: 0, seconds: 0, fault: null };
   }
   if (r === null) {
     const why = result.exit?.code === 11 ? ' (XS ran out of memory: try a smaller --ram)' : '';
@@ -127,5 +147,6 @@ function interpret(result: XsEngineResult, err: (text: string) => void): XsComma
     default:
       exit = { kind: 'fatal', reason: r.reason ?? r.error ?? `the run ended with '${r.kind}'`, error: null };
   }
-  return { kind: 'ended', exit, instret: r.instret, seconds: r.seconds };
+  const fault = r.fault === undefined ? null : { kind: r.fault.kind, reason: r.fault.reason, dump: r.fault.dump as unknown as RegisterDump };
+  return { kind: 'ended', exit, instret: r.instret, seconds: r.seconds, fault };
 }

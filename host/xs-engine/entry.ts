@@ -1,8 +1,10 @@
 /**
  * The script `xsvisor run --engine xs` evaluates in an xsnap worker: it
- * asks Node for the set-up and the image, builds the VM of the virt
- * machine (the same src/monitor code the Node engine runs), runs it with
- * the driver, and reports how it ended. The guest's UART reaches Node's
+ * asks Node for the set-up, the image and the data files, builds the VM
+ * of the virt machine (the same src/monitor code the Node engine runs),
+ * runs it under the monitor (one VM: the fault rules, and the warps of an
+ * instruction-count clock, as `--deterministic` and `--icount` under V8),
+ * and reports how it ended. The guest's UART reaches Node's
  * stdin and stdout through the bridge (bridge.ts, protocol.ts), one
  * exchange per slice of instructions.
  *
@@ -13,10 +15,11 @@
 
 import { parseBoard } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
-import { runVm, VirtVm, VmConfigError, type VmExit } from '../../src/monitor/index.js';
+import { DEFAULT_SLICE_INSTRUCTIONS, InstructionClock, Monitor, VirtVm, VmConfigError, type DataImage, type VmExit, type VmFault } from '../../src/monitor/index.js';
+import type { Clock } from '../../src/ports/index.js';
 import { SimulatedBoardPins } from '../view/pins.js';
 import { XsBridge } from './bridge.js';
-import { OP, type XsRunReport, type XsRunSetup } from './protocol.js';
+import { OP, writeU32, type XsRunReport, type XsRunSetup } from './protocol.js';
 
 interface XsnapGlobals {
   issueCommand(request: ArrayBuffer): ArrayBuffer;
@@ -29,6 +32,15 @@ const xs = globalThis as unknown as XsnapGlobals;
 const bridge = new XsBridge((request) => xs.issueCommand(request));
 const setup = JSON.parse(new TextDecoder().decode(bridge.send(OP.SETUP))) as XsRunSetup;
 const image = bridge.send(OP.IMAGE);
+const dataFile = (index: number): Uint8Array => {
+  const payload = new Uint8Array(4);
+  writeU32(payload, 0, index);
+  return bridge.send(OP.DATA, payload);
+};
+const dtb = setup.dtbName === null ? undefined : dataFile(0);
+const loads: DataImage[] = setup.loads.map((l, i) => ({ name: l.name, addr: l.addr, bytes: dataFile(i + (dtb === undefined ? 0 : 1)) }));
+const wall: Clock = { now: () => xs.performance.now() * 1000 };
+const icount = setup.clock === 'wall' ? null : new InstructionClock({ mode: setup.clock, host: wall });
 
 function report(r: XsRunReport): void {
   bridge.send(OP.EXIT, new TextEncoder().encode(JSON.stringify(r)));
@@ -59,7 +71,12 @@ try {
     ramSize: setup.ramSize,
     tier: setup.tier,
     board,
-    clock: { now: () => xs.performance.now() * 1000 },
+    clock: icount ?? wall,
+    firmware: setup.firmware,
+    bootargs: setup.bootargs ?? undefined,
+    dtb,
+    dtbName: setup.dtbName ?? undefined,
+    loads,
     serial: setup.serial ? bridge.factory : undefined,
     pins: pins.wire,
     onConsoleOutput: setup.console ? (b: number) => bridge.consoleByte(b) : undefined,
@@ -82,18 +99,37 @@ if (vm !== null) {
   bridge.onStop = (reason) => running.stop(reason);
   // The first exchange gives the UART its room for output; input waits for the first slice.
   bridge.sync(false);
+  icount?.bind(() => running.instret);
   const started = xs.performance.now();
-  void runVm({
-    vm: running,
+  let fault: VmFault | null = null;
+  let rounds = 0;
+  const monitor = new Monitor({
+    vms: [{ name: 'vm', vm: running, icount: icount ?? undefined }],
     scheduler: bridge.scheduler((fn) => xs.setImmediate(fn)),
+    // The slices of V8's run: the driver's with a wall clock, the monitor's with an instruction clock (so faults are found at the same count).
+    sliceInstructions: icount === null ? DEFAULT_SLICE_INSTRUCTIONS : undefined,
     maxInstructions: setup.maxInsns,
-    onSlice: () => bridge.sync(),
-  }).then((exit) => {
+    maxRestarts: 0,
+    // An exchange after every round: not before the first, so input waits until the guest has run (and set its UART up), as under V8.
+    onRound: () => {
+      if (rounds++ > 0) bridge.sync();
+    },
+    onEvent: (e) => {
+      // The guest's own wedging (not a failure of the monitor, which ends as a fatal exit).
+      if (e.kind === 'fault' && e.fault.kind !== 'fatal') fault = e.fault;
+    },
+  });
+  void monitor.run().then((result) => {
+    const exit = result.vms[0].exit;
     const seconds = (xs.performance.now() - started) / 1000;
     // The guest's last words: what is still in the UART's FIFO goes out as the host makes room.
     for (let i = 0; i < 64 && (running.uart.txFifoLength > 0 || bridge.pendingOutput > 0); i++) bridge.sync();
-    running.close();
+    monitor.close();
     bridge.close();
-    report({ ...describeExit(exit), instret: running.instret, seconds });
+    const f = fault as VmFault | null;
+    report({
+      ...describeExit(exit), instret: running.instret, seconds,
+      fault: f === null ? undefined : { kind: f.kind, reason: f.reason, dump: { ...f.dump } },
+    });
   });
 }

@@ -22,6 +22,8 @@ export const OP = Object.freeze({
   SETUP: 0x53, // 'S'
   /** The guest image: Node answers its bytes. */
   IMAGE: 0x49, // 'I'
+  /** A data file (payload: its index, u32 LE): Node answers its bytes; index 0 is `--dtb` when the set-up names one, the `--load` files follow. */
+  DATA: 0x44, // 'D'
   /** Bytes the guest's UART sent (payload); answered with flags, room and input. */
   TRANSMIT: 0x54, // 'T'
   /** Bytes of the HTIF console (payload); answered as T. */
@@ -56,6 +58,16 @@ export interface XsRunSetup {
   readonly serial: boolean;
   /** Whether HTIF console bytes are wanted (as the Node engine: only with the terminal). */
   readonly console: boolean;
+  /** The VM's clock: XS's wall clock, `deterministic` (1000 ns per instruction), or `--icount` SHIFT or `auto`. */
+  readonly clock: 'wall' | 'deterministic' | number | 'auto';
+  /** `--firmware`. */
+  readonly firmware: 'none' | 'sbi';
+  /** `--append`, or null. */
+  readonly bootargs: string | null;
+  /** `--dtb`'s file name (its bytes are DATA 0), or null. */
+  readonly dtbName: string | null;
+  /** `--load`: each file's name and address; the bytes are DATA 1, 2, ... (0, 1, ... without --dtb). */
+  readonly loads: readonly { readonly name: string; readonly addr: number }[];
 }
 
 /** How the run in XS ended (XS's last message). */
@@ -76,6 +88,8 @@ export interface XsRunReport {
   readonly instret: number;
   /** Seconds spent in the run loop, by XS's clock. */
   readonly seconds: number;
+  /** When the monitor's fault rules stopped the guest: the rule, its reason, and the registers (src/monitor/fault.ts RegisterDump). */
+  readonly fault?: { readonly kind: string; readonly reason: string; readonly dump: { readonly [field: string]: number | readonly number[] } };
 }
 
 /** Writes `v` as an unsigned 32-bit little-endian number at `at`. */

@@ -76,6 +76,13 @@ export interface XsEngineOptions {
   /** The hart's tier (`--tier`); default interp. */
   readonly tier?: 'interp' | 'jit';
   readonly maxInsns: number | null;
+  /** The VM's clock (protocol.ts XsRunSetup.clock); default wall. */
+  readonly clock?: XsRunSetup['clock'];
+  /** `--firmware`, `--append`, `--dtb` (name and bytes) and `--load` files; defaults: none. */
+  readonly firmware?: 'none' | 'sbi';
+  readonly bootargs?: string | null;
+  readonly dtb?: { readonly name: string; readonly bytes: Uint8Array } | null;
+  readonly loads?: readonly { readonly name: string; readonly addr: number; readonly bytes: Uint8Array }[];
   /** The far end of UART0 (the Node engine's terminal, TCP or pty port); none: the guest's UART goes nowhere. */
   readonly port?: SerialPortFactory;
   /** Receives HTIF console bytes; none: they are dropped. */
@@ -133,7 +140,14 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     maxInsns: options.maxInsns,
     serial: options.port !== undefined,
     console: options.onConsoleOutput !== undefined,
+    clock: options.clock ?? 'wall',
+    firmware: options.firmware ?? 'none',
+    bootargs: options.bootargs ?? null,
+    dtbName: options.dtb?.name ?? null,
+    loads: (options.loads ?? []).map((l) => ({ name: l.name, addr: l.addr })),
   };
+  // DATA n: the --dtb blob first when there is one, then the --load files.
+  const data: Uint8Array[] = [...(options.dtb === null || options.dtb === undefined ? [] : [options.dtb.bytes]), ...(options.loads ?? []).map((l) => l.bytes)];
 
   const worker = new XsWorker({
     workerPath,
@@ -148,6 +162,11 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
           return JSON.stringify(setup);
         case OP.IMAGE:
           return options.image;
+        case OP.DATA: {
+          const bytes = data[readU32(payload, 0)];
+          if (bytes === undefined) throw new Error(`the XS engine asked for data file ${readU32(payload, 0)} of ${data.length}`);
+          return bytes;
+        }
         case OP.TRANSMIT:
           far.transmit(payload);
           return far.reply(readU32(request, 1));

@@ -18,7 +18,8 @@
  * guest programs it (a 7.2 guest reads mip = 0x80 first thing).
  *
  * mtime is derived from the clock port: floor(now_us * timebase / 10^6)
- * plus an offset. A write to mtime sets the offset, so the counter goes on
+ * (or the clock's own exact `ticks(timebase)` when it has one) plus an
+ * offset. A write to mtime sets the offset, so the counter goes on
  * from the written value. Halves and offsets are kept as pairs of 32-bit
  * numbers so that no access allocates (XS); only the 8-byte paths and
  * `mtime()` make bigints.
@@ -83,6 +84,7 @@ export class Clint implements BaseDeviceOps {
 
   private readonly range: AddrRange<GuestPhysAddr>;
   private readonly clock: Clock;
+  private readonly hz: number;
   private readonly target: InterruptTarget;
   private msip = 0;
   private mtip = false;
@@ -102,6 +104,7 @@ export class Clint implements BaseDeviceOps {
     const hz = options.timebaseFrequency ?? VIRT_TIMEBASE_HZ;
     if (!(hz > 0) || !Number.isFinite(hz)) throw new RangeError(`timebase frequency ${hz} is not a positive number`);
     this.ticksPerMicro = hz / MICROS_PER_SECOND;
+    this.hz = hz;
     this.clock = options.clock;
     this.target = options.target;
     this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.clint.base), VIRT_MAP.clint.size);
@@ -305,7 +308,7 @@ export class Clint implements BaseDeviceOps {
   private sample(): void {
     const now = this.clock.now();
     this.sNow = now;
-    const ticks = now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
+    const ticks = this.ticksAt(now);
     const tHi = Math.floor(ticks / TWO32);
     let lo = ticks - tHi * TWO32 + this.offLo;
     let hi = tHi + this.offHi;
@@ -317,6 +320,12 @@ export class Clint implements BaseDeviceOps {
     this.sHi = hi % TWO32;
   }
 
+  /** Timebase ticks at clock time `now` (just read): the clock's exact count when it keeps one. */
+  private ticksAt(now: number): number {
+    if (this.clock.ticks !== undefined) return this.clock.ticks(this.hz);
+    return now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
+  }
+
   /** Makes mtime read hi:lo now and re-evaluates MTIP. */
   private setMtime(hi: number, lo: number): void {
     this.setOffset(hi, lo);
@@ -325,8 +334,7 @@ export class Clint implements BaseDeviceOps {
 
   /** Sets the offset that makes mtime read hi:lo now: offset = value - ticks (mod 2^64). */
   private setOffset(hi: number, lo: number): void {
-    const now = this.clock.now();
-    const ticks = now > 0 ? Math.floor(now * this.ticksPerMicro) : 0;
+    const ticks = this.ticksAt(this.clock.now());
     const tHi = Math.floor(ticks / TWO32);
     let oLo = lo - (ticks - tHi * TWO32);
     let oHi = hi - tHi;

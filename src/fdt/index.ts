@@ -5,3 +5,4 @@ export * from './writer.js';
 export * from './reader.js';
 export * from './virt.js';
 export * from './placement.js';
+export * from './edit.js';

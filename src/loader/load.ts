@@ -6,8 +6,14 @@
  * physical addresses (p_paddr, as QEMU's ELF loader uses), p_filesz bytes
  * copied and the rest up to p_memsz zeroed; anything else is a raw binary
  * placed at the start of RAM (0x8000_0000), which is also its entry point.
- * Every check runs before the first byte is written, so a refused image
- * leaves RAM as it was. No file I/O: the caller hands over the bytes.
+ * Overlaps follow QEMU 7.2 (include/hw/elf_ops.h makes each segment a ROM
+ * blob of p_filesz data and p_memsz size; hw/core/loader.c sorts the blobs
+ * by address, refuses two whose data overlap, and writes them in that
+ * order): a segment with p_filesz 0 writes nothing and overlaps nothing,
+ * the zero fill of one segment may cover the file bytes of a segment at a
+ * higher address (whose bytes are written later, so they win), and file
+ * bytes that overlap are refused. Every check runs before the first byte
+ * is written, so a refused image leaves RAM as it was. No file I/O.
  *
  * Guest memory may be split into several RAM pieces and ROM regions whose
  * bytes are used in place (on a board: the image's read-only segments in
@@ -51,11 +57,11 @@ export interface LoadedImage {
   readonly format: 'elf' | 'raw';
   /** Where the hart starts. */
   readonly entry: number;
-  /** The segments placed (empty PT_LOAD segments left out), lowest address first. */
+  /** The PT_LOAD segments with a p_memsz (those with p_filesz 0 wrote nothing), lowest address first. */
   readonly segments: readonly LoadedSegment[];
-  /** Lowest guest address written. */
+  /** Lowest guest address of a segment. */
   readonly lowAddr: number;
-  /** One past the highest guest address written (bss included). */
+  /** One past the highest guest address of a segment (bss included). */
   readonly highAddr: number;
   /** Address of the HTIF `tohost` symbol, or null (raw images, stripped images, guests without HTIF). */
   readonly tohost: number | null;
@@ -101,9 +107,11 @@ export interface LoadOptions {
  * Refuses (with an {@link ImageError}, RAM untouched) an empty image, a raw
  * image larger than the RAM at the start of memory, and any ELF image that
  * is not ELF32 little-endian RISC-V, has truncated headers or segments,
- * p_filesz > p_memsz, a segment outside RAM (or only partly on a ROM
- * region, or with other bytes than it), overlapping segments, nothing to
- * load, or an entry point outside RAM and ROM.
+ * p_filesz > p_memsz, a segment with file bytes outside RAM (or only
+ * partly on a ROM region, or with other bytes than it), segments whose
+ * file bytes overlap (QEMU refuses them too), nothing to load, or an entry
+ * point outside RAM and ROM. A segment with p_filesz 0 is never refused
+ * for where it lies: it writes nothing, as in QEMU.
  */
 export function loadImage(options: LoadOptions): LoadedImage {
   const { image } = options;
@@ -189,8 +197,12 @@ function loadElf(image: Uint8Array, ram: readonly RamTarget[], rom: readonly Rom
       detail: 'no PT_LOAD segment with bytes to load' });
   }
   const where = (s: ElfSegment): string => `program header ${s.index} (PT_LOAD at ${formatAddr(s.paddr)})`;
+  // QEMU's order: by address, program header order between equal addresses (explicit, whatever the engine's sort).
+  const byAddr = placed.slice().sort((a, b) => a.paddr - b.paddr || a.index - b.index);
+  // Only segments with file bytes write anything (QEMU skips a blob without data, zero fill included).
+  const written = byAddr.filter((s) => s.filesz > 0);
   const inRom = new Set<ElfSegment>();
-  for (const s of placed) {
+  for (const s of written) {
     const span = `[${formatAddr(s.paddr)}, ${formatAddr(s.paddr + s.memsz)})`;
     const onRom = rom.find((r) => r.base < s.paddr + s.memsz && s.paddr < r.base + r.bytes.length);
     if (onRom !== undefined) {
@@ -209,14 +221,14 @@ function loadElf(image: Uint8Array, ram: readonly RamTarget[], rom: readonly Rom
         detail: `${span} is not inside ${ramText(ram)}` });
     }
   }
-  const byAddr = placed.slice().sort((a, b) => a.paddr - b.paddr);
-  for (let i = 1; i < byAddr.length; i++) {
-    const a = byAddr[i - 1];
-    const b = byAddr[i];
-    if (b.paddr < a.paddr + a.memsz) {
+  // QEMU compares neighbours in address order, file bytes only: "Some ROM regions are overlapping".
+  for (let i = 1; i < written.length; i++) {
+    const a = written[i - 1];
+    const b = written[i];
+    if (b.paddr < a.paddr + a.filesz) {
       throw new ImageError({ reason: 'overlapping-segments', image: name, place: where(b), offset: b.headerOffset + 12,
-        detail: `[${formatAddr(b.paddr)}, ${formatAddr(b.paddr + b.memsz)}) overlaps program header ${a.index} ` +
-          `[${formatAddr(a.paddr)}, ${formatAddr(a.paddr + a.memsz)})` });
+        detail: `its file bytes [${formatAddr(b.paddr)}, ${formatAddr(b.paddr + b.filesz)}) overlap those of program header ${a.index} ` +
+          `[${formatAddr(a.paddr)}, ${formatAddr(a.paddr + a.filesz)})` });
     }
   }
   if (ramHolding(ram, elf.entry, 1) === null && !rom.some((r) => elf.entry >= r.base && elf.entry < r.base + r.bytes.length)) {
@@ -224,9 +236,9 @@ function loadElf(image: Uint8Array, ram: readonly RamTarget[], rom: readonly Rom
       detail: `e_entry ${formatAddr(elf.entry)} is not inside ${ramText(ram)}${rom.length > 0 ? ' or ROM' : ''}` });
   }
 
-  // Every check passed: now write.
+  // Every check passed: now write, in address order, so a zero fill never covers file bytes placed above it.
   if (clear) clearRam(ram);
-  for (const s of byAddr) {
+  for (const s of written) {
     if (inRom.has(s)) continue;
     const piece = ramHolding(ram, s.paddr, s.memsz)!;
     const at = s.paddr - piece.base;
@@ -243,13 +255,14 @@ function loadElf(image: Uint8Array, ram: readonly RamTarget[], rom: readonly Rom
   }
   const tohost = elf.symbol('tohost');
   const fromhost = elf.symbol('fromhost');
-  const last = byAddr[byAddr.length - 1];
+  let highAddr = 0;
+  for (const s of byAddr) if (s.paddr + s.memsz > highAddr) highAddr = s.paddr + s.memsz;
   return Object.freeze({
     format: 'elf' as const,
     entry: elf.entry,
     segments: Object.freeze(byAddr.map((s) => Object.freeze({ index: s.index, paddr: s.paddr, filesz: s.filesz, memsz: s.memsz, inRom: inRom.has(s) }))),
     lowAddr: byAddr[0].paddr,
-    highAddr: last.paddr + last.memsz,
+    highAddr,
     tohost: tohost ?? null,
     fromhost: fromhost ?? null,
     warnings: Object.freeze(warnings),

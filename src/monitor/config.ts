@@ -5,7 +5,8 @@
  * ```json
  * {
  *   "board": "host-sim",                 // boards/NAME.json (the host resolves it)
- *   "deterministic": false,              // optional: clocks from instruction counts (icount.ts)
+ *   "deterministic": false,              // optional: clocks from instruction counts, 1000 ns each (icount.ts)
+ *   "icount": 3,                         // optional, not with deterministic: 2^N ns per instruction (0-10), or "auto"
  *   "slice": 20000,                      // optional: instructions per VM per round
  *   "vms": [
  *     { "name": "vm1", "image": "guests/bin/hello.elf", "ram": "16MiB",
@@ -13,6 +14,7 @@
  *       "uart": "console",                 // what the VM's UART0 maps to (below)
  *       "pins": { "0": "led" },            // guest GPIO line -> board pin (a board GPIO line name)
  *       "devices": ["clint", "plic", "uart0", "gpio", "test-finisher"],   // optional subset of the board's
+ *       "load": [{ "file": "romfs.img", "addr": "0x80610000" }],   // optional: data images copied into RAM (QEMU -device loader)
  *       "onFault": "stop" }                // "stop" | "restart"
  *   ]
  * }
@@ -105,6 +107,8 @@ export interface VmConfig {
   readonly image: string;
   readonly ramSize: number;
   readonly firmware: 'none' | 'sbi';
+  /** Data images (`load`): a file (as written, relative to the configuration's folder) and its guest address. */
+  readonly loads: readonly { readonly file: string; readonly addr: number }[];
   readonly uart: VmUart;
   readonly pins: readonly VmPin[];
   readonly devices: readonly DeviceName[];
@@ -124,6 +128,8 @@ export interface MonitorConfig {
   readonly file: string;
   readonly board: Board;
   readonly deterministic: boolean;
+  /** `icount`: 2^N ns per instruction (0-10) or `auto`; null when not given. */
+  readonly icount: number | 'auto' | null;
   /** Instructions per VM per round. */
   readonly slice: number;
   readonly vms: readonly VmConfig[];
@@ -132,8 +138,8 @@ export interface MonitorConfig {
 /** Finds a board by the name in `$.board`; throws (any Error) when it cannot. */
 export type BoardLoader = (name: string) => Board;
 
-const TOP_KEYS = Object.freeze(['board', 'deterministic', 'slice', 'vms']);
-const VM_KEYS = Object.freeze(['name', 'image', 'ram', 'firmware', 'uart', 'pins', 'devices', 'onFault']);
+const TOP_KEYS = Object.freeze(['board', 'deterministic', 'icount', 'slice', 'vms']);
+const VM_KEYS = Object.freeze(['name', 'image', 'ram', 'firmware', 'uart', 'pins', 'devices', 'onFault', 'load']);
 // A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
 // time (docs/moddable.md, "RegExps and preloading"); a literal here is made at each call.
 /** VM names: short, as they tag console lines. */
@@ -217,6 +223,14 @@ export function validateMonitorConfig(doc: Json, file: string, loadBoard: BoardL
     else deterministic = doc.deterministic;
   }
 
+  let icount: number | 'auto' | null = null;
+  if (doc.icount !== undefined) {
+    const v = doc.icount;
+    if (v !== 'auto' && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 10)) add('$.icount', `must be an integer 0-10 (2^N ns per instruction) or "auto", not ${show(v)}`);
+    else if (doc.deterministic !== undefined) add('$.icount', 'and $.deterministic both set the clock: give one (deterministic is 1000 ns per instruction)');
+    else icount = v;
+  }
+
   let slice = DEFAULT_ROUND_SLICE;
   if (doc.slice !== undefined) {
     const s = doc.slice;
@@ -254,7 +268,7 @@ export function validateMonitorConfig(doc: Json, file: string, loadBoard: BoardL
   }
 
   if (problems.length > 0) throw new MonitorConfigError(file, problems);
-  return Object.freeze({ file, board: board!, deterministic, slice, vms: Object.freeze(vms) });
+  return Object.freeze({ file, board: board!, deterministic, icount, slice, vms: Object.freeze(vms) });
 }
 
 function checkVm(
@@ -301,6 +315,23 @@ function checkVm(
 
   const firmware = oneOf(entry.firmware ?? 'none', ['none', 'sbi'] as const);
   if (firmware === null) bad(`${path}.firmware`, `must be "none" or "sbi", not ${show(entry.firmware)}`);
+  const loads: { file: string; addr: number }[] = [];
+  if (entry.load !== undefined) {
+    if (!Array.isArray(entry.load)) bad(`${path}.load`, `must be an array of { "file": PATH, "addr": ADDRESS }, not ${show(entry.load)}`);
+    else {
+      entry.load.forEach((l, i) => {
+        const lp = `${path}.load[${i}]`;
+        if (!isObject(l)) return bad(lp, `must be { "file": PATH, "addr": ADDRESS }, not ${show(l)}`);
+        for (const k of Object.keys(l)) if (k !== 'file' && k !== 'addr') bad(member(lp, k), 'unknown key (allowed here: file, addr)');
+        if (typeof l.file !== 'string' || l.file === '') bad(`${lp}.file`, `must be the path of a file, not ${show(l.file)}`);
+        const a = l.addr;
+        const addr = typeof a === 'number' ? a : typeof a === 'string' && /^0[xX][0-9a-fA-F]{1,9}$/.test(a) ? parseInt(a.slice(2), 16) : NaN;
+        if (!Number.isSafeInteger(addr) || addr < 0 || addr >= 2 ** 34) bad(`${lp}.addr`, `must be a guest physical address (a number, or "0x..."), not ${show(a)}`);
+        else if (typeof l.file === 'string' && l.file !== '') loads.push(Object.freeze({ file: l.file, addr }));
+      });
+    }
+  }
+
   const onFault = oneOf(entry.onFault ?? 'stop', ['stop', 'restart'] as const);
   if (onFault === null) bad(`${path}.onFault`, `must be "stop" or "restart", not ${show(entry.onFault)}`);
 
@@ -377,6 +408,7 @@ function checkVm(
   });
   return Object.freeze({
     name, image, ramSize, firmware, uart, onFault, path,
+    loads: Object.freeze(loads),
     pins: Object.freeze(vmPins),
     devices: deviceList,
     board: vmBoard,

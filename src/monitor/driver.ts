@@ -6,12 +6,15 @@
  * and pin callbacks run between slices. When the hart waits in WFI the
  * driver sleeps (`after`) until the CLINT's next deadline, or until the VM
  * reports a wake-up (an interrupt level rose: input arrived, a pin
- * changed) or a stop, instead of spinning. It resolves with the exit that
- * ended the run.
+ * changed) or a stop, instead of spinning. Given a {@link FaultWatch}, it
+ * applies the monitor's fault rules (fault.ts) after every slice and stops
+ * a guest that makes no progress. It resolves with the exit that ended
+ * the run.
  */
 
 import type { ScheduledTask, Scheduler } from '../ports/index.js';
 import type { VmExit } from './exit.js';
+import { dumpRegisters, type FaultWatch, type VmFault, type WatchedVm } from './fault.js';
 import type { VirtVm } from './vm.js';
 
 /** Instructions per turn of the event loop: about 1 ms on V8; an XS board wants fewer. */
@@ -39,6 +42,13 @@ export interface RunVmOptions {
   readonly idleRecheck?: number;
   /** Called after every slice (e.g. for statistics); must not throw. */
   onSlice?(): void;
+  /**
+   * The monitor's fault rules for this VM (fault.ts), sampled after every
+   * slice: a fault found ends the run with a `stopped` exit whose reason is
+   * `fault: ...`, after `onFault` was told (it should stop the VM). Omitted:
+   * no rules.
+   */
+  readonly faults?: { readonly watch: FaultWatch; readonly vm: WatchedVm; onFault(fault: VmFault): void };
 }
 
 /**
@@ -99,6 +109,20 @@ export function runVm(options: RunVmOptions): Promise<VmExit> {
       } catch (e) {
         finish({ kind: 'fatal', reason: `monitor error: ${e instanceof Error ? e.message : String(e)}`, error: e });
         return;
+      }
+      if ((exit.kind === 'budget' || exit.kind === 'idle') && options.faults !== undefined) {
+        const f = options.faults;
+        const found = f.watch.observe(f.vm);
+        if (found !== null) {
+          const fault: VmFault = Object.freeze({ kind: found.kind, reason: found.reason, dump: dumpRegisters(f.vm.hart) });
+          try {
+            f.onFault(fault);
+          } catch {
+            // A host hook must not keep the run going.
+          }
+          finish({ kind: 'stopped', reason: `fault: ${fault.reason}` });
+          return;
+        }
       }
       if (exit.kind === 'budget') {
         task = scheduler.soon(step);

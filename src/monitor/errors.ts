@@ -12,6 +12,8 @@ export type VmConfigErrorReason =
   | 'bad-ram-size' // not a positive multiple of 4 KiB
   | 'ram-exceeds-budget' // more RAM than the board's ramBudget
   | 'image-overlaps-device-tree' // the image's bytes would lie where the device tree goes
+  | 'bad-device-tree' // a device tree blob given instead of the generated one does not parse
+  | 'bad-load' // a data image (`loads`) outside RAM, or overlapping the image, the device tree or another
   | 'bad-option'; // a missing or mistyped option
 
 /** A VM the monitor refused to build; `option` names the option at fault. */

@@ -57,9 +57,11 @@ export interface RegisterDump {
   readonly mcause: number;
   readonly mepc: number;
   readonly mtval: number;
+  readonly mtvec: number;
   readonly scause: number;
   readonly sepc: number;
   readonly stval: number;
+  readonly stvec: number;
 }
 
 /** A VM stopped (or restarted) for a fault. */
@@ -86,9 +88,11 @@ export function dumpRegisters(hart: Hart): RegisterDump {
     mcause: hart.readCsr(Csr.mcause),
     mepc: hart.readCsr(Csr.mepc),
     mtval: hart.readCsr(Csr.mtval),
+    mtvec: hart.readCsr(Csr.mtvec),
     scause: hart.readCsr(Csr.scause),
     sepc: hart.readCsr(Csr.sepc),
     stval: hart.readCsr(Csr.stval),
+    stvec: hart.readCsr(Csr.stvec),
   });
 }
 
@@ -100,8 +104,8 @@ function hex(n: number): string {
 export function formatRegisterDump(d: RegisterDump): string {
   const lines = [
     `pc ${hex(d.pc)}  priv ${PRIV_NAME[d.priv] ?? String(d.priv)}  mstatus ${hex(d.mstatus)}`,
-    `mcause ${hex(d.mcause)}  mepc ${hex(d.mepc)}  mtval ${hex(d.mtval)}`,
-    `scause ${hex(d.scause)}  sepc ${hex(d.sepc)}  stval ${hex(d.stval)}`,
+    `mcause ${hex(d.mcause)}  mepc ${hex(d.mepc)}  mtval ${hex(d.mtval)}  mtvec ${hex(d.mtvec)}`,
+    `scause ${hex(d.scause)}  sepc ${hex(d.sepc)}  stval ${hex(d.stval)}  stvec ${hex(d.stvec)}`,
   ];
   for (let i = 0; i < 32; i += 4) {
     const row: string[] = [];

@@ -251,6 +251,8 @@ export class Monitor {
       }
       e.woken = false;
       this.safeTurn(e);
+      // --icount auto: the rate follows the host's clock between turns (a no-op for fixed rates).
+      if (e.icount !== null) e.icount.adjust();
       if (e.exit !== null) continue;
       if (!e.idle) runnable = true;
       else if (e.icount !== null) {

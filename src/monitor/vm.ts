@@ -44,7 +44,7 @@ import {
   type ExitReport,
   type VirtioMmioSlot,
 } from '../devices/index.js';
-import { buildVirtDeviceTree, fdtPlacement, FdtError } from '../fdt/index.js';
+import { buildVirtDeviceTree, fdtPlacement, fdtWithBootargs, FdtError, parseFdt } from '../fdt/index.js';
 import { ImageError, loadImage, type LoadedImage, type RamTarget } from '../loader/index.js';
 import type { Clock, DigitalPinFactory, SerialPortFactory } from '../ports/index.js';
 import { VmConfigError } from './errors.js';
@@ -107,8 +107,23 @@ export interface VirtVmOptions {
   readonly pins?: (line: GpioLineWiring) => DigitalPinFactory | undefined;
   /** Receives bytes of the HTIF console (device 1, command 1). Omitted: dropped. */
   readonly onConsoleOutput?: (byte: number) => void;
-  /** /chosen/bootargs in the device tree. */
+  /** /chosen/bootargs in the device tree (QEMU's `-append`): in the generated tree, or set in {@link dtb}. */
   readonly bootargs?: string;
+  /**
+   * A device tree blob to give the guest instead of the generated one
+   * (QEMU's `-dtb`), placed where the generated one would be. Checked
+   * (it must parse); with {@link bootargs}, its /chosen/bootargs is set.
+   */
+  readonly dtb?: Uint8Array;
+  /** Name of {@link dtb} in messages (usually its file name). Default `dtb`. */
+  readonly dtbName?: string;
+  /**
+   * Data images copied into RAM at their addresses after the image, on
+   * every boot and guest reset (QEMU's `-device loader,file=F,addr=A,
+   * force-raw=on`). Each must lie in one RAM piece and overlap no other,
+   * no file byte of the image and not the device tree.
+   */
+  readonly loads?: readonly DataImage[];
   /** mhartid and the a0 the guest boots with. Default 0. */
   readonly hartId?: number;
   /**
@@ -141,6 +156,15 @@ export interface VirtVmOptions {
   readonly observe?: VmObserver;
   /** How the hart executes (HartOptions.tier, docs/jit.md): 'interp' (default) or 'jit'. */
   readonly tier?: 'interp' | 'jit';
+}
+
+/** A data image for {@link VirtVmOptions.loads}. */
+export interface DataImage {
+  /** Its name in messages (usually the file name). */
+  readonly name: string;
+  /** Guest physical address of its first byte. */
+  readonly addr: number;
+  readonly bytes: Uint8Array;
 }
 
 /** One read-only region of guest memory (see {@link VirtVmOptions.rom}). */
@@ -195,6 +219,21 @@ function checkRom(rom: readonly RomRegion[], base: number, size: number): RomReg
     if (prev !== null && prev.base + prev.bytes.length > r.base) throw new VmConfigError('bad-option', 'rom', `${r.name} ${span} overlaps ${prev.name}`);
   }
   return sorted;
+}
+
+/**
+ * A device tree blob given instead of the generated one: checked (it must
+ * parse), cut to its totalsize, and with `bootargs` set in /chosen as
+ * QEMU's -append does. Refuses a bad blob with a VmConfigError naming it.
+ */
+function givenDeviceTree(dtb: Uint8Array, name: string, bootargs: string | undefined): Uint8Array {
+  try {
+    const parsed = parseFdt(dtb);
+    return bootargs === undefined ? dtb.slice(0, parsed.totalSize) : fdtWithBootargs(dtb, bootargs);
+  } catch (e) {
+    if (!(e instanceof FdtError)) throw e;
+    throw new VmConfigError('bad-device-tree', 'dtb', `${name}: not a usable device tree blob: ${e.message}`);
+  }
 }
 
 /** How a snapshot numbers the source of a guest exit. */
@@ -265,6 +304,8 @@ export class VirtVm {
   private readonly ram: readonly RamTarget[];
   private readonly rom: readonly RomRegion[];
   private readonly fdt: Uint8Array;
+  /** The data images ({@link VirtVmOptions.loads}), by address. */
+  private readonly loads: readonly DataImage[];
   private readonly hartId: number;
   private stepsBefore = 0; // steps of hart runs, for the driver's instruction limit
   private retiredBefore = 0; // instret of hart lives ended by a reset
@@ -288,12 +329,14 @@ export class VirtVm {
   private readonly observer: VmObserver | undefined;
 
   /**
-   * Builds the VM, loads the image and the device tree into RAM and sets
-   * the boot state. Refuses: a missing image or clock and a bad hart id or
-   * RAM size, or RAM beyond the board's budget ({@link VmConfigError});
-   * a bad image, an odd entry point, a `tohost` symbol HTIF cannot use ({@link ImageError});
-   * an image that overlaps where the device tree goes ({@link VmConfigError}).
-   * Nothing is left open when it throws.
+   * Builds the VM, loads the image, the data images and the device tree
+   * into RAM and sets the boot state. Refuses: a missing image or clock and
+   * a bad hart id or RAM size, or RAM beyond the board's budget
+   * ({@link VmConfigError}); a bad image, an odd entry point, a `tohost`
+   * symbol HTIF cannot use ({@link ImageError}); image file bytes where the
+   * device tree goes, a given device tree that does not parse, a data image
+   * outside RAM or overlapping ({@link VmConfigError}). Nothing is left open
+   * when it throws.
    */
   constructor(options: VirtVmOptions) {
     if (!(options.image instanceof Uint8Array)) throw new VmConfigError('bad-option', 'image', 'must be a Uint8Array of the image file');
@@ -341,23 +384,26 @@ export class VirtVm {
     }
 
     try {
-      this.fdt = buildVirtDeviceTree({
-        ramSize,
-        ramBase: this.ramBase,
-        gpio: board.has('gpio'),
-        virtioSlots: board.has('virtio-mmio') ? undefined : 0,
-        bootargs: options.bootargs,
-      });
+      this.fdt = options.dtb === undefined
+        ? buildVirtDeviceTree({
+          ramSize,
+          ramBase: this.ramBase,
+          gpio: board.has('gpio'),
+          virtioSlots: board.has('virtio-mmio') ? undefined : 0,
+          bootargs: options.bootargs,
+        })
+        : givenDeviceTree(options.dtb, options.dtbName ?? 'dtb', options.bootargs);
       this.fdtAddress = fdtPlacement(this.ramBase, ramSize, this.fdt.length);
     } catch (e) {
       if (e instanceof FdtError && e.reason === 'no-room') throw new VmConfigError('bad-ram-size', 'ramSize', e.message);
       throw e;
     }
     this.fdtSize = this.fdt.length;
+    // File bytes only, as QEMU's ROM check: a zero fill under the tree is overwritten by it (the tree is written after the image).
     for (const s of this.image.segments) {
-      if (s.paddr < this.fdtAddress + this.fdtSize && this.fdtAddress < s.paddr + s.memsz) {
+      if (s.filesz > 0 && s.paddr < this.fdtAddress + this.fdtSize && this.fdtAddress < s.paddr + s.filesz) {
         throw new VmConfigError('image-overlaps-device-tree', 'image',
-          `${this.imageName}: segment [0x${s.paddr.toString(16)}, 0x${(s.paddr + s.memsz).toString(16)}) overlaps the device tree ` +
+          `${this.imageName}: segment [0x${s.paddr.toString(16)}, 0x${(s.paddr + s.filesz).toString(16)}) overlaps the device tree ` +
           `at [0x${this.fdtAddress.toString(16)}, 0x${(this.fdtAddress + this.fdtSize).toString(16)}); give the guest more RAM`);
       }
     }
@@ -367,6 +413,8 @@ export class VirtVm {
           `${r.name} overlaps the device tree at [0x${this.fdtAddress.toString(16)}, 0x${(this.fdtAddress + this.fdtSize).toString(16)}); give the guest more RAM`);
       }
     }
+    this.loads = this.checkLoads(options.loads ?? []);
+    this.writeLoads();
     this.writeFdt();
 
     const htifPlace = board.has('htif') && this.image.tohost !== null ? this.htifPlacement(this.image) : null;
@@ -802,6 +850,7 @@ export class VirtVm {
     this.plic.reset();
     this.clint.reset();
     loadImage({ image: this.imageBytes, ram: this.imageRam(), rom: this.rom, name: this.imageName });
+    this.writeLoads();
     this.writeFdt();
     this.resets++;
     this.phase = 0;
@@ -872,6 +921,41 @@ export class VirtVm {
     }
     addPiece(at, this.ramBase + this.ramSize);
     return pieces;
+  }
+
+  /**
+   * Checks the data images: each non-empty, inside one RAM piece (not ROM),
+   * clear of the image's file bytes, the device tree and each other (QEMU
+   * refuses overlapping ROM blobs). Returns them sorted by address.
+   */
+  private checkLoads(loads: readonly DataImage[]): readonly DataImage[] {
+    const span = (a: number, n: number): string => `[0x${a.toString(16)}, 0x${(a + n).toString(16)})`;
+    const taken: { what: string; start: number; end: number }[] = [];
+    for (const s of this.image.segments) {
+      if (s.filesz > 0) taken.push({ what: `${this.imageName} (program header ${s.index}) at ${span(s.paddr, s.filesz)}`, start: s.paddr, end: s.paddr + s.filesz });
+    }
+    taken.push({ what: `the device tree at ${span(this.fdtAddress, this.fdtSize)}`, start: this.fdtAddress, end: this.fdtAddress + this.fdtSize });
+    for (const l of loads) {
+      if (l === null || typeof l !== 'object' || !(l.bytes instanceof Uint8Array) || typeof l.name !== 'string' || !Number.isSafeInteger(l.addr) || l.addr < 0) {
+        throw new VmConfigError('bad-option', 'loads', 'each data image must be { name: string, addr: number, bytes: Uint8Array }');
+      }
+      const at = `${l.name}@0x${l.addr.toString(16)}`;
+      if (l.bytes.length === 0) throw new VmConfigError('bad-load', 'loads', `${at}: the file is empty (0 bytes)`);
+      if (this.space.ramBytes(l.addr as GuestPhysAddr, l.bytes.length) === null) {
+        throw new VmConfigError('bad-load', 'loads', `${at}: ${span(l.addr, l.bytes.length)} (${l.bytes.length} bytes) is not inside guest RAM ` +
+          `${span(this.ramBase, this.ramSize)}${this.rom.length > 0 ? ' outside its ROM regions' : ''}`);
+      }
+      const end = l.addr + l.bytes.length;
+      const hit = taken.find((t) => l.addr < t.end && t.start < end);
+      if (hit !== undefined) throw new VmConfigError('bad-load', 'loads', `${at}: ${span(l.addr, l.bytes.length)} overlaps ${hit.what}`);
+      taken.push({ what: `${at} ${span(l.addr, l.bytes.length)}`, start: l.addr, end });
+    }
+    return Object.freeze([...loads].sort((a, b) => a.addr - b.addr));
+  }
+
+  /** Copies the data images into RAM (after the image, whose zero fill they may lie in, as QEMU writes them after it). */
+  private writeLoads(): void {
+    for (const l of this.loads) this.space.ramBytes(l.addr as GuestPhysAddr, l.bytes.length)!.set(l.bytes);
   }
 
   /** Writes the device tree at its place in RAM. */

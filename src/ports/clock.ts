@@ -13,6 +13,13 @@
 export interface Clock {
   /** The current time in microseconds (non-decreasing; may be fractional). */
   now(): number;
+  /**
+   * Optional: the ticks of a `hz` counter since the origin, rounded down,
+   * for clocks that can count them exactly (an instruction clock keeps
+   * integer nanoseconds, which `now()`'s fractional microseconds would
+   * round). A timer device uses it instead of `floor(now() * hz / 10^6)`.
+   */
+  ticks?(hz: number): number;
 }
 
 /** Microseconds in one second, for converting frequencies. */

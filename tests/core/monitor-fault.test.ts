@@ -56,7 +56,7 @@ describe('fault containment', () => {
     assert.equal(bad.fault.dump.regs.length, 32);
     assert.equal(bad.fault.dump.regs[11], badVm.fdtAddress, 'a1 still points at the device tree');
     const dump = formatRegisterDump(bad.fault.dump);
-    assert.match(dump, /^pc [0-9a-f]{8}  priv M  mstatus [0-9a-f]{8}\nmcause [0-9a-f]{8}  mepc [0-9a-f]{8}  mtval [0-9a-f]{8}\nscause /);
+    assert.match(dump, /^pc [0-9a-f]{8}  priv M  mstatus [0-9a-f]{8}\nmcause [0-9a-f]{8}  mepc [0-9a-f]{8}  mtval [0-9a-f]{8}  mtvec [0-9a-f]{8}\nscause [0-9a-f]{8}  sepc [0-9a-f]{8}  stval [0-9a-f]{8}  stvec [0-9a-f]{8}\n/);
     assert.match(dump, /x10\/a0 00000000/);
     assert.deepEqual(good.exit, { kind: 'exit', status: 0, source: 'finisher' });
     assert.equal(text, 'hello\nbye\n');
