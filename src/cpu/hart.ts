@@ -48,10 +48,32 @@
  *   only; QEMU 7.2 stores 2, later versions keep the old value).
  * - medeleg[11] (ECALL from M) and the M-level bits of mideleg are
  *   read-only 0 (spec 3.1.8; QEMU 7.2 lets medeleg[11] be set).
- * - PMP CSRs are WARL storage without enforcement: cfg bytes keep L, A, X,
- *   W, R; a byte with R = 0, W = 1 (reserved) leaves the old byte, as later
- *   QEMU versions do; locked entries (and the address below a locked TOR
- *   entry) ignore writes until reset (spec 3.7.1).
+ * - PMP (spec 3.7; pmp.ts has the rules, as QEMU 7.2 applies them): 16
+ *   entries, granularity 4 bytes; cfg bytes keep L, A, X, W, R; a byte with
+ *   R = 0, W = 1 (reserved) leaves the old byte, as later QEMU versions do
+ *   (QEMU 7.2 stores every bit); locked entries (and the address below a
+ *   locked TOR entry) ignore writes until reset. Fetches are checked in
+ *   the hart's mode, loads and stores in the effective one (MPRV), Sv32
+ *   PTE reads as S-mode loads; a denied access is an access fault (1, 5,
+ *   7; an AMO 7) with tval the virtual address. MRET to S/U with no entry
+ *   in use is legal (QEMU 7.2 raises illegal instruction; the fetch that
+ *   follows faults instead).
+ * - The trigger module (trigger.ts: two mcontrol/mcontrol6 triggers, as
+ *   QEMU 7.2): a trigger fires before its instruction or access, as a
+ *   breakpoint exception with tval the address (the instruction's for an
+ *   execute trigger, the access's for a load or store; QEMU 7.2 writes 0,
+ *   the spec allows either) and takes precedence over that access's page
+ *   and access faults (spec table 3.7; QEMU checks watchpoints after the
+ *   translation). In M-mode a trigger fires whatever mstatus.MIE (no
+ *   tcontrol, as QEMU 7.2).
+ * - The fast paths (the RAM window for loads and stores, the fetch
+ *   window, the data TLB's hits, the JIT tier's blocks) are used only
+ *   while PMP allows the mode everything they cover and no trigger armed
+ *   in the mode could fire there (the gates mmuRefresh computes on each
+ *   PMP, trigger, mode or mstatus change); otherwise the access takes the
+ *   slow path, which checks. With PMP open to the mode (one NAPOT entry
+ *   over everything, as firmware leaves it) and no trigger, they cost
+ *   nothing more.
  * - satp: MODE Bare or Sv32; all 9 ASID bits are implemented (ASIDLEN =
  *   9, as QEMU on rv32: the WARL field reads back what was written); a
  *   write with MODE = Bare keeps the other fields as written (spec 4.1.11
