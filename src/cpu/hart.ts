@@ -2149,8 +2149,8 @@ export class Hart implements InterruptTarget {
     }
     this.privv = to;
     // A new mode (and MPP, which MPRV may use) changes what is translated; nothing is translated under Bare.
-    // It also changes what PMP and the triggers allow, when they tell modes apart.
-    if (this.satp >= SATP_SV32 || (this.guarded !== 0 && from !== to)) this.events |= EV_MMU;
+    // It also changes what PMP and the triggers allow, when they tell modes apart (MPP too, under MPRV).
+    if (this.satp >= SATP_SV32 || (this.guarded !== 0 && (from !== to || (this.mstatus & MS_MPRV) !== 0))) this.events |= EV_MMU;
     this.trapCountv++;
     this.trapCause = cause;
     this.trapTval = tval >>> 0;
