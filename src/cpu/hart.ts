@@ -1697,6 +1697,30 @@ export class Hart implements InterruptTarget {
     this.dk = (dp === U ? KEY_U : 0) | ((ms & MS_SUM) !== 0 ? KEY_SUM : 0) | ((ms & MS_MXR) !== 0 ? KEY_MXR : 0);
     this.xk = p === U ? KEY_U : 0;
     // The protection gates (see the fields). Triggers go by the hart's mode, PMP by the effective one for data.
+    if (this.guarded === 0) {
+      // Nothing to check anywhere (the usual case; the JIT tier calls this on every interpreter entry).
+      this.armed = 0;
+      this.ldSlow = 0;
+      this.stSlow = 0;
+      this.dkLoop = this.dk;
+      this.ramX = 1;
+      this.blocksOk = this.fx === 0 && this.dv === 0 ? 1 : 0;
+    } else {
+      this.gateRefresh(p, dp);
+    }
+    if (this.fx !== 0 || this.ramX === 0) {
+      this.fb = 0;
+      this.fl4 = -4;
+      this.f16 = EMPTY16;
+    } else {
+      this.fb = this.ramBase;
+      this.fl4 = this.ramSize - 4;
+      this.f16 = this.m16;
+    }
+  }
+
+  /** The protection gates for hart mode `p` and data mode `dp` while PMP or a trigger needs looking at (see the fields). */
+  private gateRefresh(p: number, dp: number): void {
     const armed = this.trig.armed(p);
     const rb = this.ramBase >>> 0;
     const rs = this.ramSize;
@@ -1707,15 +1731,6 @@ export class Hart implements InterruptTarget {
     this.dkLoop = dataTrig ? 0x40000000 : this.dk; // bit 30: above every tag (vpn | KEY_*)
     this.ramX = this.pmp.covers(rb, rs, ACC_FETCH, p) && ((armed & TRIG_EXEC) === 0 || !this.trig.execIn(rb, rs, p)) ? 1 : 0;
     this.blocksOk = this.fx === 0 && this.dv === 0 && this.ldSlow === 0 && this.stSlow === 0 && this.ramX !== 0 && armed === 0 ? 1 : 0;
-    if (this.fx !== 0 || this.ramX === 0) {
-      this.fb = 0;
-      this.fl4 = -4;
-      this.f16 = EMPTY16;
-    } else {
-      this.fb = this.ramBase;
-      this.fl4 = this.ramSize - 4;
-      this.f16 = this.m16;
-    }
   }
 
   /**
