@@ -117,8 +117,12 @@ export const Csr = Object.freeze({
   minstreth: 0xb82,
   mhpmcounter3h: 0xb83,
   mhpmcounter31h: 0xb9f,
-  // Debug/trace.
+  // Debug/trace: the trigger module (Sdtrig; src/cpu/trigger.ts).
   tselect: 0x7a0,
+  tdata1: 0x7a1,
+  tdata2: 0x7a2,
+  tdata3: 0x7a3,
+  tinfo: 0x7a4,
 } as const);
 
 /** `mstatus` fields on RV32 (privileged spec 1.12, figure 3.6). */

@@ -48,10 +48,32 @@
  *   only; QEMU 7.2 stores 2, later versions keep the old value).
  * - medeleg[11] (ECALL from M) and the M-level bits of mideleg are
  *   read-only 0 (spec 3.1.8; QEMU 7.2 lets medeleg[11] be set).
- * - PMP CSRs are WARL storage without enforcement: cfg bytes keep L, A, X,
- *   W, R; a byte with R = 0, W = 1 (reserved) leaves the old byte, as later
- *   QEMU versions do; locked entries (and the address below a locked TOR
- *   entry) ignore writes until reset (spec 3.7.1).
+ * - PMP (spec 3.7; pmp.ts has the rules, as QEMU 7.2 applies them): 16
+ *   entries, granularity 4 bytes; cfg bytes keep L, A, X, W, R; a byte with
+ *   R = 0, W = 1 (reserved) leaves the old byte, as later QEMU versions do
+ *   (QEMU 7.2 stores every bit); locked entries (and the address below a
+ *   locked TOR entry) ignore writes until reset. Fetches are checked in
+ *   the hart's mode, loads and stores in the effective one (MPRV), Sv32
+ *   PTE reads as S-mode loads; a denied access is an access fault (1, 5,
+ *   7; an AMO 7) with tval the virtual address. MRET to S/U with no entry
+ *   in use is legal (QEMU 7.2 raises illegal instruction; the fetch that
+ *   follows faults instead).
+ * - The trigger module (trigger.ts: two mcontrol/mcontrol6 triggers, as
+ *   QEMU 7.2): a trigger fires before its instruction or access, as a
+ *   breakpoint exception with tval the address (the instruction's for an
+ *   execute trigger, the access's for a load or store; QEMU 7.2 writes 0,
+ *   the spec allows either) and takes precedence over that access's page
+ *   and access faults (spec table 3.7; QEMU checks watchpoints after the
+ *   translation). In M-mode a trigger fires whatever mstatus.MIE (no
+ *   tcontrol, as QEMU 7.2).
+ * - The fast paths (the RAM window for loads and stores, the fetch
+ *   window, the data TLB's hits, the JIT tier's blocks) are used only
+ *   while PMP allows the mode everything they cover and no trigger armed
+ *   in the mode could fire there (the gates mmuRefresh computes on each
+ *   PMP, trigger, mode or mstatus change); otherwise the access takes the
+ *   slow path, which checks. With PMP open to the mode (one NAPOT entry
+ *   over everything, as firmware leaves it) and no trigger, they cost
+ *   nothing more.
  * - satp: MODE Bare or Sv32; all 9 ASID bits are implemented (ASIDLEN =
  *   9, as QEMU on rv32: the WARL field reads back what was written); a
  *   write with MODE = Bare keeps the other fields as written (spec 4.1.11
@@ -93,7 +115,9 @@ import { CAUSE_INTERRUPT, Csr, ExitReason, MISA_VALUE, PrivilegeMode } from './c
 import { expandCompressed } from './decode.js';
 import { HartError } from './errors.js';
 import { JitTier, defaultTier, jitAvailable, type HartInternals } from './jit/index.js';
+import { Pmp } from './pmp.js';
 import { ACC_FETCH, ACC_LOAD, ACC_STORE, ITLB_ENTRIES, KEY_MXR, KEY_SUM, KEY_U, Sv32Mmu, type AccessKind } from './sv32.js';
+import { TINFO, TRIGGERS, TRIG_EXEC, TRIG_LOAD, TRIG_STORE, Triggers, tdata1Legal } from './trigger.js';
 
 /** Construction options of a {@link Hart}. */
 export interface HartOptions {
@@ -380,8 +404,10 @@ export class Hart implements InterruptTarget {
   private senvcfg = 0;
   private mcountinhibit = 0;
   private satp = 0;
-  private readonly pmpcfg = new Uint8Array(16);
-  private readonly pmpaddr = new Uint32Array(16);
+  /** PMP entries and checks (pmp.ts). */
+  private readonly pmp = new Pmp();
+  /** The trigger module (trigger.ts). */
+  private readonly trig = new Triggers();
   /** Per counter (0 = cycle, 1 = instret): offset lo, offset hi, frozen lo, frozen hi. */
   private readonly ctr = new Uint32Array(8);
   /** LR/SC reservation: the reserved word as `addr >> 2` (int32 address), or NO_RESV. */
@@ -409,6 +435,27 @@ export class Hart implements InterruptTarget {
 
   // Translation (recomputed by mmuRefresh whenever EV_MMU is raised).
   private readonly mmu: Sv32Mmu;
+  /**
+   * Protection gates, also recomputed by mmuRefresh. `guarded` is 1 while
+   * PMP treats some mode or access differently from another, or a trigger
+   * is enabled: traps then refresh them too, since they depend on the mode.
+   * `armed`: the trigger kinds (TRIG_*) that can fire in the current mode.
+   * `ldSlow`/`stSlow`: untranslated loads/stores must take the slow path
+   * (PMP does not allow the whole RAM window to the effective mode, or a
+   * data trigger is armed); `dkLoop` is the TLB key the loop compares
+   * (dk, or a key no entry has while a data trigger is armed); `ramX`: the
+   * whole RAM window may be the fetch window (PMP allows execution in it
+   * and no execute trigger watches it); `blocksOk`: the JIT tier may run
+   * translated blocks (untranslated, no slow path needed, nothing armed).
+   * Everything else (the slow paths) checks PMP and triggers itself.
+   */
+  private guarded = 0;
+  private armed = 0;
+  private ldSlow = 0;
+  private stSlow = 0;
+  private dkLoop = 0;
+  private ramX = 1;
+  private blocksOk = 1;
   /** 1 when fetches are translated (Sv32 and mode S or U). */
   private fx = 0;
   /** 1 when loads and stores are translated (Sv32 and effective mode S or U). */
@@ -468,7 +515,7 @@ export class Hart implements InterruptTarget {
     this.onSupervisorEcall = options.onSupervisorEcall; // SBI hook
     this.onTrap = options.onTrap; // trap hook
     this.hartId = hartId;
-    this.mmu = new Sv32Mmu(bus);
+    this.mmu = new Sv32Mmu(bus, this.pmp);
     const tier = options.tier ?? defaultTier();
     if (tier !== 'interp' && tier !== 'jit') throw new HartError('bad-option', 'tier', `tier ${String(tier)} is not 'interp' or 'jit'`);
     if (tier === 'jit' && jitAvailable()) {
@@ -606,8 +653,9 @@ export class Hart implements InterruptTarget {
     this.senvcfg = 0;
     this.mcountinhibit = 0;
     this.satp = 0;
-    this.pmpcfg.fill(0);
-    this.pmpaddr.fill(0);
+    this.pmp.reset();
+    this.trig.reset();
+    this.guardRefresh();
     this.ctr.fill(0);
     this.resvW = NO_RESV;
     this.retiredBase = 0;
@@ -731,7 +779,8 @@ export class Hart implements InterruptTarget {
     const out: { [field: string]: number | boolean | Uint8Array | Uint32Array } = {
       regs: new Uint32Array(this.regs.buffer.slice(this.regs.byteOffset, this.regs.byteOffset + 128)),
       pc: this.pcv >>> 0, priv: this.privv, retired: this.instret, parked: this.parkedv,
-      pmpcfg: this.pmpcfg.slice(), pmpaddr: this.pmpaddr.slice(), ctr: this.ctr.slice(),
+      pmpcfg: this.pmp.cfg.slice(), pmpaddr: this.pmp.addr.slice(), ctr: this.ctr.slice(),
+      tselect: this.trig.select, tdata1: this.trig.tdata1.slice(), tdata2: this.trig.tdata2.slice(),
     };
     for (const f of HART_STATE_FIELDS) out[f] = this[f];
     return out;
@@ -757,6 +806,14 @@ export class Hart implements InterruptTarget {
     const pmpcfg = stateBytes(st, h, 'pmpcfg', 16);
     const pmpaddr = stateWords(st, h, 'pmpaddr', 16);
     const ctr = stateWords(st, h, 'ctr', 8);
+    // The trigger module (absent from snapshots made before it existed: reset values then).
+    const hasTrig = st['tdata1'] !== undefined || st['tdata2'] !== undefined || st['tselect'] !== undefined;
+    const tselect = hasTrig ? stateInt(st, h, 'tselect', 0, TRIGGERS - 1) : 0;
+    const tdata1 = hasTrig ? stateWords(st, h, 'tdata1', TRIGGERS) : null;
+    const tdata2 = hasTrig ? stateWords(st, h, 'tdata2', TRIGGERS) : null;
+    if (tdata1 !== null) {
+      for (let i = 0; i < TRIGGERS; i++) if (tdata1Legal(tdata1[i]) !== tdata1[i]) throw new DeviceStateError(h, 'tdata1', `trigger ${i} holds 0x${tdata1[i].toString(16)}, which no write leaves`);
+    }
     const v: { [field: string]: number } = {};
     for (const f of HART_STATE_FIELDS) v[f] = f === 'trapCountv' ? stateInt(st, h, f, 0, Number.MAX_SAFE_INTEGER) : stateInt(st, h, f, -0x80000000, 0xffffffff);
     const within = (f: string, mask: number): void => {
@@ -773,7 +830,7 @@ export class Hart implements InterruptTarget {
     within('senvcfg', ENVCFG_WRITABLE);
     within('mcountinhibit', MCOUNTINHIBIT_WRITABLE);
     if ((v.mtvec & 3) >= 2 || (v.stvec & 3) >= 2) throw new DeviceStateError(h, 'mtvec', 'a trap vector has a reserved mode');
-    for (let i = 0; i < 16; i++) if ((pmpcfg[i] & 0x60) !== 0) throw new DeviceStateError(h, 'pmpcfg', `entry ${i} has reserved bits set`);
+    for (let i = 0; i < 16; i++) if ((pmpcfg[i] & 0x60) !== 0 || (pmpcfg[i] & 3) === 2) throw new DeviceStateError(h, 'pmpcfg', `entry ${i} has reserved bits set`);
     if (v.resvW !== NO_RESV && (v.resvW < -0x20000000 || v.resvW >= 0x20000000)) throw new DeviceStateError(h, 'resvW', `${v.resvW} is no word address`);
     const tc = v.trapCause >>> 0;
     if ((tc & 0x7fffffff) > 63) throw new DeviceStateError(h, 'trapCause', `0x${tc.toString(16)} is no trap cause`);
@@ -784,8 +841,13 @@ export class Hart implements InterruptTarget {
     this.regs[0] = 0;
     this.privv = priv;
     for (const f of HART_STATE_FIELDS) this[f] = v[f];
-    this.pmpcfg.set(pmpcfg);
-    this.pmpaddr.set(pmpaddr);
+    this.pmp.restore(pmpcfg, pmpaddr);
+    if (tdata1 !== null && tdata2 !== null) {
+      this.trig.select = tselect;
+      this.trig.tdata1.set(tdata1);
+      this.trig.tdata2.set(tdata2);
+    }
+    this.guardRefresh();
     this.ctr.set(ctr);
     this.retiredBase = retired;
     this.parkedv = parked;
@@ -830,18 +892,20 @@ export class Hart implements InterruptTarget {
     let rb = this.ramBase;
     // Loads and stores use the window directly when untranslated; with
     // translation the limits are -1, so those checks always fail and the
-    // access goes through the TLB (tR/oR, tW/oW, keyed with dk).
+    // access goes through the TLB (tR/oR, tW/oW, keyed with dk). While PMP
+    // or a trigger needs a look at every access (ldSlow, stSlow, dkLoop),
+    // the limits are -1 and the key matches nothing: the slow path checks.
     let dv = this.dv;
-    let dk = this.dk;
-    let rl1 = dv !== 0 ? -1 : this.ramSize - 1;
-    let rl2 = dv !== 0 ? -1 : this.ramSize - 2;
-    let rl4 = dv !== 0 ? -1 : this.ramSize - 4;
+    let dk = this.dkLoop;
+    let rl1 = dv !== 0 || this.ldSlow !== 0 ? -1 : this.ramSize - 1;
+    let rl2 = dv !== 0 || this.ldSlow !== 0 ? -1 : this.ramSize - 2;
+    let rl4 = dv !== 0 || this.ldSlow !== 0 ? -1 : this.ramSize - 4;
     // Stores (and AMOs) use their own limits: under the JIT tier they all take
     // the slow path, which tells the tier about writes to translated code.
     const jit = this.jitc !== null;
-    let sl1 = jit ? -1 : rl1;
-    let sl2 = jit ? -1 : rl2;
-    let sl4 = jit ? -1 : rl4;
+    let sl1 = jit || this.stSlow !== 0 ? -1 : rl1;
+    let sl2 = jit || this.stSlow !== 0 ? -1 : rl2;
+    let sl4 = jit || this.stSlow !== 0 ? -1 : rl4;
     // The fetch page (see the field): the whole window without translation.
     // fh is fl4 / 2: the loop compares parcel indices, (pc - fb) >> 1.
     let fb = this.fb;
@@ -908,13 +972,13 @@ export class Hart implements InterruptTarget {
             m32 = this.m32;
             rb = this.ramBase;
             dv = this.dv;
-            dk = this.dk;
-            rl1 = dv !== 0 ? -1 : this.ramSize - 1;
-            rl2 = dv !== 0 ? -1 : this.ramSize - 2;
-            rl4 = dv !== 0 ? -1 : this.ramSize - 4;
-            sl1 = jit ? -1 : rl1;
-            sl2 = jit ? -1 : rl2;
-            sl4 = jit ? -1 : rl4;
+            dk = this.dkLoop;
+            rl1 = dv !== 0 || this.ldSlow !== 0 ? -1 : this.ramSize - 1;
+            rl2 = dv !== 0 || this.ldSlow !== 0 ? -1 : this.ramSize - 2;
+            rl4 = dv !== 0 || this.ldSlow !== 0 ? -1 : this.ramSize - 4;
+            sl1 = jit || this.stSlow !== 0 ? -1 : rl1;
+            sl2 = jit || this.stSlow !== 0 ? -1 : rl2;
+            sl4 = jit || this.stSlow !== 0 ? -1 : rl4;
             pc = (fb + (ph << 1)) | 0;
             fb = this.fb;
             fh = this.fl4 >> 1;
@@ -1632,7 +1696,19 @@ export class Hart implements InterruptTarget {
     this.dp = dp;
     this.dk = (dp === U ? KEY_U : 0) | ((ms & MS_SUM) !== 0 ? KEY_SUM : 0) | ((ms & MS_MXR) !== 0 ? KEY_MXR : 0);
     this.xk = p === U ? KEY_U : 0;
-    if (this.fx !== 0) {
+    // The protection gates (see the fields). Triggers go by the hart's mode, PMP by the effective one for data.
+    if (this.guarded === 0) {
+      // Nothing to check anywhere (the usual case; the JIT tier calls this on every interpreter entry).
+      this.armed = 0;
+      this.ldSlow = 0;
+      this.stSlow = 0;
+      this.dkLoop = this.dk;
+      this.ramX = 1;
+      this.blocksOk = this.fx === 0 && this.dv === 0 ? 1 : 0;
+    } else {
+      this.gateRefresh(p, dp);
+    }
+    if (this.fx !== 0 || this.ramX === 0) {
       this.fb = 0;
       this.fl4 = -4;
       this.f16 = EMPTY16;
@@ -1643,6 +1719,28 @@ export class Hart implements InterruptTarget {
     }
   }
 
+  /** The protection gates for hart mode `p` and data mode `dp` while PMP or a trigger needs looking at (see the fields). */
+  private gateRefresh(p: number, dp: number): void {
+    const armed = this.trig.armed(p);
+    const rb = this.ramBase >>> 0;
+    const rs = this.ramSize;
+    const dataTrig = (armed & (TRIG_LOAD | TRIG_STORE)) !== 0;
+    this.armed = armed;
+    this.ldSlow = dataTrig || !this.pmp.covers(rb, rs, ACC_LOAD, dp) ? 1 : 0;
+    this.stSlow = dataTrig || !this.pmp.covers(rb, rs, ACC_STORE, dp) ? 1 : 0;
+    this.dkLoop = dataTrig ? 0x40000000 : this.dk; // bit 30: above every tag (vpn | KEY_*)
+    this.ramX = this.pmp.covers(rb, rs, ACC_FETCH, p) && ((armed & TRIG_EXEC) === 0 || !this.trig.execIn(rb, rs, p)) ? 1 : 0;
+    this.blocksOk = this.fx === 0 && this.dv === 0 && this.ldSlow === 0 && this.stSlow === 0 && this.ramX !== 0 && armed === 0 ? 1 : 0;
+  }
+
+  /**
+   * True when the 4 KiB page at `base` may become the fetch window of mode
+   * `p`: PMP lets it execute all of it and no execute trigger watches it.
+   */
+  private pageFetchable(base: number, p: number): boolean {
+    return this.pmp.covers(base, 4096, ACC_FETCH, p) && ((this.armed & TRIG_EXEC) === 0 || !this.trig.execIn(base, 4096, p));
+  }
+
   /**
    * Fetches the instruction at `pc` outside the fetch page. Returns its
    * bits (a lone parcel for a compressed one); on a fault sets `fetchFault`
@@ -1651,6 +1749,12 @@ export class Hart implements InterruptTarget {
   private fetchSlow(pc: number): number {
     this.fetchFault = -1;
     const addr = pc >>> 0;
+    // An execute trigger fires before the instruction (no window holds an address one watches).
+    if ((this.armed & TRIG_EXEC) !== 0 && this.trig.exec(addr, this.privv)) {
+      this.faultCause = EXC_BREAKPOINT;
+      this.fetchFault = addr;
+      return 0;
+    }
     const lo = this.fetchParcel(addr);
     if (lo < 0) {
       this.fetchFault = addr;
@@ -1686,9 +1790,12 @@ export class Hart implements InterruptTarget {
       if (mmu.tagX[e] !== key) return this.fetchParcelPhys(pa);
     }
     const view = mmu.viewX[e]!;
-    this.fb = (va - (va & 0xfff)) | 0;
-    this.fl4 = 4092;
-    this.f16 = view;
+    // (PMP allowed the whole page when the entry was made: see Sv32Mmu.fillFast.)
+    if ((this.armed & TRIG_EXEC) === 0 || !this.trig.execIn(va - (va & 0xfff), 4096, this.privv)) {
+      this.fb = (va - (va & 0xfff)) | 0;
+      this.fl4 = 4092;
+      this.f16 = view;
+    }
     return view[(va & 0xfff) >> 1];
   }
 
@@ -1701,20 +1808,36 @@ export class Hart implements InterruptTarget {
    */
   private fetchParcelPhys(pa: number): number {
     this.faultCause = EXC_FETCH_ACCESS;
+    const p = this.privv;
+    if (!this.pmp.check(pa, 2, ACC_FETCH, p)) return -1;
     if (this.fx === 0 && (pa & 1) === 0) {
       const ro = (pa - this.ramBase) >>> 0;
       if (ro < this.ramSize) {
-        this.fb = this.ramBase;
-        this.fl4 = this.ramSize - 4;
-        this.f16 = this.m16;
+        if (this.ramX !== 0) {
+          this.fb = this.ramBase;
+          this.fl4 = this.ramSize - 4;
+          this.f16 = this.m16;
+        } else {
+          // PMP or a trigger rules out the whole window: the page, when nothing in it needs a check.
+          const w = ro - (ro & 0xfff);
+          const view = w + 4096 <= this.ramSize ? this.mmu.pageView(w) : null;
+          if (view !== null && this.pageFetchable(pa - (ro & 0xfff), p)) {
+            this.fb = (this.ramBase + w) | 0;
+            this.fl4 = 4092;
+            this.f16 = view;
+          }
+        }
         return this.m16[ro >> 1];
       }
       if (((pa - this.romBase) >>> 0) >= this.romSize) this.refreshRomWindow(pa);
       const o = (pa - this.romBase) >>> 0;
       if (o < this.romSize) {
-        this.fb = this.romBase;
-        this.fl4 = this.romSize - 4;
-        this.f16 = this.rom16;
+        const rb = this.romBase >>> 0;
+        if (this.pmp.covers(rb, this.romSize, ACC_FETCH, p) && ((this.armed & TRIG_EXEC) === 0 || !this.trig.execIn(rb, this.romSize, p))) {
+          this.fb = this.romBase;
+          this.fl4 = this.romSize - 4;
+          this.f16 = this.rom16;
+        }
         return this.rom16[o >> 1];
       }
     }
@@ -1783,15 +1906,35 @@ export class Hart implements InterruptTarget {
   }
 
   /**
+   * True, with faultCause and faultTval set for a breakpoint at `a`, when
+   * a data trigger of kind `kind` fires for `width` bytes at virtual `a`.
+   */
+  private dataTrigger(a: number, width: number, kind: number): boolean {
+    if (!this.trig.data(a >>> 0, width, kind, this.privv)) return false;
+    this.faultCause = EXC_BREAKPOINT;
+    this.faultTval = a >>> 0;
+    return true;
+  }
+
+  /** Sets faultCause and faultTval for a PMP access fault of kind `cause` at virtual `a`; returns -1. */
+  private pmpFault(a: number, cause: number): number {
+    this.faultCause = cause;
+    this.faultTval = a >>> 0;
+    return -1;
+  }
+
+  /**
    * A load through the address space (translated first with Sv32). Returns
    * the unsigned value with faultCause = -1, or -1 with faultCause and
    * faultTval set.
    */
   private load(a: number, width: 1 | 2 | 4): number {
+    if ((this.armed & TRIG_LOAD) !== 0 && this.dataTrigger(a, width, TRIG_LOAD)) return -1;
     const pa = this.dataAddr(a, ACC_LOAD);
     if (pa < 0) return -1;
     const split = 4096 - (a & 0xfff);
     if (this.dv !== 0 && split < width) return this.loadSpanning(a, width, pa, split);
+    if (!this.pmp.check(pa, width, ACC_LOAD, this.dp)) return this.pmpFault(a, EXC_LOAD_ACCESS);
     const v = this.bus.read(pa as GuestPhysAddr, width);
     if (v < 0) {
       this.faultTval = this.faultingPortion(a, pa, width);
@@ -1811,6 +1954,8 @@ export class Hart implements InterruptTarget {
   private loadSpanning(a: number, width: number, pa: number, split: number): number {
     const pa2 = this.dataAddr((a + split) | 0, ACC_LOAD);
     if (pa2 < 0) return -1;
+    if (!this.pmp.check(pa, split, ACC_LOAD, this.dp)) return this.pmpFault(a, EXC_LOAD_ACCESS);
+    if (!this.pmp.check(pa2, width - split, ACC_LOAD, this.dp)) return this.pmpFault(a + split, EXC_LOAD_ACCESS);
     let v = 0;
     if (pa2 === pa + split) {
       v = this.bus.read(pa as GuestPhysAddr, width as 2 | 4);
@@ -1836,15 +1981,24 @@ export class Hart implements InterruptTarget {
 
   /** A store through the address space (translated first with Sv32). Returns false with faultCause and faultTval set on a fault. */
   private store(a: number, width: 1 | 2 | 4, value: number): boolean {
+    if ((this.armed & TRIG_STORE) !== 0 && this.dataTrigger(a, width, TRIG_STORE)) return false;
     const pa = this.dataAddr(a, ACC_STORE);
     if (pa < 0) return false;
-    // Both pages of a spanning store are translated before memory is touched.
+    // Both pages of a spanning store are translated, and checked, before memory is touched.
     const split = 4096 - (a & 0xfff);
     const spans = this.dv !== 0 && split < width;
     let pa2 = pa + split;
     if (spans) {
       pa2 = this.dataAddr((a + split) | 0, ACC_STORE);
       if (pa2 < 0) return false;
+      const firstOk = this.pmp.check(pa, split, ACC_STORE, this.dp);
+      if (!firstOk || !this.pmp.check(pa2, width - split, ACC_STORE, this.dp)) {
+        this.pmpFault(firstOk ? a + split : a, EXC_STORE_ACCESS);
+        return false;
+      }
+    } else if (!this.pmp.check(pa, width, ACC_STORE, this.dp)) {
+      this.pmpFault(a, EXC_STORE_ACCESS);
+      return false;
     }
     let ok: boolean;
     if (!spans || pa2 === pa + split) {
@@ -1880,12 +2034,19 @@ export class Hart implements InterruptTarget {
     const x = this.regs;
     const f5 = inst >>> 27;
     const rdN = (inst >>> 7) & 31;
+    // Triggers first (spec table 3.7): LR is a load, an AMO a load and a store, SC a store (when it stores: below).
+    if ((this.armed & (TRIG_LOAD | TRIG_STORE)) !== 0 && f5 !== 3 && this.dataTrigger(a, 4, f5 === 2 ? TRIG_LOAD : TRIG_LOAD | TRIG_STORE)) return false;
     // LR translates as a load; SC and the AMOs as stores (spec 4.3.1: an AMO needs R and W, its faults are store faults).
     const p = this.dataAddr(a, f5 === 2 ? ACC_LOAD : ACC_STORE);
     if (p < 0) return false;
     const addr = p as GuestPhysAddr;
     const word = (p | 0) >> 2; // the reservation key: the physical word (modulo 2^32)
     const bus = this.bus;
+    const dp = this.dp;
+    if (f5 === 2 ? !this.pmp.check(p, 4, ACC_LOAD, dp) : f5 !== 3 && !(this.pmp.check(p, 4, ACC_LOAD, dp) && this.pmp.check(p, 4, ACC_STORE, dp))) {
+      this.pmpFault(a, f5 === 2 ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS);
+      return false;
+    }
     if (f5 === 2) {
       const v = bus.read(addr, 4);
       this.afterAccess();
@@ -1900,6 +2061,11 @@ export class Hart implements InterruptTarget {
     }
     if (f5 === 3) {
       const held = this.resvW === word;
+      if (held && (this.armed & TRIG_STORE) !== 0 && this.dataTrigger(a, 4, TRIG_STORE)) return false;
+      if (held && !this.pmp.check(p, 4, ACC_STORE, dp)) {
+        this.pmpFault(a, EXC_STORE_ACCESS);
+        return false;
+      }
       this.resvW = NO_RESV;
       if (held) {
         if (this.jitc !== null) this.jitc.noteStore(p, 4);
@@ -1998,7 +2164,8 @@ export class Hart implements InterruptTarget {
     }
     this.privv = to;
     // A new mode (and MPP, which MPRV may use) changes what is translated; nothing is translated under Bare.
-    if (this.satp >= SATP_SV32) this.events |= EV_MMU;
+    // It also changes what PMP and the triggers allow, when they tell modes apart (MPP too, under MPRV).
+    if (this.satp >= SATP_SV32 || (this.guarded !== 0 && (from !== to || (this.mstatus & MS_MPRV) !== 0))) this.events |= EV_MMU;
     this.trapCountv++;
     this.trapCause = cause;
     this.trapTval = tval >>> 0;
@@ -2233,8 +2400,17 @@ export class Hart implements InterruptTarget {
       case Csr.marchid:
       case Csr.mimpid:
       case Csr.mconfigptr:
-      case Csr.tselect:
         return 0;
+      case Csr.tselect:
+        return this.trig.select;
+      case Csr.tdata1:
+        return this.trig.tdata1[this.trig.select];
+      case Csr.tdata2:
+        return this.trig.tdata2[this.trig.select];
+      case Csr.tdata3: // no type-2 or type-6 field lives here (QEMU 7.2: reads 0, ignores writes)
+        return 0;
+      case Csr.tinfo:
+        return TINFO;
       case Csr.mhartid:
         return this.hartId;
       case Csr.mcycle:
@@ -2258,10 +2434,10 @@ export class Hart implements InterruptTarget {
     }
     if (n >= Csr.pmpcfg0 && n <= Csr.pmpcfg3) {
       const i = (n - Csr.pmpcfg0) * 4;
-      const c = this.pmpcfg;
+      const c = this.pmp.cfg;
       return (c[i] | (c[i + 1] << 8) | (c[i + 2] << 16) | (c[i + 3] << 24)) >>> 0;
     }
-    if (n >= Csr.pmpaddr0 && n <= Csr.pmpaddr15) return this.pmpaddr[n - Csr.pmpaddr0];
+    if (n >= Csr.pmpaddr0 && n <= Csr.pmpaddr15) return this.pmp.addr[n - Csr.pmpaddr0];
     // Hardware performance monitors: counters and events hardwired to 0 (spec 3.1.10).
     const low = n & 0x7f;
     const group = n & ~0x7f;
@@ -2389,21 +2565,48 @@ export class Hart implements InterruptTarget {
       case Csr.minstreth:
         this.counterSet(1, this.counterLo(1, r), v, rnext);
         return;
+      case Csr.tselect:
+        if (v < TRIGGERS) this.trig.select = v; // QEMU 7.2 ignores a number past the last trigger
+        return;
+      case Csr.tdata1: {
+        const t = tdata1Legal(v);
+        if (t >= 0) {
+          this.trig.tdata1[this.trig.select] = t;
+          this.protectionChanged(false);
+        }
+        return;
+      }
+      case Csr.tdata2:
+        this.trig.tdata2[this.trig.select] = v;
+        this.protectionChanged(false);
+        return;
       default:
         break;
     }
     if (n >= Csr.pmpcfg0 && n <= Csr.pmpcfg3) {
-      this.writePmpcfg((n - Csr.pmpcfg0) * 4, v);
+      if (this.pmp.writeCfg((n - Csr.pmpcfg0) * 4, v)) this.protectionChanged(true);
       return;
     }
     if (n >= Csr.pmpaddr0 && n <= Csr.pmpaddr15) {
-      const i = n - Csr.pmpaddr0;
-      const c = this.pmpcfg;
-      // A locked entry locks its address, and a locked TOR entry the address below it (spec 3.7.1).
-      if ((c[i] & 0x80) !== 0 || (i < 15 && (c[i + 1] & 0x98) === 0x88)) return;
-      this.pmpaddr[i] = v;
+      if (this.pmp.writeAddr(n - Csr.pmpaddr0, v)) this.protectionChanged(true);
     }
-    // Everything else that exists is read-only zero or ignores writes (mstatush, menvcfgh, the HPM CSRs, tselect).
+    // Everything else that exists is read-only zero or ignores writes (mstatush, menvcfgh, the HPM CSRs, tdata3, tinfo).
+  }
+
+  /**
+   * After a PMP write (`pmp` true: cached translations were granted under
+   * the old entries, so the TLB goes) or a trigger write: the gates are
+   * recomputed before the next instruction.
+   */
+  private protectionChanged(pmp: boolean): void {
+    if (pmp) this.mmu.flushAll();
+    this.guardRefresh();
+    this.events |= EV_MMU;
+  }
+
+  /** Recomputes `guarded` (see the field) from PMP and the triggers. */
+  private guardRefresh(): void {
+    this.guarded = !this.pmp.uniform || this.trig.armed(U) !== 0 || this.trig.armed(S) !== 0 || this.trig.armed(M) !== 0 ? 1 : 0;
   }
 
   private writeStatus(v: number, writable: number): void {
@@ -2413,15 +2616,5 @@ export class Hart implements InterruptTarget {
     this.mstatus = next;
     this.events |= EV_IRQ | EV_MMU; // MPRV, MPP, SUM and MXR decide translation
 
-  }
-
-  /** pmpcfg bytes from `first`: L, A, X, W, R only; locked bytes and the reserved R=0 W=1 keep their value. */
-  private writePmpcfg(first: number, v: number): void {
-    const c = this.pmpcfg;
-    for (let k = 0; k < 4; k++) {
-      const byte = (v >>> (8 * k)) & 0x9f;
-      if ((c[first + k] & 0x80) !== 0 || (byte & 3) === 2) continue;
-      c[first + k] = byte;
-    }
   }
 }

@@ -42,10 +42,17 @@
  *   is an access fault (spec 4.3.2 step 7).
  * - Non-leaf PTEs with A, D or U set are reserved: page fault (spec 4.3.1:
  *   reserved for future use; step 3).
+ * - PMP (pmp.ts): each PTE read is checked as an S-mode load of 4 bytes
+ *   (spec 3.7.1, 4.3.2 step 2), a failure being an access fault of the
+ *   original access type; the A/D write-back is not checked again (QEMU
+ *   7.2 checks the read only). A fast TLB entry is made only for a page
+ *   PMP allows whole to S and U for that access, so its hits need no
+ *   check; the hart flushes the TLB when PMP changes.
  */
 
 import type { GuestAddressSpace } from '../addrspace/index.js';
 import type { GuestPhysAddr, GuestVirtAddr } from '../addr/index.js';
+import type { Pmp } from './pmp.js';
 
 /** Access kinds: also the row of the slow TLB. */
 export const ACC_FETCH = 0;
@@ -130,8 +137,12 @@ export class Sv32Mmu {
   private win32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private win8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
 
-  constructor(bus: GuestAddressSpace) {
+  private readonly pmp: Pmp;
+
+  /** Takes the hart's bus and its PMP unit (consulted by walks and fills). */
+  constructor(bus: GuestAddressSpace, pmp: Pmp) {
     this.bus = bus;
+    this.pmp = pmp;
   }
 
   /**
@@ -214,7 +225,7 @@ export class Sv32Mmu {
     for (;;) {
       // Step 2: the PTE at table + vpn[i] * 4, which must be in RAM or ROM.
       pteAddr = table + (level === 1 ? va >>> 22 : (va >>> 12) & 0x3ff) * 4;
-      pte = this.readPte(pteAddr);
+      pte = this.pmp.check(pteAddr, 4, ACC_LOAD, 1) ? this.readPte(pteAddr) : -1;
       if (pte < 0) return this.fail(ACCESS_FAULT[acc]);
       // Step 3: invalid, or the reserved W-without-R encoding.
       if ((pte & V) === 0 || (pte & (R | W)) === W) return this.fail(PAGE_FAULT[acc]);
@@ -243,6 +254,23 @@ export class Sv32Mmu {
     const page = level === 1 ? (pte >>> 20) * 0x400000 + (va & 0x3ff000) : (pte >>> 10) * PAGE;
     if (key >= 0) this.fill(va, acc, key, page, pte, level);
     return page + (va & 0xfff);
+  }
+
+  /**
+   * A parcel view of the 4 KiB of the RAM window at offset `w` (a
+   * multiple of 4096, with `w + 4096` inside the window), made once and
+   * kept by page: fetch pages for the TLB, and for the hart when PMP or a
+   * trigger keeps the whole window from being its fetch window.
+   */
+  pageView(w: number): Uint16Array<ArrayBufferLike> {
+    const vi = (w / PAGE) & (VIEW_ENTRIES - 1);
+    let view = this.views[vi];
+    if (view === null || this.viewAt[vi] !== w) {
+      view = new Uint16Array(this.win8.buffer, this.win8.byteOffset + w, PAGE / 2);
+      this.views[vi] = view;
+      this.viewAt[vi] = w;
+    }
+    return view;
   }
 
   // ------------------------------------------------------------ internals
@@ -287,25 +315,18 @@ export class Sv32Mmu {
   private fillFast(va: number, acc: AccessKind, key: number, page: number, storeToo: boolean): void {
     const vpn = va >>> 12;
     const w = page - this.winBase;
-    if (w < 0 || w + PAGE > this.winSize) return;
+    if (w < 0 || w + PAGE > this.winSize || !this.pmp.covers(page, PAGE, acc, 1)) return;
     if (acc === ACC_FETCH) {
       const e = vpn & (ITLB_ENTRIES - 1);
-      const vi = (w / PAGE) & (VIEW_ENTRIES - 1);
-      let view = this.views[vi];
-      if (view === null || this.viewAt[vi] !== w) {
-        view = new Uint16Array(this.win8.buffer, this.win8.byteOffset + w, PAGE / 2);
-        this.views[vi] = view;
-        this.viewAt[vi] = w;
-      }
       this.tagX[e] = key;
-      this.viewX[e] = view;
+      this.viewX[e] = this.pageView(w);
       return;
     }
     // `(va + off) | 0` is the window offset of va (int32 wrap-around is harmless: the result fits).
     const off = (w - (va - (va & 0xfff))) | 0;
     const e = vpn & (DTLB_ENTRIES - 1);
     // A store needed W, so loads are allowed too (W without R is reserved).
-    if (acc === ACC_STORE || storeToo) {
+    if (acc === ACC_STORE || (storeToo && this.pmp.covers(page, PAGE, ACC_STORE, 1))) {
       this.tagW[e] = key;
       this.offW[e] = off;
     }

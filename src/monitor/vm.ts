@@ -641,9 +641,15 @@ export class VirtVm {
    * those too gives the guest the same trap. ECALL from S stays with M: the
    * hook hands it to the SBI. mideleg: SSI, STI, SEI (priv. spec 3.1.8).
    * mcounteren: cycle, time and instret readable from S (spec 3.1.11).
+   * PMP: OpenSBI's last, lowest-priority region lets S and U reach all
+   * memory (NAPOT over the whole bus, RWX; spec 3.7.1: without a matching
+   * entry they could reach nothing); this SBI lives outside the guest, so
+   * it has no region of its own to close.
    */
   private enterSupervisor(): void {
     const h = this.hart;
+    h.writeCsr(Csr.pmpaddr15, 0xffffffff);
+    h.writeCsr(Csr.pmpcfg3, 0x1f << 24);
     h.writeCsr(Csr.medeleg, SBI_MEDELEG);
     h.writeCsr(Csr.mideleg, Mip.SSIP | Mip.STIP | Mip.SEIP);
     h.writeCsr(Csr.mcounteren, 7);

@@ -94,7 +94,7 @@ export interface Rig {
   time: { now: number };
 }
 
-/** Builds the machine; the hart is reset to RAM_BASE, mtvec and stvec point at HALT. */
+/** Builds the machine; the hart is reset to RAM_BASE, mtvec and stvec point at HALT, PMP entry 15 opens everything to S and U. */
 export function rig(options: { rom?: Uint8Array } = {}): Rig {
   const bus = new GuestAddressSpace();
   const ram = new Uint8Array(RAM_SIZE);
@@ -114,6 +114,10 @@ export function rig(options: { rom?: Uint8Array } = {}): Rig {
   hart.reset(RAM_BASE);
   hart.writeCsr(Csr.mtvec, HALT);
   hart.writeCsr(Csr.stvec, HALT);
+  // PMP as firmware leaves it (OpenSBI, guests/common/crt0.S): S and U may use everything, through the
+  // lowest-priority entry (15: NAPOT over the whole bus, RWX), so tests that drop to S/U run as on QEMU.
+  hart.writeCsr(Csr.pmpaddr15, 0xffffffff);
+  hart.writeCsr(Csr.pmpcfg3, 0x1f << 24);
   return { bus, hart, ram, dev, stopper, time };
 }
 

@@ -313,6 +313,11 @@ export class HartFuzzer {
     h.writeCsr(Csr.scounteren, c.scounteren);
     if (this.csrExists[0x320] === 1) h.writeCsr(0x320, 0); // mcountinhibit
     if (h.readCsr(Csr.satp) !== c.satp) h.writeCsr(Csr.satp, c.satp);
+    // PMP as firmware leaves it (spec 3.7.1: S and U need a matching entry): entry 15 opens everything.
+    if (this.csrExists[0x3bf] === 1) {
+      h.writeCsr(0x3bf, 0xffffffff);
+      h.writeCsr(0x3a3, 0x1f << 24);
+    }
   }
 
   /** A register value: a data pointer, a read-only-mapping pointer, small, special or random. */
@@ -337,8 +342,11 @@ export class HartFuzzer {
     }
     if (k < 88) {
       const csr = g.chance(0.5) ? (INTERESTING_CSRS[g.below(INTERESTING_CSRS.length)] as number) : g.below(4096);
-      const f3 = [1, 2, 3, 5, 6, 7][g.below(6)] as number;
-      const rs1 = g.chance(0.25) ? 0 : g.below(32);
+      // PMP and trigger CSRs are only read: a write could lock an entry or arm a breakpoint for every
+      // later step (tests/core/cpu-pmp.test.ts and cpu-trigger.test.ts cover their writes).
+      const guard = (csr >= 0x3a0 && csr <= 0x3ef) || (csr >= 0x7a0 && csr <= 0x7af);
+      const f3 = guard ? ([2, 3, 6, 7][g.below(4)] as number) : ([1, 2, 3, 5, 6, 7][g.below(6)] as number);
+      const rs1 = guard || g.chance(0.25) ? 0 : g.below(32);
       const rd = g.chance(0.2) ? 0 : g.below(32);
       return ((csr << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x73) >>> 0;
     }

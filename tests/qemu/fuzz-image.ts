@@ -27,7 +27,12 @@
 // harness needs them (each counted by the generator, never silently):
 // - WFI: with no interrupt source QEMU sleeps forever.
 // - writes to mtvec (the harness's handler) and to the PMP CSRs in M-mode:
-//   QEMU enforces PMP, xsvisor keeps PMP as WARL storage (hart.ts header).
+//   a locked or closed entry would take memory from the harness (and QEMU
+//   7.2 keeps pmpcfg bits the spec reserves: hart.ts header); guests/pmp
+//   compares PMP with QEMU instead.
+// - writes to the trigger CSRs (0x7a0-0x7af) in M-mode: a breakpoint's
+//   mtval is 0 on QEMU 7.2 and the address on xsvisor (both allowed);
+//   guests/trigger compares the trigger module with QEMU instead.
 // - pc-relative jumps to SLOT itself or its second parcel (endless loops).
 // - register values that would address devices or MMIO (QEMU executes
 //   MMIO and has devices xsvisor lacks): pointers are RAM data, small
@@ -118,6 +123,7 @@ export function exclusionReason(word: number, mode: Mode): string | null {
     const writes = ((word >>> 12) & 3) === 1 || ((word >>> 15) & 31) !== 0;
     if (writes && csr === 0x305) return 'mtvec-write';
     if (writes && csr >= 0x3a0 && csr <= 0x3ef) return 'pmp-write';
+    if (writes && csr >= 0x7a0 && csr <= 0x7af) return 'trigger-write';
   }
   return null;
 }

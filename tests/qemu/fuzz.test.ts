@@ -31,6 +31,8 @@ test('the generator leaves out only what it must, and is deterministic', () => {
   assert.equal(exclusionReason(0x30529073, 'M'), 'mtvec-write'); // csrw mtvec, t0
   assert.equal(exclusionReason(0x30502573, 'M'), null); // csrr a0, mtvec: a read
   assert.equal(exclusionReason(0x3a029073, 'S'), null); // pmpcfg0 from S traps in both: kept
+  assert.equal(exclusionReason(0x7a129073, 'M'), 'trigger-write'); // csrw tdata1, t0
+  assert.equal(exclusionReason(0x7a102573, 'M'), null); // csrr a0, tdata1: a read
 });
 
 const CONFIGS: readonly [Mode, boolean][] = [['M', false], ['S', false], ['U', false], ['S', true], ['U', true]];

@@ -66,6 +66,10 @@ function describe(name: string, path: string): Guest {
     // Sv32 from S-mode: one PASS line per check, then `PASS paging`.
     return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: expectLast(/^PASS paging$/) };
   }
+  if (name === 'pmp' || name === 'trigger') {
+    // PMP and the trigger module from M, S and U: one PASS line per check, then `PASS pmp` / `PASS trigger`.
+    return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: expectLast(new RegExp(`^PASS ${name}$`)) };
+  }
   if (name === 'hostile-ecall') {
     // 40 000 ECALLs from each of M, S and U, counted by the guest's own handler.
     return { name, path, machine: 'virt', status: 0, slow: false, checkOutput: expectLast(/^PASS ecall storm$/) };

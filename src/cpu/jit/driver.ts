@@ -16,8 +16,10 @@
  * run a few times, and V8 spends more compiling them than interpreting them.
  *
  * When blocks run: fetches and data accesses untranslated (no Sv32 in
- * effect), pc in the RAM window and no LR reservation held (a block's
- * stores do not watch it). Anything else runs in the interpreter in
+ * effect), PMP allowing the current mode everything in the RAM window and
+ * no trigger armed in it (the hart's `blocksOk`: blocks check neither),
+ * pc in the RAM window and no LR reservation held (a block's stores do not
+ * watch it). Anything else runs in the interpreter in
  * chunks of {@link INTERP_CHUNK}; so does the end of a budget too small for
  * a whole region. Events (interrupts, stop requests, map changes) can only
  * be raised by instructions the interpreter runs or by the host between
@@ -53,8 +55,8 @@ export interface HartInternals {
   m32: Int32Array<ArrayBufferLike>;
   ramBase: number;
   ramSize: number;
-  fx: number;
-  dv: number;
+  /** 1 when translated blocks may run: no translation, nothing PMP or a trigger must see (Hart.mmuRefresh). */
+  blocksOk: number;
   resvW: number;
   retiredBase: number;
   stepsLast: number;
@@ -287,7 +289,7 @@ export class JitTier {
           let pc = h.pcv;
           let off = (pc - this.rb) | 0;
           let k = left < INTERP_CHUNK ? left : INTERP_CHUNK;
-          if (off >>> 0 < this.rsz && h.fx === 0 && h.dv === 0 && h.resvW === NO_RESV) {
+          if (off >>> 0 < this.rsz && h.blocksOk !== 0 && h.resvW === NO_RESV) {
             // Chain blocks while they run: nothing a block does raises an event.
             const keys = this.keys;
             const fns = this.fns;
