@@ -29,6 +29,8 @@ export const EXIT = Object.freeze({ OK: 0, USAGE: 64, UNAVAILABLE: 69 });
 export const PLATFORMS = Object.freeze({
   esp32: Object.freeze({ mcconfig: 'esp32', xsdev: 'esp32' }),
   rp2040: Object.freeze({ mcconfig: 'pico', xsdev: 'pico' }),
+  // Moddable's simulator: mcconfig -d -m -p lin builds the app as a library and opens it in mcsim, with xsbug.
+  simulator: Object.freeze({ mcconfig: 'lin', xsdev: 'lin' }),
 });
 
 /** A command line or board the script refuses; `status` is the exit status to use. */
@@ -102,7 +104,7 @@ export function readBoard(name, root = ROOT) {
   if (target === undefined) {
     throw new FlashError(doc?.platform === 'host'
       ? `boards/${name}.json is a host board: run it with 'xsvisor run --board ${name} IMAGE', there is nothing to flash`
-      : `boards/${name}.json: platform ${JSON.stringify(doc?.platform)} cannot be flashed (esp32 or rp2040)`);
+      : `boards/${name}.json: platform ${JSON.stringify(doc?.platform)} cannot be flashed (esp32, rp2040 or simulator)`);
   }
   return { name, file, platform: doc.platform, target };
 }

@@ -86,6 +86,9 @@ export function readBoardFile(nameOrPath: string): { name: string; file: string;
     throw new FirmwareError('bad-board', nameOrPath, (e as Error).message);
   }
   if (board.platform === 'host') throw new FirmwareError('not-a-device', nameOrPath, `board ${board.name} is a host board: run it with 'xsvisor run --board ${board.name} IMAGE'`);
+  if (board.platform === 'simulator') {
+    throw new FirmwareError('not-a-device', nameOrPath, `board ${board.name} is Moddable's simulator: 'npm run flash -- --board ${board.name}' builds the app and opens it in mcsim and xsbug (mcconfig -d -m -p lin)`);
+  }
   return { name: basename(file, '.json'), file, board };
 }
 

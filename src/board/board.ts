@@ -8,7 +8,7 @@
  * {
  *   "name": "host-sim",
  *   "description": "optional text",
- *   "platform": "host",                       // host | esp32 | rp2040
+ *   "platform": "host",                       // host | esp32 | rp2040 | simulator
  *   "ramBudget": "256MiB",                    // bytes or a size string; guests' RAM must fit
  *   "devices": ["clint", "plic", "uart0", "gpio", "test-finisher", "virtio-mmio", "htif"],
  *   "uart0": { "serial": "stdio" },           // host: stdio | tcp:PORT | pty | none
@@ -30,7 +30,7 @@ import { BoardError, type BoardProblem } from './errors.js';
 import { formatSize, parseSize, SizeError } from './size.js';
 
 /** Where a board's code runs; decides pin and UART numbering. */
-export type Platform = 'host' | 'esp32' | 'rp2040';
+export type Platform = 'host' | 'esp32' | 'rp2040' | 'simulator';
 
 /** Limits of each platform. Host pins are simulated, so any small number will do. */
 export const PLATFORMS: Readonly<Record<Platform, { readonly maxPin: number; readonly uarts: number }>> = Object.freeze({
@@ -39,6 +39,8 @@ export const PLATFORMS: Readonly<Record<Platform, { readonly maxPin: number; rea
   esp32: Object.freeze({ maxPin: 39, uarts: 3 }),
   // RP2040: GPIO 0-29; UART0-1.
   rp2040: Object.freeze({ maxPin: 29, uarts: 2 }),
+  // Moddable's simulator (mcsim, `mcconfig -p lin`): its serial port opens a host device; its pins are simulated.
+  simulator: Object.freeze({ maxPin: 63, uarts: 1 }),
 });
 
 /** The devices of the `virt` machine a board may offer. */
@@ -86,6 +88,8 @@ export type UartWiring =
     readonly baud: number;
     /** The monitor's own messages go to this line too, between the guest's lines (default true): a board's console is its UART. */
     readonly messages: boolean;
+    /** Simulator boards: the host serial device Moddable's simulator opens (a path such as /dev/pts/3). */
+    readonly device?: string;
   };
 
 /** One guest GPIO line wired to a pin. */
@@ -119,11 +123,11 @@ export interface Board {
 
 const TOP_KEYS = Object.freeze(['name', 'description', 'platform', 'ramBudget', 'devices', 'uart0', 'gpio']);
 const HOST_UART_KEYS = Object.freeze(['serial']);
-const BOARD_UART_KEYS = Object.freeze(['uart', 'tx', 'rx', 'baud', 'messages']);
+const BOARD_UART_KEYS = Object.freeze(['uart', 'tx', 'rx', 'baud', 'messages', 'device']);
 const GPIO_KEYS = Object.freeze(['lines']);
 const LINE_KEYS = Object.freeze(['line', 'name', 'pin', 'direction', 'pull']);
 // A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
-// time (docs/moddable.md, "RegExps and preloading"); a literal here is made at each call.
+// time (docs/moddable.md, "The stock SDK's defects"); a literal here is made at each call.
 function isBoardName(s: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(s);
 }
@@ -220,7 +224,7 @@ export function validateBoard(doc: Json, file: string): Board {
   }
 
   const platform = doc.platform === undefined
-    ? (c.add('$.platform', 'is missing (one of "host", "esp32", "rp2040")'), null)
+    ? (c.add('$.platform', 'is missing (one of "host", "esp32", "rp2040", "simulator")'), null)
     : c.oneOf<Platform>(doc.platform, '$.platform', Object.keys(PLATFORMS) as Platform[]);
 
   const ramBudget = checkRamBudget(c, doc.ramBudget);
@@ -338,9 +342,15 @@ function checkUart(c: Checker, v: Json, platform: Platform | null): UartWiring |
     if (typeof v.messages === 'boolean') messages = v.messages;
     else c.add(`${path}.messages`, 'must be true or false (whether the monitor\'s messages go to this line too)');
   }
+  let device: string | undefined;
+  if (v.device !== undefined) {
+    if (platform !== 'simulator') c.add(`${path}.device`, 'is only for a simulator board (Moddable\'s simulator opens a host serial device; a board has pins)');
+    else if (typeof v.device !== 'string' || v.device === '') c.add(`${path}.device`, 'must be a serial device path, such as "/dev/pts/3"');
+    else device = v.device;
+  } else if (platform === 'simulator') c.add(`${path}.device`, 'is missing (the host serial device the simulator opens, such as "/dev/pts/3")');
   if (tx !== null && rx !== null && tx === rx) c.add(`${path}.rx`, `is pin ${rx}, the same pin as $.uart0.tx`);
   if (uart === null || tx === null || rx === null || baud === null) return null;
-  return Object.freeze({ kind: 'board' as const, uart, tx, rx, baud, messages });
+  return Object.freeze(device === undefined ? { kind: 'board' as const, uart, tx, rx, baud, messages } : { kind: 'board' as const, uart, tx, rx, baud, messages, device });
 }
 
 function checkHostSerial(c: Checker, v: Json, path: string): HostSerial | null {

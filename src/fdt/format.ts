@@ -21,7 +21,7 @@ export const FdtToken = Object.freeze({
 } as const);
 
 // A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
-// time (docs/moddable.md, "RegExps and preloading"); a literal here is made at each call.
+// time (docs/moddable.md, "The stock SDK's defects"); a literal here is made at each call.
 /** Takes a node name; true when its characters are valid (2.2.1, table 2.1), before and after '@'. */
 export function isNodeName(name: string): boolean {
   return /^[A-Za-z][0-9A-Za-z,._+-]{0,30}(@[0-9A-Za-z,._+-]+)?$/.test(name);

@@ -117,7 +117,7 @@ export function loadBoard(host: Pick<ModdableHost, 'Resource' | 'config'>): Boar
 }
 
 function pinName(board: Board, pin: number): string {
-  return board.platform === 'rp2040' ? `GP${pin}` : `GPIO${pin}`;
+  return board.platform === 'rp2040' ? `GP${pin}` : board.platform === 'simulator' ? `pin ${pin}` : `GPIO${pin}`;
 }
 
 /** The boot banner: what the user sees first on the console. */
@@ -127,7 +127,8 @@ function banner(board: Board, guest: string, plan: GuestImagePlan, microseconds:
     `xsvisor: board ${board.name} (${board.platform}), guest RAM ${formatSize(board.ramBudget)}`,
     `xsvisor: guest ${guest}: ${plan.format}, entry ${formatAddr(plan.entry)}, ${formatSize(plan.romBytes)} read-only, ${formatSize(plan.ramBytes)} writable`,
   ];
-  if (u !== null) lines.push(`xsvisor: guest UART0 on UART${u.uart} (TX ${pinName(board, u.tx)}, RX ${pinName(board, u.rx)}) at ${u.baud} baud`);
+  if (u !== null && u.device !== undefined) lines.push(`xsvisor: guest UART0 on ${u.device} at ${u.baud} baud`);
+  else if (u !== null) lines.push(`xsvisor: guest UART0 on UART${u.uart} (TX ${pinName(board, u.tx)}, RX ${pinName(board, u.rx)}) at ${u.baud} baud`);
   if (board.gpioLines.length > 0) {
     lines.push(`xsvisor: GPIO ${board.gpioLines.map((l) => `line ${l.line} ${l.name} on ${pinName(board, l.pin)}`).join(', ')}`);
   }

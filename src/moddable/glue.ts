@@ -33,10 +33,14 @@ export interface UartPins {
   readonly tx: number;
   readonly rx: number;
   readonly baud: number;
+  /** Simulator boards: the host device Moddable's simulator serial opens. */
+  readonly device?: string;
 }
 
 /** The options the glue opens a serial port with (ECMA-419 Serial, Moddable's properties). */
 export interface SerialOpenOptions {
+  /** Moddable's simulator (lin) opens this host device; boards take port and pins. */
+  device?: string;
   port: number;
   transmit: number;
   receive: number;
@@ -118,6 +122,7 @@ export function serialPortFactory(SerialClass: SerialClassLike, pins: UartPins, 
     let waiting = 0;
     let open = true;
     const port = new SerialClass({
+      ...(pins.device === undefined ? {} : { device: pins.device }),
       port: pins.uart,
       transmit: pins.tx,
       receive: pins.rx,
@@ -178,13 +183,15 @@ export interface HeldDigitalPinFactory extends DigitalPinFactory {
  * whenever the pin is an input, since the circuit needs it whatever the
  * guest's pue register says.
  *
- * The Moddable pin is held open across the device's close() and reused
- * when the next open asks for the same mode and edges: the device reopens
- * a line whenever the guest touches its direction or pull-up, and on the
- * Pico, Moddable 8.2.3 closing a pin that has onReadable removes the Pico
- * SDK's shared GPIO interrupt handler while its digitalbank.c still
- * believes it installed, so the next pin's first edge is an unhandled
- * IRQ 13 and the RP2040 panics. `dispose()` closes it for good.
+ * On the Pico, Moddable 8.2.3 closing a pin that has onReadable removes
+ * the Pico SDK's shared GPIO interrupt handler while its digitalbank.c
+ * still believes it installed, so the next edge on any pin is an
+ * unhandled IRQ 13 and the RP2040 panics. So no pin with onReadable is
+ * closed while the VM runs: an output line never gets one, an input
+ * line's mode is fixed by the board file, and the Moddable pin is held
+ * open across the device's close() (the device reopens a line whenever
+ * the guest touches its direction or pull-up) and reused when the next
+ * open asks for the same mode and edges. `dispose()` closes it for good.
  */
 export function digitalPinFactory<M>(DigitalClass: DigitalClassLike<M>, line: GpioLineWiring): HeldDigitalPinFactory {
   type Held = { pin: InstanceType<DigitalClassLike<M>>; readonly mode: M; readonly edge: number; onReadable: (() => void) | null };
@@ -204,7 +211,9 @@ export function digitalPinFactory<M>(DigitalClass: DigitalClassLike<M>, line: Gp
     else if (options.mode === DigitalMode.InputPullUp) mode = DigitalClass.InputPullUp;
     else mode = DigitalClass.Input;
     const wanted = options.edge ?? 0;
-    const edge = output || options.onReadable === undefined ? 0
+    // An output line read as an input (the guest's reset state) gets no edge interrupt: nothing outside drives an
+    // LED, and a pin with onReadable must not be closed (see above) when the guest then makes the line an output.
+    const edge = line.direction === 'output' || options.onReadable === undefined ? 0
       : ((wanted & DigitalEdge.Rising) !== 0 ? DigitalClass.Rising : 0) | ((wanted & DigitalEdge.Falling) !== 0 ? DigitalClass.Falling : 0);
     if (held === null || held.mode !== mode || held.edge !== edge) {
       release();

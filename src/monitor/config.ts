@@ -141,7 +141,7 @@ export type BoardLoader = (name: string) => Board;
 const TOP_KEYS = Object.freeze(['board', 'deterministic', 'icount', 'slice', 'vms']);
 const VM_KEYS = Object.freeze(['name', 'image', 'ram', 'firmware', 'uart', 'pins', 'devices', 'onFault', 'load']);
 // A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
-// time (docs/moddable.md, "RegExps and preloading"); a literal here is made at each call.
+// time (docs/moddable.md, "The stock SDK's defects"); a literal here is made at each call.
 /** VM names: short, as they tag console lines. */
 function isVmName(s: string): boolean {
   return /^[A-Za-z][A-Za-z0-9_-]{0,15}$/.test(s);

@@ -52,6 +52,12 @@ describe('npm run flash', () => {
     assert.equal(r.stdout, `cd ${ROOT} && ${BOARD('pico')} XSVISOR_GUEST=${join(ROOT, 'guests', 'bin', 'htif-pass')} mcconfig -d -m -p pico manifest.json guest=guest.elf\n`);
   });
 
+  it('--dry-run for the Moddable simulator board: mcconfig -p lin (mcsim and xsbug)', () => {
+    const r = flash(['--board', 'moddable-sim', '--dry-run'], { MODDABLE: '/opt/moddable' });
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `cd ${ROOT} && ${BOARD('moddable-sim')} mcconfig -d -m -p lin manifest.json guest=guest.elf\n`);
+  });
+
   it('--dry-run without $MODDABLE still prints the command, with a note', () => {
     const r = flash(['--board', 'pico', '--dry-run']);
     assert.equal(r.status, 0);
@@ -65,7 +71,7 @@ describe('npm run flash', () => {
     assert.match(host.stderr, /host board: run it with 'xsvisor run --board host-sim IMAGE'/);
     const unknown = flash(['--board', 'nope', '--dry-run']);
     assert.equal(unknown.status, 64);
-    assert.match(unknown.stderr, /no such board \(boards: esp32-devkitc, host-sim, pico\)/);
+    assert.match(unknown.stderr, /no such board \(boards: esp32-devkitc, host-sim, moddable-sim, pico\)/);
     const guest = flash(['--board', 'pico', '--guest', 'no/such.elf', '--dry-run']);
     assert.equal(guest.status, 64);
     assert.match(guest.stderr, /--guest no\/such\.elf: no such file/);

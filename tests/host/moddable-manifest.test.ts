@@ -38,7 +38,7 @@ interface Manifest {
 }
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8')) as Manifest;
-const PLATFORM_OF = Object.freeze({ esp32: 'esp32', pico: 'rp2040' } as const);
+const PLATFORM_OF = Object.freeze({ esp32: 'esp32', pico: 'rp2040', lin: 'simulator' } as const);
 
 /** The manifest's module map: module name -> source file. */
 function moduleFiles(): Map<string, string> {
@@ -51,7 +51,7 @@ function moduleFiles(): Map<string, string> {
 }
 
 /** The default board of each platform (the manifest's `XSVISOR_BOARD ?=`). */
-function defaultBoard(platform: 'esp32' | 'pico'): string {
+function defaultBoard(platform: 'esp32' | 'pico' | 'lin'): string {
   const path = String((manifest.platforms[platform] as { build?: Record<string, string> }).build?.['XSVISOR_BOARD ?=']);
   assert.match(path, /^\.\/boards\/[a-z0-9-]+$/);
   return path.slice('./boards/'.length);
@@ -90,8 +90,10 @@ describe('manifest.json', () => {
       '$(MODDABLE)/modules/io/digital/manifest.json',
       '$(MODDABLE)/modules/io/serial/manifest.json',
     ], 'not modules/io/manifest.json, which brings every IO class, and Wi-Fi, SNTP and audio on ESP32');
-    assert.deepEqual(Object.keys(manifest.platforms).sort(), ['...', 'esp32', 'pico']);
-    assert.match(manifest.platforms['...']!.error ?? '', /esp32 and pico/);
+    assert.deepEqual(Object.keys(manifest.platforms).sort(), ['...', 'esp32', 'lin', 'pico']);
+    assert.match(manifest.platforms['...']!.error ?? '', /esp32, pico and the Moddable simulator/);
+    // The simulator has no embedded:io/digital (Moddable's lin IO): the app's simulated pins stand in.
+    assert.deepEqual((manifest.platforms['lin'] as { modules?: unknown }).modules, { 'embedded:io/digital': './src/moddable/sim-digital' });
     assert.equal(manifest.creation['main'], 'src/moddable/main');
     assert.equal(manifest.typescript.compiler, '$(XSVISOR)/node_modules/.bin/tsc', "the project's TypeScript (6.x), not whatever is on PATH");
     assert.deepEqual(manifest.data, { board: '$(XSVISOR_BOARD)', guest: '$(XSVISOR_GUEST)' }, 'one board file and one guest in flash');
@@ -129,7 +131,7 @@ describe('manifest.json', () => {
     assert.deepEqual(offenders, []);
   });
 
-  for (const platform of ['esp32', 'pico'] as const) {
+  for (const platform of ['esp32', 'pico', 'lin'] as const) {
     it(`builds ${platform} with a valid ${PLATFORM_OF[platform]} board by default, and the demo guest fits it`, () => {
       const p = manifest.platforms[platform]!;
       const name = defaultBoard(platform);

@@ -289,6 +289,13 @@ describe('the ECMA-419 glue', () => {
     assert.equal(seen, 10, 'nothing reaches a closed pin');
     factory.dispose();
     assert.equal(closed, 1, 'dispose closes it');
+    // The LED's line read as an input (the guest's reset state) gets no edge callback, so turning it into an output closes none.
+    const led = digitalPinFactory(CountingDigital, pico.gpioLines.find((l) => l.name === 'led')!);
+    led({ mode: DigitalMode.Input, edge: DigitalEdge.Rising | DigitalEdge.Falling, onReadable: () => {} }).close();
+    assert.equal(edges.length, 1, 'no onReadable on an output line');
+    led({ mode: DigitalMode.Output });
+    assert.equal(constructed, 3);
+    led.dispose();
   });
 
   it('never drives a line the board calls an input, and keeps its pull-up', () => {
