@@ -16,7 +16,7 @@ import { BoardError, formatSize, type Board } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
 import { formatTraceStats, runVm, TraceBuffer, VirtVm, VmConfigError, VmTracer, type VmExit } from '../../src/monitor/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
-import { SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
+import { awaitClient, SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
 import { createNodeClock } from '../node/clock.js';
 import { createNodeScheduler } from '../node/scheduler.js';
 import { TerminalSerial, type TerminalInput, type TerminalOutput } from '../node/terminal-serial.js';
@@ -189,7 +189,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
       err(`UART0: ${e.message}`);
       return EXIT.UNAVAILABLE;
     }
-    err(backend.banner);
+    if (!backend.waits) err(backend.banner); // else once the wait begins (awaitClient)
   }
   const clock = createNodeClock();
   const scheduler = createNodeScheduler();
@@ -211,6 +211,9 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     // The same port, board and image; the VM is built and run in an xsnap worker (host/xs-engine).
     let r;
     try {
+      // tcp:PORT without nowait: the guest and --timeout start when UART0's client connects (QEMU's server,wait=on).
+      const signalled = await awaitClient(backend, options.onSignal, err);
+      if (signalled !== null) return statusOf({ kind: 'stopped', reason: signalled }, opts, err);
       r = await runXsCommand({
         image,
         imageName: opts.image,
@@ -312,6 +315,10 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     err(`gdb listening on ${gdb.address}${g.wait ? ' (the guest waits for gdb)' : ''}`);
   }
 
+  // tcp:PORT without nowait: the guest and --timeout start when UART0's client connects (QEMU's
+  // server,wait=on); a signal meanwhile stops the VM before its first instruction.
+  const signalled = await awaitClient(backend, options.onSignal, err);
+  if (signalled !== null) vm.stop(signalled);
   const started = clock.now();
   const timer = opts.timeout === null ? null : setTimeout(() => vm?.stop('timeout'), opts.timeout * 1000);
   const releaseSignals = options.onSignal?.((signal) => vm?.stop(signal)) ?? null;

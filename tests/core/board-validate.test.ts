@@ -51,7 +51,8 @@ describe('board: a valid board', () => {
     const host = (serial: string) => validateBoard({ ...good(), platform: 'host', uart0: { serial } }, FILE).uart0;
     assert.deepEqual(host('stdio'), { kind: 'host', serial: { kind: 'stdio' } });
     assert.deepEqual(host('pty'), { kind: 'host', serial: { kind: 'pty' } });
-    assert.deepEqual(host('tcp:5555'), { kind: 'host', serial: { kind: 'tcp', port: 5555 } });
+    assert.deepEqual(host('tcp:5555'), { kind: 'host', serial: { kind: 'tcp', port: 5555, wait: true } });
+    assert.deepEqual(host('tcp:5555,nowait'), { kind: 'host', serial: { kind: 'tcp', port: 5555, wait: false } });
   });
   it('a board without gpio, with its UART going nowhere', () => {
     const b = validateBoard(
@@ -112,7 +113,8 @@ describe('board: refusals name file, JSON path and problem', () => {
     hasProblem({ ...good(), devices: ['clint', 'plic', 'test-finisher', 'gpio'] }, '$.uart0', /does not list "uart0"/);
   });
   it('a host serial port that does not exist', () => {
-    hasProblem({ ...good(), platform: 'host', uart0: { serial: 'tcp:70000' } }, '$.uart0.serial', /"stdio", "pty", "none" or "tcp:PORT"/);
+    hasProblem({ ...good(), platform: 'host', uart0: { serial: 'tcp:70000' } }, '$.uart0.serial', /"stdio", "pty", "none", "tcp:PORT" or "tcp:PORT,nowait"/);
+    hasProblem({ ...good(), platform: 'host', uart0: { serial: 'tcp:4444,wait' } }, '$.uart0.serial', /not "tcp:4444,wait"/);
     hasProblem({ ...good(), platform: 'host', uart0: { serial: 'com1' } }, '$.uart0.serial', /not "com1"/);
   });
   it('a board UART the platform lacks, and pins out of range', () => {
