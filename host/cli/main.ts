@@ -24,8 +24,9 @@ import { BoardPinsError, BoardView, BoardViewError, ConsoleMirror, SimulatedBoar
 import { DEFAULT_RAM, EXIT, helpText, isBoardPath, parseArgs, UsageError, type RunOptions } from './args.js';
 import { runXsCommand } from '../xs-engine/command.js';
 import { runMonitorCommand } from '../monitor/run.js';
+import { tagLines } from '../report-lines.js';
 import { runHilCommand } from '../hil/command.js';
-import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
+import { checkSnapshotTarget, loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
 
 /** What `main` works with; the entry point passes the process's own. */
@@ -54,7 +55,7 @@ export function packageVersion(root: string): string {
 /** Runs one command line; resolves with the exit status. Never rejects: unexpected errors give {@link EXIT.INTERNAL}. */
 export async function main(options: MainOptions): Promise<number> {
   const err = (text: string): void => {
-    options.stderr.write(`xsvisor: ${text}\n`);
+    options.stderr.write(tagLines('xsvisor: ', text));
   };
   try {
     let command;
@@ -90,6 +91,9 @@ export async function main(options: MainOptions): Promise<number> {
 }
 
 async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void, trace: TraceOutput): Promise<number> {
+  // Before anything runs: a snapshot that cannot be saved must not cost the run first.
+  const unwritable = opts.snapshotSave === null ? null : checkSnapshotTarget(opts.snapshotSave, err);
+  if (unwritable !== null) return unwritable;
   // Several VMs (--config), or one with an instruction-count clock (--deterministic): the monitor (host/monitor).
   if (opts.config !== null || opts.deterministic) {
     return runMonitorCommand({

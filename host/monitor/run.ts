@@ -40,6 +40,7 @@ import { formatTraceStats, VmTracer, type TraceBuffer, type TraceCategory } from
 import type { SerialPortFactory } from '../../src/ports/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
 import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
+import { tagLines } from '../report-lines.js';
 import { EXIT, isBoardPath, type GdbOptions } from '../cli/args.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
 import { createNodeClock } from '../node/clock.js';
@@ -95,7 +96,7 @@ interface Opened {
 /** Runs the monitor command; resolves with the exit status. Never rejects for bad input (it says why and returns 65). */
 export async function runMonitorCommand(o: MonitorCommandOptions): Promise<number> {
   const err = (text: string): void => {
-    o.stderr.write(`xsvisor: ${text}\n`);
+    o.stderr.write(tagLines('xsvisor: ', text));
   };
 
   // ---- the configuration, validated before anything opens

@@ -28,6 +28,7 @@
 import { GPIO_LINES } from '../devices/sifive-gpio.js';
 import { BoardError, type BoardProblem } from './errors.js';
 import { formatSize, parseSize, SizeError } from './size.js';
+import { describeJsonError, parseJsonText } from './json-text.js';
 
 /** Where a board's code runs; decides pin and UART numbering. */
 export type Platform = 'host' | 'esp32' | 'rp2040';
@@ -200,13 +201,9 @@ class Checker {
  * {@link validateBoard} refuses, with a {@link BoardError}.
  */
 export function parseBoard(text: string, file: string): Board {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new BoardError(file, [{ path: '$', problem: `is not valid JSON (${e instanceof Error ? e.message : String(e)})` }]);
-  }
-  return validateBoard(doc, file);
+  const r = parseJsonText(text);
+  if (!r.ok) throw new BoardError(file, [{ path: '$', problem: `is not valid JSON: ${describeJsonError(r)}` }]);
+  return validateBoard(r.value as Json, file);
 }
 
 /**

@@ -34,8 +34,10 @@
 
 import {
   DEVICE_NAMES,
+  describeJsonError,
   formatSize,
   parseHostSerial,
+  parseJsonText,
   parseSize,
   REQUIRED_DEVICES,
   SizeError,
@@ -172,13 +174,9 @@ interface Holder {
  * refuses, with a {@link MonitorConfigError}.
  */
 export function parseMonitorConfig(text: string, file: string, loadBoard: BoardLoader): MonitorConfig {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new MonitorConfigError(file, [{ path: '$', problem: `is not valid JSON (${e instanceof Error ? e.message : String(e)})` }]);
-  }
-  return validateMonitorConfig(doc, file, loadBoard);
+  const r = parseJsonText(text);
+  if (!r.ok) throw new MonitorConfigError(file, [{ path: '$', problem: `is not valid JSON: ${describeJsonError(r)}` }]);
+  return validateMonitorConfig(r.value as Json, file, loadBoard);
 }
 
 /**
