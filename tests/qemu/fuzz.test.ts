@@ -1,4 +1,4 @@
-// fuzz.test.ts: a QEMU-compared sample of the hart fuzzer (issue 9 item 1).
+// fuzz.test.ts: a QEMU-compared sample of the hart fuzzer (docs/robustness.md, attack 1).
 // A few hundred random instruction words per mode (M, S, U; S and U also
 // through Sv32) run one at a
 // time under qemu-system-riscv32 7.2 and on a VirtVm; the (mcause, mtval,
