@@ -1,5 +1,5 @@
 /**
- * fuzz — the long profile of the hart fuzzer (issue 9 item 1; see
+ * fuzz — the long profile of the hart fuzzer (attack 1 of
  * docs/robustness.md). Two parts:
  *
  * 1. In process: `--count` random instructions (default 10^7), spread over

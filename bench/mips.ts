@@ -39,8 +39,9 @@
  * (xsnap's deterministic meter, about one per bytecode).
  *
  * Options: `--rounds N` (default 3), `--slice N`, `--synthetic`, `--xs`,
- * `--xs-insns N`, `--no-paged`, `--no-vm`, `--no-qemu`, `--tier interp|jit`. Last line: `mips: X` (the
- * unpaged figure; Node: the best round by wall clock; XS: the timed slice).
+ * `--xs-insns N`, `--no-paged`, `--no-vm`, `--no-qemu`, `--tier interp|jit`. Last line:
+ * `mips: interp X, jit Y` (each tier's unpaged figure; Node: the best round
+ * by wall clock; XS: the timed slice; one tier with `--tier`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

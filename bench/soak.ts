@@ -1,5 +1,5 @@
 /**
- * soak — the long run of issue 9 item 5 (see docs/robustness.md): does the
+ * soak — the long run of attack 5 in docs/robustness.md: does the
  * monitor leak over a billion guest instructions?
  *
  * Two VirtVms on Node, driven the way the CLI drives one (runVm on the

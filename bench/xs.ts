@@ -30,7 +30,8 @@
  *
  * Options: `--insns N` (XS instructions timed, default 5 M), `--no-heap`
  * (skip the heap bisection: about 50 fresh workers, half a minute). Last line:
- * `xs: X MIPS, heap Y KiB`. See docs/xs-performance.md.
+ * `xs: X MIPS (jit Y), heap Z KiB` (`heap not measured` with
+ * `--no-heap`). See docs/xs-performance.md.
  */
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -383,7 +384,7 @@ async function main(): Promise<void> {
     console.log(`heap, JIT tier after ${XS_INSNS / 1e6} M instructions (${xsJitTier.stats?.blocks ?? 0} blocks): ${jitSlots} more live slots ` +
       `(${f((jitSlots * BOARD_SLOT_BYTES) / 1024)} KiB at ${BOARD_SLOT_BYTES} B) and ${f(jitChunks / 1024)} KiB more chunks than the interpreter`);
   }
-  console.log(`xs: ${f(xsMips, 2)} MIPS (jit ${f(mips(xsJit.value), 2)}), heap ${Number.isNaN(heapKiB) ? 'not measured' : f(heapKiB)} KiB`);
+  console.log(`xs: ${f(xsMips, 2)} MIPS (jit ${f(mips(xsJit.value), 2)}), heap ${Number.isNaN(heapKiB) ? 'not measured' : `${f(heapKiB)} KiB`}`);
 }
 
 await main();

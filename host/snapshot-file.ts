@@ -7,7 +7,7 @@
  * into messages and exit statuses.
  */
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { SnapshotError } from '../src/snapshot/index.js';
 import type { VirtVm } from '../src/monitor/index.js';
 import { EXIT } from './cli/args.js';
@@ -42,6 +42,38 @@ export function loadSnapshotFile(vm: VirtVm, path: string, err: (text: string) =
   }
 }
 
+/** Why a snapshot file cannot be written, in words, from a Node error. */
+function writeProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(e);
+}
+
+/**
+ * Checks, before a run, that {@link saveSnapshotFile} will be able to
+ * write `path`: a temporary file can be created beside it and `path` is
+ * not a directory. Leaves nothing behind. Returns null when it can; else
+ * says why (naming the file) and returns {@link EXIT.CANT_CREATE}, so a
+ * long run is not wasted on a snapshot that cannot be saved.
+ */
+export function checkSnapshotTarget(path: string, err: (text: string) => void): number | null {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      // Not there yet: the usual case.
+    }
+    if (isDir) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    writeFileSync(tmp, new Uint8Array(0));
+    unlinkSync(tmp);
+    return null;
+  } catch (e) {
+    err(`--snapshot-save ${path}: cannot write the snapshot there: ${writeProblem(e)} (checked before the run)`);
+    return EXIT.CANT_CREATE;
+  }
+}
+
 /**
  * Saves `vm` to `path` (through a temporary file renamed into place, so a
  * failed write leaves no partial snapshot under that name). Returns null
@@ -54,8 +86,7 @@ export function saveSnapshotFile(vm: VirtVm, path: string, producer: string, err
     renameSync(tmp, path);
     return null;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    err(`${path}: cannot write the snapshot: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(e)}`);
+    err(`${path}: cannot write the snapshot: ${writeProblem(e)}`);
     return EXIT.CANT_CREATE;
   }
 }

@@ -9,15 +9,16 @@
  * and goes into flash as the app's `board.json`. `--guest PATH` flashes
  * another guest image than the manifest's demo. Without $MODDABLE, it says
  * how to set the Moddable SDK up and exits non-zero. `--dry-run` prints
- * what it would run (and writes nothing).
+ * what it would run (and writes nothing), and warns when the guest will
+ * not fit the board's guest RAM.
  *
  * Exit status: 0 done (or dry run), 64 usage or board problem, 69 the
  * Moddable SDK is missing, otherwise mcconfig's status.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The package root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -155,6 +156,34 @@ export function describePlan(plan) {
   return `cd ${plan.cwd} && ${env}${plan.command} ${plan.args.join(' ')}`;
 }
 
+/**
+ * Will the guest fit the board? The RAM it needs, reckoned as the app
+ * does on the device (src/moddable/image.ts, minimumRam: whole pages from
+ * the start of RAM to the image's highest address, plus the device tree
+ * above), against the board's ramBudget. Uses the built core in dist/;
+ * resolves null when it is not built. `guest` is a path; `boardFile` the
+ * board file's path.
+ */
+export async function guestFit(guest, boardFile, root = ROOT) {
+  const dist = join(root, 'dist', 'src');
+  const mod = (path) => import(pathToFileURL(join(dist, path)).href);
+  if (!existsSync(join(dist, 'loader', 'index.js'))) return null;
+  const [{ parseBoard, formatSize }, { parseElf, hasElfMagic }, { buildVirtDeviceTree }, { VIRT_MAP }] =
+    await Promise.all([mod('board/index.js'), mod('loader/index.js'), mod('fdt/index.js'), mod('devices/index.js')]);
+  const board = parseBoard(readFileSync(boardFile, 'utf8'), relative(root, boardFile));
+  const image = new Uint8Array(readFileSync(guest));
+  const base = VIRT_MAP.dram.base;
+  let high = base + image.length;
+  if (hasElfMagic(image)) {
+    high = base;
+    for (const s of parseElf(image, guest).segments) if (s.memsz > 0 && s.paddr + s.memsz > high) high = s.paddr + s.memsz;
+  }
+  const fdt = buildVirtDeviceTree({ ramSize: board.ramBudget, ramBase: base, gpio: board.has('gpio'), virtioSlots: board.has('virtio-mmio') ? undefined : 0 });
+  const page = (n) => Math.ceil(n / 4096) * 4096;
+  const need = page(high - base) + page(fdt.length);
+  return { need, budget: board.ramBudget, high, fits: need <= board.ramBudget, show: formatSize };
+}
+
 /** Runs the command line; resolves with the exit status. `out`/`err` take text. */
 export async function flash(argv, { env = process.env, out = (s) => process.stdout.write(s), err = (s) => process.stderr.write(s), root = ROOT } = {}) {
   let options;
@@ -170,6 +199,13 @@ export async function flash(argv, { env = process.env, out = (s) => process.stdo
     if (options.dryRun) {
       out(`${describePlan(plan)}\n`);
       if (!env.MODDABLE) err('flash: note: $MODDABLE is not set, so this would fail now (see docs/moddable.md)\n');
+      const guest = options.guest ?? join(root, 'guests', 'bin', 'demo.elf');
+      const fit = await guestFit(guest, board.file, root);
+      if (fit === null) err("flash: note: the core is not built (npm run build), so whether the guest fits the board's RAM was not checked\n");
+      else if (!fit.fits) {
+        err(`flash: warning: ${relative(root, resolve(guest))} needs ${fit.show(fit.need)} of guest RAM (its image up to 0x${fit.high.toString(16)} ` +
+          `and the device tree above it); board ${board.name} offers ${fit.show(fit.budget)} (ramBudget), so it will not start there\n`);
+      }
       return EXIT.OK;
     }
     if (!env.MODDABLE) {

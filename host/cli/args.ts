@@ -181,9 +181,11 @@ Options:
   --board NAME      board file boards/NAME.json (default ${DEFAULT_BOARD});
                     a value with '/' or ending in .json is a path to a board file
   --serial SPEC     where UART0 goes, instead of the board's uart0.serial:
-                    stdio (the terminal), none, pty, or tcp:PORT (a server on 127.0.0.1);
-                    mon:pty, mon:tcp:PORT: the same with Ctrl-A escapes on the
-                    port's input (C-a r restart the guest, C-a x quit, C-a C-a)
+                    stdio (the terminal), none, pty, or tcp:PORT (a server on
+                    127.0.0.1; the guest and --timeout start when a client
+                    connects), tcp:PORT,nowait (the guest starts at once);
+                    mon:pty, mon:tcp:PORT[,nowait]: the same with Ctrl-A escapes
+                    on the port's input (C-a r restart the guest, C-a x quit, C-a C-a)
   --max-insns N     stop after N instructions (executed, trapping ones included)
   --timeout SECONDS stop after SECONDS of wall time (fractions allowed)
   --stats           print instructions retired, wall time and MIPS to stderr,
@@ -382,7 +384,7 @@ export function parseArgs(argv: readonly string[]): Command {
   let serial: HostSerial | null = null;
   if (serialText !== undefined) {
     serial = parseSerialSpec(serialText);
-    if (serial === null) throw new UsageError(`--serial: '${serialGiven}' is not stdio, none, pty, tcp:PORT (PORT 1-65535), mon:pty or mon:tcp:PORT`, serialGiven);
+    if (serial === null) throw new UsageError(`--serial: '${serialGiven}' is not stdio, none, pty, tcp:PORT or tcp:PORT,nowait (PORT 1-65535), mon:pty or mon:tcp:PORT[,nowait]`, serialGiven);
     if (serialEscapes && serial.kind !== 'pty' && serial.kind !== 'tcp') {
       throw new UsageError(`--serial: '${serialGiven}': mon: goes with pty or tcp:PORT (the terminal has its Ctrl-A keys already)`, serialGiven);
     }

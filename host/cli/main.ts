@@ -16,7 +16,7 @@ import { BoardError, formatSize, type Board } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
 import { FaultWatch, formatTraceStats, runVm, TraceBuffer, VirtVm, VmConfigError, VmTracer, type DataImage, type VmExit, type VmFault } from '../../src/monitor/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
-import { SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
+import { awaitClient, SerialBackendError, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
 import { createNodeClock } from '../node/clock.js';
 import { createNodeScheduler } from '../node/scheduler.js';
 import { TerminalSerial, type TerminalInput, type TerminalOutput } from '../node/terminal-serial.js';
@@ -24,8 +24,9 @@ import { BoardPinsError, BoardView, BoardViewError, ConsoleMirror, SimulatedBoar
 import { DEFAULT_RAM, EXIT, helpText, isBoardPath, parseArgs, UsageError, type RunOptions } from './args.js';
 import { runXsCommand } from '../xs-engine/command.js';
 import { runMonitorCommand } from '../monitor/run.js';
+import { tagLines } from '../report-lines.js';
 import { runHilCommand } from '../hil/command.js';
-import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
+import { checkSnapshotTarget, loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
 import { stuckMessage } from './stuck.js';
 
@@ -55,7 +56,7 @@ export function packageVersion(root: string): string {
 /** Runs one command line; resolves with the exit status. Never rejects: unexpected errors give {@link EXIT.INTERNAL}. */
 export async function main(options: MainOptions): Promise<number> {
   const err = (text: string): void => {
-    options.stderr.write(`xsvisor: ${text}\n`);
+    options.stderr.write(tagLines('xsvisor: ', text));
   };
   try {
     let command;
@@ -91,6 +92,9 @@ export async function main(options: MainOptions): Promise<number> {
 }
 
 async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void, trace: TraceOutput): Promise<number> {
+  // Before anything runs: a snapshot that cannot be saved must not cost the run first.
+  const unwritable = opts.snapshotSave === null ? null : checkSnapshotTarget(opts.snapshotSave, err);
+  if (unwritable !== null) return unwritable;
   // Several VMs (--config), or one with an instruction-count clock (--deterministic, --icount): the monitor (host/monitor).
   if (opts.engine === 'node' && (opts.config !== null || opts.deterministic || opts.icount !== null)) {
     return runMonitorCommand({
@@ -195,7 +199,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
       err(`UART0: ${e.message}`);
       return EXIT.UNAVAILABLE;
     }
-    err(backend.banner);
+    if (!backend.waits) err(backend.banner); // else once the wait begins (awaitClient)
   }
   const clock = createNodeClock();
   const scheduler = createNodeScheduler();
@@ -217,6 +221,9 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     // The same port, board and image; the VM is built and run in an xsnap worker (host/xs-engine).
     let r;
     try {
+      // tcp:PORT without nowait: the guest and --timeout start when UART0's client connects (QEMU's server,wait=on).
+      const signalled = await awaitClient(backend, options.onSignal, err);
+      if (signalled !== null) return statusOf({ kind: 'stopped', reason: signalled }, opts, err);
       r = await runXsCommand({
         image,
         imageName: opts.image,
@@ -329,6 +336,10 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     err(`gdb listening on ${gdb.address}${g.wait ? ' (the guest waits for gdb)' : ''}`);
   }
 
+  // tcp:PORT without nowait: the guest and --timeout start when UART0's client connects (QEMU's
+  // server,wait=on); a signal meanwhile stops the VM before its first instruction.
+  const signalled = await awaitClient(backend, options.onSignal, err);
+  if (signalled !== null) vm.stop(signalled);
   const started = clock.now();
   const timer = opts.timeout === null ? null : setTimeout(() => vm?.stop('timeout'), opts.timeout * 1000);
   const releaseSignals = options.onSignal?.((signal) => vm?.stop(signal)) ?? null;

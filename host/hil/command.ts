@@ -9,6 +9,7 @@
  */
 
 import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { tagLines } from '../report-lines.js';
 import { EXIT } from '../cli/args.js';
 import { parseHilArgs, hilHelpText, type HilOptions } from './args.js';
 import { HilPortError, HilUsageError, ScenarioError } from './errors.js';
@@ -51,7 +52,7 @@ export interface HilCommandOptions {
 /** Runs `xsvisor hil ARGS`; resolves with the exit status. */
 export async function runHilCommand(options: HilCommandOptions): Promise<number> {
   const err = (text: string): void => {
-    options.stderr.write(`xsvisor hil: ${text}\n`);
+    options.stderr.write(tagLines('xsvisor hil: ', text));
   };
   try {
     let opts: HilOptions;

@@ -23,16 +23,21 @@ export class HilUsageError extends Error {
 export class ScenarioError extends Error {
   /** The scenario file as the user named it. */
   readonly file: string;
-  /** JSONPath-like place of the problem (`$`, `$.steps[2].timeout`). */
+  /** JSONPath-like place of the (first) problem (`$`, `$.steps[2].timeout`). */
   readonly path: string;
   /** What is wrong there, in words. */
   readonly problem: string;
-  constructor(fields: { file: string; path: string; problem: string }) {
-    super(`${fields.file}: ${fields.path}: ${fields.problem}`);
+  /** Every problem found, in file order (the first is `path`/`problem`); the message has one line for each. */
+  readonly problems: readonly { readonly path: string; readonly problem: string }[];
+  /** Takes one problem (`path`, `problem`) or several (`problems`, at least one). */
+  constructor(fields: { file: string; path: string; problem: string } | { file: string; problems: readonly { path: string; problem: string }[] }) {
+    const problems = 'problems' in fields ? fields.problems : [{ path: fields.path, problem: fields.problem }];
+    super(problems.map((p) => `${fields.file}: ${p.path}: ${p.problem}`).join('\n'));
     this.name = 'ScenarioError';
     this.file = fields.file;
-    this.path = fields.path;
-    this.problem = fields.problem;
+    this.path = problems[0]?.path ?? '$';
+    this.problem = problems[0]?.problem ?? 'invalid';
+    this.problems = Object.freeze(problems.map((p) => Object.freeze({ path: p.path, problem: p.problem })));
   }
 }
 

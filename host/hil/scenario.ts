@@ -5,13 +5,14 @@
  * Owns the whole check of a scenario before a port is opened: JSON syntax
  * (with line and column), the top-level keys, every step's action and
  * options, value ranges, and each `expect` pattern compiled once. Every
- * refusal is a {@link ScenarioError} naming the file, the JSON path and the
- * problem, e.g. `smoke.json: $.steps[2].timeout: must be a number of seconds
- * in (0, 3600]`. Unknown keys are refused, so a misspelt option is never
- * silently ignored.
+ * problem found is reported at once in one {@link ScenarioError}, a line
+ * each naming the file, the JSON path and the problem, e.g. `smoke.json:
+ * $.steps[2].timeout: must be a number of seconds in (0, 3600]`. Unknown
+ * keys are refused, so a misspelt option is never silently ignored.
  */
 
 import { readFileSync, statSync } from 'node:fs';
+import { describeJsonError, parseJsonText } from '../../src/board/json-text.js';
 import { ScenarioError } from './errors.js';
 
 /** Timeout of an `expect` step that gives none and sits in a scenario that gives none (seconds). */
@@ -89,34 +90,55 @@ export function loadScenarioFile(file: string): Scenario {
  * Returns the {@link Scenario}; throws a {@link ScenarioError}.
  */
 export function parseScenario(text: string, file: string): Scenario {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError({ file, path: '$', problem: `not valid JSON: ${jsonProblem(text, e)}` });
-  }
-  const bad = (path: string, problem: string): never => {
-    throw new ScenarioError({ file, path, problem });
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new ScenarioError({ file, path: '$', problem: `not valid JSON: ${describeJsonError(parsed)}` });
+  const doc = parsed.value;
+  // Every problem is reported at once, as for --config: each check that fails notes its problem and
+  // gives up on that value only (STOP), so the rest of the scenario is still checked.
+  const problems: { path: string; problem: string }[] = [];
+  const note = (path: string, problem: string): void => {
+    problems.push({ path, problem });
   };
-  if (!isObject(doc)) bad('$', `must be an object with "name" and "steps", not ${kindOf(doc)}`);
+  const bad = (path: string, problem: string): never => {
+    note(path, problem);
+    throw STOP;
+  };
+  const checked = <T>(check: () => T): T | null => {
+    try {
+      return check();
+    } catch (e) {
+      if (e === STOP) return null;
+      throw e;
+    }
+  };
+  if (!isObject(doc)) throw new ScenarioError({ file, path: '$', problem: `must be an object with "name" and "steps", not ${kindOf(doc)}` });
   const top = doc as Record<string, unknown>;
-  refuseUnknownKeys(top, TOP_KEYS, '$', bad);
+  refuseUnknownKeys(top, TOP_KEYS, '$', note);
 
-  if (!('name' in top)) bad('$', 'has no "name"');
-  const name = nonEmptyString(top.name, '$.name', bad);
-  const timeout = top.timeout === undefined ? DEFAULT_STEP_TIMEOUT : seconds(top.timeout, '$.timeout', false, bad);
+  const name = checked(() => {
+    if (!('name' in top)) bad('$', 'has no "name"');
+    return nonEmptyString(top.name, '$.name', bad);
+  });
+  const timeout = checked(() => (top.timeout === undefined ? DEFAULT_STEP_TIMEOUT : seconds(top.timeout, '$.timeout', false, bad))) ?? DEFAULT_STEP_TIMEOUT;
 
-  if (!('steps' in top)) bad('$', 'has no "steps"');
-  if (!Array.isArray(top.steps)) bad('$.steps', `must be an array of steps, not ${kindOf(top.steps)}`);
-  const rawSteps = top.steps as unknown[];
-  if (rawSteps.length === 0) bad('$.steps', 'is empty: a scenario needs at least one step');
-  if (rawSteps.length > MAX_STEPS) bad('$.steps', `has ${rawSteps.length} steps; at most ${MAX_STEPS}`);
+  const rawSteps = checked(() => {
+    if (!('steps' in top)) bad('$', 'has no "steps"');
+    if (!Array.isArray(top.steps)) bad('$.steps', `must be an array of steps, not ${kindOf(top.steps)}`);
+    const list = top.steps as unknown[];
+    if (list.length === 0) bad('$.steps', 'is empty: a scenario needs at least one step');
+    if (list.length > MAX_STEPS) bad('$.steps', `has ${list.length} steps; at most ${MAX_STEPS}`);
+    return list;
+  }) ?? [];
 
-  const steps = rawSteps.map((raw, i) => parseStep(raw, `$.steps[${i}]`, timeout, bad));
-  return Object.freeze({ file, name, timeout, steps: Object.freeze(steps) });
+  const steps = rawSteps.map((raw, i) => checked(() => parseStep(raw, `$.steps[${i}]`, timeout, bad, note)));
+  if (problems.length > 0) throw new ScenarioError({ file, problems });
+  return Object.freeze({ file, name: name as string, timeout, steps: Object.freeze(steps as ScenarioStep[]) });
 }
 
-function parseStep(raw: unknown, path: string, defaultTimeout: number, bad: (path: string, problem: string) => never): ScenarioStep {
+/** Thrown by a failed check after it noted its problem; caught where checking goes on with the next value. */
+const STOP: unique symbol = Symbol('scenario check failed');
+
+function parseStep(raw: unknown, path: string, defaultTimeout: number, bad: (path: string, problem: string) => never, note: (path: string, problem: string) => void): ScenarioStep {
   if (!isObject(raw)) return bad(path, `must be an object such as {"send": "..."}, not ${kindOf(raw)}`);
   const step = raw as Record<string, unknown>;
   const actions = ACTIONS.filter((a) => a in step);
@@ -126,7 +148,7 @@ function parseStep(raw: unknown, path: string, defaultTimeout: number, bad: (pat
   }
   if (actions.length > 1) return bad(path, `has both ${JSON.stringify(actions[0])} and ${JSON.stringify(actions[1])}: a step does one thing`);
   const action = actions[0];
-  refuseUnknownKeys(step, STEP_KEYS[action], path, bad, ` for a "${action}" step`);
+  refuseUnknownKeys(step, STEP_KEYS[action], path, note, ` for a "${action}" step`);
   const name = step.name === undefined ? null : nonEmptyString(step.name, `${path}.name`, bad);
 
   switch (action) {
@@ -194,9 +216,9 @@ function nonEmptyString(v: unknown, path: string, bad: (path: string, problem: s
   return v;
 }
 
-function refuseUnknownKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string, bad: (path: string, problem: string) => never, where = ''): void {
+function refuseUnknownKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string, note: (path: string, problem: string) => void, where = ''): void {
   for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) bad(`${path}${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`}`, `unknown key${where} (known: ${allowed.join(', ')})`);
+    if (!allowed.includes(k)) note(`${path}${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`}`, `unknown key${where} (known: ${allowed.join(', ')})`);
   }
 }
 
@@ -214,14 +236,3 @@ function kindOf(v: unknown): string {
   return `${typeof v === 'string' ? 'the string' : `the ${typeof v}`} ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}`;
 }
 
-/** JSON.parse's complaint, with the line and column when it gives a position. */
-function jsonProblem(text: string, e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const m = /at position ([0-9]+)/.exec(msg);
-  if (m === null) return msg;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${msg.replace(/ in JSON at position [0-9]+.*$/s, '').replace(/ at position [0-9]+.*$/s, '')} at line ${line}, column ${column}`;
-}

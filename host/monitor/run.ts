@@ -20,7 +20,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { BoardError, type Board, type HostSerial } from '../../src/board/index.js';
+import { BoardError, formatHostSerial, type Board, type HostSerial } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
 import {
   formatRegisterDump,
@@ -42,6 +42,7 @@ import { formatTraceStats, VmTracer, type TraceBuffer, type TraceCategory } from
 import type { SerialPortFactory } from '../../src/ports/index.js';
 import { BoardFileError, loadBoardFile, loadBoardPath } from '../board-file.js';
 import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
+import { tagLines } from '../report-lines.js';
 import { EXIT, isBoardPath, type GdbOptions, type LoadSpec } from '../cli/args.js';
 import { stuckMessage } from '../cli/stuck.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
@@ -105,7 +106,7 @@ interface Opened {
 /** Runs the monitor command; resolves with the exit status. Never rejects for bad input (it says why and returns 65). */
 export async function runMonitorCommand(o: MonitorCommandOptions): Promise<number> {
   const err = (text: string): void => {
-    o.stderr.write(`xsvisor: ${text}\n`);
+    o.stderr.write(tagLines('xsvisor: ', text));
   };
 
   // ---- the configuration, validated before anything opens
@@ -125,7 +126,7 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
   } else {
     file = '(command line)';
     baseDir = process.cwd();
-    const serial = o.serial === null ? 'uart0' : o.serial.kind === 'tcp' ? `tcp:${o.serial.port}` : o.serial.kind;
+    const serial = o.serial === null ? 'uart0' : formatHostSerial(o.serial);
     const loads = (o.loads ?? []).map((l) => ({ file: l.file, addr: l.addr }));
     text = JSON.stringify({
       board: o.board,
@@ -257,9 +258,14 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
     opened.push({ factory: terminal.factory, close: async () => {} });
     return terminal.factory;
   };
-  const openHost = async (serial: HostSerial, who: string): Promise<SerialPortFactory | undefined | null> => {
-    if (serial.kind === 'none') return undefined;
-    if (serial.kind === 'stdio') return openTerminal();
+  // VMs whose port is tcp:PORT without nowait, and the backend each waits on: held until its client connects.
+  const waitingFor = new Map<string, StartedSerialBackend>();
+  const waitBanners: string[] = [];
+  // The port's factory (undefined: none) and the backend when it waits for a client; null when it failed to open.
+  type Host = { readonly factory: SerialPortFactory | undefined; readonly waitsOn: StartedSerialBackend | null };
+  const openHost = async (serial: HostSerial, who: string): Promise<Host | null> => {
+    if (serial.kind === 'none') return { factory: undefined, waitsOn: null };
+    if (serial.kind === 'stdio') return { factory: openTerminal(), waitsOn: null };
     let backend: StartedSerialBackend;
     try {
       backend = await startSerialBackend(serial, {
@@ -271,23 +277,27 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
       err(`${who}: ${e.message}`);
       return null;
     }
-    err(`${who}: ${backend.banner}`);
+    // A waiting port's banner comes once the signal handlers are in place (below), so a signal sent on seeing it is caught.
+    if (backend.waits) waitBanners.push(`${who}: ${backend.banner}`);
+    else err(`${who}: ${backend.banner}`);
     opened.push({ factory: backend.factory, close: () => backend.close() });
-    return backend.factory;
+    return { factory: backend.factory, waitsOn: backend.waits ? backend : null };
   };
   const factories: (SerialPortFactory | undefined)[] = [];
   if (config.board.uart0.kind !== 'host') throw new Error('host boards wire UART0 to a host serial');
   const boardSerial = config.board.uart0.serial;
   if (consoleVms.length > 0) {
-    const f = await openHost(boardSerial, consoleVms.length > 1 ? `console of ${consoleVms.map((v) => v.name).join(', ')}` : `VM '${consoleVms[0].name}'`);
-    if (f === null) {
+    const h = await openHost(boardSerial, consoleVms.length > 1 ? `console of ${consoleVms.map((v) => v.name).join(', ')}` : `VM '${consoleVms[0].name}'`);
+    if (h === null) {
       await closeAll();
       return EXIT.UNAVAILABLE;
     }
-    if (f !== undefined) {
-      shared = new SharedConsole({ serial: f, names: consoleVms.map((v) => v.name) });
+    if (h.factory !== undefined) {
+      shared = new SharedConsole({ serial: h.factory, names: consoleVms.map((v) => v.name) });
       sharedOnTerminal = boardSerial.kind === 'stdio';
     }
+    const b = h.waitsOn;
+    if (b !== null) for (const v of consoleVms) waitingFor.set(v.name, b);
   }
   for (const vm of config.vms) {
     if (vm.uart.kind === 'console') {
@@ -295,12 +305,13 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
       continue;
     }
     const serial = vm.uart.kind === 'none' ? null : vm.uart.kind === 'host' ? vm.uart.serial : vm.uart.wiring.kind === 'host' ? vm.uart.wiring.serial : null;
-    const f = serial === null ? undefined : await openHost(serial, `VM '${vm.name}' UART0`);
-    if (f === null) {
+    const h = serial === null ? { factory: undefined, waitsOn: null } : await openHost(serial, `VM '${vm.name}' UART0`);
+    if (h === null) {
       await closeAll();
       return EXIT.UNAVAILABLE;
     }
-    factories.push(f);
+    factories.push(h.factory);
+    if (h.waitsOn !== null) waitingFor.set(vm.name, h.waitsOn);
   }
 
   // ---- the VMs
@@ -335,7 +346,7 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
       });
       icount?.bind(() => vm.instret);
       for (const w of vm.image.warnings) err(`warning: VM '${vc.name}': ${w}`);
-      vms.push({ name: vc.name, vm, onFault: vc.onFault, icount: icount ?? undefined });
+      vms.push({ name: vc.name, vm, onFault: vc.onFault, icount: icount ?? undefined, held: waitingFor.has(vc.name) });
       tracers.push(tracer);
     } catch (e) {
       if (e instanceof ImageError || e instanceof VmConfigError) problems.push(o.config === null ? e.message : `${file}: ${vc.path}: VM '${vc.name}': ${e.message}`);
@@ -409,15 +420,30 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
       return target === undefined ? EXIT.USAGE : EXIT.UNAVAILABLE;
     }
   }
+  // tcp:PORT without nowait: each such VM starts when its own client connects (QEMU's server,wait=on);
+  // the others run meanwhile. --timeout counts from when the last held VM starts.
+  const m = monitor;
+  const released = Promise.all([...waitingFor].map(([name, backend]) => backend.waitForClient().then((connected) => {
+    if (connected) m.release(name);
+  })));
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let ended = false;
+  if (o.timeout !== null) {
+    const seconds = o.timeout;
+    void released.then(() => {
+      if (!ended) timer = setTimeout(() => monitor?.stop('timeout'), seconds * 1000);
+    });
+  }
   const started = wall.now();
-  const timer = o.timeout === null ? null : setTimeout(() => monitor?.stop('timeout'), o.timeout * 1000);
   const releaseSignals = o.onSignal?.((signal) => monitor?.stop(signal)) ?? null;
+  for (const line of waitBanners) err(line);
   let outcomes: readonly VmOutcome[];
   let saveStatus: number | null = null;
   try {
     outcomes = (await monitor.run()).vms;
     if (snapshotSave !== null) saveStatus = saveSnapshotFile(vms[0].vm, snapshotSave, o.producer ?? 'unknown', err);
   } finally {
+    ended = true;
     if (timer !== null) clearTimeout(timer);
     releaseSignals?.();
     await gdb?.close();

@@ -8,7 +8,7 @@
  * host/node/terminal-serial.ts.
  */
 
-import type { HostSerial } from '../../src/board/board.js';
+import { parseHostSerial, type HostSerial } from '../../src/board/board.js';
 import type { SerialPortFactory } from '../../src/ports/serial.js';
 import type { SerialBackendStats } from './link.js';
 import { PtySerial } from './pty.js';
@@ -21,16 +21,13 @@ export { PtySerial, type PtySerialAddress, type PtySerialOptions } from './pty.j
 export { EscapeFilter, SERIAL_ESCAPE_BYTE, type EscapeFilterOptions } from './escape.js';
 
 /**
- * Reads a `--serial` value: `stdio`, `none`, `pty` or `tcp:PORT` (PORT
- * 1-65535), the spelling of a board file's `uart0.serial`. Returns null
- * for anything else, so the caller words its own usage error.
+ * Reads a `--serial` value: `stdio`, `none`, `pty`, `tcp:PORT` or
+ * `tcp:PORT,nowait` (PORT 1-65535), the spelling of a board file's
+ * `uart0.serial` (src/board's parseHostSerial). Returns null for anything
+ * else, so the caller words its own usage error.
  */
 export function parseSerialSpec(text: string): HostSerial | null {
-  if (text === 'stdio' || text === 'none' || text === 'pty') return { kind: text };
-  const m = /^tcp:([0-9]{1,5})$/.exec(text);
-  if (m === null) return null;
-  const port = Number(m[1]);
-  return port >= 1 && port <= 65535 ? { kind: 'tcp', port } : null;
+  return parseHostSerial(text);
 }
 
 /** A started network or pty backend, as the CLI holds it. */
@@ -41,6 +38,13 @@ export interface StartedSerialBackend {
   readonly endpoint: string;
   /** The line to print on stderr, in QEMU's words where QEMU has them. */
   readonly banner: string;
+  /** True for `tcp:PORT` without `nowait`: the guest must not start before {@link waitForClient} resolves. */
+  readonly waits: boolean;
+  /**
+   * Resolves true once a client has connected (at once for a backend
+   * that does not wait), false if the backend closed first.
+   */
+  waitForClient(): Promise<boolean>;
   /** The backend's counters. */
   readonly stats: SerialBackendStats;
   /** Stops the backend (closes the server or ends the relay). */
@@ -78,10 +82,16 @@ export async function startSerialBackend(
       await tcp.close();
       throw e;
     }
+    const address = `${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}`;
     return {
       factory: tcp.factory,
       endpoint: tcp.endpoint,
-      banner: `serial port UART0 listening on ${tcp.endpoint} (connect with: nc ${tcp.host} ${tcp.port})`,
+      // QEMU says "QEMU waiting for connection on: disconnected:tcp:...,server=on"; plainer words here.
+      banner: serial.wait
+        ? `waiting for a client on ${address} (connect with: nc ${tcp.host} ${tcp.port}); the guest starts when one connects`
+        : `serial port UART0 listening on ${tcp.endpoint} (connect with: nc ${tcp.host} ${tcp.port})`,
+      waits: serial.wait,
+      waitForClient: () => (serial.wait ? tcp.firstClient() : Promise.resolve(true)),
       stats: tcp.stats,
       close: () => tcp.close(),
     };
@@ -102,7 +112,36 @@ export async function startSerialBackend(
     factory: pty.factory,
     endpoint: pty.endpoint,
     banner: `char device redirected to ${pty.path} (label uart0)`,
+    waits: false,
+    waitForClient: () => Promise.resolve(true),
     stats: pty.stats,
     close: () => pty.close(),
   };
+}
+
+/**
+ * Holds the caller until `backend`'s first client connects: what
+ * `tcp:PORT` (without `nowait`) asks, as QEMU's `server,wait=on`. Returns
+ * at once for no backend or one that does not wait. `onSignal` (the CLI's
+ * signal hook: it registers a handler and returns its removal) ends the
+ * wait early: resolves with the signal's name then, else with null.
+ * `announce` is called with the backend's banner once the handler is in
+ * place, so a signal sent on seeing the banner is always caught.
+ */
+export async function awaitClient(
+  backend: StartedSerialBackend | null,
+  onSignal?: (stop: (signal: string) => void) => () => void,
+  announce?: (banner: string) => void,
+): Promise<string | null> {
+  if (backend === null || !backend.waits) return null;
+  let release: (() => void) | null = null;
+  const signalled = new Promise<string>((resolve) => {
+    release = onSignal?.(resolve) ?? null;
+  });
+  announce?.(backend.banner);
+  try {
+    return await Promise.race([backend.waitForClient().then(() => null), signalled]);
+  } finally {
+    (release as (() => void) | null)?.();
+  }
 }

@@ -25,6 +25,12 @@ const STDERR_TAIL = 2048;
 /** How long `close()` waits for the relay to exit after its input ends before killing it (ms). */
 const CLOSE_GRACE_MS = 2000;
 
+/** The message for a relay interpreter that cannot be run: what needs it, and what to do. */
+function noPython(python: string, why: string): string {
+  return `a pty needs Python 3 (Node.js cannot open a pseudo-terminal by itself): cannot run ${python} (${why}); ` +
+    'install it (Debian: apt-get install python3) or use --serial tcp:PORT';
+}
+
 /** Options of a {@link PtySerial}. */
 export interface PtySerialOptions {
   /** The Python 3 interpreter to run the relay with (default `python3`, found on PATH). */
@@ -141,7 +147,7 @@ export class PtySerial {
         // -I: isolated mode, so PYTHON* variables and user site-packages cannot change the relay.
         child = spawn(this.python, ['-I', '-c', PTY_RELAY_SOURCE], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
       } catch (e) {
-        reject(this.error('no-python', `cannot run ${this.python}: ${e instanceof Error ? e.message : String(e)}`, e));
+        reject(this.error('no-python', noPython(this.python, e instanceof Error ? e.message : String(e)), e));
         return;
       }
       this.child = child;
@@ -187,7 +193,7 @@ export class PtySerial {
         if (!ready) {
           ready = true;
           const reason: SerialBackendReason = e.code === 'ENOENT' || e.code === 'EACCES' ? 'no-python' : 'relay-failed';
-          reject(this.error(reason, `cannot run ${this.python} for the pty relay: ${e.message}`, e));
+          reject(this.error(reason, reason === 'no-python' ? noPython(this.python, e.code === 'ENOENT' ? 'not found' : e.message) : `cannot run ${this.python} for the pty relay: ${e.message}`, e));
         }
       });
       child.once('exit', (code, signal) => {

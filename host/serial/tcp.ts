@@ -1,12 +1,14 @@
 /**
- * A guest UART on a TCP server: the `--serial tcp:PORT` backend, QEMU's
- * `-serial tcp::PORT,server,nowait` on loopback.
+ * A guest UART on a TCP server: the `--serial tcp:PORT[,nowait]` backend,
+ * QEMU's `-serial tcp::PORT,server[,nowait]` on loopback.
  *
  * Owns the listening socket and the choice of client; the bytes and their
  * buffers are the {@link SerialLink}'s. Behaviour, as QEMU's socket
- * chardev (chardev/char-socket.c) in server mode without `wait`:
- * - The guest starts at once; output while no client is connected is
- *   discarded (counted in `stats.discarded`).
+ * chardev (chardev/char-socket.c) in server mode:
+ * - With `wait` (QEMU's default) the caller holds the guest until
+ *   {@link TcpSerial.firstClient} resolves; with `nowait` the guest starts
+ *   at once. Output while no client is connected is discarded (counted in
+ *   `stats.discarded`).
  * - One client at a time. QEMU stops accepting while a client is connected,
  *   so a second client's connection completes in the kernel's backlog and
  *   waits, silently, until the first disconnects; then it becomes the
@@ -82,6 +84,8 @@ export class TcpSerial {
   private active: Socket | null = null;
   private readonly waitingClients: Socket[] = [];
   private closed = false;
+  private served = false;
+  private readonly firstClientWaiters: ((connected: boolean) => void)[] = [];
 
   /** Checks the options (`bad-option` {@link SerialBackendError}); does not listen yet. */
   constructor(options: TcpSerialOptions) {
@@ -117,6 +121,17 @@ export class TcpSerial {
   /** True while a client is connected. */
   get connected(): boolean {
     return this.active !== null;
+  }
+
+  /**
+   * Resolves true once a client has been served (at once if one has
+   * already), false if the backend closes before any: what a caller that
+   * waits for its client (`tcp:PORT` without `nowait`) awaits.
+   */
+  firstClient(): Promise<boolean> {
+    if (this.served) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => this.firstClientWaiters.push(resolve));
   }
 
   /** Clients waiting behind the connected one. */
@@ -162,6 +177,7 @@ export class TcpSerial {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const w of this.firstClientWaiters.splice(0)) w(false);
     const server = this.server;
     this.server = null;
     const serverClosed = server === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
@@ -225,6 +241,8 @@ export class TcpSerial {
     this.link.attach(socket);
     socket.resume();
     this.onConnect?.(peer);
+    this.served = true;
+    for (const w of this.firstClientWaiters.splice(0)) w(true);
   }
 
   /** Serves the longest-waiting client that is still there (QEMU accepts from its backlog at this point). */

@@ -28,6 +28,7 @@
 import { GPIO_LINES } from '../devices/sifive-gpio.js';
 import { BoardError, type BoardProblem } from './errors.js';
 import { formatSize, parseSize, SizeError } from './size.js';
+import { describeJsonError, parseJsonText } from './json-text.js';
 
 /** Where a board's code runs; decides pin and UART numbering. */
 export type Platform = 'host' | 'esp32' | 'rp2040' | 'simulator';
@@ -70,12 +71,39 @@ export const MIN_RAM_BUDGET = 64 * 1024;
 export const MAX_RAM_BUDGET = 2 * 1024 * 1024 * 1024;
 const RAM_GRANULE = 4096;
 
-/** A serial port on the host running the monitor (`none`: output discarded, no input). */
+/**
+ * A serial port on the host running the monitor (`none`: output discarded,
+ * no input). `tcp`: a server on the port; with `wait` (the default, as
+ * QEMU's `server,wait=on`) the guest starts only once a client connects,
+ * without it (`tcp:PORT,nowait`) at once, its output discarded until then.
+ */
 export type HostSerial =
   | { readonly kind: 'stdio' }
   | { readonly kind: 'none' }
-  | { readonly kind: 'tcp'; readonly port: number }
+  | { readonly kind: 'tcp'; readonly port: number; readonly wait: boolean }
   | { readonly kind: 'pty' };
+
+/** The spellings {@link parseHostSerial} takes, for messages. */
+export const HOST_SERIAL_SPELLINGS = '"stdio", "pty", "none", "tcp:PORT" or "tcp:PORT,nowait" (PORT 1-65535)';
+
+/**
+ * Reads a host serial as board files, configurations and `--serial` spell
+ * it: `stdio`, `pty`, `none`, `tcp:PORT` or `tcp:PORT,nowait` (PORT
+ * 1-65535). Returns a frozen {@link HostSerial}, or null for anything else
+ * (the caller words the error for its place).
+ */
+export function parseHostSerial(text: string): HostSerial | null {
+  if (text === 'stdio' || text === 'pty' || text === 'none') return Object.freeze({ kind: text });
+  const m = /^tcp:([0-9]{1,5})(,nowait)?$/.exec(text);
+  if (m === null) return null;
+  const port = Number(m[1]);
+  return port >= 1 && port <= 65535 ? Object.freeze({ kind: 'tcp' as const, port, wait: m[2] === undefined }) : null;
+}
+
+/** The spelling of a host serial that {@link parseHostSerial} reads back. */
+export function formatHostSerial(serial: HostSerial): string {
+  return serial.kind === 'tcp' ? `tcp:${serial.port}${serial.wait ? '' : ',nowait'}` : serial.kind;
+}
 
 /** Where UART0's bytes go. */
 export type UartWiring =
@@ -189,13 +217,9 @@ class Checker {
  * {@link validateBoard} refuses, with a {@link BoardError}.
  */
 export function parseBoard(text: string, file: string): Board {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new BoardError(file, [{ path: '$', problem: `is not valid JSON (${e instanceof Error ? e.message : String(e)})` }]);
-  }
-  return validateBoard(doc, file);
+  const r = parseJsonText(text);
+  if (!r.ok) throw new BoardError(file, [{ path: '$', problem: `is not valid JSON: ${describeJsonError(r)}` }]);
+  return validateBoard(r.value as Json, file);
 }
 
 /**
@@ -354,21 +378,13 @@ function checkUart(c: Checker, v: Json, platform: Platform | null): UartWiring |
 }
 
 function checkHostSerial(c: Checker, v: Json, path: string): HostSerial | null {
-  const expected = 'must be "stdio", "pty", "none" or "tcp:PORT" (PORT 1-65535)';
   if (v === undefined) {
-    c.add(path, `is missing: ${expected.replace('must be ', '')}`);
+    c.add(path, `is missing: ${HOST_SERIAL_SPELLINGS}`);
     return null;
   }
-  if (v === 'stdio') return Object.freeze({ kind: 'stdio' as const });
-  if (v === 'pty') return Object.freeze({ kind: 'pty' as const });
-  if (v === 'none') return Object.freeze({ kind: 'none' as const });
-  if (typeof v === 'string') {
-    const m = /^tcp:([0-9]{1,5})$/.exec(v);
-    const port = m === null ? NaN : Number(m[1]);
-    if (port >= 1 && port <= 65535) return Object.freeze({ kind: 'tcp' as const, port });
-  }
-  c.add(path, `${expected}, not ${describe(v)}`);
-  return null;
+  const serial = typeof v === 'string' ? parseHostSerial(v) : null;
+  if (serial === null) c.add(path, `must be ${HOST_SERIAL_SPELLINGS}, not ${describe(v)}`);
+  return serial;
 }
 
 function checkGpio(c: Checker, v: Json, platform: Platform | null, reserved: Map<number, string>): GpioLineWiring[] {

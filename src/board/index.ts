@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './size.js';
 export * from './board.js';
+export * from './json-text.js';

@@ -36,7 +36,10 @@
 
 import {
   DEVICE_NAMES,
+  describeJsonError,
   formatSize,
+  parseHostSerial,
+  parseJsonText,
   parseSize,
   REQUIRED_DEVICES,
   SizeError,
@@ -181,13 +184,9 @@ interface Holder {
  * refuses, with a {@link MonitorConfigError}.
  */
 export function parseMonitorConfig(text: string, file: string, loadBoard: BoardLoader): MonitorConfig {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new MonitorConfigError(file, [{ path: '$', problem: `is not valid JSON (${e instanceof Error ? e.message : String(e)})` }]);
-  }
-  return validateMonitorConfig(doc, file, loadBoard);
+  const r = parseJsonText(text);
+  if (!r.ok) throw new MonitorConfigError(file, [{ path: '$', problem: `is not valid JSON: ${describeJsonError(r)}` }]);
+  return validateMonitorConfig(r.value as Json, file, loadBoard);
 }
 
 /**
@@ -461,7 +460,7 @@ function checkUart(
   uarts: Map<string, Holder[]>,
 ): VmUart | null {
   const text = v ?? 'console';
-  const expected = '"uart0", "console" (shared, tagged per line), "none", or on a host board "stdio", "pty" or "tcp:PORT"';
+  const expected = '"uart0", "console" (shared, tagged per line), "none", or on a host board "stdio", "pty", "tcp:PORT" or "tcp:PORT,nowait"';
   if (typeof text !== 'string') {
     bad(path, `must be ${expected}, not ${show(v)}`);
     return null;
@@ -472,18 +471,16 @@ function checkUart(
     if (board === null) return null;
     uart = text === 'uart0' ? { kind: 'board-uart', wiring: board.uart0 } : { kind: 'console', wiring: board.uart0 };
   } else if (text === 'stdio' || text === 'pty' || /^tcp:/.test(text)) {
-    const m = /^tcp:([0-9]{1,5})$/.exec(text);
-    const port = m === null ? NaN : Number(m[1]);
-    if (text.startsWith('tcp:') && !(port >= 1 && port <= 65535)) {
-      bad(path, `${show(text)} is not tcp:PORT with PORT 1-65535`);
+    const serial = parseHostSerial(text);
+    if (serial === null) {
+      bad(path, `${show(text)} is not tcp:PORT or tcp:PORT,nowait with PORT 1-65535`);
       return null;
     }
     if (board !== null && board.platform !== 'host') {
       bad(path, `${show(text)} is a host serial; board '${board.name}' is for ${board.platform}: use "uart0", "console" or "none"`);
       return null;
     }
-    const serial: HostSerial = text === 'stdio' ? { kind: 'stdio' } : text === 'pty' ? { kind: 'pty' } : { kind: 'tcp', port };
-    uart = { kind: 'host', serial: Object.freeze(serial) };
+    uart = { kind: 'host', serial };
   } else {
     const hint = /^uart[0-9]+$/.test(text) && board !== null ? ` (board '${board.name}' has one UART, "uart0")` : '';
     bad(path, `${show(text)} is not a UART of the board${hint}; use ${expected}`);

@@ -45,6 +45,8 @@ export interface MonitorVmOptions {
   readonly onFault?: 'stop' | 'restart';
   /** The VM's clock when it counts instructions (deterministic mode): idle waits warp it instead of sleeping. */
   readonly icount?: InstructionClock;
+  /** The VM takes no turns until {@link Monitor.release} names it (a serial port waiting for its client); a stop still ends it. */
+  readonly held?: boolean;
 }
 
 /** Something that happened to a VM, reported through {@link MonitorOptions.onEvent}. */
@@ -103,6 +105,7 @@ interface Entry {
   idle: boolean;
   deadline: number;
   woken: boolean;
+  held: boolean;
 }
 
 /** Runs several VMs to their ends (see the module header). */
@@ -164,6 +167,7 @@ export class Monitor {
       idle: false,
       deadline: Infinity,
       woken: false,
+      held: v.held === true,
     }));
   }
 
@@ -190,6 +194,15 @@ export class Monitor {
       for (const e of this.entries) e.vm.setWakeHandler(() => this.wake(e));
       this.task = this.scheduler.soon(() => this.round());
     });
+  }
+
+  /** Lets a VM given as `held` run from the next round; false for no such VM or one not held. */
+  release(name: string): boolean {
+    const e = this.entries.find((x) => x.name === name);
+    if (e === undefined || !e.held) return false;
+    e.held = false;
+    this.wake(e);
+    return true;
   }
 
   /** Stops every VM that has not ended, with a `stopped` exit for `reason` (e.g. `timeout`, `quit`). */
@@ -234,6 +247,7 @@ export class Monitor {
     let sleepUntil = Infinity;
     for (const e of this.entries) {
       if (e.exit !== null) continue;
+      if (e.held && this.stopReason === null) continue; // asleep until release() or stop() wakes the monitor
       if (e.idle && this.stopReason === null) {
         if (e.icount !== null) {
           if (Number.isFinite(e.deadline)) {

@@ -1,6 +1,6 @@
 /** Board files: a valid board, and each refusal naming the file, the JSON path and the problem. */
 import { describe, it, assert } from '../harness/index.js';
-import { BoardError, parseBoard, validateBoard, formatSize, parseSize, SizeError } from '../../src/board/index.js';
+import { BoardError, parseBoard, parseJsonText, validateBoard, formatSize, parseSize, SizeError } from '../../src/board/index.js';
 
 const FILE = 'boards/x.json';
 
@@ -62,7 +62,8 @@ describe('board: a valid board', () => {
     const host = (serial: string) => validateBoard({ ...good(), platform: 'host', uart0: { serial } }, FILE).uart0;
     assert.deepEqual(host('stdio'), { kind: 'host', serial: { kind: 'stdio' } });
     assert.deepEqual(host('pty'), { kind: 'host', serial: { kind: 'pty' } });
-    assert.deepEqual(host('tcp:5555'), { kind: 'host', serial: { kind: 'tcp', port: 5555 } });
+    assert.deepEqual(host('tcp:5555'), { kind: 'host', serial: { kind: 'tcp', port: 5555, wait: true } });
+    assert.deepEqual(host('tcp:5555,nowait'), { kind: 'host', serial: { kind: 'tcp', port: 5555, wait: false } });
   });
   it('a board without gpio, with its UART going nowhere', () => {
     const b = validateBoard(
@@ -85,7 +86,29 @@ describe('board: refusals name file, JSON path and problem', () => {
   it('text that is not JSON', () => {
     const e = assert.throws<BoardError>(() => parseBoard('{ "name": ', FILE), BoardError);
     assert.equal(e.path, '$');
-    assert.match(e.message, /^boards\/x\.json: \$: is not valid JSON/);
+    assert.match(e.message, /^boards\/x\.json: \$: is not valid JSON: expected a value, found the end of the text at line 1, column 11$/);
+  });
+  it('JSON errors are placed by line and column (1-based, counted by hand), the same on every engine', () => {
+    const cases: [string, number, number, RegExp][] = [
+      ['{\n  "a": 1,\n  "b": 2,\n}', 4, 1, /trailing comma/],
+      ['{\n  "a": 1\n  "b": 2\n}', 3, 3, /expected ',' or '}', found '"'/],
+      ['{"a": tru}', 1, 10, /expected 'true', found '}'/],
+      ['{"a": "x\ny"}', 1, 9, /control character/],
+      ['{"a": [1, 2,]}', 1, 13, /trailing comma/],
+      ['{"a": 01}', 1, 8, /expected ',' or '}', found '1'/],
+      ['{"a": 1} x', 1, 10, /end of the text after the value/],
+      ["{'a': 1}", 1, 2, /member name/],
+      ['', 1, 1, /expected a value, found the end of the text/],
+    ];
+    for (const [text, line, column, problem] of cases) {
+      const r = parseJsonText(text);
+      assert.ok(!r.ok, text);
+      if (r.ok) continue;
+      assert.deepEqual([r.line, r.column], [line, column], `${JSON.stringify(text)}: ${r.problem}`);
+      assert.match(r.problem, problem, text);
+    }
+    const fine = parseJsonText('{"a": [1, -2.5e3, "\\u00e9", true, null]}');
+    assert.deepEqual(fine, { ok: true, value: { a: [1, -2500, '\u00e9', true, null] } });
   });
   it('a document that is not an object', () => {
     hasProblem([1, 2], '$', /must be an object/);
@@ -123,7 +146,8 @@ describe('board: refusals name file, JSON path and problem', () => {
     hasProblem({ ...good(), devices: ['clint', 'plic', 'test-finisher', 'gpio'] }, '$.uart0', /does not list "uart0"/);
   });
   it('a host serial port that does not exist', () => {
-    hasProblem({ ...good(), platform: 'host', uart0: { serial: 'tcp:70000' } }, '$.uart0.serial', /"stdio", "pty", "none" or "tcp:PORT"/);
+    hasProblem({ ...good(), platform: 'host', uart0: { serial: 'tcp:70000' } }, '$.uart0.serial', /"stdio", "pty", "none", "tcp:PORT" or "tcp:PORT,nowait"/);
+    hasProblem({ ...good(), platform: 'host', uart0: { serial: 'tcp:4444,wait' } }, '$.uart0.serial', /not "tcp:4444,wait"/);
     hasProblem({ ...good(), platform: 'host', uart0: { serial: 'com1' } }, '$.uart0.serial', /not "com1"/);
   });
   it('a board UART the platform lacks, and pins out of range', () => {

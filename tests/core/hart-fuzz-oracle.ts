@@ -1,5 +1,5 @@
 /**
- * The hart fuzzer (issue 9, item 1): seeded random 32-bit words, 16-bit
+ * The hart fuzzer (docs/robustness.md, attack 1): seeded random 32-bit words, 16-bit
  * parcels and CSR instructions run one at a time in M, S and U mode (with
  * and without Sv32), each checked against an independent oracle.
  *
@@ -13,8 +13,8 @@
  * exception priority, 4.3 Sv32), never from src/cpu: a reading of the
  * same spec twice, so a disagreement is a bug in one of them.
  *
- * Where the spec leaves room the oracle takes the choice DESIGN.md and the
- * hart.ts header document (misaligned RAM accesses are performed; WFI in
+ * Where the spec leaves room the oracle takes the choice the hart.ts
+ * header documents (misaligned RAM accesses are performed; WFI in
  * U-mode, or in S with TW = 1, is illegal), and accepts either outcome
  * where even that is silent (a misaligned AMO may raise address-misaligned
  * or access fault, spec 8.4; fault priority of a misaligned access that

@@ -1,5 +1,5 @@
 /**
- * Hart fuzzing, quick profile (issue 9 item 1): a few thousand seeded random
+ * Hart fuzzing, quick profile (docs/robustness.md, attack 1): a few thousand seeded random
  * instructions per configuration (M, S, U, each with and without Sv32),
  * each judged by the independent oracle of hart-fuzz-oracle.ts. The long
  * profile and the QEMU cross-check are `npm run fuzz` (bench/fuzz.ts).

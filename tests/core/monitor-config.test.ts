@@ -95,6 +95,12 @@ describe('monitor config: accepted', () => {
     assert.deepEqual(c.vms.map((v) => v.uart.kind), ['console', 'console', 'host', 'host', 'host']);
   });
 
+  it('tcp:PORT waits for its client, tcp:PORT,nowait does not; one port either way', () => {
+    const c = validate({ board: 'host-sim', vms: [vm('a', { uart: 'tcp:5000' }), vm('b', { uart: 'tcp:5001,nowait' })] });
+    assert.deepEqual(c.vms.map((v) => v.uart), [{ kind: 'host', serial: { kind: 'tcp', port: 5000, wait: true } }, { kind: 'host', serial: { kind: 'tcp', port: 5001, wait: false } }]);
+    oneProblem({ board: 'host-sim', vms: [vm('a', { uart: 'tcp:7000' }), vm('b', { uart: 'tcp:7000,nowait' })] }, '$.vms[1].uart', /TCP port 7000.*VM 'a'/);
+  });
+
   it('parses text, and names a file that is not JSON', () => {
     assert.equal(parseMonitorConfig(JSON.stringify({ board: 'host-sim', vms: [vm('a')] }), 'x.json', loadBoard).vms[0].name, 'a');
     const e = assert.throws<MonitorConfigError>(() => parseMonitorConfig('{ nope', 'x.json', loadBoard), MonitorConfigError);
@@ -172,7 +178,7 @@ describe('monitor config: refused, with the JSON path and the conflict', () => {
     oneProblem({ board: 'host-sim', vms: [vm('a'), 'b'] }, '$.vms[1]', /must be an object/);
     oneProblem({ board: 'host-sim', vms: [vm('a'), vm('a')] }, '$.vms[1].name', /"a" is already the name of the VM at \$\.vms\[0\]/);
     oneProblem({ board: 'host-sim', vms: [vm('1st')] }, '$.vms[0].name', /starting with a letter/);
-    oneProblem({ board: 'host-sim', vms: [vm('a', { uart: 'tcp:0' })] }, '$.vms[0].uart', /tcp:PORT with PORT 1-65535/);
+    oneProblem({ board: 'host-sim', vms: [vm('a', { uart: 'tcp:0' })] }, '$.vms[0].uart', /tcp:PORT or tcp:PORT,nowait with PORT 1-65535/);
   });
 
   it('host serials are refused on a board platform', () => {

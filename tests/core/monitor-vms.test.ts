@@ -234,6 +234,33 @@ describe('monitor: limits and stops', () => {
     monitor.close();
   });
 
+  it('a held VM takes no turns until release(); stop() ends one still held', async () => {
+    const done = exitWith(program(), 0).bytes();
+    const clock = new ManualClock();
+    const sched = new ManualScheduler({ clock });
+    const late = vm(done, clock);
+    const monitor = new Monitor({ vms: [{ name: 'free', vm: vm(done, clock) }, { name: 'late', vm: late, held: true }], scheduler: sched });
+    let stepsWhileHeld = -1;
+    const r = await drive(monitor, sched, 10_000, (turn) => {
+      if (turn === 50) {
+        stepsWhileHeld = late.steps;
+        assert.equal(monitor.release('late'), true);
+        assert.equal(monitor.release('late'), false, 'released once');
+        assert.equal(monitor.release('nobody'), false);
+      }
+    });
+    assert.equal(stepsWhileHeld, 0, 'not one instruction before release()');
+    assert.deepEqual(r.vms.map((v) => [v.exit.kind, v.exit.kind === 'exit' ? v.exit.status : -1]), [['exit', 0], ['exit', 0]]);
+    monitor.close();
+
+    const never = new Monitor({ vms: [{ name: 'held', vm: vm(done, clock), held: true }], scheduler: sched });
+    const s = await drive(never, sched, 1000, (turn) => {
+      if (turn === 10) never.stop('SIGTERM');
+    });
+    assert.deepEqual(s.vms.map((v) => [v.exit, v.instret]), [[{ kind: 'stopped', reason: 'SIGTERM' }, 0]]);
+    never.close();
+  });
+
   it('refuses bad options', () => {
     const clock = new ManualClock();
     const sched = new ManualScheduler({ clock });

@@ -1,5 +1,5 @@
 /**
- * Malformed snapshot files (issue 9): random bytes, a real snapshot cut
+ * Malformed snapshot files (docs/robustness.md, attack 3): random bytes, a real snapshot cut
  * at every section boundary and elsewhere, flipped bits, another format
  * version, forged lengths and counts (with the checksum fixed up, so they
  * reach the section parser), and random mutations with a valid checksum

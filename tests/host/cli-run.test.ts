@@ -189,29 +189,109 @@ describe('xsvisor run: --serial', () => {
     assert.equal(r.stdout, '');
   });
   it('tcp:PORT: UART0 is a TCP server; a client talks to the guest', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const p = (probe.address() as { port: number }).port;
-        probe.close(() => resolve(p));
-      });
-    });
-    const child = spawn(process.execPath, [entry, 'run', '--serial', `tcp:${port}`, '--timeout', '30', echoGuest()], { cwd: root });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200 && !stderr.includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(stderr, new RegExp(`listening on tcp:127\\.0\\.0\\.1:${port}`));
-    const received = await new Promise<string>((resolve, reject) => {
-      let got = '';
-      const sock = connect(port, '127.0.0.1', () => sock.write('ping q'));
-      sock.on('data', (d) => (got += d.toString('latin1')));
-      sock.on('close', () => resolve(got));
-      sock.on('error', reject);
-    });
-    assert.equal(await exited, 0, stderr);
+    const port = await freePort();
+    const run = spawnCli(['run', '--serial', `tcp:${port}`, '--timeout', '30', echoGuest()]);
+    await run.saw(new RegExp(`waiting for a client on 127\\.0\\.0\\.1:${port}`));
+    const received = await talk(port, 'ping q');
+    assert.equal(await run.exited, 0, run.stderr());
     assert.equal(received, 'ping q');
   });
+  it('tcp:PORT waits for its client: the guest and --timeout start when it connects, and it gets the first bytes', { skip: !existsSync(hello) && 'no hello.elf' }, async () => {
+    const port = await freePort();
+    // --timeout 0.2 would end the run long before the client comes if it counted from the start.
+    const run = spawnCli(['run', '--serial', `tcp:${port}`, '--timeout', '0.2', hello]);
+    await run.saw(/waiting for a client/);
+    await new Promise((r) => setTimeout(r, 1000));
+    const received = await talk(port, '');
+    assert.equal(await run.exited, 0, run.stderr());
+    assert.match(received, /^Hello from xsvisor guest!\r?\n[^]*bye\r?\n$/);
+  });
+  it('tcp:PORT,nowait: the guest starts at once, its output discarded while nobody listens', { skip: !existsSync(hello) && 'no hello.elf' }, async () => {
+    const port = await freePort();
+    const run = spawnCli(['run', '--serial', `tcp:${port},nowait`, hello]);
+    assert.equal(await run.exited, 0, run.stderr());
+    assert.match(run.stderr(), new RegExp(`listening on tcp:127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(run.stderr(), /waiting for a client/);
+  });
+  it('a signal while waiting for the client ends the run as it would the guest (SIGTERM: 143)', async () => {
+    const port = await freePort();
+    const run = spawnCli(['run', '--serial', `tcp:${port}`, echoGuest()]);
+    await run.saw(/waiting for a client/);
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 143, run.stderr());
+    assert.match(run.stderr(), /terminated by SIGTERM/);
+  });
+  it('--config: each TCP VM waits for its own client; the others run meanwhile', { skip: !existsSync(hello) && 'no hello.elf' }, async () => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const file = join(tmp, 'two-tcp.json');
+    writeFileSync(file, JSON.stringify({ board: 'host-sim', vms: [
+      { name: 'a', image: hello, ram: '16MiB', uart: `tcp:${pa}` },
+      { name: 'b', image: hello, ram: '16MiB', uart: `tcp:${pb}` },
+      { name: 'c', image: hello, ram: '16MiB', uart: 'none' },
+    ] }));
+    const run = spawnCli(['run', '--config', file]);
+    await run.saw(new RegExp(`VM 'b' UART0: waiting for a client on 127\\.0\\.0\\.1:${pb}`));
+    await run.saw(/VM 'c' exited with status 0/);
+    // A VM's port stays open until the whole run ends: read up to the guest's last line.
+    const a = await talk(pa, '', /bye\r?\n$/);
+    await run.saw(/VM 'a' exited with status 0/);
+    assert.doesNotMatch(run.stderr(), /VM 'b' exited/);
+    const b = await talk(pb, '');
+    assert.equal(await run.exited, 0, run.stderr());
+    for (const got of [a, b]) assert.match(got, /^Hello from xsvisor guest![^]*bye\r?\n$/);
+  });
 });
+
+/** A TCP port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+/** Connects to the guest's port, writes `text`, and resolves with all it received once the run closes the connection (or, given `until`, once that matches). */
+function talk(port: number, text: string, until?: RegExp): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let got = '';
+    const sock = connect(port, '127.0.0.1', () => {
+      if (text !== '') sock.write(text);
+    });
+    sock.on('data', (d) => {
+      got += d.toString('latin1');
+      if (until?.test(got)) sock.destroy();
+    });
+    sock.on('close', () => resolve(got));
+    sock.on('error', reject);
+  });
+}
+
+/** The CLI as a child whose stderr can be awaited line by line. */
+function spawnCli(args: string[]): { child: ReturnType<typeof spawn>; exited: Promise<number | null>; stderr(): string; saw(re: RegExp): Promise<void> } {
+  const child = spawn(process.execPath, [entry, ...args], { cwd: root });
+  let stderr = '';
+  const watchers: { re: RegExp; resolve: () => void }[] = [];
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    for (const w of watchers.splice(0)) {
+      if (w.re.test(stderr)) w.resolve();
+      else watchers.push(w);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    saw: (re) => new Promise<void>((resolve, reject) => {
+      if (re.test(stderr)) return resolve();
+      watchers.push({ re, resolve });
+      void exited.then(() => setImmediate(() => (re.test(stderr) ? resolve() : reject(new Error(`the CLI ended without printing ${re}: ${stderr}`)))));
+    }),
+  };
+}
 
 describe('xsvisor run: limits', () => {
   it('--timeout gives 124', () => {

@@ -17,7 +17,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,6 +209,13 @@ describe('xsvisor run --snapshot-load: refusals', () => {
     assert.match(xs.stderr, /--engine xs/);
     const r = cli(['run', '--deterministic', '--snapshot-save', join(tmp, 'no', 'such', 'dir', 's.bin'), g('hello')]);
     assert.equal(r.status, 73, r.stderr);
-    assert.match(r.stderr, /cannot write the snapshot/);
+    assert.match(r.stderr, /cannot write the snapshot there: no such directory \(checked before the run\)/);
+    // Checked before the run: the guest prints nothing, and a directory is refused too.
+    assert.equal(r.stdout, '');
+    const d = cli(['run', '--snapshot-save', tmp, g('hello')]);
+    assert.equal(d.status, 73, d.stderr);
+    assert.match(d.stderr, /is a directory/);
+    assert.equal(d.stdout, '');
+    assert.deepEqual(readdirSync(tmp).filter((f) => f.includes('.tmp-')), [], 'the check leaves nothing behind');
   });
 });

@@ -40,7 +40,8 @@ function refusal(json: string): ScenarioError {
   } catch (e) {
     assert.ok(e instanceof ScenarioError, `a ScenarioError, got ${String(e)}`);
     assert.equal(e.file, 'x.json');
-    assert.equal(e.message, `x.json: ${e.path}: ${e.problem}`);
+    assert.equal(e.message.split('\n')[0], `x.json: ${e.path}: ${e.problem}`);
+    assert.equal(e.message, e.problems.map((p) => `x.json: ${p.path}: ${p.problem}`).join('\n'));
     return e;
   }
   assert.fail(`accepted: ${json}`);
@@ -70,8 +71,8 @@ describe('scenario validation', () => {
 
   it('refuses bad scenarios, naming the JSON path and the problem', () => {
     const cases: [string, string, RegExp][] = [
-      ['{"name": "s", "steps": [}', '$', /not valid JSON: Unexpected token/],
-      ['{"name": "s",\n  "steps": [{"send": "a",}]}', '$', /not valid JSON: .* at line 2, column 26/],
+      ['{"name": "s", "steps": [}', '$', /not valid JSON: expected a value, found '}' at line 1, column 25/],
+      ['{"name": "s",\n  "steps": [{"send": "a",}]}', '$', /not valid JSON: .*trailing comma.* at line 2, column 26/],
       ['', '$', /not valid JSON/],
       ['[]', '$', /must be an object/],
       ['{"steps": [{"send": "a"}]}', '$', /has no "name"/],
@@ -110,6 +111,11 @@ describe('scenario validation', () => {
       assert.equal(e.path, path, json);
       assert.match(e.problem, problem, json);
     }
+  });
+
+  it('reports every problem at once, in file order, as --config does', () => {
+    const e = refusal('{"name": "", "stpes": 1, "steps": [{"send": ""}, {"log": "fine"}, {"expect": "a", "flags": "g", "timeout": 0}, {"reset": "power"}]}');
+    assert.deepEqual(e.problems.map((p) => p.path), ['$.stpes', '$.name', '$.steps[0].send', '$.steps[2].flags', '$.steps[3].reset']);
   });
 
   it('names an unreadable file', () => {
@@ -402,12 +408,14 @@ describe('hil arguments and command', () => {
       };
       let opened = 0;
       const bad = join(dir, 'bad.json');
-      writeFileSync(bad, ok('{"reset": "power"}'));
+      writeFileSync(bad, ok('{"reset": "power"}, {"send": ""}'));
       const a = io();
       const status = await runHilCommand({ argv: ['--port', '/dev/x', bad], stdout: a.stdout, stderr: a.stderr, openPort: () => { opened++; return Promise.reject(new Error('not reached')); } });
       assert.equal(status, 65);
       assert.equal(opened, 0);
-      assert.equal(a.errs.join(''), `xsvisor hil: ${bad}: $.steps[0].reset: must be "dtr", "rts" or "monitor", not the string "power"\n`);
+      // Both problems at once, each line with the tag.
+      assert.equal(a.errs.join(''), `xsvisor hil: ${bad}: $.steps[0].reset: must be "dtr", "rts" or "monitor", not the string "power"\n` +
+        `xsvisor hil: ${bad}: $.steps[1].send: is empty: there is nothing to send\n`);
 
       const good = join(dir, 'good.json');
       writeFileSync(good, ok('{"send": "ver\\r"}, {"expect": "v1"}'));

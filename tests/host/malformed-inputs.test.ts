@@ -196,7 +196,15 @@ describe('malformed files through the CLI: status 65, the file named', () => {
     writeFileSync(board, '{"name": "x", "platform": "host", "ramBudget": "1GiB", "devices": [');
     let r = cli(['run', '--board', board, join(bin, 'hello.elf')]);
     assert.equal(r.status, 65);
-    assert.match(r.stderr, /bad-board\.json: \$: is not valid JSON/);
+    assert.match(r.stderr, /bad-board\.json: \$: is not valid JSON: expected a value, found the end of the text at line 1, column 68/);
+
+    // Several problems in a board file: one line each, every one tagged.
+    writeFileSync(board, JSON.stringify({ name: 'x', platform: 'host', ramBudget: '1GiB', devices: ['clint', 'plic', 'uart0', 'test-finisher'], uart0: { serial: 'tcp:0' }, extra: 1 }));
+    r = cli(['run', '--board', board, join(bin, 'hello.elf')]);
+    assert.equal(r.status, 65);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.ok(lines.length >= 2, r.stderr);
+    for (const line of lines) assert.match(line, /^xsvisor: .*bad-board\.json: \$\.(extra|uart0\.serial): /);
 
     const conf = join(tmp, 'bad.json');
     writeFileSync(conf, JSON.stringify({ board: 'host-sim', vms: [{ name: '1bad', image: 'x.elf', ram: -5, bogus: true }] }));

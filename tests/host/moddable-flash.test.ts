@@ -1,12 +1,17 @@
 /**
  * scripts/flash.mjs, run as `npm run flash` runs it (a child `node`):
  * the explanation a user without the Moddable SDK gets, the mcconfig
- * command line it would run for each board (--dry-run), and its refusals.
+ * command line it would run for each board (--dry-run), the dry run's
+ * warning for a guest too big for the board, and its refusals.
+ * The fit check uses dist/ (`npm run build` first, as `npm test` does).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatSize, parseBoard } from '../../src/board/index.js';
+import { minimumRam, planGuestImage } from '../../src/moddable/image.js';
 import { ROOT } from '../../host/moddable/node.js';
 
 const SCRIPT = join(ROOT, 'scripts', 'flash.mjs');
@@ -56,6 +61,20 @@ describe('npm run flash', () => {
     const r = flash(['--board', 'moddable-sim', '--dry-run'], { MODDABLE: '/opt/moddable' });
     assert.equal(r.status, 0);
     assert.equal(r.stdout, `cd ${ROOT} && ${BOARD('moddable-sim')} mcconfig -d -m -p lin manifest.json guest=guest.elf\n`);
+  });
+
+  it('--dry-run warns when the guest will not fit the board, by the RAM the app will ask for', () => {
+    // hello.elf is linked for QEMU (64 KiB heap and stack): the app's own reckoning says 140 KiB.
+    const hello = planGuestImage(new Uint8Array(readFileSync(join(ROOT, 'guests', 'bin', 'hello.elf'))), 'hello.elf');
+    const esp = parseBoard(readFileSync(join(ROOT, 'boards', 'esp32-devkitc.json'), 'utf8'), 'esp32-devkitc');
+    const need = minimumRam(hello, { ramSize: esp.ramBudget, gpio: esp.has('gpio'), virtio: esp.has('virtio-mmio') });
+    assert.ok(need > esp.ramBudget);
+    const r = flash(['--board', 'esp32-devkitc', '--guest', 'guests/bin/hello.elf', '--dry-run'], { MODDABLE: '/opt/moddable' });
+    assert.equal(r.status, 0, 'a dry run still succeeds');
+    assert.equal(r.stderr, `flash: warning: guests/bin/hello.elf needs ${formatSize(need)} of guest RAM (its image up to 0x${hello.highAddr.toString(16)} ` +
+      `and the device tree above it); board esp32-devkitc offers ${formatSize(esp.ramBudget)} (ramBudget), so it will not start there\n`);
+    // The manifest's demo fits both boards: no warning (the esp32 case above has an empty stderr too).
+    assert.doesNotMatch(flash(['--board', 'pico', '--dry-run'], { MODDABLE: '/opt/moddable' }).stderr, /warning/);
   });
 
   it('--dry-run without $MODDABLE still prints the command, with a note', () => {

@@ -151,7 +151,8 @@ describe('PtySerial', { skip }, () => {
     await assert.rejects(pty.start(), (e: unknown) => e instanceof SerialBackendError && e.reason === 'closed');
 
     const missing = new PtySerial({ python: '/nonexistent/python3' });
-    await assert.rejects(missing.start(), (e: unknown) => e instanceof SerialBackendError && e.reason === 'no-python' && e.backend === 'pty');
+    await assert.rejects(missing.start(), (e: unknown) => e instanceof SerialBackendError && e.reason === 'no-python' && e.backend === 'pty' &&
+      /needs Python 3.*cannot run \/nonexistent\/python3 \(not found\).*apt-get install python3/.test(e.message));
     await missing.close();
   });
 

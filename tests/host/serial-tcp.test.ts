@@ -299,10 +299,11 @@ describe('TcpSerial', () => {
 
 describe('parseSerialSpec', () => {
   it('reads the board file spelling and refuses the rest', () => {
-    assert.deepEqual(parseSerialSpec('tcp:4444'), { kind: 'tcp', port: 4444 });
+    assert.deepEqual(parseSerialSpec('tcp:4444'), { kind: 'tcp', port: 4444, wait: true });
+    assert.deepEqual(parseSerialSpec('tcp:4444,nowait'), { kind: 'tcp', port: 4444, wait: false });
     assert.deepEqual(parseSerialSpec('pty'), { kind: 'pty' });
     assert.deepEqual(parseSerialSpec('stdio'), { kind: 'stdio' });
     assert.deepEqual(parseSerialSpec('none'), { kind: 'none' });
-    for (const bad of ['tcp:0', 'tcp:65536', 'tcp:', 'tcp::4444', 'udp:4444', 'PTY', '']) assert.equal(parseSerialSpec(bad), null, bad);
+    for (const bad of ['tcp:0', 'tcp:65536', 'tcp:', 'tcp::4444', 'udp:4444', 'PTY', '', 'tcp:4444,', 'tcp:4444,wait', 'tcp:0,nowait', 'pty,nowait']) assert.equal(parseSerialSpec(bad), null, bad);
   });
 });

@@ -1,4 +1,4 @@
-// fuzz-image.ts: the QEMU cross-check of the hart fuzzer (issue 9 item 1).
+// fuzz-image.ts: the QEMU cross-check of the hart fuzzer (docs/robustness.md, attack 1).
 // Builds a raw image (for 0x80000000, QEMU virt with -bios none) that runs
 // N random instruction words one at a time in M, S or U mode (S and U
 // bare or through Sv32), each with its own seeded registers and mstatus;

@@ -52,7 +52,7 @@ function describe(name: string, path: string): Guest {
     // HTIF guests print nothing; htif-fail reports code 3 by design.
     return {
       name, path, machine: 'spike', status: name === 'htif-fail' ? 3 : 0, slow: false,
-      checkOutput: (s) => (s === '' ? null : `expected no UART output, got ${JSON.stringify(s.slice(0, 80))}`),
+      checkOutput: (s) => (s === '' ? null : `expected no UART output, got ${JSON.stringify(s)}`),
     };
   }
   if (name.startsWith('isa-')) {

@@ -70,6 +70,11 @@ interface Case {
   machine: Machine;
 }
 
+/** What QEMU had written before it was stopped, for a report. */
+function qemuSoFar(q: QemuResult): string {
+  return `; output so far ${JSON.stringify(q.stdout)}${q.stderr === '' ? '' : `; stderr ${JSON.stringify(q.stderr)}`}`;
+}
+
 /** Where two outputs first differ, as "line N: qemu ... / xsvisor ...". */
 export function firstDifference(a: string, b: string): string {
   const la = a.split('\n');
@@ -128,7 +133,7 @@ export async function runDifferential(
       let mismatch: Mismatch | undefined;
       let xs: XsvisorResult | undefined;
       if (qemu.timedOut || qemu.status === null) {
-        mismatch = { ...base, field: 'qemu', detail: qemu.timedOut ? 'QEMU timed out' : `QEMU killed by ${qemu.signal}` };
+        mismatch = { ...base, field: 'qemu', detail: `${qemu.timedOut ? `QEMU timed out: ${qemu.timeoutReason}` : `QEMU killed by ${qemu.signal}`}${qemuSoFar(qemu)}` };
       } else {
         try {
           const r = await runXsvisor(c.imagePath, { machine: c.machine });
@@ -138,7 +143,10 @@ export async function runDifferential(
         }
         if (xs !== undefined) {
           if (xs.stdout !== qemu.stdout) {
-            mismatch = { ...base, xsvisor: xs, field: 'stdout', detail: firstDifference(qemu.stdout, xs.stdout) };
+            mismatch = {
+              ...base, xsvisor: xs, field: 'stdout',
+              detail: `${firstDifference(qemu.stdout, xs.stdout)}\n  qemu (status ${qemu.status}):    ${JSON.stringify(qemu.stdout)}\n  xsvisor (status ${xs.status}): ${JSON.stringify(xs.stdout)}`,
+            };
           } else if (xs.status !== qemu.status) {
             mismatch = { ...base, xsvisor: xs, field: 'status', detail: `exit status: qemu ${qemu.status} / xsvisor ${xs.status}` };
           }
@@ -170,12 +178,12 @@ export async function checkQemuHalf(options: DifferentialOptions = {}): Promise<
       ran.push(c.name);
       const guest = catalogue.get(c.name);
       let problem: string | null = null;
-      if (qemu.timedOut) problem = 'timed out';
+      if (qemu.timedOut) problem = `timed out: ${qemu.timeoutReason}${qemuSoFar(qemu)}`;
       else if (guest) {
-        problem = qemu.status !== guest.status ? `exit status ${qemu.status}, want ${guest.status}` : guest.checkOutput(qemu.stdout);
+        problem = qemu.status !== guest.status ? `exit status ${qemu.status}, want ${guest.status}; output ${JSON.stringify(qemu.stdout)}` : guest.checkOutput(qemu.stdout);
       } else {
-        problem = qemu.status !== 0 ? `exit status ${qemu.status}, want 0`
-          : parseRandomOutput(qemu.stdout) === null ? `malformed register dump: ${JSON.stringify(qemu.stdout.slice(0, 120))}` : null;
+        problem = qemu.status !== 0 ? `exit status ${qemu.status}, want 0; output ${JSON.stringify(qemu.stdout)}`
+          : parseRandomOutput(qemu.stdout) === null ? `malformed register dump: ${JSON.stringify(qemu.stdout)}` : null;
       }
       if (problem !== null) problems.push({ name: c.name, detail: problem });
       options.onCase?.({ name: c.name, imagePath: c.imagePath, machine: c.machine, qemu });
@@ -201,7 +209,7 @@ export function xsvisorCliRunner(cli = join(REPO_ROOT, 'bin', 'xsvisor.js'), tim
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === null) {
-        reject(new Error(`killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}; stderr: ${Buffer.concat(err).toString('utf8').slice(0, 400)}`));
+        reject(new Error(`killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}; stdout: ${JSON.stringify(Buffer.concat(out).toString('latin1'))}; stderr: ${JSON.stringify(Buffer.concat(err).toString('utf8'))}`));
       } else {
         resolve({ stdout: Buffer.concat(out).toString('latin1'), status: code });
       }
