@@ -207,7 +207,13 @@ export async function boardSimCommand(argv: readonly string[], io: Io): Promise<
     const bootrom = await loadBootrom();
 
     const mirror = a.has('--view') ? new ConsoleMirror() : null;
-    const quit = (): void => session?.quit();
+    let quitNow!: () => void;
+    const quitting = new Promise<void>((resolveQuit) => { quitNow = resolveQuit; });
+    // Ctrl-A x or a signal: also while the board still waits for its console's first client.
+    const quit = (): void => {
+      quitNow();
+      session?.quit();
+    };
     let serial;
     let connected: Promise<void> = Promise.resolve();
     if (serialSpec.kind === 'stdio') {
@@ -237,7 +243,7 @@ export async function boardSimCommand(argv: readonly string[], io: Io): Promise<
     const onSignal = (): void => quit();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    await connected;
+    await Promise.race([connected, quitting]);
     const outcome = await session.run(limitNs);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -273,8 +279,7 @@ function statusOf(outcome: PicoOutcome, io: Io): number {
   }
 }
 
-const isMain = process.argv[1] !== undefined && resolve(process.argv[1]).replace(/\.js$/, '.ts') === new URL(import.meta.url).pathname.replace(/\.js$/, '.ts');
-if (isMain) {
+if (process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) {
   const io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
   const [command, ...rest] = process.argv.slice(2);
   const run = command === 'build' ? boardBuildCommand(rest, io) : command === 'sim' ? boardSimCommand(rest, io) : Promise.resolve((io.err('usage: host/board/cli.ts build|sim ...\n'), BOARD_EXIT.USAGE));

@@ -56,6 +56,7 @@ export class PicoSession {
   private readonly opened: DigitalPin[] = [];
   private readonly unsubscribe: (() => void)[] = [];
   private partial = '';
+  private exitLine: string | null = null;
   private outcome: PicoOutcome | null = null;
 
   /** Loads the firmware; nothing runs until {@link run}. Refuses a bad UF2 (Uf2Error). */
@@ -166,7 +167,6 @@ export class PicoSession {
   }
 
   /** The app's last messages say how the run ended (src/moddable/app.ts, describeExit and the count that follows). */
-  private exitLine: string | null = null;
   private noteMonitorLine(line: string): void {
     if (/^xsvisor: (guest exited|guest stopped|monitor error|stopped after|run ended)/.test(line)) this.exitLine = line;
     else if (line.startsWith('xsvisor: cannot start: ')) this.outcome ??= { kind: 'refused', line };

@@ -306,9 +306,9 @@ export interface SharedConsole {
  * go only to `trace` (USB, lost before a host enumerates it on a Pico).
  *
  * Messages wait in a queue of `capacity` bytes (beyond, they are dropped
- * and counted) and are written only from `onWritable`, ahead of the guest,
- * whose UART is told the room that remains: Moddable's ports throw
- * "output full" past the room they reported. A message starts on a new
+ * and counted) and are written only into room the port has reported,
+ * ahead of the guest, whose UART is told the room that remains:
+ * Moddable's ports throw "output full" past the room they reported. A message starts on a new
  * line if the guest's output is mid-line.
  */
 export function sharedConsole(factory: SerialPortFactory, capacity = 2048): SharedConsole {
