@@ -53,9 +53,9 @@ describe('board: a valid board', () => {
     hasProblem({ ...good(), uart0: { uart: 1, tx: 17, rx: 16, messages: 'yes' } }, '$.uart0.messages', /must be true or false/);
   });
   it("uart0.device: a simulator board's host serial device, required there and refused elsewhere", () => {
-    const sim = validateBoard({ ...good(), platform: 'simulator', uart0: { uart: 0, tx: 0, rx: 1, device: '/dev/pts/3' } }, FILE);
+    const sim = validateBoard({ ...good(), platform: 'simulator', uart0: { uart: 0, tx: 40, rx: 41, device: '/dev/pts/3' } }, FILE);
     assert.equal(sim.uart0.kind === 'board' ? sim.uart0.device : null, '/dev/pts/3');
-    hasProblem({ ...good(), platform: 'simulator', uart0: { uart: 0, tx: 0, rx: 1 } }, '$.uart0.device', /is missing/);
+    hasProblem({ ...good(), platform: 'simulator', uart0: { uart: 0, tx: 40, rx: 41 } }, '$.uart0.device', /is missing/);
     hasProblem({ ...good(), uart0: { uart: 1, tx: 17, rx: 16, device: '/dev/ttyUSB0' } }, '$.uart0.device', /only for a simulator board/);
   });
   it('host serial ports: stdio, pty, tcp:PORT', () => {
