@@ -157,31 +157,20 @@ export function describePlan(plan) {
 }
 
 /**
- * Will the guest fit the board? The RAM it needs, reckoned as the app
- * does on the device (src/moddable/image.ts, minimumRam: whole pages from
- * the start of RAM to the image's highest address, plus the device tree
- * above), against the board's ramBudget. Uses the built core in dist/;
- * resolves null when it is not built. `guest` is a path; `boardFile` the
- * board file's path.
+ * Will the guest fit the board? The RAM it needs, reckoned by the app's
+ * own code (src/moddable/image.ts: planGuestImage, minimumRam), against the
+ * board's ramBudget. Uses the build in dist/; resolves null when it is not
+ * built. `guest` is a path; `boardFile` the board file's path.
  */
 export async function guestFit(guest, boardFile, root = ROOT) {
   const dist = join(root, 'dist', 'src');
+  if (!existsSync(join(dist, 'moddable', 'image.js'))) return null;
   const mod = (path) => import(pathToFileURL(join(dist, path)).href);
-  if (!existsSync(join(dist, 'loader', 'index.js'))) return null;
-  const [{ parseBoard, formatSize }, { parseElf, hasElfMagic }, { buildVirtDeviceTree }, { VIRT_MAP }] =
-    await Promise.all([mod('board/index.js'), mod('loader/index.js'), mod('fdt/index.js'), mod('devices/index.js')]);
+  const [{ parseBoard, formatSize }, { planGuestImage, minimumRam }] = await Promise.all([mod('board/index.js'), mod('moddable/image.js')]);
   const board = parseBoard(readFileSync(boardFile, 'utf8'), relative(root, boardFile));
-  const image = new Uint8Array(readFileSync(guest));
-  const base = VIRT_MAP.dram.base;
-  let high = base + image.length;
-  if (hasElfMagic(image)) {
-    high = base;
-    for (const s of parseElf(image, guest).segments) if (s.memsz > 0 && s.paddr + s.memsz > high) high = s.paddr + s.memsz;
-  }
-  const fdt = buildVirtDeviceTree({ ramSize: board.ramBudget, ramBase: base, gpio: board.has('gpio'), virtioSlots: board.has('virtio-mmio') ? undefined : 0 });
-  const page = (n) => Math.ceil(n / 4096) * 4096;
-  const need = page(high - base) + page(fdt.length);
-  return { need, budget: board.ramBudget, high, fits: need <= board.ramBudget, show: formatSize };
+  const plan = planGuestImage(new Uint8Array(readFileSync(guest)), guest);
+  const need = minimumRam(plan, { ramSize: board.ramBudget, gpio: board.has('gpio'), virtio: board.has('virtio-mmio') });
+  return { need, budget: board.ramBudget, high: plan.highAddr, fits: need <= board.ramBudget, show: formatSize };
 }
 
 /** Runs the command line; resolves with the exit status. `out`/`err` take text. */
