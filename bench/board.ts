@@ -16,7 +16,8 @@
  * instruction on the compute-bound guest, from the VM's start (the
  * monitor's last boot line) to its end line.
  *
- * Last line: `board pico: X cycles/insn, Y guest insn/s, boot Z ms, heap W KiB`.
+ * Last line: `board pico: X cycles/insn, Y guest insn/s simulated, boot Z ms simulated, heap W KiB`
+ * (rates and times by the emulated RP2040's clock, not the host's).
  */
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,9 @@ import { boardCacheDir, findBoardSdk, ROOT, type BoardSdk } from '../host/board/
 import { loadBootrom, readFirmware } from '../host/board/cli.js';
 import { PicoSession } from '../host/board/session.js';
 import { parseBoard } from '../src/board/index.js';
+import { reportTook } from './took.js';
+
+reportTook('board');
 
 /** What one emulated run saw. */
 interface RunFigures {
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
   say(`compute guest: ${insns} instructions, checksum ${checksum ?? '?'} (QEMU: 9e50ec45), ${((end.simNs - vmStart.simNs) / 1e9).toFixed(2)} s simulated, ${(compute.wallMs / 1000).toFixed(1)} s wall for the whole run`);
   say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
   const heapKiB = peak ? Math.round((peak.slots + peak.chunks) / 1024) : -1;
-  say(`board pico: ${Math.round(cyclesPerInsn)} cycles/insn, ${Math.round(insnPerSec)} guest insn/s, boot ${(boot.firstByteNs / 1e6).toFixed(0)} ms, heap ${heapKiB} KiB`);
+  say(`board pico: ${Math.round(cyclesPerInsn)} cycles/insn, ${Math.round(insnPerSec)} guest insn/s simulated, boot ${(boot.firstByteNs / 1e6).toFixed(0)} ms simulated, heap ${heapKiB} KiB`);
 }
 
 main().catch((e: unknown) => {

@@ -13,6 +13,9 @@ import { performance } from 'node:perf_hooks';
 import { AddrRange, type GuestPhysAddr } from '../src/addr/index.js';
 import { EmuDeviceType, type AccessWidth, type BaseDeviceOps } from '../src/device/index.js';
 import { GuestAddressSpace } from '../src/addrspace/index.js';
+import { reportTook } from './took.js';
+
+reportTook('dispatch');
 
 class NullDevice implements BaseDeviceOps {
   readonly name: string;
@@ -109,6 +112,7 @@ for (const count of [4, 64, 1024]) {
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
+console.log('time per routed read by wall clock (ns), and lookups per second of wall time');
 console.log(`${pad('devices', 7)} ${pad('addresses', 10)} ${pad('xsvisor ns', 11)} ${pad('Mlookups/s', 11)} ${pad('scan ns', 9)} ${pad('Mlookups/s', 11)} ${pad('speedup', 8)} ${pad('table bytes', 12)}`);
 for (const r of rows) {
   console.log(

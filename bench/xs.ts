@@ -41,6 +41,9 @@ import { expandCompressed } from '../src/cpu/index.js';
 import { planGuestImage } from '../src/moddable/image.js';
 import { VirtVm } from '../src/monitor/index.js';
 import { XsWorker, type XsMeter } from '../host/xs/index.js';
+import { reportTook } from './took.js';
+
+reportTook('xs');
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const IMAGE_PATH = fileURLToPath(new URL('../guests/bin/mips.elf', import.meta.url));
@@ -317,9 +320,9 @@ async function main(): Promise<void> {
   const mips = (r: { steps: number; ms: number }): number => r.steps / r.ms / 1000;
   const xsMips = mips(xsRam.value);
   const cpi = xsRam.meter.compute / xsRam.value.steps;
-  console.log(`XS: ${xsRam.value.steps} instructions in ${f(xsRam.value.ms / 1000, 2)} s = ${f(xsMips, 2)} MIPS; ` +
+  console.log(`XS: ${xsRam.value.steps} instructions in ${f(xsRam.value.ms / 1000, 2)} s wall = ${f(xsMips, 2)} MIPS; ` +
     `${f(cpi)} computrons and ${f((xsRam.value.ms * 1e6) / xsRam.value.steps, 0)} ns per instruction`);
-  console.log(`V8: ${v8Ram.steps} instructions in ${f(v8Ram.ms / 1000, 2)} s = ${f(mips(v8Ram))} MIPS: V8/XS ${f(mips(v8Ram) / xsMips, 0)}x`);
+  console.log(`V8: ${v8Ram.steps} instructions in ${f(v8Ram.ms / 1000, 2)} s wall = ${f(mips(v8Ram))} MIPS: V8/XS ${f(mips(v8Ram) / xsMips, 0)}x`);
   const romLine = (label: string, xs: { value: { steps: number; ms: number }; meter: XsMeter }, node: { steps: number; ms: number }): void => {
     const c = xs.meter.compute / xs.value.steps;
     console.log(`${label}: XS ${f(mips(xs.value), 2)} MIPS (${f(mips(xs.value) / xsMips, 2)}x of code in RAM; ` +
@@ -384,7 +387,7 @@ async function main(): Promise<void> {
     console.log(`heap, JIT tier after ${XS_INSNS / 1e6} M instructions (${xsJitTier.stats?.blocks ?? 0} blocks): ${jitSlots} more live slots ` +
       `(${f((jitSlots * BOARD_SLOT_BYTES) / 1024)} KiB at ${BOARD_SLOT_BYTES} B) and ${f(jitChunks / 1024)} KiB more chunks than the interpreter`);
   }
-  console.log(`xs: ${f(xsMips, 2)} MIPS (jit ${f(mips(xsJit.value), 2)}), heap ${Number.isNaN(heapKiB) ? 'not measured' : `${f(heapKiB)} KiB`}`);
+  console.log(`xs: ${f(xsMips, 2)} MIPS wall, ${f(cpi)} computrons/insn (jit ${f(mips(xsJit.value), 2)} MIPS wall, ${f(xsJit.meter.compute / xsJit.value.steps)} computrons/insn), heap ${Number.isNaN(heapKiB) ? 'not measured' : `${f(heapKiB)} KiB`}`);
 }
 
 await main();

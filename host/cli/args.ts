@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly timeout: number | null;
   /** Print instructions retired, wall time and MIPS to stderr at the end. */
   readonly stats: boolean;
+  /** Progress while the guest runs (host/progress.ts): `auto` (the terminal's title, or a status line on stderr), `on` (`--progress`), `off` (`--no-progress`). */
+  readonly progress: 'auto' | 'on' | 'off';
   /** Board name (boards/NAME.json), or a path to a board file when it contains '/' or ends in '.json'. */
   readonly board: string;
   /** Where UART0 goes, overriding the board's `uart0.serial`; null: the board's. */
@@ -191,6 +193,11 @@ Options:
   --stats           print instructions retired, wall time and MIPS to stderr,
                     then accesses per device, access faults, run-loop exits,
                     traps by cause and SBI calls by extension (docs/trace.md)
+  --progress        print instructions retired, MIPS and wall time to stderr
+                    every 10 s (by default they show only on a terminal: in
+                    its title while the guest's console is there, else on a
+                    status line on stderr)
+  --no-progress     show no progress
   --trace LIST      print one line per event to stderr: LIST is all, or a
                     comma-separated subset of mmio (device accesses, access
                     faults), irq (line changes, interrupts taken), trap, sbi;
@@ -299,7 +306,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const split = splitOptions(argv.slice(1), {
     values: VALUE_OPTIONS,
     repeatable: ['--load'],
-    flags: ['--stats', '--view', '--deterministic', '--wait'],
+    flags: ['--stats', '--view', '--deterministic', '--wait', '--progress', '--no-progress'],
     early: ['-h', '--help', '-V', '--version'],
   }, (message, argument) => new UsageError(message, argument));
   if (split.early === '-h' || split.early === '--help') return { kind: 'help' };
@@ -307,6 +314,8 @@ export function parseArgs(argv: readonly string[]): Command {
   const seen = split.values;
   const positional = split.operands;
   const stats = split.flags.has('--stats');
+  if (split.flags.has('--progress') && split.flags.has('--no-progress')) throw new UsageError('--progress and --no-progress exclude each other', '--no-progress');
+  const progress = split.flags.has('--progress') ? 'on' : split.flags.has('--no-progress') ? 'off' : 'auto';
   const view = split.flags.has('--view');
   const deterministic = split.flags.has('--deterministic');
   const wait = split.flags.has('--wait');
@@ -437,7 +446,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (traceText !== undefined && engine === 'xs') throw new UsageError('--trace is not available with --engine xs (use --engine node)', '--trace');
 
   return { kind: 'run', options: Object.freeze({
-    image: positional[0] ?? '', ram, maxInsns, timeout, stats, board, serial, serialEscapes, view, engine, config, deterministic, trace, traceFile, gdb,
+    image: positional[0] ?? '', ram, maxInsns, timeout, stats, progress, board, serial, serialEscapes, view, engine, config, deterministic, trace, traceFile, gdb,
     snapshotSave, snapshotLoad, tier, icount, firmware, append, dtb, loads: Object.freeze(loads),
   }) };
 }

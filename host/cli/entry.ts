@@ -28,6 +28,8 @@ const restoreTty = (): void => {
   if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
 };
 process.on('exit', restoreTty);
+// XSVISOR_PROGRESS_SECONDS: seconds between progress updates (README); tests shorten it.
+const progressSeconds = Number(process.env['XSVISOR_PROGRESS_SECONDS'] ?? '');
 
 const status = await main({
   argv: process.argv.slice(2),
@@ -35,6 +37,7 @@ const status = await main({
   stdin,
   stdout: process.stdout,
   stderr: process.stderr,
+  progressIntervalMs: progressSeconds > 0 ? progressSeconds * 1000 : undefined,
   onSignal(stop) {
     const handlers = (['SIGTERM', 'SIGHUP', 'SIGINT'] as const).map((sig) => {
       const h = (): void => stop(sig);

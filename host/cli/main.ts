@@ -29,6 +29,7 @@ import { runHilCommand } from '../hil/command.js';
 import { checkSnapshotTarget, loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
 import { stuckMessage } from './stuck.js';
+import { ProgressDisplay } from '../progress.js';
 
 /** What `main` works with; the entry point passes the process's own. */
 export interface MainOptions {
@@ -37,8 +38,10 @@ export interface MainOptions {
   /** The package's root directory (holds package.json and boards/). */
   readonly packageRoot: string;
   readonly stdin: TerminalInput;
-  readonly stdout: TerminalOutput & { write(text: string): boolean };
-  readonly stderr: { write(text: string): boolean };
+  readonly stdout: TerminalOutput & { write(text: string): boolean; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): boolean; readonly isTTY?: boolean };
+  /** Milliseconds between progress updates (host/progress.ts); default its own. */
+  readonly progressIntervalMs?: number;
   /** Called with a cleanup to run if the process is killed while the terminal is in raw mode. */
   onSignal?(stop: (signal: string) => void): () => void;
 }
@@ -55,6 +58,7 @@ export function packageVersion(root: string): string {
 
 /** Runs one command line; resolves with the exit status. Never rejects: unexpected errors give {@link EXIT.INTERNAL}. */
 export async function main(options: MainOptions): Promise<number> {
+  let progress: ProgressDisplay | null = null;
   const err = (text: string): void => {
     options.stderr.write(tagLines('xsvisor: ', text));
   };
@@ -77,21 +81,34 @@ export async function main(options: MainOptions): Promise<number> {
       return 0;
     }
     if (command.kind === 'hil') return await runHilCommand({ argv: command.argv, stdout: options.stdout, stderr: options.stderr, onSignal: options.onSignal });
+    // Progress of a long run (--progress, --no-progress; host/progress.ts); the run's own messages pass through it.
+    const o = command.options;
+    progress = new ProgressDisplay({
+      mode: o.progress,
+      stderr: options.stderr,
+      consoleOnTerminal: options.stdout.isTTY === true && (o.config !== null || o.serial === null || o.serial.kind === 'stdio'),
+      label: o.config ?? o.image,
+      intervalMs: options.progressIntervalMs,
+    });
+    const shown = progress;
+    options = { ...options, stderr: { write: (text: string) => shown.write(text), isTTY: options.stderr.isTTY } };
     // --trace: the lines go to stderr or --trace-file, in chunks, flushed before --stats and at the end (docs/trace.md).
     const trace = openTraceOutput(command.options, options.stderr, err);
     if (trace === null) return EXIT.CANT_CREATE;
     try {
-      return await run(options, command.options, err, trace);
+      return await run(options, command.options, err, trace, progress);
     } finally {
       trace.close();
     }
   } catch (e) {
     err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.INTERNAL;
+  } finally {
+    progress?.stop();
   }
 }
 
-async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void, trace: TraceOutput): Promise<number> {
+async function run(options: MainOptions, opts: RunOptions, err: (text: string) => void, trace: TraceOutput, progress: ProgressDisplay): Promise<number> {
   // Before anything runs: a snapshot that cannot be saved must not cost the run first.
   const unwritable = opts.snapshotSave === null ? null : checkSnapshotTarget(opts.snapshotSave, err);
   if (unwritable !== null) return unwritable;
@@ -123,6 +140,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
       stdout: options.stdout,
       stderr: options.stderr,
       onSignal: options.onSignal,
+      progress,
     });
   }
   // The board.
@@ -241,6 +259,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
         port,
         onConsoleOutput: terminal === null ? undefined : (b: number) => terminal.emitByte(b),
         onSignal: options.onSignal,
+        progress,
         setStop: (stop) => {
           stopXs = stop;
         },
@@ -348,6 +367,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
   // The monitor's no-progress and trap-storm rules watch the one VM too (src/monitor/fault.ts).
   let fault: VmFault | null = null;
   const running = vm;
+  progress.start(() => running.instret);
   try {
     exit = await runVm({
       vm, scheduler, maxInstructions: opts.maxInsns,
@@ -355,6 +375,7 @@ async function run(options: MainOptions, opts: RunOptions, err: (text: string) =
     });
     if (opts.snapshotSave !== null) saveStatus = saveSnapshotFile(vm, opts.snapshotSave, packageVersion(options.packageRoot), err);
   } finally {
+    progress.stop();
     if (timer !== null) clearTimeout(timer);
     releaseSignals?.();
     await gdb?.close();

@@ -92,6 +92,8 @@ export interface MonitorCommandOptions {
   readonly stderr: { write(text: string): boolean };
   /** Registers signal handlers that stop the run; returns their removal. */
   onSignal?(stop: (signal: string) => void): () => void;
+  /** Progress of the run (host/progress.ts): started with the reading of all VMs' instructions retired, stopped at the end. */
+  readonly progress?: { start(instret: () => number): void; stop(): void };
 }
 
 /** RAM of the one VM of `--deterministic IMAGE` when `--ram` is not given (the CLI's default). */
@@ -439,10 +441,12 @@ export async function runMonitorCommand(o: MonitorCommandOptions): Promise<numbe
   for (const line of waitBanners) err(line);
   let outcomes: readonly VmOutcome[];
   let saveStatus: number | null = null;
+  o.progress?.start(() => vms.reduce((sum, v) => sum + v.vm.instret, 0));
   try {
     outcomes = (await monitor.run()).vms;
     if (snapshotSave !== null) saveStatus = saveSnapshotFile(vms[0].vm, snapshotSave, o.producer ?? 'unknown', err);
   } finally {
+    o.progress?.stop();
     ended = true;
     if (timer !== null) clearTimeout(timer);
     releaseSignals?.();

@@ -90,6 +90,13 @@ export class XsBridge {
     this.send(OP.LOG, new TextEncoder().encode(text));
   }
 
+  /** Tells the host how many instructions have retired (its progress display). */
+  progress(instret: number): void {
+    const payload = new Uint8Array(8);
+    new DataView(payload.buffer).setFloat64(0, instret, true);
+    this.send(OP.PROGRESS, payload);
+  }
+
   /** Sends a message that needs no answer beyond an acknowledgement (set-up, image, exit). */
   send(op: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
     const request = new Uint8Array(HEADER_BYTES + payload.length);

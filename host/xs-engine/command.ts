@@ -41,6 +41,8 @@ export interface XsCommandOptions {
   readonly onConsoleOutput?: (byte: number) => void;
   /** Registers signal handlers that stop the run; returns their removal (main.ts's `onSignal`). */
   readonly onSignal?: (stop: (signal: string) => void) => () => void;
+  /** Progress of the run (host/progress.ts): started with the instructions XS last reported, stopped at the end. */
+  readonly progress?: { start(instret: () => number): void; stop(): void };
   /** Receives the stop function while the run lasts (for Ctrl-A x and a closed stdout), null after. */
   readonly setStop: (stop: ((reason: string) => void) | null) => void;
   /** Writes `xsvisor: TEXT` to stderr. */
@@ -78,6 +80,7 @@ export async function runXsCommand(options: XsCommandOptions): Promise<XsCommand
   }
 
   let run;
+  let reported = 0; // instructions retired, as XS last said (OP.PROGRESS)
   try {
     run = await startXsEngine({
       image: options.image,
@@ -94,6 +97,9 @@ export async function runXsCommand(options: XsCommandOptions): Promise<XsCommand
       loads: options.loads,
       port: options.port,
       onConsoleOutput: options.onConsoleOutput,
+      onProgress: (instret) => {
+        reported = instret;
+      },
       log: (line) => err(line),
     });
   } catch (e) {
@@ -106,9 +112,11 @@ export async function runXsCommand(options: XsCommandOptions): Promise<XsCommand
   const timer = options.timeout === null ? null : setTimeout(() => run.stop('timeout'), options.timeout * 1000);
   const releaseSignals = options.onSignal?.((signal) => run.stop(signal)) ?? null;
   let result: XsEngineResult;
+  options.progress?.start(() => reported);
   try {
     result = await run.done;
   } finally {
+    options.progress?.stop();
     if (timer !== null) clearTimeout(timer);
     releaseSignals?.();
     options.setStop(null);

@@ -39,6 +39,8 @@ const dataFile = (index: number): Uint8Array => {
 };
 const dtb = setup.dtbName === null ? undefined : dataFile(0);
 const loads: DataImage[] = setup.loads.map((l, i) => ({ name: l.name, addr: l.addr, bytes: dataFile(i + (dtb === undefined ? 0 : 1)) }));
+/** How often XS tells Node the instructions retired (OP.PROGRESS), by XS's clock. */
+const PROGRESS_INTERVAL_MS = 500;
 const wall: Clock = { now: () => xs.performance.now() * 1000 };
 const icount = setup.clock === 'wall' ? null : new InstructionClock({ mode: setup.clock, host: wall });
 
@@ -103,6 +105,7 @@ if (vm !== null) {
   const started = xs.performance.now();
   let fault: VmFault | null = null;
   let rounds = 0;
+  let progressAt = started;
   const monitor = new Monitor({
     vms: [{ name: 'vm', vm: running, icount: icount ?? undefined }],
     scheduler: bridge.scheduler((fn) => xs.setImmediate(fn)),
@@ -113,6 +116,11 @@ if (vm !== null) {
     // An exchange after every round: not before the first, so input waits until the guest has run (and set its UART up), as under V8.
     onRound: () => {
       if (rounds++ > 0) bridge.sync();
+      const now = xs.performance.now();
+      if (now - progressAt >= PROGRESS_INTERVAL_MS) {
+        progressAt = now;
+        bridge.progress(running.instret);
+      }
     },
     onEvent: (e) => {
       // The guest's own wedging (not a failure of the monitor, which ends as a fatal exit).

@@ -32,6 +32,8 @@ export const OP = Object.freeze({
   POLL: 0x50, // 'P'
   /** The guest is idle: wait up to the payload's milliseconds (u32 LE) for input or a stop. */
   WAIT: 0x57, // 'W'
+  /** Instructions retired so far (payload: float64 LE), about twice a second while the guest runs: the CLI's progress. */
+  PROGRESS: 0x52, // 'R'
   /** A line for stderr (UTF-8 payload), e.g. a loader warning. */
   LOG: 0x4c, // 'L'
   /** The run's end: JSON ({@link XsRunReport}). */

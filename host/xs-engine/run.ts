@@ -87,6 +87,8 @@ export interface XsEngineOptions {
   readonly port?: SerialPortFactory;
   /** Receives HTIF console bytes; none: they are dropped. */
   readonly onConsoleOutput?: (byte: number) => void;
+  /** Instructions retired so far, as XS reports them while the guest runs (the CLI's progress). */
+  readonly onProgress?: (instret: number) => void;
   /** Lines XS logs (loader warnings). */
   readonly log: (line: string) => void;
   /** The xsnap-worker binary (default: the one @agoric/xsnap built). */
@@ -178,6 +180,9 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
         case OP.WAIT:
           await far.waitForInput(readU32(payload, 0));
           return far.reply(readU32(request, 1));
+        case OP.PROGRESS:
+          options.onProgress?.(new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0, true));
+          return undefined;
         case OP.LOG:
           options.log(new TextDecoder().decode(payload));
           return undefined;
