@@ -27,9 +27,6 @@ import { boardCacheDir, findBoardSdk, ROOT, type BoardSdk } from '../host/board/
 import { loadBootrom, readFirmware } from '../host/board/cli.js';
 import { PicoSession } from '../host/board/session.js';
 import { parseBoard } from '../src/board/index.js';
-import { reportTook } from './took.js';
-
-reportTook('board');
 
 /** What one emulated run saw. */
 interface RunFigures {
