@@ -1,22 +1,13 @@
 /**
  * Running a HIL scenario against an open console port.
  *
- * Owns the console's received text ({@link ConsoleCapture}: decoded as
- * UTF-8, kept in bounded buffers) and the steps' semantics (docs/hil.md):
- * - `send` writes the text (UTF-8) after its `delay`, and waits until the
- *   OS has taken it;
- * - `expect` matches its pattern against the output received since the
- *   previous match (or reset), waiting up to its timeout; a match consumes
- *   the output up to the match's end;
- * - `reset` pulses DTR or RTS (deasserted for `pulse` seconds, then
- *   asserted again, the other line held asserted, as the OS leaves both
- *   when it opens a port), or sends the monitor's escape Ctrl-A r; either
- *   way the output received before the reset starts is dropped, so what
- *   follows must come from the fresh boot;
- * - `log` puts the output received since the previous `log` (or the
- *   start) into the report.
- * Each step's time is measured. The first failing step ends the run; the
- * steps after it are reported as skipped.
+ * Owns the console's received text ({@link ConsoleCapture}: UTF-8, bounded
+ * buffers) and the steps' semantics (docs/hil.md): `send` writes after its
+ * `delay` and waits until the OS took it; `expect` matches the output since
+ * the previous match, waiting up to its timeout, and consumes it; `reset`
+ * pulses DTR or RTS or sends Ctrl-A r, dropping the output received before
+ * it; `log` reports the output since the previous `log`. Each step is
+ * timed; the first failure ends the run and the rest are reported skipped.
  */
 
 import { performance } from 'node:perf_hooks';

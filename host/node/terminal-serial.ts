@@ -2,20 +2,13 @@
  * The terminal as a serial port: the {@link SerialPortFactory} backend that
  * puts a guest's UART on Node's stdin and stdout.
  *
- * Owns the terminal's mode and the QEMU-style escape keys. When the input
- * is a terminal it is put in raw mode (so Ctrl-C and friends reach the
- * guest, as with `qemu -nographic`) and Ctrl-A is the escape key: Ctrl-A x
- * quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h prints the keys, any
- * other key after Ctrl-A goes to the owner's `onEscape` (the monitor's
- * console focus keys, Ctrl-A 1-9) or is dropped (QEMU's mux does the
- * same). When the
- * input is not a terminal (a pipe, a file), every byte passes through
- * unchanged, and the end of the input simply means no more bytes.
- *
- * Output is gathered and written in chunks (a write per guest byte would
- * dominate the run time), flushed when the event loop is next free. When
- * the output stream pushes back, the port reports no room (ECMA-419's
- * `onWritable` budget) until it drains.
+ * Owns the terminal's mode and the QEMU-style escape keys. A terminal input
+ * is put in raw mode (Ctrl-C reaches the guest, as with `qemu -nographic`)
+ * and Ctrl-A is the escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends one,
+ * Ctrl-A h lists the keys, other keys go to the owner's `onEscape` (the
+ * console focus keys) or are dropped. A pipe passes every byte unchanged.
+ * Output is written in chunks when the event loop is next free; while the
+ * stream pushes back, no room is reported (`onWritable`) until it drains.
  */
 
 import type { SerialPort, SerialPortCallbacks, SerialPortFactory } from '../../src/ports/serial.js';

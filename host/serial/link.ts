@@ -3,24 +3,12 @@
  * a {@link SerialPortFactory} whose far end is whatever Node stream is
  * attached at the moment, or nothing.
  *
- * Owns the two bounded buffers and the ECMA-419 budget bookkeeping, so the
- * backends only decide when a far end comes and goes:
- * - Input: a ring of fixed capacity. When the far end sends faster than the
- *   guest reads, the oldest bytes are dropped and counted: a UART that is
- *   not read overruns, and the newest bytes are the ones a person at the
- *   other end is waiting to see echoed.
- * - Output: bytes gather in a buffer of fixed capacity and go to the stream
- *   once per event-loop turn (a stream write per guest byte would dominate
- *   the run time). `onWritable(count)` reports the free room in that buffer;
- *   while the stream pushes back (write() returned false) no room is
- *   reported until it drains, so a far end that stops reading stalls the
- *   guest's UART instead of growing memory.
- * - With no far end attached, output is discarded and counted (QEMU's
- *   `nowait` servers and its pty backend do the same), and the full budget
- *   is reported again so the guest never stalls on an absent reader.
- *
- * Callbacks run from the event loop (setImmediate or a stream event), never
- * from inside `read()` or `write()`, as the port contract requires.
+ * Owns the two bounded buffers and the ECMA-419 budget bookkeeping: input
+ * in a ring that drops its oldest bytes (counted) when the guest does not
+ * read; output gathered and written once per event-loop turn, with no room
+ * reported while the stream pushes back; with no far end, output discarded
+ * (counted) and the full budget reported. Callbacks run from the event
+ * loop, never from inside `read()` or `write()`. See docs/design.md#the-host.
  */
 
 import type { SerialPort, SerialPortCallbacks, SerialPortFactory } from '../../src/ports/serial.js';

@@ -1,31 +1,15 @@
 /**
  * The pseudo-terminal relay: a small Python program, run with `python3 -I
- * -c`, that owns the pty pair for {@link PtySerial}.
+ * -c`, that owns the pty pair for {@link PtySerial} (why Python, and the
+ * QEMU behaviour it copies: docs/design.md#the-host). A string here, not a
+ * .py file, so the compiled package carries it without a copy step.
  *
- * Why Python: Node has no openpty(), the npm pty packages are native
- * add-ons (node-gyp fetches Node's headers from outside the npm registry,
- * or prebuilt binaries from GitHub), and python3 with its standard `pty`,
- * `termios` and `select` modules is on every Debian machine that has Node.
- * The program is a string here, not a .py file, so the compiled package
- * carries it without a copy step.
- *
- * Protocol (all pipes, set up by the spawner):
- * - fd 0: bytes from the guest, written to the pty master while a client
- *   holds the slave open, discarded otherwise (counted);
- * - fd 1: bytes the client wrote to the slave;
- * - fd 3: control lines: `ready PATH` once, then `connected N` and
- *   `disconnected N` as clients come and go (N: bytes discarded so far);
- * - fd 2: Python's own diagnostics (a traceback if it fails).
- * The relay exits when fd 0 ends (after up to a second handing its last
- * bytes to a connected client), so it never outlives the monitor.
- *
- * Behaviour, as QEMU's pty chardev (chardev/char-pty.c): the slave is
- * raw (cfmakeraw: no echo, no canonical mode, no signals, no CR/NL
- * translation, 8 bits), and a client is noticed by the master's POLLHUP
- * going away (the relay does not keep the slave open itself, or it could
- * not tell). Output is dropped while nobody has the slave open, so a guest
- * never stalls on an absent reader, and what a departed client left unread
- * is flushed so the next one does not see stale bytes.
+ * Protocol (pipes set up by the spawner): fd 0 bytes from the guest,
+ * written to the master while a client holds the slave open, else
+ * discarded and counted; fd 1 bytes the client wrote; fd 3 control lines
+ * `ready PATH`, then `connected N` / `disconnected N` (N: bytes discarded
+ * so far); fd 2 Python's diagnostics. The relay exits when fd 0 ends
+ * (after up to a second handing its last bytes to a client).
  */
 
 /** The relay program (Python 3.8 or later). */

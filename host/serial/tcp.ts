@@ -3,25 +3,12 @@
  * QEMU's `-serial tcp::PORT,server[,nowait]` on loopback.
  *
  * Owns the listening socket and the choice of client; the bytes and their
- * buffers are the {@link SerialLink}'s. Behaviour, as QEMU's socket
- * chardev (chardev/char-socket.c) in server mode:
- * - With `wait` (QEMU's default) the caller holds the guest until
- *   {@link TcpSerial.firstClient} resolves; with `nowait` the guest starts
- *   at once. Output while no client is connected is discarded (counted in
- *   `stats.discarded`).
- * - One client at a time. QEMU stops accepting while a client is connected,
- *   so a second client's connection completes in the kernel's backlog and
- *   waits, silently, until the first disconnects; then it becomes the
- *   client, and whatever it typed meanwhile reaches the guest. Here the
- *   waiting clients are held paused (not read) in a queue of
- *   `maxWaiting`; a client beyond that is told the port is busy and
- *   disconnected, since an unbounded queue would be a way to exhaust
- *   descriptors.
- * - Raw bytes both ways: no telnet negotiation (QEMU's `telnet` option is
- *   not offered), no newline translation.
- * - It listens on 127.0.0.1 unless the caller passes another `host`:
- *   a guest console is a shell on the guest, not something to offer the
- *   network by default.
+ * buffers are the {@link SerialLink}'s. With `wait` the caller holds the
+ * guest until {@link TcpSerial.firstClient} resolves; output with no client
+ * is discarded and counted. One client at a time; later ones wait, paused,
+ * in a queue of `maxWaiting`, and one beyond it is told the port is busy.
+ * Raw bytes, no telnet; 127.0.0.1 unless the caller passes another `host`.
+ * Why, after QEMU's socket chardev: docs/design.md#the-host.
  */
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';

@@ -1,19 +1,14 @@
 /**
  * The board view's web page: one self-contained HTML document (inline CSS,
- * SVG and script; nothing fetched from the network but its own server's
- * event stream and button posts).
+ * SVG and script; nothing fetched but its own server's event stream and
+ * button posts).
  *
- * Owns the look and the browser-side behaviour:
- * - the board picture (board-svg.ts), lit and pressed by data attributes;
- * - a pin list under it (level and mode of every line, in words);
- * - the UART console as a read-only terminal pane;
- * - an EventSource on `/events` (`pins`, `console` and `bye` events), and
- *   `POST /pins/NAME` with `{"pressed": true|false}` when a button is held
- *   with the mouse, a finger, or Space/Enter while it has focus. Posts are
- *   sent one after another, so a quick click can never arrive as release
- *   before press.
- * The console keeps at most 200 000 characters; the page drops the oldest,
- * so a long-running guest cannot grow the tab either.
+ * Owns the look and the browser-side behaviour: the board picture
+ * (board-svg.ts), the pin list, the console pane (at most 200 000
+ * characters, oldest dropped), the EventSource on `/events`, and
+ * `POST /pins/NAME` when a button is held by mouse, finger or Space/Enter.
+ * Posts go one after another, so a quick click never arrives as release
+ * before press.
  */
 
 import type { GpioLineWiring } from '../../src/board/board.js';

@@ -9,18 +9,8 @@
  * and the button a person presses, and reports changes to listeners (the
  * view) by wrapping the pin handles the device gets.
  *
- * Buttons. A board file's `pull` is the resistor on the board, so it holds
- * the line at rest whatever the guest's own pull-up setting:
- * - `pull: "up"`: at rest the line reads 1; pressing connects it to ground (0);
- * - `pull: "down"`: at rest 0; pressing connects it to the supply (1);
- * - `pull: "none"`: at rest the line floats (the guest's pull-up, if it
- *   enabled one, decides); pressing drives it low if the guest enabled its
- *   pull-up (a button to ground), high otherwise.
- * Releasing returns the line to rest.
- *
- * LEDs. An output line's LED is lit while the guest drives the line high
- * with the line in output mode (active high; board files do not describe
- * polarity).
+ * A board file's `pull` is the board's resistor: it decides what a button
+ * reads at rest and pressed; LEDs are active high. See docs/design.md#the-host.
  */
 
 import type { GpioLineWiring } from '../../src/board/board.js';

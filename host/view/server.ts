@@ -2,33 +2,13 @@
  * The live board view's HTTP server: `--view`.
  *
  * Owns the loopback web server that serves the page (page.ts), pushes pin
- * and console changes to it over Server-Sent Events, and takes button
- * presses back as POSTs. Node's http module only; no dependencies.
- *
- * Routes:
- * - `GET /`: the page;
- * - `GET /events`: the event stream (`pins`: every line's state;
- *   `console`: `{epoch, offset, b64, skipped}` chunks of output, where
- *   offsets count bytes since this server started (epoch names the run);
- *   `bye` on close);
- * - `GET /state`: the same state as JSON, for scripts;
- * - `POST /pins/NAME` with `{"pressed": true|false}`: press or release.
- *
- * Bounded. Changes are not queued per viewer: each viewer has a cursor (the
- * pin-state version and console offset it has been sent), and a flush,
- * at most once per frame, sends what it lacks. A viewer whose connection
- * pushes back is skipped until it drains, so a stuck page costs one event
- * of buffer at most; if it falls behind the console ring it is told how
- * many bytes it missed. Viewers are capped (`maxClients`), request bodies
- * are capped, idle keep-alive comments find dead connections.
- *
- * Safe on loopback. It listens on 127.0.0.1 by default. Requests must name
- * the server by a loopback Host (defeats DNS rebinding, where a web page
- * re-points its own name at 127.0.0.1), and a POST must be JSON from the
- * page's own origin (a cross-site form cannot send JSON without a CORS
- * preflight, which this server never grants). The page's content security
- * policy allows only its own inline style and script, by nonce, and
- * connections to this server.
+ * and console changes over Server-Sent Events and takes button presses
+ * back as POSTs. Routes: `GET /` the page; `GET /events` the stream
+ * (`pins`, `console` chunks `{epoch, offset, b64, skipped}`, `bye`);
+ * `GET /state` the same state as JSON; `POST /pins/NAME` with
+ * `{"pressed": true|false}`. Bounded (a cursor per viewer, capped viewers
+ * and bodies) and safe on loopback (loopback Host only, JSON posts from the
+ * page's own origin, a nonce CSP): docs/design.md#the-host. Node's http only.
  */
 
 import { randomBytes } from 'node:crypto';

@@ -2,27 +2,11 @@
  * Board files: what a board offers its guests, and how the virtual devices
  * of the `virt` machine are wired to real (or simulated) peripherals.
  *
- * Owns the board file schema and its validation. A board file is JSON:
- *
- * ```json
- * {
- *   "name": "host-sim",
- *   "description": "optional text",
- *   "platform": "host",                       // host | esp32 | rp2040 | simulator
- *   "ramBudget": "256MiB",                    // bytes or a size string; guests' RAM must fit
- *   "devices": ["clint", "plic", "uart0", "gpio", "test-finisher", "virtio-mmio", "htif"],
- *   "uart0": { "serial": "stdio" },           // host: stdio | tcp:PORT | pty | none
- *   // on a board: { "uart": 1, "tx": 17, "rx": 16, "baud": 115200 }
- *   "gpio": { "lines": [
- *     { "line": 0, "name": "led", "pin": 2, "direction": "output" },
- *     { "line": 1, "name": "button", "pin": 0, "direction": "input", "pull": "up" }
- *   ] }
- * }
- * ```
- *
- * Unknown keys are refused (a misspelt key would otherwise be silently
- * ignored). No file I/O here: the host or the board entry point reads the
- * text and names the file.
+ * Owns the board file schema and its validation (the keys: README, "Board
+ * files"; an example: docs/design.md#board-files). Refuses unknown keys, a
+ * misspelt key being otherwise silently ignored; every error names the
+ * file, the JSON path and the problem. No file I/O here: the host or the
+ * board entry point reads the text and names the file.
  */
 
 import { GPIO_LINES } from '../devices/sifive-gpio.js';

@@ -4,31 +4,11 @@
  * continue, single-step, breakpoints, watchpoints).
  *
  * Owns the run-time side of debugging. It takes over the VM's `run` (and
- * `setWakeHandler`) on the instance, so whoever drives the VM (the driver
- * for one VM, the monitor for several) drives it unchanged:
- * - halted, `run` executes nothing and reports `idle` with no deadline, so
- *   the driver sleeps until the debugger resumes the VM (it calls the wake
- *   handler) or the VM is stopped;
- * - running with no breakpoint or watchpoint, `run` is the VM's own, at
- *   full speed: the interpreter's hot path is untouched;
- * - with breakpoints or watchpoints set, or single-stepping, the hart is
- *   driven one instruction at a time (`run(1)`), pc checked against a Set
- *   before each, and the load/store/AMO at pc decoded to see whether it
- *   touches a watched range.
- *
- * Watchpoints stop *before* the access, pc at the accessing instruction:
- * GDB's RISC-V target declares watchpoints non-steppable
- * (riscv-tdep.c: set_gdbarch_have_nonsteppable_watchpoint (gdbarch, 1);
- * `maint print architecture` in gdb-multiarch 13 shows
- * have_nonsteppable_watchpoint = 1), so GDB removes them, steps over the
- * access and compares the values itself. Resuming from a breakpoint or
- * watchpoint stop executes the instruction at pc without checking it
- * again. Software breakpoints never patch guest memory.
- *
- * Memory is read and written as the hart sees it: virtual addresses go
- * through `hart.translateAddress` (identity when translation is off).
- * Device regions are refused (a read of a UART register would consume
- * input), so GDB sees them as unreadable.
+ * `setWakeHandler`) on the instance, so whoever drives the VM drives it
+ * unchanged; with no breakpoint or watchpoint set, `run` is the VM's own.
+ * Watchpoints stop before the access (GDB's RISC-V target declares them
+ * non-steppable); software breakpoints never patch memory; device regions
+ * are refused. Why: docs/design.md#the-debugger.
  */
 
 import type { GuestVirtAddr } from '../addr/index.js';

@@ -1,26 +1,14 @@
 /**
- * Where the device tree goes in guest RAM: QEMU's rule, with a fallback for
- * boards with little RAM.
- *
- * QEMU 7.2 (hw/riscv/boot.c, `riscv_load_fdt`; `riscv_compute_fdt_addr`
- * from 8.0) puts the tree as high as possible so that a kernel and initrd
- * loaded low do not overwrite it, yet addressable by a 32-bit kernel:
+ * Where the device tree goes in guest RAM: QEMU 7.2's rule (hw/riscv/boot.c,
+ * `riscv_load_fdt`), with a fallback for boards with little RAM.
  *
  *   top  = ramBase < 3 GiB ? min(ramEnd, 3 GiB) : ramEnd
  *   addr = alignDown(top - size, 2 MiB)
  *
- * Checked against qemu-system-riscv32 7.2 `-M virt -bios none` (a1 at
- * entry): -m 128M -> 0x87e00000, 16M -> 0x80e00000, 3M -> 0x80200000,
- * 2G and 3G -> 0xbfe00000 (capped at 3 GiB). QEMU 7.2 takes `size` before
- * packing the tree, i.e. its 1 MiB buffer (8.0 fixed that to the packed
- * size); the results above are the same with either for RAM sizes that are
- * multiples of 2 MiB. Pass 1 MiB as `blobSize` to reproduce 7.2 exactly.
- *
- * Little RAM: when that address would leave less than half of the RAM
- * below `top` under the tree (QEMU would put it at or near the RAM base, over the kernel,
- * e.g. for 256 KiB), xsvisor instead takes the highest 4 KiB-aligned
- * address where the blob fits below the same top. The spec needs only 8-byte
- * alignment (DT spec 0.4, 5.1); 4 KiB keeps it on its own page.
+ * When that would leave less than half of the RAM below `top` under the
+ * tree, the highest 4 KiB-aligned address where the blob fits below the same
+ * top instead. Pass 1 MiB as `blobSize` to reproduce 7.2 exactly. Why, and
+ * the figures checked against QEMU: docs/design.md#the-device-tree.
  */
 
 import { FdtError } from './errors.js';

@@ -1,19 +1,12 @@
 /**
  * A flattened devicetree (DTB) writer: build a tree of nodes and
  * properties, then serialise it as the Devicetree Specification 0.4,
- * chapter 5, lays it out:
- *
- *   header (40 bytes, version 17)   at 0
- *   memory reservation block        at 40 (8-byte aligned, 5.3): {u64 address, u64 size}
- *                                   entries ended by a zero entry
- *   structure block                 4-byte aligned (5.4): BEGIN_NODE name, PROP len
- *                                   nameoff value, END_NODE, ..., END; every token
- *                                   and value padded to 4 bytes
- *   strings block                   (5.5) property names, NUL-terminated, each once
- *
- * Everything is big-endian. A node's properties precede its children
- * (5.4.2). The blob is sized exactly before it is written, so writing
- * allocates one buffer.
+ * chapter 5, lays it out: a 40-byte header (version 17), the memory
+ * reservation block at 40 (8-byte aligned, ended by a zero entry), the
+ * structure block (4-byte aligned tokens and values), the strings block
+ * (each property name once). Everything is big-endian; a node's
+ * properties precede its children (5.4.2). The blob is sized exactly
+ * before it is written, so writing allocates one buffer.
  */
 
 import { FdtError } from './errors.js';

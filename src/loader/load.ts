@@ -2,23 +2,14 @@
  * Puts a guest image into RAM, as QEMU's `-kernel` does on the `virt`
  * machine with `-bios none`.
  *
- * Owns the placement rules: an ELF image's PT_LOAD segments go to their
- * physical addresses (p_paddr, as QEMU's ELF loader uses), p_filesz bytes
- * copied and the rest up to p_memsz zeroed; anything else is a raw binary
- * placed at the start of RAM (0x8000_0000), which is also its entry point.
- * Overlaps follow QEMU 7.2 (include/hw/elf_ops.h makes each segment a ROM
- * blob of p_filesz data and p_memsz size; hw/core/loader.c sorts the blobs
- * by address, refuses two whose data overlap, and writes them in that
- * order): a segment with p_filesz 0 writes nothing and overlaps nothing,
- * the zero fill of one segment may cover the file bytes of a segment at a
- * higher address (whose bytes are written later, so they win), and file
- * bytes that overlap are refused. Every check runs before the first byte
- * is written, so a refused image leaves RAM as it was. No file I/O.
- *
- * Guest memory may be split into several RAM pieces and ROM regions whose
- * bytes are used in place (on a board: the image's read-only segments in
- * flash). A segment that lands on a ROM region must be exactly that
- * region's contents; it is then left where it is, never copied.
+ * Owns the placement rules: an ELF's PT_LOAD segments at p_paddr (p_filesz
+ * bytes copied, the rest up to p_memsz zeroed), anything else a raw binary
+ * at the start of RAM, its entry point. Overlaps follow QEMU 7.2: file
+ * bytes that overlap are refused, a zero fill may lie under a higher
+ * segment's bytes. A segment on a ROM region must be exactly its contents
+ * and is left in place. Every check runs before the first byte is written,
+ * so a refused image leaves RAM as it was. No file I/O.
+ * See docs/design.md#loading-and-boot.
  */
 
 import { formatAddr } from '../addr/index.js';

@@ -3,20 +3,13 @@
  * image from flash, wires UART0 and the GPIO lines to ECMA-419 IO, and
  * runs the VM in slices on Timer until the guest ends.
  *
- * Everything the app touches comes in through {@link ModdableHost}: on a
- * board, main.ts fills it from Moddable's modules and the `device` global;
- * under Node and xsnap, host/moddable/ provides stand-ins. Nothing runs
- * when the module loads, so it can be preloaded.
- *
- * The board file is the resource `board.json` (the manifest copies the
- * one chosen at build time into flash), so it is the one source of pins,
- * UARTs and RAM for the device, exactly as for the host simulation.
- * Build settings arrive in `config` (Moddable's mc/config, from the
- * manifest and the mcconfig command line):
- * - `platform`: the board platform the build is for (`esp32`, `rp2040`);
- *   a board file for another one is refused;
- * - `guest`: the resource holding the guest image (default `guest.elf`);
- * - `slice`: guest instructions per turn of the event loop (default 1000).
+ * Everything it touches comes in through {@link ModdableHost} (main.ts on a
+ * board, host/moddable/ under Node and xsnap); nothing runs at load, so it
+ * can be preloaded. The board file is the resource `board.json`. Build
+ * settings come in `config` (mc/config): `platform` (`esp32`, `rp2040`; a
+ * board file for another is refused), `guest` (the image's resource,
+ * default `guest.elf`), `slice` (instructions per turn, default 1000).
+ * See docs/design.md#the-board-app.
  */
 
 import type Digital from 'embedded:io/digital';

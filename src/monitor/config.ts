@@ -1,37 +1,14 @@
 /**
  * Monitor configuration: several VMs on one board, as JSON, validated
- * before anything boots.
+ * before anything boots (keys and defaults: docs/monitor.md).
  *
- * ```json
- * {
- *   "board": "host-sim",                 // boards/NAME.json (the host resolves it)
- *   "deterministic": false,              // optional: clocks from instruction counts, 1000 ns each (icount.ts)
- *   "icount": 3,                         // optional, not with deterministic: 2^N ns per instruction (0-10), or "auto"
- *   "slice": 20000,                      // optional: instructions per VM per round
- *   "vms": [
- *     { "name": "vm1", "image": "guests/bin/hello.elf", "ram": "16MiB",
- *       "firmware": "none",                // "none": M-mode boot as QEMU -bios none; "sbi": S-mode under the monitor's SBI
- *       "uart": "console",                 // what the VM's UART0 maps to (below)
- *       "pins": { "0": "led" },            // guest GPIO line -> board pin (a board GPIO line name)
- *       "devices": ["clint", "plic", "uart0", "gpio", "test-finisher"],   // optional subset of the board's
- *       "load": [{ "file": "romfs.img", "addr": "0x80610000" }],   // optional: data images copied into RAM (QEMU -device loader)
- *       "onFault": "stop" }                // "stop" | "restart"
- *   ]
- * }
- * ```
- *
- * `uart` takes: `"uart0"` (the board's UART0, for this VM alone),
- * `"console"` (the board's UART0 shared by every VM that says so: output
- * tagged per line, input to the VM in focus; see console-mux.ts), `"none"`
- * (output discarded), and on host boards a host serial of its own:
- * `"stdio"`, `"pty"` or `"tcp:PORT"`. Default `"console"`.
- *
- * Owns the schema and its checks: unknown keys, bad types, unknown
+ * Owns the schema and its checks. Refuses unknown keys, bad types, unknown
  * devices and pins, a pin or UART given to two VMs (both named), duplicate
- * VM names, RAM beyond the board's budget (the sum of all VMs). Every
+ * VM names and RAM beyond the board's budget (the sum of all VMs); every
  * problem is collected, with its JSON path, into one
  * {@link MonitorConfigError}. No file I/O: the host reads the text, loads
  * the board through a callback and reads the images afterwards.
+ * See docs/design.md#the-monitor.
  */
 
 import {

@@ -2,22 +2,12 @@
  * One serial port shared by several VMs as their console (`"uart":
  * "console"` in a monitor configuration).
  *
- * Owns the multiplexing. Each VM gets a {@link SerialPortFactory} of its
- * own for its UART0. Output is gathered per VM into lines; when several
- * VMs share the port each complete line goes out as `[name] line`, so
- * lines never interleave mid-way (a line longer than `lineLimit` bytes is
- * broken there, with a newline added). With one VM, bytes pass through
- * untouched. Input goes to the VM in focus only (the first at the start):
- * its port reads straight from the shared one, the others read nothing.
- * {@link SharedConsole.focus} moves the focus (the host binds it to
- * Ctrl-A 1-9).
- *
- * Bounded: one line buffer per VM and one output queue towards the real
- * port. A VM's UART is granted room (`onWritable`) for what its line
- * buffer holds, and granted more by {@link SharedConsole.pump}, which the
- * monitor calls between rounds (from the event loop, as ECMA-419 wants
- * callbacks), or when the real port reports room. Nothing is lost: a line
- * the queue cannot take waits, and its VM gets no room until it can.
+ * Owns the multiplexing: a {@link SerialPortFactory} per VM, output sent
+ * as whole `[name] line`s (a line longer than `lineLimit` is broken there;
+ * one VM alone passes through untouched), input to the VM in focus only
+ * ({@link SharedConsole.focus}, bound to Ctrl-A 1-9 by the host). Bounded:
+ * a VM's UART is granted room only for what its line buffer can take, more
+ * at each {@link SharedConsole.pump}. See docs/design.md#the-monitor.
  */
 
 import type { SerialPort, SerialPortCallbacks, SerialPortFactory } from '../ports/index.js';

@@ -1,33 +1,12 @@
 /**
- * Fault containment: telling a guest that has wedged itself from one
- * that works, and the register dump that goes with the verdict.
+ * Fault containment: telling a guest that has wedged itself from one that
+ * works, and the register dump that goes with the verdict.
  *
- * Owns the detection rules, which look only at counters the hart keeps
- * anyway (instructions executed and retired, traps taken, the last trap),
- * sampled by the monitor after each of a VM's turns, so they cost nothing
- * per instruction:
- *
- * - **No progress**: {@link FaultPolicy.noProgressSteps} instructions
- *   executed in a row and not one retired. Only an instruction that traps
- *   does not retire, so every one of them trapped: garbage code, or a trap
- *   vector that itself faults (mtvec/stvec pointing at garbage or at
- *   nothing: the fetch faults, the trap goes to the same vector again).
- * - **Trap storm**: the same exception (cause and pc) was the last trap of
- *   every turn for {@link FaultPolicy.stormSteps} instructions, with at
- *   least one trap every {@link FaultPolicy.stormRate} instructions. This
- *   is a handler that returns to the faulting instruction without fixing
- *   anything, so that it traps again at once. ECALLs are requests, not
- *   faults, and interrupts are not the guest's mistake: neither counts. A
- *   guest that emulates a trapping instruction in a tight loop at more
- *   than one trap per 64 instructions would be taken for a storm.
- * - **Trap into M-mode under the SBI**: an S-mode guest has no M-mode
- *   firmware to trap to (every exception it may take is delegated; ECALLs
- *   go to the SBI), so a trap that reaches M is fatal to the VM. Its M
- *   vector parks the hart in a two-instruction catcher (vm.ts), so the dump
- *   shows the trap's own mcause, mepc and mtval.
- * - A hart that stopped with a fatal error (a host callback threw) is
- *   reported by the VM itself as a `fatal` exit; the monitor treats it the
- *   same way.
+ * Owns the detection rules (no progress, trap storm, a trap into M-mode
+ * under the SBI, a fatal exit) and their {@link FaultPolicy}. They look
+ * only at counters the hart keeps anyway, sampled after each of a VM's
+ * turns, so they cost nothing per instruction. Why each rule looks as it
+ * does: docs/design.md#the-monitor.
  */
 
 import { Csr, PrivilegeMode, type Hart } from '../cpu/index.js';

@@ -2,20 +2,13 @@
  * Instruction-count time: a VM clock that counts retired instructions, as
  * QEMU's `-icount` does.
  *
- * Owns the rules. Guest time is kept in integer nanoseconds: a retired
- * instruction is {@link ICOUNT_NANOS_PER_INSTRUCTION} ns under
- * `--deterministic` (a 1 MIPS machine, the rule older snapshots and saved
- * outputs were made with), 2^SHIFT ns under `--icount SHIFT` (QEMU's
- * `-icount shift=SHIFT`, SHIFT 0-{@link ICOUNT_MAX_SHIFT}), or 2^shift ns
- * with a shift that follows the host's clock under `--icount auto` (QEMU's
- * rule, see {@link InstructionClock.adjust}). mtime (10 MHz) is
- * floor(ns / 100), computed in integers that stay below 2^53, so V8 and XS
- * read the same values. A VM waiting in WFI takes no instructions, so its
- * clock would never reach its timer: the monitor then warps the clock to
- * the deadline (QEMU's `sleep=off`), which costs no wall time; warps are
- * whole microseconds under `--deterministic` (as before), whole
- * nanoseconds otherwise. Output and exit status then depend only on the
- * guests and the configuration (and, for `auto`, the host's speed).
+ * Owns the rules: integer nanoseconds per instruction
+ * ({@link ICOUNT_NANOS_PER_INSTRUCTION} under `--deterministic`, 2^SHIFT
+ * under `--icount SHIFT` with SHIFT 0-{@link ICOUNT_MAX_SHIFT}, a shift
+ * that follows the host under `auto`: {@link InstructionClock.adjust}),
+ * mtime as floor(ns / 100) in integers below 2^53, and the warp
+ * ({@link InstructionClock.warpTo}) the monitor applies to a VM in WFI.
+ * V8 and XS read the same values. See docs/design.md#time.
  */
 
 import { DeviceStateError, stateInt, type DeviceState } from '../device/index.js';

@@ -1,26 +1,13 @@
 /**
  * The monitor: several isolated VMs on one engine, scheduled round-robin.
  *
- * Owns the scheduling, fault containment and the end of each VM. Every VM
- * is a {@link VirtVm} of its own (hart, address space, devices): nothing
- * is shared but the engine, so a VM can reach another's memory or pins
- * only through what the host wires (a shared console, see console-mux.ts).
- *
- * A round gives each VM that can run one turn of `sliceInstructions`
- * instructions, in configuration order; then the monitor yields to the
- * event loop through the scheduler port (`soon`), so serial and pin
- * callbacks run between rounds. A VM waiting in WFI takes no turns: with a
- * wall clock until its timer deadline or a wake-up (an interrupt level
- * rose: input, a pin), with an {@link InstructionClock} (deterministic
- * mode) its clock is warped to the deadline and it runs on at once. When
- * every VM waits, the monitor sleeps (`after`) until the earliest
- * deadline or a wake-up.
- *
- * After each turn a {@link FaultWatch} looks at the VM's counters; a fault
- * it finds, or a `fatal` exit (a host callback threw inside the hart),
- * stops that VM only, with the reason and a register dump, or restarts it
- * when its policy says `restart` (at most `maxRestarts` times, then it
- * stops). The other VMs run on; nothing a VM does escapes the run loop.
+ * Owns the scheduling, fault containment and the end of each VM. Each VM
+ * is a {@link VirtVm} of its own; nothing is shared but the engine. A round
+ * gives each runnable VM one turn of `sliceInstructions`, then yields to
+ * the event loop (`soon`); VMs in WFI take no turns, and when all wait the
+ * monitor sleeps (`after`) until the earliest deadline or a wake-up. A
+ * fault stops (or, by policy, restarts) that VM only; the others run on.
+ * See docs/design.md#the-monitor.
  */
 
 import type { Clock, ScheduledTask, Scheduler } from '../ports/index.js';

@@ -3,18 +3,11 @@
  * traps and SBI calls do, as text lines and as counts.
  *
  * Owns the observer a VM takes at construction ({@link VmObserver}, the
- * `observe` option of `VirtVmOptions`), the proxies it puts between the
- * address space and the devices, around interrupt lines and around the
- * SBI, the trap-name tables, the line formats (docs/trace.md) and the
- * statistics block. It sits in src/monitor/ beside the VM because it needs
- * the VM's layers below (cpu, devices, address space) and nothing above;
- * a separate layer would add a folder for one module.
- *
- * Why proxies: a VM built without an observer registers its own device
- * objects and passes the hart no trap hook, so tracing that is off costs
- * nothing on the interpreter's path or the address space's. Everything is
- * paid only by a VM that asked for it. No output of its own: lines go to
- * the sink the host passes.
+ * `observe` option of `VirtVmOptions`), the proxies it puts around the
+ * devices, interrupt lines and SBI, the trap-name tables, the line formats
+ * (docs/trace.md) and the statistics block. A VM without an observer has
+ * no proxies, so tracing that is off costs nothing. No output of its own:
+ * lines go to the sink the host passes. See docs/design.md#the-monitor.
  */
 
 import type { GuestAddressSpace } from '../addrspace/index.js';

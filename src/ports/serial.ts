@@ -1,20 +1,13 @@
 /**
- * The serial port the core reaches the outside through: a byte stream.
+ * The serial port the core reaches the outside through: a byte stream,
+ * shaped after ECMA-419's Serial class (section 9, `embedded:io/serial`).
  *
- * Shaped after ECMA-419's Serial class (IO Class Pattern, section 9 and the
- * `embedded:io/serial` module): the port is made with one options object
- * carrying the callbacks, offers `read()`/`write()` and `close()`, and calls
- * `onReadable(count)`/`onWritable(count)` from the engine's event loop,
- * never from inside `read()` or `write()`.
- *
- * The data format is ECMA-419's `"number"`: `read()` returns one byte as a
- * Number in 0..255, or `undefined` when no byte is waiting; `write(byte)`
- * sends one byte. The byte-at-a-time shape allocates nothing, which matters
- * on XS; a Moddable backend opens its Serial with `format: "number"`.
- *
- * Devices take a {@link SerialPortFactory} rather than a port, because an
- * ECMA-419 object receives its callbacks at construction: the device opens
- * the port with its own callbacks, so the Moddable glue is one line:
+ * One options object carries the callbacks; `read()` returns one byte
+ * (0..255) or `undefined`, `write(byte)` sends one (format `"number"`,
+ * which allocates nothing on XS); `onReadable(count)`/`onWritable(count)`
+ * come from the event loop, never from inside `read()` or `write()`.
+ * Devices take a {@link SerialPortFactory}, since an ECMA-419 object gets its
+ * callbacks at construction; the Moddable glue is one line:
  * `(cb) => new device.io.Serial({ ...device.Serial.default, format: "number", ...cb })`.
  */
 

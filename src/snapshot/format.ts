@@ -1,25 +1,15 @@
 /**
- * The snapshot file: header, tagged sections, CRC-32 trailer, and the
- * VM snapshot model those sections carry.
+ * The snapshot file: header, tagged sections, CRC-32 trailer, and the VM
+ * snapshot model those sections carry (layout: docs/snapshot.md).
  *
- * Owns the file layout (docs/snapshot.md has the table):
- *   0   8  magic `XSVSNAP\0`
- *   8   2  format version ({@link SNAPSHOT_FORMAT_VERSION})
- *   10  2  reserved, 0
- *   12  4  file length in bytes, trailer included
- *   16  .. sections: 4-byte ASCII tag, u32 length, content
- *   end-4  CRC-32 of every byte before it
- * and the sections of a VM snapshot: `META` (what it was taken from),
- * `HART`, `VMST` (the VM's run state), `CLCK` (the instruction clock, in
- * deterministic mode), one `DEVC` per device (name + state record) and one
- * `RAM ` per piece of guest RAM (base, length, then the 4 KiB pages that
- * are not all zero). {@link decodeVmSnapshot} checks in this order: magic,
- * version, length, checksum, then every section bounds-checked; it refuses
- * with a {@link SnapshotError} and nothing else.
- *
- * Engine-neutral and above the devices and the hart, below the monitor:
- * it knows state records, not the objects they come from (vm.ts builds
- * and applies the model).
+ * Owns the layout (magic `XSVSNAP\0`, {@link SNAPSHOT_FORMAT_VERSION},
+ * length, sections of a 4-byte tag, u32 length and content, CRC-32 of
+ * every byte before it) and the VM sections (`META`, `HART`, `VMST`,
+ * `CLCK`, one `DEVC` per device, one `RAM ` per piece of RAM with its
+ * non-zero 4 KiB pages). {@link decodeVmSnapshot} checks magic, version,
+ * length, checksum, then bounds-checks every section, and refuses with a
+ * {@link SnapshotError} only. It knows state records, not the objects
+ * they come from. See docs/design.md#saved-state-and-snapshots.
  */
 
 import type { DeviceState } from '../device/index.js';
