@@ -40,6 +40,8 @@ export interface RunMainInXsOptions {
   readonly timeoutMs?: number;
   /** Called with all output so far each time the guest writes; `send` queues input for its UART, `stop` asks the guest to stop. */
   readonly interact?: (output: string, send: (text: string) => void, stop: () => void) => void;
+  /** Called each time the worker blocks in its idle wait (the guest sleeps), with `interact`'s `send` and `stop` and the output so far. */
+  readonly onIdle?: (output: string, send: (text: string) => void, stop: () => void) => void;
 }
 
 /** How a run in XS went. */
@@ -124,6 +126,7 @@ export async function runMainInXs(options: RunMainInXsOptions): Promise<RunMainI
       partial = lines.pop()!;
       log.push(...lines);
     },
+    onIdle: () => options.onIdle?.(output, send, requestStop),
   });
   const requestStop = (): void => bridge.stop('stopped by the host');
   const stopTimer = setTimeout(requestStop, options.timeoutMs ?? 30_000);

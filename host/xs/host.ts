@@ -29,6 +29,8 @@ export interface XsBridgeHostOptions {
   readonly onConsole?: (byte: number) => void;
   /** Receives LOG text. */
   readonly onLog: (text: string) => void;
+  /** Told each time XS blocks in an idle wait with nothing to hand it (its guest sleeps). */
+  readonly onIdle?: () => void;
 }
 
 const decoder = new TextDecoder();
@@ -159,6 +161,7 @@ export class XsBridgeHost {
   /** Resolves after `ms` milliseconds, or at once when input or a stop arrives. */
   private waitForInput(ms: number): Promise<void> {
     if (this.readable || this.stopReason !== null || ms <= 0) return Promise.resolve();
+    this.options.onIdle?.();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(t);
