@@ -102,11 +102,10 @@ export async function runSession(s: SessionOptions): Promise<number> {
   } finally {
     if (timer !== null) clearTimeout(timer);
     releaseSignals?.();
-    const ran = typeof end === 'object' ? end : null;
+    const ran = end !== null && typeof end === 'object' ? end : null;
     await run?.close(ran);
     await io.close();
     await run?.closeView(ran);
-    if (end === null) end = EXIT.INTERNAL; // a bug: the CLI says so as it rethrows
   }
   const seconds = (performance.now() - started) / 1000;
   if (typeof end === 'number') return end;
