@@ -10,7 +10,7 @@
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { SnapshotError } from '../src/snapshot/index.js';
 import type { VirtVm } from '../src/monitor/index.js';
-import { EXIT } from './cli/args.js';
+import { EXIT } from './exit-status.js';
 
 /**
  * Restores `vm` from the snapshot at `path`. Returns null when it did;

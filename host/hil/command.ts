@@ -10,7 +10,7 @@
 
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { tagLines } from '../report-lines.js';
-import { EXIT } from '../cli/args.js';
+import { EXIT } from '../exit-status.js';
 import { parseHilArgs, hilHelpText, type HilOptions } from './args.js';
 import { HilPortError, HilUsageError, ScenarioError } from './errors.js';
 import { openSerialPort, type HilPort, type OpenSerialPortOptions } from './port.js';

@@ -1,36 +1,22 @@
 /**
  * The entry of the XS bundle (see xs.ts): runs src/moddable/main.ts in an
- * xsnap worker on a simulated board whose far ends live in Node.
- *
- * Everything crosses through xsnap's synchronous `issueCommand`, one byte
- * of operation then a payload:
- * - `S` set-up: Node answers JSON {boardText, boardFile, guestName, config};
- * - `R` resource NAME: 1 then the bytes, or 0 when there is none;
- * - `T` bytes the guest's UART put on the wire; `P` poll; `W` wait up to
- *   MS milliseconds (Node answers early when input arrives): each is
- *   answered with a flags byte (1 = stop the guest) then input bytes;
- * - `L` traced text; `X` the app's result as JSON.
- * The Timer stand-in blocks in `W` when nothing else is queued, so an
- * idle guest sleeps instead of spinning the worker.
+ * xsnap worker on a simulated board whose far ends live in Node. Everything
+ * crosses through the XS bridge (host/xs/bridge.ts, host/xs/protocol.ts):
+ * SETUP (JSON {boardText, boardFile, guestName, config}), IMAGE (the
+ * guest), the UART's bytes, LOG (traced text) and EXIT (the app's result).
+ * The Timer stand-in blocks in the bridge's idle wait when nothing else is
+ * queued, so an idle guest sleeps instead of spinning the worker.
  */
 
 import { parseBoard } from '../../src/board/index.js';
 import main, { type MainRun } from 'xsvisor:moddable-main';
-import { setUpHostBoard } from './device.js';
+import { INPUT_CAPACITY, XsBridge } from '../xs/bridge.js';
+import { OP } from '../xs/protocol.js';
+import { setUpHostBoard, type HostBoard } from './device.js';
 import { setIdleWaiter } from './loop.js';
 import Timer, { timerStats } from './timer.js';
 
 declare const issueCommand: (request: ArrayBuffer) => ArrayBuffer;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function call(op: string, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const request = new Uint8Array(1 + payload.length);
-  request[0] = op.charCodeAt(0);
-  request.set(payload, 1);
-  return new Uint8Array(issueCommand(request.buffer));
-}
 
 interface SetUp {
   readonly boardText: string;
@@ -39,45 +25,46 @@ interface SetUp {
   readonly config: Record<string, unknown>;
 }
 
-const setup = JSON.parse(decoder.decode(call('S'))) as SetUp;
-const found = call('R', encoder.encode(setup.guestName));
-if (found[0] !== 1) throw new Error(`the host has no resource ${setup.guestName}`);
+let host: HostBoard | null = null;
+// Input goes to the board's serial line; its backlog is bounded by the room reported.
+const bridge = new XsBridge((request) => issueCommand(request), {
+  room: () => (host?.serial === null || host === null ? 0 : Math.max(0, INPUT_CAPACITY - host.serial.backlog.length)),
+  push: (bytes) => host?.serial?.inject(bytes),
+});
+const setup = JSON.parse(new TextDecoder().decode(bridge.send(OP.SETUP))) as SetUp;
 const board = parseBoard(setup.boardText, setup.boardFile);
-const host = setUpHostBoard({
+host = setUpHostBoard({
   board,
   boardText: setup.boardText,
-  guest: found.subarray(1),
+  guest: bridge.send(OP.IMAGE),
   guestName: setup.guestName,
   config: setup.config,
-  onTrace: (text) => {
-    call('L', encoder.encode(text));
-  },
+  onTrace: (text) => bridge.log(text),
 });
 
 let running: MainRun | null = null;
-let stopping = false;
-
-/** Acts on a `T`/`P`/`W` answer: a stop request, then input for the UART. */
-function deliver(answer: Uint8Array): void {
-  if ((answer[0] & 1) !== 0 && !stopping && running !== null) {
-    stopping = true;
-    running.vm.stop('stopped by the host');
-  }
-  if (answer.length > 1) host.serial?.inject(answer.subarray(1));
-}
-
-if (host.serial !== null) host.serial.onTransmit = (bytes) => deliver(call('T', bytes));
-setIdleWaiter((ms) => deliver(call('W', encoder.encode(String(Math.ceil(ms))))));
+let stopFor: string | null = null;
+bridge.onStop = (reason) => {
+  stopFor = reason;
+  running?.vm.stop(reason);
+};
+if (host.serial !== null) host.serial.onTransmit = (bytes) => bridge.transmit(bytes);
+setIdleWaiter((ms) => bridge.wait(ms));
 // A guest that polls its UART without ever idling must still see input: look every 20 ms.
-const poller = Timer.repeat(() => deliver(call('P')), 20);
+const poller = Timer.repeat(() => bridge.sync(), 20);
 
-void main({ onStart: (run) => { running = run; } }).then((result) => {
+void main({
+  onStart: (run) => {
+    running = run;
+    if (stopFor !== null) run.vm.stop(stopFor);
+  },
+}).then((result) => {
   Timer.clear(poller);
   setIdleWaiter(null);
   // Collect now, so the worker's meter (read after this script) counts live slots only: the VM, still referenced, and the code.
   (globalThis as { gc?: () => void }).gc?.();
   const exit = result.ok ? result.exit : undefined;
-  call('X', encoder.encode(JSON.stringify({
+  bridge.send(OP.EXIT, new TextEncoder().encode(JSON.stringify({
     ok: result.ok,
     exit: exit === undefined ? undefined : { kind: exit.kind, status: exit.status, source: exit.source, reason: exit.reason },
     error: result.ok ? undefined : String(result.error instanceof Error ? result.error.message : result.error),

@@ -2,19 +2,20 @@
  * Runs the Moddable app (src/moddable/main.ts, unchanged) in Moddable's
  * XS engine on the host: an xsnap worker (host/xs) evaluates a bundle of
  * main.ts, the core and the stand-ins of this folder, on a simulated board
- * whose far ends (UART line, input, log) live here in Node. See
- * xs-entry.ts for the protocol.
- *
- * The bundle is made with esbuild: the Moddable module names resolve to
- * the stand-ins (specifiers.mjs), `xsvisor:moddable-main` to main.ts, and
- * Node modules are refused (nothing Node may reach XS).
+ * whose far ends (UART line, input, log) live here in Node, through the
+ * XS bridge (host/xs/host.ts and bridge.ts, one protocol for every script
+ * under XS). The bundle (host/xs/bundle.ts) resolves the Moddable module
+ * names to the stand-ins (specifiers.mjs) and `xsvisor:moddable-main` to main.ts.
  */
 
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../../src/board/index.js';
+import type { SerialPortCallbacks, SerialPortFactory } from '../../src/ports/index.js';
+import { bundleForXs } from '../xs/bundle.js';
+import { XsBridgeHost } from '../xs/host.js';
 import { runXsScript, type XsMeter } from '../xs/index.js';
 import { boardSource, ROOT, type RunMainOptions } from './node.js';
 import { HOST_MODULES } from './specifiers.mjs';
@@ -39,6 +40,8 @@ export interface RunMainInXsOptions {
   readonly timeoutMs?: number;
   /** Called with all output so far each time the guest writes; `send` queues input for its UART, `stop` asks the guest to stop. */
   readonly interact?: (output: string, send: (text: string) => void, stop: () => void) => void;
+  /** Called each time the worker blocks in its idle wait (the guest sleeps), with `interact`'s `send` and `stop` and the output so far. */
+  readonly onIdle?: (output: string, send: (text: string) => void, stop: () => void) => void;
 }
 
 /** How a run in XS went. */
@@ -57,42 +60,19 @@ export interface RunMainInXsResult {
 
 const NAMES = new RegExp(`^(${Object.keys(HOST_MODULES).map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')}|xsvisor:moddable-main)$`);
 
-/** esbuild plugin: Moddable module names to the stand-ins, the app's entry to main.ts, no Node modules. */
+/** esbuild plugin: Moddable module names to the stand-ins, the app's entry to main.ts. */
 const moddableHostPlugin: Plugin = {
   name: 'moddable-host',
   setup(b) {
     b.onResolve({ filter: NAMES }, (args) => ({
       path: args.path === 'xsvisor:moddable-main' ? join(ROOT, 'src', 'moddable', 'main.ts') : join(HERE, HOST_MODULES[args.path]!),
     }));
-    b.onResolve({ filter: /^node:/ }, (args) => ({
-      errors: [{ text: `${relative(ROOT, args.importer)} imports ${args.path}: code that runs under XS may not use Node modules` }],
-    }));
   },
 };
 
-let cached: Promise<string> | null = null;
-
 /** Bundles xs-entry.ts (and so main.ts) into one classic script for xsnap; built once per process. */
 export function bundleMainForXs(): Promise<string> {
-  cached ??= build({
-    entryPoints: [join(HERE, 'xs-entry.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2022',
-    legalComments: 'none',
-    logLevel: 'silent',
-    tsconfig: join(ROOT, 'tsconfig.json'),
-    plugins: [moddableHostPlugin],
-  }).then((r) => r.outputFiles[0]!.text);
-  return cached;
-}
-
-function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return s;
+  return bundleForXs({ entry: join(HERE, 'xs-entry.ts'), tsconfig: join(ROOT, 'tsconfig.json'), plugins: [moddableHostPlugin] });
 }
 
 /**
@@ -109,74 +89,55 @@ export async function runMainInXs(options: RunMainInXsOptions): Promise<RunMainI
   let output = '';
   const log: string[] = [];
   let partial = '';
-  let input: number[] = [];
-  let stop = false;
-  let report: XsAppReport | null = null;
-  let wake: (() => void) | null = null;
-
-  const send = (s: string): void => {
-    for (let i = 0; i < s.length; i++) input.push(s.charCodeAt(i) & 0xff);
-    wake?.();
+  const input: number[] = [];
+  let callbacks: SerialPortCallbacks | null = null;
+  let told = false;
+  // The far end of the guest's UART: what the guest writes goes to `output`, and `interact` sees it once per batch.
+  const port: SerialPortFactory = (cb) => {
+    callbacks = cb;
+    cb.onWritable?.(0x7fffffff);
+    return {
+      read: () => input.shift(),
+      write: (byte: number) => {
+        output += String.fromCharCode(byte);
+        if (told) return;
+        told = true;
+        queueMicrotask(() => {
+          told = false;
+          options.interact?.(output, send, requestStop);
+        });
+      },
+      close: () => {
+        callbacks = null;
+      },
+    };
   };
-  const answer = (): Uint8Array => {
-    const a = Uint8Array.from([stop ? 1 : 0, ...input]);
-    input = [];
-    return a;
+  const send = (text: string): void => {
+    for (let i = 0; i < text.length; i++) input.push(text.charCodeAt(i) & 0xff);
+    callbacks?.onReadable?.(input.length);
   };
-  const requestStop = (): void => {
-    stop = true;
-    wake?.();
-  };
+  const bridge = new XsBridgeHost({
+    setup: { boardText: text, boardFile: `boards/${board.name}.json`, guestName, config: options.config ?? {} },
+    image: guest,
+    port,
+    onLog: (t) => {
+      partial += t;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      log.push(...lines);
+    },
+    onIdle: () => options.onIdle?.(output, send, requestStop),
+  });
+  const requestStop = (): void => bridge.stop('stopped by the host');
   const stopTimer = setTimeout(requestStop, options.timeoutMs ?? 30_000);
 
   const result = await runXsScript(code, {
     timeoutMs: (options.timeoutMs ?? 30_000) + 10_000,
     stdout: 'ignore',
-    onCommand: async (request: Uint8Array) => {
-      const op = String.fromCharCode(request[0] ?? 0);
-      const payload = request.subarray(1);
-      switch (op) {
-        case 'S':
-          return JSON.stringify({ boardText: text, boardFile: `boards/${board.name}.json`, guestName, config: options.config ?? {} });
-        case 'R': {
-          const name = new TextDecoder().decode(payload);
-          return name === guestName ? Uint8Array.from([1, ...guest]) : Uint8Array.from([0]);
-        }
-        case 'T':
-          output += latin1(payload);
-          options.interact?.(output, send, requestStop);
-          return answer();
-        case 'P':
-          return answer();
-        case 'W': {
-          const ms = Number(new TextDecoder().decode(payload));
-          if (input.length === 0 && !stop && ms > 0) {
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(resolve, ms);
-              wake = (): void => {
-                clearTimeout(t);
-                resolve();
-              };
-            });
-            wake = null;
-          }
-          return answer();
-        }
-        case 'L': {
-          partial += new TextDecoder().decode(payload);
-          const lines = partial.split('\n');
-          partial = lines.pop()!;
-          log.push(...lines);
-          return undefined;
-        }
-        case 'X':
-          report = JSON.parse(new TextDecoder().decode(payload)) as XsAppReport;
-          return undefined;
-        default:
-          return undefined;
-      }
-    },
+    onCommand: (request: Uint8Array) => bridge.serve(request),
   });
+  bridge.close();
+  const report = bridge.report as XsAppReport | null;
   clearTimeout(stopTimer);
   return { report, error: result.error, output, log, board, meter: result.meter, durationMs: result.durationMs };
 }

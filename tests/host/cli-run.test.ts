@@ -201,7 +201,9 @@ describe('xsvisor run: --serial', () => {
     // --timeout 0.2 would end the run long before the client comes if it counted from the start.
     const run = spawnCli(['run', '--serial', `tcp:${port}`, '--timeout', '0.2', hello]);
     await run.saw(/waiting for a client/);
-    await new Promise((r) => setTimeout(r, 1000));
+    // A marker: a run with the same --timeout, started after the banner, has timed out; a timer armed at the start would have too.
+    const marker = spawnCli(['run', '--serial', 'none', '--timeout', '0.2', echoGuest()]);
+    assert.equal(await marker.exited, 124, marker.stderr());
     const received = await talk(port, '');
     assert.equal(await run.exited, 0, run.stderr());
     assert.match(received, /^Hello from xsvisor guest!\r?\n[^]*bye\r?\n$/);

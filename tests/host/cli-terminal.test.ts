@@ -165,23 +165,43 @@ describe('TerminalSerial', () => {
 
 describe('Node clock and scheduler', () => {
   it('the clock counts microseconds, monotonically', async () => {
+    // Bracketed by Date.now (milliseconds, another clock): inner readings bound the interval from below, outer ones from above.
     const clock = createNodeClock();
+    const outer0 = Date.now();
     const a = clock.now();
-    await new Promise((r) => setTimeout(r, 20));
+    const inner0 = Date.now();
+    let last = a;
+    // Until the reference has moved on by 20 ms: the clock never goes back meanwhile.
+    while (Date.now() - inner0 < 20) {
+      await tick();
+      const now = clock.now();
+      assert.ok(now >= last, 'monotonic');
+      last = now;
+    }
+    const inner1 = Date.now();
     const b = clock.now();
-    assert.ok(b - a >= 15_000 && b - a < 2_000_000, `${b - a} us`);
+    const outer1 = Date.now();
+    // Date.now truncates to whole milliseconds: 1 ms of slack each way.
+    assert.ok(b - a >= (inner1 - inner0 - 1) * 1000, `${b - a} us against at least ${inner1 - inner0} ms`);
+    assert.ok(b - a <= (outer1 - outer0 + 1) * 1000, `${b - a} us against at most ${outer1 - outer0} ms`);
   });
   it('soon, after (microseconds) and cancel', async () => {
     const s = createNodeScheduler();
     const order: string[] = [];
-    s.after(30_000, () => order.push('after-30ms'));
+    let last!: () => void;
+    const lastRan = new Promise<void>((r) => (last = r));
+    s.after(30_000, () => {
+      order.push('after-30ms');
+      last();
+    });
     s.soon(() => order.push('soon'));
     s.after(200, () => order.push('after-200us'));
     const cancelled = s.after(10_000, () => order.push('cancelled'));
     s.cancel(cancelled);
     s.cancel(cancelled);
     s.cancel(null);
-    await new Promise((r) => setTimeout(r, 60));
+    // The 30 ms task is the last due: once it ran, the cancelled 10 ms one would have run before it.
+    await lastRan;
     assert.deepEqual(order, ['soon', 'after-200us', 'after-30ms']);
   });
 });

@@ -40,6 +40,7 @@ import { runVm, VirtVm, type VmExit } from '../../src/monitor/index.js';
 import { startGdbServer } from '../../host/gdb/index.js';
 import { createNodeClock } from '../../host/node/clock.js';
 import { createNodeScheduler } from '../../host/node/scheduler.js';
+import { waitFor } from './serial-helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const GDBDEMO = join(root, 'guests', 'bin', 'gdbdemo.elf');
@@ -468,7 +469,8 @@ describe('the TCP server', () => {
     const server = await startGdbServer({ vm, port: 0, log: (t) => log.push(t), onKill: () => { killed = true; vm.stop('gdb-kill'); } });
     assert.equal(server.address, `127.0.0.1:${server.port}`);
     const done = runVm({ vm, scheduler: createNodeScheduler() });
-    await new Promise((r) => setTimeout(r, 50));
+    // Attach to a guest that has run (and gone to sleep in WFI, waiting for input).
+    await waitFor(() => vm.instret > 0, 'the guest to run');
 
     let c = await Client.open(server.port);
     assert.equal(await c.ask('?'), 'T02thread:1;');
@@ -481,8 +483,7 @@ describe('the TCP server', () => {
     // No-ack mode, then continue and interrupt.
     assert.equal(await c.ask('QStartNoAckMode'), 'OK');
     c.send('c');
-    await new Promise((r) => setTimeout(r, 50));
-    assert.ok(!server.debugger.isHalted);
+    await waitFor(() => !server.debugger.isHalted, 'the guest to run on');
     c.socket.write('\x03');
     assert.equal(await c.next(), 'T02thread:1;');
     // A bad checksum in no-ack mode is dropped; the next packet is answered.
@@ -510,15 +511,20 @@ describe('the TCP server', () => {
     let got = '';
     s.on('data', (b: Buffer) => { got += b.toString('latin1'); });
     await new Promise((r) => s.on('connect', r));
+    // Each answer is waited for by its length, then compared whole: anything more would show in the next comparison.
     s.write('$qC#00');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => got.length >= 1, 'the nak');
     assert.equal(got, '-');
     s.write('$qC#b4');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => got.length >= '-+$QC1#c5'.length, 'the ack and the answer');
     assert.equal(got, '-+$QC1#c5');
     s.write('-');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => got.length >= '-+$QC1#c5$QC1#c5'.length, 'the answer again');
     assert.equal(got, '-+$QC1#c5$QC1#c5');
+    // A last packet: its answer comes after anything the resend might have added.
+    s.write('$qC#b4');
+    await waitFor(() => got.length >= '-+$QC1#c5$QC1#c5+$QC1#c5'.length, 'the last answer');
+    assert.equal(got, '-+$QC1#c5$QC1#c5+$QC1#c5');
     s.destroy();
     await server.close();
     vm.close();

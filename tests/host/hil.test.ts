@@ -250,7 +250,12 @@ describe('runScenario', () => {
 
   it('fails the waiting step at once when the port goes away', async () => {
     const { result } = await run('{"expect": "never", "timeout": 30}, {"send": "x"}', (_b, c) => {
-      setTimeout(() => c.lose('Input/output error'), 20);
+      // The port goes away once the step waits: when it starts listening for output.
+      const listen = c.onChange.bind(c);
+      c.onChange = (listener) => {
+        listen(listener);
+        if (listener !== null) queueMicrotask(() => c.lose('Input/output error'));
+      };
     });
     assert.equal(result.steps[0].status, 'failed');
     assert.match(result.steps[0].failure ?? '', /the port is gone \(Input\/output error\)/);
@@ -260,7 +265,13 @@ describe('runScenario', () => {
 
   it('an abort (a signal) fails the running step and skips the rest', async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort('SIGINT'), 20);
+    // The signal comes once the step waits out its 30 s delay before sending: when it starts listening for an abort.
+    const listen = ac.signal.addEventListener.bind(ac.signal);
+    ac.signal.addEventListener = ((...args: Parameters<typeof listen>): void => {
+      listen(...args);
+      const [type] = args;
+      if (type === 'abort') queueMicrotask(() => ac.abort('SIGINT'));
+    }) as typeof ac.signal.addEventListener;
     const { result } = await run('{"send": "ver\\r", "delay": 30}, {"expect": "v1"}', undefined, ac.signal);
     assert.deepEqual(result.steps.map((r) => r.status), ['failed', 'skipped']);
     assert.match(result.steps[0].failure ?? '', /interrupted \(SIGINT\)/);

@@ -17,6 +17,7 @@ import { decodeUtf8 } from '../../src/moddable/resources.js';
 import { ModdableAppError } from '../../src/moddable/errors.js';
 import Digital, { hostWire, resetHostWires } from '../../host/moddable/digital.js';
 import Serial, { attachSerialLine, detachSerialLines, HostSerialLine } from '../../host/moddable/serial.js';
+import { later } from '../../host/moddable/loop.js';
 import Timer, { timerStats } from '../../host/moddable/timer.js';
 import { ROOT, runMainOnNode } from '../../host/moddable/node.js';
 import type { MainExit, MainResult } from 'xsvisor:moddable-main';
@@ -32,7 +33,6 @@ const HELLO_OUTPUT = [
   '',
 ].join('\n');
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** A board file from boards/ with the monitor's messages kept off the guest's console (so the console shows only the guest). */
 const boardDoc = (name: string, messages = false): Record<string, unknown> => {
   const doc = JSON.parse(readFileSync(join(ROOT, 'boards', `${name}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -52,12 +52,12 @@ function refusal(result: MainResult): ModdableAppError {
   return result.error as ModdableAppError;
 }
 
-/** Waits until `cond()` holds, polling (bounded). */
+/** Waits until `cond()` holds, looking every few milliseconds; the bound is a hang guard. */
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(5);
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -119,9 +119,10 @@ describe('main.ts under Node', () => {
       script: async ({ run, host }) => {
         await until(() => (host.serial?.outputLength ?? 0) >= 13 && run.vm.isIdle);
         const before = timerStats.fired;
-        await sleep(300);
-        // Asleep: a timer or two (the driver's idle recheck), not a spin of thousands of slices.
-        firedWhileIdle = timerStats.fired - before;
+        // A marker timer of the app's own Timer 300 ms on: until it fires, the sleeping guest costs a timer or two
+        // (the driver's idle recheck), not a spin of thousands of slices.
+        await new Promise((resolve) => Timer.set(resolve, 300));
+        firedWhileIdle = timerStats.fired - before - 1;
         host.serial!.inject('hi q');
       },
     });
@@ -242,10 +243,13 @@ describe('the ECMA-419 glue', () => {
         shared.say('xsvisor: mid-line');
         midLineSaid = true;
       }
-      await sleep(1);
+      // A turn of the event loop, where the console and the line deliver their callbacks.
+      await new Promise((resolve) => setImmediate(resolve));
       out += new TextDecoder().decode(line.takeOutput());
     }
-    await until(() => line.outputLength === 0 && shared.pending === 0);
+    // The port hands its FIFO to the line on the loop's queue: a marker queued now comes after the last of it.
+    await new Promise<void>((resolve) => later(resolve));
+    assert.equal(shared.pending, 0);
     out += new TextDecoder().decode(line.takeOutput());
     assert.equal(stats.refusedWrites, 0, 'no byte was written past the room the port reported');
     assert.equal(out, 'xsvisor: before the port opens\nhello\nxsvisor: mid-line\n');
@@ -321,7 +325,8 @@ describe('the ECMA-419 glue', () => {
     hostWire(button.pin).drive(0);
     hostWire(button.pin).drive(1); // rising: not asked for
     await until(() => edges === 1);
-    await sleep(10);
+    // Callbacks come in order on the loop's queue: a rising edge's would come before this marker.
+    await new Promise<void>((resolve) => later(resolve));
     assert.equal(edges, 1);
     pin.close();
   });
@@ -334,7 +339,8 @@ describe('the ECMA-419 glue', () => {
     s.cancel(b);
     await until(() => ran.length === 1);
     s.cancel(a); // already ran: harmless
-    await sleep(20);
+    // A marker due after the cancelled task: once it ran, the cancelled one would have too.
+    await new Promise<void>((resolve) => s.after(10_000, resolve));
     assert.deepEqual(ran, ['soon']);
   });
 

@@ -39,11 +39,11 @@ describe('main.ts under XS (xsnap)', () => {
     const r = await runMainInXs({
       board: boardDoc('pico'),
       guest: echoGuest(),
-      interact: (output, send) => {
+      // Once the guest has said hello and fallen asleep (the worker blocks in its idle wait), type.
+      onIdle: (output, send) => {
         if (!sent && output.endsWith('xsvisor echo\n')) {
           sent = true;
-          // Let the guest fall asleep first, then type.
-          setTimeout(() => send('hi q'), 200);
+          send('hi q');
         }
       },
     });
@@ -74,9 +74,9 @@ describe('main.ts under XS (xsnap)', () => {
     const r = await runMainInXs({
       board: boardDoc('esp32-devkitc'),
       guest: echoGuest(),
-      interact: (output, _send, stop) => {
-        // Once the guest sleeps waiting for input, ask it to stop.
-        if (output === 'xsvisor echo\n') setTimeout(stop, 100);
+      // Once the guest sleeps waiting for input (the worker blocks in its idle wait), ask it to stop.
+      onIdle: (output, _send, stop) => {
+        if (output === 'xsvisor echo\n') stop();
       },
     });
     diagnose(t, r);

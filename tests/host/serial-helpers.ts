@@ -14,11 +14,6 @@ export async function waitFor(cond: () => boolean, what: string, ms = 3000): Pro
   }
 }
 
-/** Sleeps `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /**
  * Plays the UART: opens the port with callbacks, keeps the budget the port
  * reports, writes within it, and collects what it reads.
@@ -35,6 +30,8 @@ export class FakeUart {
   readonly received: number[] = [];
   /** When true, every onReadable drains the port into `received`. */
   autoRead: boolean;
+  /** Resolved at the next onWritable report. */
+  private writable: (() => void)[] = [];
 
   constructor(factory: SerialPortFactory, options: { autoRead?: boolean } = {}) {
     this.autoRead = options.autoRead ?? true;
@@ -46,6 +43,7 @@ export class FakeUart {
       onWritable: (count) => {
         this.writableReports++;
         this.budget = count;
+        for (const w of this.writable.splice(0)) w();
       },
       onError: (e) => this.errors.push(e),
     });
@@ -71,13 +69,17 @@ export class FakeUart {
   async sendAll(bytes: Uint8Array | string, ms = 3000): Promise<void> {
     const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
     let off = 0;
-    const deadline = Date.now() + ms;
-    while (off < data.length) {
-      off += this.send(data.subarray(off));
-      if (off < data.length) {
-        if (Date.now() > deadline) throw new Error(`timed out sending: ${off} of ${data.length} bytes went`);
-        await sleep(2);
+    let guard: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      guard = setTimeout(() => reject(new Error(`timed out sending: ${off} of ${data.length} bytes went`)), ms);
+    });
+    try {
+      for (off += this.send(data); off < data.length; off += this.send(data.subarray(off))) {
+        // The next budget report, or the hang guard.
+        await Promise.race([new Promise<void>((r) => this.writable.push(r)), hung]);
       }
+    } finally {
+      clearTimeout(guard);
     }
   }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readSync, writeSync } from 'node:fs';
 import { PtySerial, SerialBackendError, startSerialBackend } from '../../host/serial/index.js';
-import { FakeUart, sleep, waitFor } from './serial-helpers.js';
+import { FakeUart, waitFor } from './serial-helpers.js';
 
 const hasPython = spawnSync('python3', ['-c', 'import pty, termios'], { stdio: 'ignore' }).status === 0;
 const skip = hasPython ? false : 'python3 (with the pty and termios modules) is not installed';
@@ -83,10 +83,9 @@ describe('PtySerial', { skip }, () => {
       await waitFor(() => uart.received.length >= back.length, 'terminal bytes at the guest');
       assert.deepEqual(uart.received, back);
 
-      // No echo: nothing the terminal wrote comes back to it.
-      await sleep(100);
-      slave.poll();
-      assert.deepEqual(slave.got, []);
+      // No echo: nothing the terminal wrote comes back to it. An echo would come before a marker the guest sends now.
+      await uart.sendAll('M');
+      assert.deepEqual(await slave.expect(1), [0x4d]);
 
       // A larger transfer both ways, in order.
       const big = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff);
@@ -126,13 +125,12 @@ describe('PtySerial', { skip }, () => {
       slave.close();
       await waitFor(() => !pty.connected, 'the close');
       await uart.sendAll('after');
-      await sleep(100);
+      await waitFor(() => pty.stats.discarded === 22, 'the second discard count');
       const again = new Slave(path);
       await waitFor(() => pty.connected, 'the second open');
-      await sleep(100);
-      again.poll();
-      assert.deepEqual(again.got, [], 'no stale output');
-      assert.ok(pty.stats.discarded >= 22);
+      // Stale output would reach the new reader before a marker sent now.
+      await uart.sendAll('M');
+      assert.deepEqual(await again.expect(1), [0x4d], 'no stale output');
       again.close();
       await waitFor(() => !pty.connected, 'the second close');
       assert.deepEqual(events, ['connect', 'disconnect', 'connect', 'disconnect']);

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import type { GpioLineWiring } from '../../src/board/board.js';
 import { DigitalMode } from '../../src/ports/index.js';
 import { BoardView, BoardViewError, ConsoleMirror, SimulatedBoardPins } from '../../host/view/index.js';
-import { sleep, waitFor } from './serial-helpers.js';
+import { waitFor } from './serial-helpers.js';
 
 const LINES: GpioLineWiring[] = [
   { line: 0, name: 'led', pin: 0, direction: 'output', pull: 'none' },
@@ -155,21 +155,30 @@ describe('BoardView server', () => {
     const { view, port } = await started({ console: mirror });
     // A viewer that asks for the stream and never reads it.
     const stuck = connect({ host: '127.0.0.1', port });
+    let closeReader = (): void => {};
     try {
       await new Promise<void>((r) => stuck.once('connect', () => r()));
       stuck.pause();
       stuck.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
       await waitFor(() => view.stats.viewers === 1, 'the viewer');
+      // A viewer that reads: once it has the last byte, the server has been through every viewer after the last output.
+      const reader = await stream(port);
+      closeReader = reader.close;
+      await waitFor(() => view.stats.viewers === 2, 'the reading viewer');
+      const readTo = (): number => reader.events.filter((e) => e.event === 'console').reduce((end, e) => {
+        const d = JSON.parse(e.data) as { offset: number; b64: string };
+        return Math.max(end, d.offset + Buffer.from(d.b64, 'base64').length);
+      }, 0);
       const chunk = 'x'.repeat(64 * 1024);
       for (let i = 0; i < 160; i++) {
-        // 10 MiB of output over a few hundred milliseconds, far beyond the socket's buffers.
+        // 10 MiB of output, far beyond the socket's buffers, each chunk once the reader has the one before.
         mirror.pushBytes(chunk);
-        await sleep(2);
+        await waitFor(() => readTo() === mirror.total, `chunk ${i} at the reading viewer`, 10_000);
       }
-      await sleep(200);
       assert.ok(view.stats.maxBuffered < 256 * 1024, `buffered ${view.stats.maxBuffered} bytes for a stuck viewer`);
       assert.ok(view.stats.maxBuffered > 0, 'the connection pushed back (else the test proves nothing)');
     } finally {
+      closeReader();
       stuck.destroy();
       await view.close();
     }

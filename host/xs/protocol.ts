@@ -1,24 +1,21 @@
 /**
- * The bridge between `xsvisor run --engine xs` in Node and the monitor
- * running in an xsnap worker: the operations XS sends through
- * `issueCommand` and the layout of requests and replies. Shared by both
- * sides, so it imports nothing and runs in both engines.
+ * The one byte protocol between Node and a script in an xsnap worker
+ * (`--engine xs`'s engine-entry.ts, the Moddable app's xs-entry.ts): the
+ * operations XS sends through `issueCommand` and the layout of requests
+ * and replies. Shared by both sides: it imports nothing, runs in both engines.
  *
- * Every request is `[op u8][room u32 LE][payload]`, where `room` is how
- * many input bytes XS can take now. Exchanges happen once per slice of
- * guest instructions (and when idle), never per byte: output is batched
- * in XS and input is handed over in blocks.
- *
- * Replies to T, C, P and W are `[flags u8][room u32 LE][payload]`: with
- * {@link REPLY_STOP} set, the payload is the reason the host wants the VM
- * stopped (`timeout`, `quit`, `SIGTERM`, ...); otherwise it is input for
- * the guest's UART (at most the request's `room`), and `room` is how many
- * output bytes the host takes in the next T.
+ * A request is `[op u8][room u32 LE][payload]`, `room` being the input
+ * bytes XS can take now. Replies to T, C, P and W are `[flags u8][room u32
+ * LE][payload]`: with {@link REPLY_STOP}, the payload is the reason the host
+ * wants the guest stopped; otherwise it is input for the guest's UART (at
+ * most the request's room), and `room` is how many output bytes the host
+ * takes in the next T. Exchanges happen per slice of guest instructions or
+ * batch of bytes, never per byte.
  */
 
 /** Operations XS asks of Node (the request's first byte). */
 export const OP = Object.freeze({
-  /** Set-up: Node answers JSON ({@link XsRunSetup}). */
+  /** Set-up: Node answers JSON (the script's own: {@link XsRunSetup} for engine-entry.ts). */
   SETUP: 0x53, // 'S'
   /** The guest image: Node answers its bytes. */
   IMAGE: 0x49, // 'I'
@@ -34,9 +31,9 @@ export const OP = Object.freeze({
   WAIT: 0x57, // 'W'
   /** Instructions retired so far (payload: float64 LE), about twice a second while the guest runs: the CLI's progress. */
   PROGRESS: 0x52, // 'R'
-  /** A line for stderr (UTF-8 payload), e.g. a loader warning. */
+  /** Text for the host's log (UTF-8 payload): a loader warning, the app's trace. */
   LOG: 0x4c, // 'L'
-  /** The run's end: JSON ({@link XsRunReport}). */
+  /** The run's end: JSON (the script's own: {@link XsRunReport} for engine-entry.ts). */
   EXIT: 0x58, // 'X'
 });
 
@@ -45,7 +42,7 @@ export const REPLY_STOP = 1;
 /** Bytes before the payload in requests and in replies. */
 export const HEADER_BYTES = 5;
 
-/** What Node tells XS at set-up. */
+/** What Node tells engine-entry.ts at set-up. */
 export interface XsRunSetup {
   /** The board file's text and its name for messages; XS parses it again (a Board has methods). */
   readonly boardText: string;
@@ -72,7 +69,7 @@ export interface XsRunSetup {
   readonly loads: readonly { readonly name: string; readonly addr: number }[];
 }
 
-/** How the run in XS ended (XS's last message). */
+/** How the run in engine-entry.ts ended (its last message). */
 export interface XsRunReport {
   /**
    * The VM's exit kind (`exit`, `limit`, `stopped`, `fatal`), or

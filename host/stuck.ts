@@ -1,10 +1,8 @@
 /**
  * The message for one IMAGE stopped by the monitor's fault rules
  * (src/monitor/fault.ts): no progress, a trap storm, or a trap into M-mode
- * under the SBI. Shared by the three ways a single image runs (the driver
- * in main.ts, the monitor for --deterministic and --icount in
- * host/monitor/run.ts, XS in host/xs-engine), which all end with
- * {@link EXIT.GUEST_STUCK}.
+ * under the SBI. Said for one IMAGE run in V8 (session/local.ts) or in XS
+ * (xs/command.ts), which both end with status 71 (EXIT.GUEST_STUCK).
  *
  * Owns the guess at the likely fix, from what the fault and the image
  * show: a text file run as raw code, an S-mode kernel booted without
@@ -12,7 +10,7 @@
  * that returns to the faulting instruction.
  */
 
-import { formatRegisterDump, type RegisterDump } from '../../src/monitor/index.js';
+import { formatRegisterDump, type RegisterDump } from '../src/monitor/index.js';
 
 /** What the message is made from. */
 export interface StuckGuest {

@@ -1,7 +1,9 @@
 /**
- * The XS side of the bridge (see protocol.ts): a serial port for the
- * guest's UART whose far end is in Node, a scheduler for the driver, and
- * the exchanges that carry bytes and stop requests across.
+ * The XS side of the bridge (see protocol.ts), for both scripts that run
+ * under xsnap (engine-entry.ts, host/moddable/xs-entry.ts): the exchanges
+ * that carry bytes and stop requests across, a serial port for a VM's
+ * UART whose far end is in Node (or an input sink of the caller's), and a
+ * scheduler for the monitor.
  *
  * Engine-neutral: the synchronous call to Node is passed in (`issue`,
  * xsnap's `issueCommand`), so nothing here needs XS itself. Output is kept
@@ -21,6 +23,13 @@ export const INPUT_CAPACITY = 4096;
 
 /** A synchronous call to the host: takes a request, returns the reply (xsnap's `issueCommand`). */
 export type IssueCommand = (request: ArrayBuffer) => ArrayBuffer;
+
+/** Where input goes instead of the bridge's own port (the Moddable app's simulated serial line). */
+export interface BridgeInput {
+  /** Bytes it can take now. */
+  room(): number;
+  push(bytes: Uint8Array): void;
+}
 
 const decoder = new TextDecoder();
 
@@ -45,9 +54,12 @@ export class XsBridge {
   private room = 0;
   private callbacks: SerialPortCallbacks | null = null;
   private closed = false;
+  private readonly sink: BridgeInput | null;
 
-  constructor(issue: IssueCommand) {
+  /** Takes the call to the host and, optionally, where input goes instead of {@link factory}'s port. */
+  constructor(issue: IssueCommand, input?: BridgeInput) {
     this.issue = issue;
+    this.sink = input ?? null;
     this.factory = (callbacks: SerialPortCallbacks): SerialPort => this.open(callbacks);
   }
 
@@ -73,6 +85,15 @@ export class XsBridge {
     if (this.consoleLength > 0) this.exchange(OP.CONSOLE);
     this.exchange(this.outLength > 0 ? OP.TRANSMIT : OP.POLL, 0, takeInput);
     this.deliver();
+  }
+
+  /** Bytes for the far end of the UART from a caller with its own port (the Moddable app's serial line); sent at once. */
+  transmit(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      if (this.outLength === OUTPUT_CAPACITY) this.exchange(OP.TRANSMIT);
+      this.out[HEADER_BYTES + this.outLength++] = bytes[i];
+    }
+    this.sync();
   }
 
   /** Blocks up to `ms` milliseconds for input or a stop (the host answers early), then delivers the callbacks. */
@@ -182,7 +203,8 @@ export class XsBridge {
       if (op === OP.WAIT) writeU32(request, HEADER_BYTES, arg);
     }
     request[0] = op;
-    writeU32(request, 1, takeInput ? INPUT_CAPACITY - this.inCount : 0);
+    const room = this.sink === null ? INPUT_CAPACITY - this.inCount : this.sink.room();
+    writeU32(request, 1, takeInput ? room : 0);
     // issueCommand takes a whole ArrayBuffer: copy out the request (once per slice, not per byte).
     const reply = new Uint8Array(this.issue(request.slice().buffer));
     if (reply.length < HEADER_BYTES) throw new Error(`XS bridge: a reply of ${reply.length} bytes`);
@@ -192,6 +214,10 @@ export class XsBridge {
         this.stopReason = decoder.decode(reply.subarray(HEADER_BYTES));
         this.onStop?.(this.stopReason);
       }
+      return;
+    }
+    if (this.sink !== null) {
+      if (reply.length > HEADER_BYTES) this.sink.push(reply.subarray(HEADER_BYTES));
       return;
     }
     for (let i = HEADER_BYTES; i < reply.length && this.inCount < INPUT_CAPACITY; i++) {

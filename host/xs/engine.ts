@@ -1,0 +1,166 @@
+/**
+ * `--engine xs` on Node's side: bundles engine-entry.ts, starts an xsnap
+ * worker on it and serves its requests through the bridge's Node end
+ * (host.ts), whose UART far end is the session's port (the terminal, a
+ * TCP server or a pty). The worker is killed if it does not end soon
+ * after a stop.
+ */
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SerialPortFactory } from '../../src/ports/index.js';
+import { bundleForXs } from './bundle.js';
+import { XsBridgeHost } from './host.js';
+import { XsEvalError, XsWorker, XsWorkerError, findXsnapWorker, type XsExit, type XsMeter } from './worker.js';
+import type { XsRunReport, XsRunSetup } from './protocol.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** The XS engine cannot start here: xsnap-worker or esbuild is missing (both come with `npm install`). */
+export class XsEngineUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'XsEngineUnavailableError';
+  }
+}
+
+/**
+ * Bundles engine-entry.ts (engine-entry.js when running compiled, from
+ * dist/) for xsnap; once per process. Rejects with
+ * {@link XsEngineUnavailableError} when esbuild is missing.
+ */
+export async function bundleXsEngine(): Promise<string> {
+  const entry = existsSync(join(HERE, 'engine-entry.ts')) ? join(HERE, 'engine-entry.ts') : join(HERE, 'engine-entry.js');
+  try {
+    await import('esbuild');
+  } catch (e) {
+    throw new XsEngineUnavailableError('--engine xs needs esbuild, a development dependency of xsvisor: run `npm install`', { cause: e });
+  }
+  return bundleForXs({ entry });
+}
+
+/** Options of {@link startXsEngine}. */
+export interface XsEngineOptions {
+  readonly image: Uint8Array;
+  readonly imageName: string;
+  /** The board file's text and its name for messages. */
+  readonly boardText: string;
+  readonly boardFile: string;
+  readonly ramSize: number;
+  /** The hart's tier (`--tier`); default interp. */
+  readonly tier?: 'interp' | 'jit';
+  readonly maxInsns: number | null;
+  /** The VM's clock (protocol.ts XsRunSetup.clock); default wall. */
+  readonly clock?: XsRunSetup['clock'];
+  /** `--firmware`, `--append`, `--dtb` (name and bytes) and `--load` files; defaults: none. */
+  readonly firmware?: 'none' | 'sbi';
+  readonly bootargs?: string | null;
+  readonly dtb?: { readonly name: string; readonly bytes: Uint8Array } | null;
+  readonly loads?: readonly { readonly name: string; readonly addr: number; readonly bytes: Uint8Array }[];
+  /** The far end of UART0 (the Node engine's terminal, TCP or pty port); none: the guest's UART goes nowhere. */
+  readonly port?: SerialPortFactory;
+  /** Receives HTIF console bytes; none: they are dropped. */
+  readonly onConsoleOutput?: (byte: number) => void;
+  /** Lines XS logs (loader warnings). */
+  readonly log: (line: string) => void;
+  /** Instructions retired so far, as XS reports them while the guest runs (the CLI's progress). */
+  readonly onProgress?: (instret: number) => void;
+  /** The xsnap-worker binary (default: the one @agoric/xsnap built). */
+  readonly workerPath?: string;
+}
+
+/** How a run in XS ended. */
+export interface XsEngineResult {
+  /** XS's report, or null when the worker ended without one (`error` says why). */
+  readonly report: XsRunReport | null;
+  readonly error: string | null;
+  /** The reason of the host's stop request, if one was made. */
+  readonly stopReason: string | null;
+  /** How the worker ended, and its meter data (null if it died). */
+  readonly exit: XsExit | null;
+  readonly meter: XsMeter | null;
+}
+
+/** A started run. */
+export interface XsEngineRun {
+  /** Asks the VM to stop for `reason`; the worker is killed if it has not ended 10 s later. */
+  stop(reason: string): void;
+  /** Settles when the worker has ended. Never rejects. */
+  readonly done: Promise<XsEngineResult>;
+}
+
+/** Time a stopped run gets to report before its worker is killed. */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Bundles the engine, starts the worker and runs the guest. Rejects only
+ * with {@link XsEngineUnavailableError} (no xsnap-worker, no esbuild);
+ * everything that happens in XS is in the result.
+ */
+export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineRun> {
+  let workerPath: string;
+  try {
+    workerPath = options.workerPath ?? findXsnapWorker();
+  } catch (e) {
+    throw new XsEngineUnavailableError(`--engine xs: ${(e as Error).message}`, { cause: e });
+  }
+  const code = await bundleXsEngine();
+  const setup: XsRunSetup = {
+    boardText: options.boardText,
+    boardFile: options.boardFile,
+    imageName: options.imageName,
+    ramSize: options.ramSize,
+    tier: options.tier ?? 'interp',
+    maxInsns: options.maxInsns,
+    serial: options.port !== undefined,
+    console: options.onConsoleOutput !== undefined,
+    clock: options.clock ?? 'wall',
+    firmware: options.firmware ?? 'none',
+    bootargs: options.bootargs ?? null,
+    dtbName: options.dtb?.name ?? null,
+    loads: (options.loads ?? []).map((l) => ({ name: l.name, addr: l.addr })),
+  };
+  const far = new XsBridgeHost({
+    setup,
+    image: options.image,
+    // DATA n: the --dtb blob first when there is one, then the --load files.
+    data: [...(options.dtb === null || options.dtb === undefined ? [] : [options.dtb.bytes]), ...(options.loads ?? []).map((l) => l.bytes)],
+    port: options.port,
+    onConsole: options.onConsoleOutput,
+    onLog: options.log,
+    onProgress: options.onProgress,
+  });
+
+  const worker = new XsWorker({
+    workerPath,
+    // Nothing in the engine prints; anything that does is a diagnostic.
+    stdout: (s) => options.log(s.trimEnd()),
+    stderr: () => {},
+    onCommand: (request) => far.serve(request),
+  });
+
+  let killTimer: ReturnType<typeof setTimeout> | null = null;
+  const done = (async (): Promise<XsEngineResult> => {
+    let error: string | null = null;
+    let meter: XsMeter | null = null;
+    try {
+      meter = (await worker.evaluate(code)).meter;
+    } catch (e) {
+      error = e instanceof XsEvalError || e instanceof XsWorkerError ? e.message : String(e);
+    }
+    const exit = await worker.close();
+    if (killTimer !== null) clearTimeout(killTimer);
+    far.close();
+    const report = far.report as XsRunReport | null;
+    return { report, error: report === null ? (error ?? 'the XS engine ended without a report') : error, stopReason: far.stopRequested, exit, meter };
+  })();
+
+  return {
+    stop(reason: string): void {
+      far.stop(reason);
+      killTimer ??= setTimeout(() => worker.kill(), STOP_GRACE_MS);
+    },
+    done,
+  };
+}
