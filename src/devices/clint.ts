@@ -198,6 +198,17 @@ export class Clint implements BaseDeviceOps {
     this.target.setInterruptPending(InterruptCause.MachineTimer, mtip);
   }
 
+  /**
+   * Sets mtimecmp to the 64-bit value hi:lo (each taken as unsigned 32
+   * bits) and re-evaluates MTIP, as an 8-byte guest write of the register
+   * does: for firmware such as the SBI's set_timer.
+   */
+  setTimecmp(hi: number, lo: number): void {
+    this.cmpLo = lo >>> 0;
+    this.cmpHi = hi >>> 0;
+    this.update();
+  }
+
   /** Re-evaluates MTIP against the clock and drives the hart's bit when it changed. */
   update(): void {
     this.sample();
@@ -222,36 +233,32 @@ export class Clint implements BaseDeviceOps {
     return this.sNow + (dHi * TWO32 + dLo) / this.ticksPerMicro;
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    if (o >= ClintReg.End) throw noRegister(this.name, addr, width, 'nothing is mapped past 0xc000');
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    if (offset >= ClintReg.End) throw noRegister(this.name, this.range.start + offset, width, 'nothing is mapped past 0xc000');
     if (width === 8) {
-      if (o === ClintReg.Mtime) return this.mtime();
-      return (BigInt(this.readWord(o + 4)) << 32n) | BigInt(this.readWord(o));
+      if (offset === ClintReg.Mtime) return this.mtime();
+      return (BigInt(this.readWord(offset + 4)) << 32n) | BigInt(this.readWord(offset));
     }
-    return this.readWord(o);
+    return this.readWord(offset);
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
-    if (o >= ClintReg.End) throw noRegister(this.name, addr, width, 'nothing is mapped past 0xc000');
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
+    if (offset >= ClintReg.End) throw noRegister(this.name, this.range.start + offset, width, 'nothing is mapped past 0xc000');
     if (width === 8) {
       const v = val as bigint;
       const lo = Number(v & 0xffffffffn);
       const hi = Number(v >> 32n);
-      if (o === ClintReg.Mtimecmp) {
-        this.cmpLo = lo;
-        this.cmpHi = hi;
-        this.update();
-      } else if (o === ClintReg.Mtime) {
+      if (offset === ClintReg.Mtimecmp) {
+        this.setTimecmp(hi, lo);
+      } else if (offset === ClintReg.Mtime) {
         this.setMtime(hi, lo);
       } else {
-        this.writeWord(o, lo);
-        this.writeWord(o + 4, hi);
+        this.writeWord(offset, lo);
+        this.writeWord(offset + 4, hi);
       }
       return;
     }
-    this.writeWord(o, val as number);
+    this.writeWord(offset, val as number);
   }
 
   private readWord(o: number): number {

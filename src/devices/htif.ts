@@ -176,28 +176,26 @@ export class Htif implements BaseDeviceOps {
     return this.fromOff < 0 ? 0n : this.read64(this.fromOff);
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    if (width === 8) return this.read64(o);
-    return this.read32(o, width);
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    if (width === 8) return this.read64(offset);
+    return this.read32(offset, width);
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
     if (width === 8) {
       const v = val as bigint;
-      this.write32(o, 4, Number(v & 0xffffffffn));
-      this.write32(o + 4, 4, Number(v >> 32n));
-      if (o === this.toOff) {
+      this.write32(offset, 4, Number(v & 0xffffffffn));
+      this.write32(offset + 4, 4, Number(v >> 32n));
+      if (offset === this.toOff) {
         this.lowWritten = this.highWritten = true;
         this.take();
       }
       return;
     }
-    this.write32(o, width, val as number);
+    this.write32(offset, width, val as number);
     if (width !== 4) return;
-    if (o === this.toOff) this.lowWritten = true;
-    else if (o === this.toOff + 4) this.highWritten = true;
+    if (offset === this.toOff) this.lowWritten = true;
+    else if (offset === this.toOff + 4) this.highWritten = true;
     else return;
     if (this.lowWritten && this.highWritten) this.take();
   }

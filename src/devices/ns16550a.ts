@@ -363,6 +363,20 @@ export class Ns16550a implements BaseDeviceOps {
     return this.txCount;
   }
 
+  /**
+   * Transmits `byte` as a THR write does, whatever LCR.DLAB says: for a
+   * firmware console (the SBI's putchar) that shares the line with the
+   * guest's driver. A full transmit FIFO drops it, as a THR write would.
+   */
+  consoleWrite(byte: number): void {
+    this.writeThr(byte & 0xff);
+  }
+
+  /** Takes the next received byte as an RBR read does, whatever LCR.DLAB says; -1 when the receive FIFO is empty. */
+  consoleRead(): number {
+    return this.rxCount > 0 ? this.readRbr() : -1;
+  }
+
   /** The programmed baud rate: clock / (16 * divisor); 0 while the divisor is 0. */
   get baudRate(): number {
     const divisor = (this.dlm << 8) | this.dll;
@@ -374,9 +388,8 @@ export class Ns16550a implements BaseDeviceOps {
     return this.irqLevel;
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    switch (o) {
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    switch (offset) {
       case 0: return (this.lcr & Lcr.DLAB) !== 0 ? this.dll : this.readRbr();
       case 1: return (this.lcr & Lcr.DLAB) !== 0 ? this.dlm : this.ier;
       case 2: return this.readIir();
@@ -385,14 +398,13 @@ export class Ns16550a implements BaseDeviceOps {
       case 5: return this.readLsr();
       case 6: return this.readMsr();
       case 7: return this.scr;
-      default: throw noRegister(this.name, addr, width, 'the UART decodes offsets 0..7 only');
+      default: throw noRegister(this.name, this.range.start + offset, width, 'the UART decodes offsets 0..7 only');
     }
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
     const v = num(val) & 0xff;
-    switch (o) {
+    switch (offset) {
       case 0:
         if ((this.lcr & Lcr.DLAB) !== 0) this.dll = v;
         else this.writeThr(v);
@@ -407,7 +419,7 @@ export class Ns16550a implements BaseDeviceOps {
       case 5: return; // LSR: writing it is for factory test only; ignored, as QEMU
       case 6: return; // MSR: read-only
       case 7: this.scr = v; return;
-      default: throw noRegister(this.name, addr, width, 'the UART decodes offsets 0..7 only');
+      default: throw noRegister(this.name, this.range.start + offset, width, 'the UART decodes offsets 0..7 only');
     }
   }
 

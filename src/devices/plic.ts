@@ -225,51 +225,49 @@ export class Plic implements BaseDeviceOps {
     this.update();
   }
 
-  handleRead(addr: GuestPhysAddr, _width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    if (o < PlicReg.Pending) {
-      const id = o >>> 2;
+  handleRead(offset: number, _width: AccessWidth): AccessValue {
+    if (offset < PlicReg.Pending) {
+      const id = offset >>> 2;
       return id < PLIC_NUM_SOURCES ? this.priority[id] : 0;
     }
-    if (o < PlicReg.Enable) {
-      const w = (o - PlicReg.Pending) >>> 2;
+    if (offset < PlicReg.Enable) {
+      const w = (offset - PlicReg.Pending) >>> 2;
       return w < WORDS ? this.pending[w] >>> 0 : 0;
     }
-    if (o < PlicReg.Context) {
-      const ctx = Math.floor((o - PlicReg.Enable) / PlicReg.EnableStride);
-      const w = ((o - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
+    if (offset < PlicReg.Context) {
+      const ctx = Math.floor((offset - PlicReg.Enable) / PlicReg.EnableStride);
+      const w = ((offset - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
       return ctx < CONTEXTS && w < WORDS ? this.enable[ctx * WORDS + w] >>> 0 : 0;
     }
-    const ctx = Math.floor((o - PlicReg.Context) / PlicReg.ContextStride);
+    const ctx = Math.floor((offset - PlicReg.Context) / PlicReg.ContextStride);
     if (ctx >= CONTEXTS) return 0;
-    const r = (o - PlicReg.Context) % PlicReg.ContextStride;
+    const r = (offset - PlicReg.Context) % PlicReg.ContextStride;
     if (r === 0) return this.threshold[ctx];
     if (r === PlicReg.Claim) return this.claim(ctx);
     return 0;
   }
 
-  handleWrite(addr: GuestPhysAddr, _width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
+  handleWrite(offset: number, _width: AccessWidth, val: AccessValue): void {
     const v = (val as number) >>> 0;
-    if (o < PlicReg.Pending) {
-      const id = o >>> 2;
+    if (offset < PlicReg.Pending) {
+      const id = offset >>> 2;
       if (id === 0 || id >= PLIC_NUM_SOURCES) return;
       this.priority[id] = v & PRIORITY_MASK; // WARL: 3 priority bits on virt
       this.update();
       return;
     }
-    if (o < PlicReg.Enable) return; // pending bits are read-only
-    if (o < PlicReg.Context) {
-      const ctx = Math.floor((o - PlicReg.Enable) / PlicReg.EnableStride);
-      const w = ((o - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
+    if (offset < PlicReg.Enable) return; // pending bits are read-only
+    if (offset < PlicReg.Context) {
+      const ctx = Math.floor((offset - PlicReg.Enable) / PlicReg.EnableStride);
+      const w = ((offset - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
       if (ctx >= CONTEXTS || w >= WORDS) return;
       this.enable[ctx * WORDS + w] = w === 0 ? v & ~1 : v;
       this.update();
       return;
     }
-    const ctx = Math.floor((o - PlicReg.Context) / PlicReg.ContextStride);
+    const ctx = Math.floor((offset - PlicReg.Context) / PlicReg.ContextStride);
     if (ctx >= CONTEXTS) return;
-    const r = (o - PlicReg.Context) % PlicReg.ContextStride;
+    const r = (offset - PlicReg.Context) % PlicReg.ContextStride;
     if (r === 0) {
       this.threshold[ctx] = v & PRIORITY_MASK;
       this.update();

@@ -279,19 +279,17 @@ export class SifiveGpio implements BaseDeviceOps {
     for (let n = 0; n < GPIO_LINES; n++) this.irqs[n]?.set((this.irqOut & (1 << n)) !== 0);
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    return laneRead(this.register(o & ~3) & this.wired, o, width);
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    return laneRead(this.register(offset & ~3) & this.wired, offset, width);
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
-    const reg = o & ~3;
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
+    const reg = offset & ~3;
     const v = num(val);
     const cur = this.register(reg);
     // A plain register takes the written lanes; a pending register clears the bits written as 1.
-    const merged = (laneMerge(cur, o, width, v) & this.wired) >>> 0;
-    const cleared = (cur & ~laneOnly(o, width, v)) >>> 0;
+    const merged = (laneMerge(cur, offset, width, v) & this.wired) >>> 0;
+    const cleared = (cur & ~laneOnly(offset, width, v)) >>> 0;
     switch (reg) {
       case GpioReg.InputEn: this.inputEn = merged; break;
       case GpioReg.OutputEn: this.outputEn = merged; this.reconfigure(); break;

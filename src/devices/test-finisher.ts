@@ -85,12 +85,12 @@ export class TestFinisher implements BaseDeviceOps {
     this.ignoredWrites = stateInt(s, this.name, 'ignoredWrites', 0, Number.MAX_SAFE_INTEGER);
   }
 
-  handleRead(_addr: GuestPhysAddr, _width: AccessWidth): AccessValue {
+  handleRead(_offset: number, _width: AccessWidth): AccessValue {
     return 0;
   }
 
-  handleWrite(addr: GuestPhysAddr, _width: AccessWidth, val: AccessValue): void {
-    if (addr !== this.range.start) {
+  handleWrite(offset: number, _width: AccessWidth, val: AccessValue): void {
+    if (offset !== 0) {
       this.ignoredWrites++;
       return;
     }

@@ -86,9 +86,8 @@ export class VirtioMmioSlot implements BaseDeviceOps {
     return this.range;
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    const v = o === 0x000 ? VIRTIO_MMIO_MAGIC : o === 0x004 ? this.version : o === 0x00c ? this.vendor : 0;
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    const v = offset === 0x000 ? VIRTIO_MMIO_MAGIC : offset === 0x004 ? this.version : offset === 0x00c ? this.vendor : 0;
     return width === 4 ? v : v & WIDTH_MASK[width];
   }
 
@@ -102,7 +101,7 @@ export class VirtioMmioSlot implements BaseDeviceOps {
     // Nothing changes in an empty slot.
   }
 
-  handleWrite(_addr: GuestPhysAddr, _width: AccessWidth, _val: AccessValue): void {
+  handleWrite(_offset: number, _width: AccessWidth, _val: AccessValue): void {
     // No backend: every register ignores writes (QEMU virtio_mmio_write with no vdev).
   }
 }

@@ -213,6 +213,8 @@ export class ObservedDevice implements BaseDeviceOps {
   readonly inner: BaseDeviceOps;
   private readonly counts: DeviceCounts;
   private readonly tracer: VmTracer | null;
+  /** The device's base address, for printing accesses by address rather than offset. */
+  private readonly base: number;
 
   /** Takes the device, its counters and the tracer to print through (null: count only). */
   constructor(options: { inner: BaseDeviceOps; counts: DeviceCounts; tracer: VmTracer | null }) {
@@ -221,6 +223,7 @@ export class ObservedDevice implements BaseDeviceOps {
     if (options.inner.accessRules !== undefined) this.accessRules = options.inner.accessRules;
     this.counts = options.counts;
     this.tracer = options.tracer;
+    this.base = options.inner.addressRange().start;
   }
 
   emuType(): EmuDeviceType {
@@ -232,18 +235,18 @@ export class ObservedDevice implements BaseDeviceOps {
   }
 
   /** Counts, reads through, and prints the value read (after whatever the read caused, e.g. a lowered line). */
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+  handleRead(offset: number, width: AccessWidth): AccessValue {
     this.counts.reads++;
-    const v = this.inner.handleRead(addr, width);
-    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} r ${addrHex(addr)}/${width} = ${valueHex(v, width)}`);
+    const v = this.inner.handleRead(offset, width);
+    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} r ${addrHex(this.base + offset)}/${width} = ${valueHex(v, width)}`);
     return v;
   }
 
   /** Counts, prints the write (before its effects, so causes come first), and writes through. */
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
     this.counts.writes++;
-    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} w ${addrHex(addr)}/${width} = ${valueHex(val, width)}`);
-    this.inner.handleWrite(addr, width, val);
+    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} w ${addrHex(this.base + offset)}/${width} = ${valueHex(val, width)}`);
+    this.inner.handleWrite(offset, width, val);
   }
 }
 

@@ -31,7 +31,6 @@ import { Csr, ExitReason, Hart, Mip, PrivilegeMode, type TrapRecord } from '../c
 import { InterruptCause, type BaseDeviceOps, type InterruptTarget, type IrqLine } from '../device/index.js';
 import {
   Clint,
-  ClintReg,
   Htif,
   HtifPlacementError,
   Ns16550a,
@@ -675,40 +674,18 @@ export class VirtVm {
   /** The SBI's effects on this VM: mtimecmp, UART0 as the console, exit and reboot. */
   private sbiPlatform(): SbiPlatform {
     return {
-      setTimer: (hi: number, lo: number): void => {
-        const at = (this.clint.addressRange().start + ClintReg.Mtimecmp) as GuestPhysAddr;
-        this.clint.handleWrite(at, 8, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
-      },
+      setTimer: (hi: number, lo: number): void => this.clint.setTimecmp(hi, lo),
       putByte: (byte: number): boolean => {
         if (this.uart.txFifoLength > 0) return false;
-        this.uartAccess(0, byte);
+        this.uart.consoleWrite(byte);
         return true;
       },
-      forceByte: (byte: number): void => {
-        this.uartAccess(0, byte);
-      },
-      getByte: (): number => (this.uart.rxFifoLength > 0 ? this.uartAccess(0, -1) : -1),
+      forceByte: (byte: number): void => this.uart.consoleWrite(byte),
+      getByte: (): number => this.uart.consoleRead(),
       systemReset: (kind: 'shutdown' | 'reboot', status: number): void => {
         this.sbiExit?.(kind === 'reboot' ? { kind: 'reset', status: 0 } : { kind: status === 0 ? 'pass' : 'fail', status });
       },
     };
-  }
-
-  /**
-   * Reads (`value` < 0) or writes UART0's register `offset` as the
-   * firmware's console driver would, with LCR.DLAB cleared for the access
-   * and restored after (reading LCR has no side effect).
-   */
-  private uartAccess(offset: number, value: number): number {
-    const base = this.uart.addressRange().start;
-    const lcrAt = (base + 3) as GuestPhysAddr;
-    const lcr = this.uart.handleRead(lcrAt, 1) as number;
-    if ((lcr & 0x80) !== 0) this.uart.handleWrite(lcrAt, 1, lcr & 0x7f);
-    let got = 0;
-    if (value < 0) got = this.uart.handleRead((base + offset) as GuestPhysAddr, 1) as number;
-    else this.uart.handleWrite((base + offset) as GuestPhysAddr, 1, value & 0xff);
-    if ((lcr & 0x80) !== 0) this.uart.handleWrite(lcrAt, 1, lcr);
-    return got;
   }
 
   // ---- end of firmware 'sbi' and restart

@@ -60,7 +60,7 @@ describe('virtio-mmio empty slots', () => {
 
   it('can report the modern transport (version 2) and refuses bad options', () => {
     const slot = new VirtioMmioSlot({ index: 3, version: 2 });
-    assert.equal(slot.handleRead(pa(SLOT0 + 0x3004), 4), 2);
+    assert.equal(slot.handleRead(4, 4), 2);
     assert.throws(() => new VirtioMmioSlot({ index: 8 }), RangeError);
     assert.throws(() => new VirtioMmioSlot({ version: 3 as 2 }), RangeError);
   });

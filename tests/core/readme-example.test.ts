@@ -2,7 +2,7 @@
 import { describe, it, assert } from '../harness/index.js';
 import {
   AddrRange, EmuDeviceType, GuestAddressSpace, WORD_ACCESS_RULES, guestPhysAddr,
-  type BaseDeviceOps, type GuestPhysAddr,
+  type BaseDeviceOps,
 } from '../../src/index.js';
 
 class Scratch implements BaseDeviceOps {
@@ -11,9 +11,9 @@ class Scratch implements BaseDeviceOps {
   private readonly regs = new Uint32Array(4);
   emuType() { return EmuDeviceType.Dummy; }
   addressRange() { return AddrRange.fromStartSize(guestPhysAddr(0x1010_0000), 16); }
-  handleRead(addr: GuestPhysAddr) { return this.regs[(addr - 0x1010_0000) >> 2]; }
-  handleWrite(addr: GuestPhysAddr, _width: number, val: number | bigint) {
-    this.regs[(addr - 0x1010_0000) >> 2] = Number(val);
+  handleRead(offset: number) { return this.regs[offset >> 2]; }
+  handleWrite(offset: number, _width: number, val: number | bigint) {
+    this.regs[offset >> 2] = Number(val);
   }
 }
 

@@ -10,7 +10,7 @@
  * trap, parked, and what it executes next.
  */
 import { describe, it, assert } from '../harness/index.js';
-import { guestPhysAddr, type GuestPhysAddr } from '../../src/addr/index.js';
+import { guestPhysAddr } from '../../src/addr/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import { Csr, Hart, PrivilegeMode } from '../../src/cpu/index.js';
 import { DeviceStateError, type DeviceState, type InterruptTarget, type Snapshottable } from '../../src/device/index.js';
@@ -36,7 +36,6 @@ function levels(): InterruptTarget & { readonly mip: Map<number, boolean> } {
   return { mip, setInterruptPending: (cause: number, level: boolean): void => void mip.set(cause, level) };
 }
 
-const at = (n: number): GuestPhysAddr => guestPhysAddr(n);
 
 /** Saves `a`, restores into `b`, and checks `b` saves the same record. */
 function transfer(a: Snapshottable, b: Snapshottable): DeviceState {
@@ -55,15 +54,15 @@ describe('device state round trips', () => {
     };
     const a = make();
     const b = make();
-    a.d.handleWrite(at(0x0200_0000), 4, 1);
-    a.d.handleWrite(at(0x0200_4000), 8, 0x1_0000_5000n);
-    a.d.handleWrite(at(0x0200_bff8), 8, 0x1_0000_4000n);
+    a.d.handleWrite(0, 4, 1);
+    a.d.handleWrite(0x4000, 8, 0x1_0000_5000n);
+    a.d.handleWrite(0xbff8, 8, 0x1_0000_4000n);
     a.c.advance(77);
-    b.d.handleWrite(at(0x0200_4000), 4, 5);
+    b.d.handleWrite(0x4000, 4, 5);
     b.c.advance(123_456); // another clock reading: mtime must still go on from a's value
     transfer(a.d, b.d);
     assert.deepEqual([...b.t.mip], [...a.t.mip], 'MSIP and MTIP levels');
-    const read = (d: Clint): unknown[] => [0x0, 0x4000, 0x4004, 0xbff8, 0xbffc].map((o) => d.handleRead(at(0x0200_0000 + o), 4));
+    const read = (d: Clint): unknown[] => [0x0, 0x4000, 0x4004, 0xbff8, 0xbffc].map((o) => d.handleRead(o, 4));
     assert.deepEqual(read(b.d), read(a.d));
     a.c.advance(1000);
     b.c.advance(1000);
@@ -80,13 +79,13 @@ describe('device state round trips', () => {
     };
     const drive = (d: Plic, seed: number): void => {
       const r = rng(seed);
-      for (let src = 1; src < 96; src++) d.handleWrite(at(0x0c00_0000 + 4 * src), 4, r() & 7);
+      for (let src = 1; src < 96; src++) d.handleWrite(4 * src, 4, r() & 7);
       for (let ctx = 0; ctx < 2; ctx++) {
-        for (let w = 0; w < 3; w++) d.handleWrite(at(0x0c00_2000 + 0x80 * ctx + 4 * w), 4, r());
-        d.handleWrite(at(0x0c20_0000 + 0x1000 * ctx), 4, r() & 3);
+        for (let w = 0; w < 3; w++) d.handleWrite(0x2000 + 0x80 * ctx + 4 * w, 4, r());
+        d.handleWrite(0x200000 + 0x1000 * ctx, 4, r() & 3);
       }
       for (let i = 0; i < 60; i++) d.line(1 + (r() % 95)).set((r() & 1) === 1);
-      d.handleRead(at(0x0c20_0004), 4); // claim one on context 0: in service
+      d.handleRead(0x200004, 4); // claim one on context 0: in service
     };
     const a = make();
     const b = make();
@@ -96,12 +95,12 @@ describe('device state round trips', () => {
     assert.deepEqual([...b.t.mip].sort(), [...a.t.mip].sort(), 'MEIP and SEIP');
     const read = (d: Plic): number[] => {
       const out: number[] = [];
-      for (let src = 0; src < 96; src++) out.push(d.handleRead(at(0x0c00_0000 + 4 * src), 4) as number);
-      for (let w = 0; w < 3; w++) out.push(d.handleRead(at(0x0c00_1000 + 4 * w), 4) as number);
+      for (let src = 0; src < 96; src++) out.push(d.handleRead(4 * src, 4) as number);
+      for (let w = 0; w < 3; w++) out.push(d.handleRead(0x1000 + 4 * w, 4) as number);
       for (let ctx = 0; ctx < 2; ctx++) {
-        for (let w = 0; w < 3; w++) out.push(d.handleRead(at(0x0c00_2000 + 0x80 * ctx + 4 * w), 4) as number);
-        out.push(d.handleRead(at(0x0c20_0000 + 0x1000 * ctx), 4) as number);
-        for (let k = 0; k < 4; k++) out.push(d.handleRead(at(0x0c20_0004 + 0x1000 * ctx), 4) as number); // claims
+        for (let w = 0; w < 3; w++) out.push(d.handleRead(0x2000 + 0x80 * ctx + 4 * w, 4) as number);
+        out.push(d.handleRead(0x200000 + 0x1000 * ctx, 4) as number);
+        for (let k = 0; k < 4; k++) out.push(d.handleRead(0x200004 + 0x1000 * ctx, 4) as number); // claims
       }
       return out;
     };
@@ -116,7 +115,7 @@ describe('device state round trips', () => {
     };
     const drive = (x: ReturnType<typeof make>, seed: number, loop: boolean): void => {
       const r = rng(seed);
-      const w = (o: number, v: number): void => x.d.handleWrite(at(0x1000_0000 + o), 1, v & 0xff);
+      const w = (o: number, v: number): void => x.d.handleWrite(o, 1, v & 0xff);
       w(3, 0x80);
       w(0, r());
       w(1, r());
@@ -140,9 +139,9 @@ describe('device state round trips', () => {
     assert.deepEqual(b.d.stats, a.d.stats);
     const read = (d: Ns16550a): number[] => {
       const out: number[] = [];
-      for (let pass = 0; pass < 3; pass++) for (let o = 0; o < 8; o++) out.push(d.handleRead(at(0x1000_0000 + o), 1) as number);
-      d.handleWrite(at(0x1000_0003), 1, 0); // DLAB off: RBR drains the FIFO
-      for (let i = 0; i < 20; i++) out.push(d.handleRead(at(0x1000_0000), 1) as number, d.handleRead(at(0x1000_0005), 1) as number);
+      for (let pass = 0; pass < 3; pass++) for (let o = 0; o < 8; o++) out.push(d.handleRead(o, 1) as number);
+      d.handleWrite(3, 1, 0); // DLAB off: RBR drains the FIFO
+      for (let i = 0; i < 20; i++) out.push(d.handleRead(0, 1) as number, d.handleRead(5, 1) as number);
       return out;
     };
     assert.deepEqual(read(b.d), read(a.d));
@@ -157,7 +156,7 @@ describe('device state round trips', () => {
     };
     const drive = (d: SifiveGpio, seed: number): void => {
       const r = rng(seed);
-      for (let o = 0x04; o <= 0x40; o += 4) d.handleWrite(at(0x1006_0000 + o), 4, r());
+      for (let o = 0x04; o <= 0x40; o += 4) d.handleWrite(o, 4, r());
     };
     const a = make();
     const b = make();
@@ -168,7 +167,7 @@ describe('device state round trips', () => {
     assert.deepEqual(b.pins.map((p) => [p.mode, p.level]), a.pins.map((p) => [p.mode, p.level]), 'pin modes and levels');
     const read = (d: SifiveGpio): number[] => {
       const out: number[] = [];
-      for (let o = 0; o <= 0x40; o += 4) out.push(d.handleRead(at(0x1006_0000 + o), 4) as number);
+      for (let o = 0; o <= 0x40; o += 4) out.push(d.handleRead(o, 4) as number);
       return out;
     };
     assert.deepEqual(read(b.d), read(a.d));
@@ -180,16 +179,16 @@ describe('device state round trips', () => {
     const make = (i: number): Htif => new Htif({ tohost: 0x8000_1000, onExit: (r: ExitReport): void => void exits[i].push(r) });
     const a = make(0);
     const b = make(1);
-    a.handleWrite(at(0x8000_1000), 4, (5 << 1) | 1);
-    b.handleWrite(at(0x8000_1000), 4, (5 << 1) | 1); // the words are RAM: both hold the same
+    a.handleWrite(0, 4, (5 << 1) | 1);
+    b.handleWrite(0, 4, (5 << 1) | 1); // the words are RAM: both hold the same
     transfer(a, b);
-    a.handleWrite(at(0x8000_1004), 4, 0);
-    b.handleWrite(at(0x8000_1004), 4, 0);
+    a.handleWrite(4, 4, 0);
+    b.handleWrite(4, 4, 0);
     assert.deepEqual(exits[1], exits[0]);
     assert.deepEqual(exits[0], [{ kind: 'fail', status: 5 }]);
 
     const f = [new TestFinisher({ onExit: () => {} }), new TestFinisher({ onExit: () => {} })];
-    f[0].handleWrite(at(0x0010_0004), 4, 1);
+    f[0].handleWrite(4, 4, 1);
     transfer(f[0], f[1]);
     assert.equal(f[1].ignoredWrites, 1);
     transfer(new VirtioMmioSlot(), new VirtioMmioSlot());
