@@ -1,5 +1,6 @@
 /** The engine-neutral core's public API, layer by layer (lowest first). */
 export * from './addr/index.js';
+export * from './state/index.js';
 export * from './device/index.js';
 export * from './addrspace/index.js';
 export * from './ports/index.js';

@@ -31,6 +31,7 @@
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { type DeviceState, stateBool, stateInt, stateU32 } from '../state/index.js';
 import {
   EmuDeviceType,
   InterruptCause,
@@ -39,11 +40,7 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
-  type DeviceState,
   type InterruptTarget,
-  stateBool,
-  stateInt,
-  stateU32,
 } from '../device/index.js';
 import { MICROS_PER_SECOND, type Clock } from '../ports/index.js';
 import { checkName, noRegister } from './regs.js';
@@ -164,7 +161,7 @@ export class Clint implements BaseDeviceOps {
   }
 
   /**
-   * Snapshot (src/device/state.ts): msip, mtimecmp, MTIP as last evaluated,
+   * Snapshot (src/state/state.ts): msip, mtimecmp, MTIP as last evaluated,
    * and mtime now. mtime is saved as a value, not as an offset of this
    * clock, so it goes on from there under whatever clock restores it (the
    * same reading exactly under an instruction clock restored first).

@@ -32,6 +32,7 @@
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { type DeviceState, stateBool, stateInt } from '../state/index.js';
 import {
   EmuDeviceType,
   accessRules,
@@ -39,9 +40,6 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
-  type DeviceState,
-  stateBool,
-  stateInt,
 } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
 import { checkName } from './regs.js';
@@ -149,7 +147,7 @@ export class Htif implements BaseDeviceOps {
   }
 
   /**
-   * Snapshot (src/device/state.ts): which halves of a command were
+   * Snapshot (src/state/state.ts): which halves of a command were
    * written, and the ignored-command count. tohost/fromhost are RAM and
    * saved with it.
    */

@@ -65,6 +65,7 @@
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateInt } from '../state/index.js';
 import {
   EmuDeviceType,
   WORD_ACCESS_RULES,
@@ -72,12 +73,7 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
-  type DeviceState,
   type IrqLine,
-  DeviceStateError,
-  stateBool,
-  stateBytes,
-  stateInt,
 } from '../device/index.js';
 import type { SerialPort, SerialPortFactory } from '../ports/index.js';
 import { checkName, noRegister, num } from './regs.js';
@@ -284,7 +280,7 @@ export class Ns16550a implements BaseDeviceOps {
   }
 
   /**
-   * Snapshot (src/device/state.ts): every register, both FIFOs with their
+   * Snapshot (src/state/state.ts): every register, both FIFOs with their
    * positions, the interrupt state and the counters. Not the port or its
    * transmit budget: they belong to the line, which the restoring side opens.
    */

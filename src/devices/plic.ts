@@ -34,6 +34,7 @@
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateWords } from '../state/index.js';
 import {
   EmuDeviceType,
   InterruptCause,
@@ -42,13 +43,8 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
-  type DeviceState,
   type InterruptTarget,
   type IrqLine,
-  DeviceStateError,
-  stateBool,
-  stateBytes,
-  stateWords,
 } from '../device/index.js';
 import { checkName } from './regs.js';
 import { PLIC_NUM_SOURCES, PLIC_PRIORITY_BITS, VIRT_MAP } from './virt-map.js';
@@ -162,7 +158,7 @@ export class Plic implements BaseDeviceOps {
     this.update();
   }
 
-  /** Snapshot (src/device/state.ts): priorities, pending, enables, thresholds, in-service, line levels, latched edges, MEIP/SEIP. */
+  /** Snapshot (src/state/state.ts): priorities, pending, enables, thresholds, in-service, line levels, latched edges, MEIP/SEIP. */
   saveState(): DeviceState {
     return {
       priority: this.priority.slice(), pending: this.pending.slice(), enable: this.enable.slice(), threshold: this.threshold.slice(),

@@ -43,6 +43,7 @@
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { type DeviceState, DeviceStateError, stateU32 } from '../state/index.js';
 import {
   DeviceError,
   EmuDeviceType,
@@ -51,10 +52,7 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
-  type DeviceState,
   type IrqLine,
-  DeviceStateError,
-  stateU32,
 } from '../device/index.js';
 import { DigitalEdge, DigitalMode, type DigitalPin, type DigitalPinFactory } from '../ports/index.js';
 import { checkName, laneMerge, laneOnly, laneRead, num } from './regs.js';
@@ -251,7 +249,7 @@ export class SifiveGpio implements BaseDeviceOps {
     this.evaluate();
   }
 
-  /** Snapshot (src/device/state.ts): every register, input_val as last latched, and the interrupt outputs. Pin levels belong to the pins. */
+  /** Snapshot (src/state/state.ts): every register, input_val as last latched, and the interrupt outputs. Pin levels belong to the pins. */
   saveState(): DeviceState {
     const out: { [field: string]: number } = {};
     for (const f of GPIO_STATE_FIELDS) out[f] = this[f];

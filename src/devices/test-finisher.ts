@@ -17,6 +17,7 @@
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { type DeviceState, stateInt } from '../state/index.js';
 import {
   EmuDeviceType,
   accessRules,
@@ -24,8 +25,6 @@ import {
   type AccessValue,
   type AccessWidth,
   type BaseDeviceOps,
-  type DeviceState,
-  stateInt,
 } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
 import { checkName, num } from './regs.js';
@@ -75,7 +74,7 @@ export class TestFinisher implements BaseDeviceOps {
     return this.range;
   }
 
-  /** Snapshot (src/device/state.ts): the finisher has no register, only its count of ignored writes. */
+  /** Snapshot (src/state/state.ts): the finisher has no register, only its count of ignored writes. */
   saveState(): DeviceState {
     return { ignoredWrites: this.ignoredWrites };
   }

@@ -26,7 +26,8 @@
  */
 
 import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type DeviceState } from '../device/index.js';
+import type { DeviceState } from '../state/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
 import { checkName } from './regs.js';
 import { VIRT_MAP, VIRTIO_SLOTS, VIRTIO_STRIDE } from './virt-map.js';
 
@@ -91,7 +92,7 @@ export class VirtioMmioSlot implements BaseDeviceOps {
     return width === 4 ? v : v & WIDTH_MASK[width];
   }
 
-  /** Snapshot (src/device/state.ts): an empty slot holds no state; its registers are configuration. */
+  /** Snapshot (src/state/state.ts): an empty slot holds no state; its registers are configuration. */
   saveState(): DeviceState {
     return {};
   }

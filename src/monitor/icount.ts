@@ -18,7 +18,7 @@
  * guests and the configuration (and, for `auto`, the host's speed).
  */
 
-import { DeviceStateError, stateInt, type DeviceState } from '../device/index.js';
+import { DeviceStateError, stateInt, type DeviceState } from '../state/index.js';
 import type { Clock } from '../ports/index.js';
 
 /** Guest microseconds per retired instruction under `--deterministic`. */

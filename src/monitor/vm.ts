@@ -49,7 +49,7 @@ import type { Clock, DigitalPinFactory, SerialPortFactory } from '../ports/index
 import { VmConfigError } from './errors.js';
 import type { GuestExit, VmExit } from './exit.js';
 import { SbiFirmware, type SbiPlatform } from './sbi.js';
-import { DeviceStateError, stateBool, stateInt, type DeviceState, type Snapshottable } from '../device/index.js';
+import { DeviceStateError, stateBool, stateInt, type DeviceState, type Snapshottable } from '../state/index.js';
 import { InstructionClock } from './icount.js';
 import { crc32, decodeVmSnapshot, encodeVmSnapshot, ramImages, SnapshotError, snapshotMismatch, type SnapshotMeta } from '../snapshot/index.js';
 import type { VmObserver } from './trace.js';

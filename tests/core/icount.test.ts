@@ -11,7 +11,7 @@
 import { describe, it, assert } from '../harness/index.js';
 import { validateBoard, type Board } from '../../src/board/index.js';
 import { Clint } from '../../src/devices/index.js';
-import { DeviceStateError } from '../../src/device/index.js';
+import { DeviceStateError } from '../../src/state/index.js';
 import { buildVirtDeviceTree, fdtValueStrings, findFdtNode, parseFdt } from '../../src/fdt/index.js';
 import { ICOUNT_AUTO_INITIAL_SHIFT, InstructionClock, MonitorConfigError, validateMonitorConfig, VirtVm, VmConfigError } from '../../src/monitor/index.js';
 

@@ -1,5 +1,5 @@
 /**
- * Round trips of device and hart state (src/device/state.ts): each device
+ * Round trips of device and hart state (src/state/state.ts): each device
  * is driven into a state far from reset by a pseudo-random sequence of
  * guest writes (and line changes, input bytes), saved, and restored into
  * a second device scrambled by another sequence. The second must then
@@ -13,7 +13,8 @@ import { describe, it, assert } from '../harness/index.js';
 import { guestPhysAddr } from '../../src/addr/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import { Csr, Hart, PrivilegeMode } from '../../src/cpu/index.js';
-import { DeviceStateError, type DeviceState, type InterruptTarget, type Snapshottable } from '../../src/device/index.js';
+import { DeviceStateError, type DeviceState, type Snapshottable } from '../../src/state/index.js';
+import { type InterruptTarget } from '../../src/device/index.js';
 import { Clint, Htif, Ns16550a, Plic, SifiveGpio, TestFinisher, VirtioMmioSlot } from '../../src/devices/index.js';
 import type { ExitReport } from '../../src/devices/index.js';
 import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/index.js';

@@ -11,7 +11,7 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr } from '../../src/cpu/index.js';
-import type { DeviceState } from '../../src/device/index.js';
+import type { DeviceState } from '../../src/state/index.js';
 import { InstructionClock, VirtVm, type VmExit } from '../../src/monitor/index.js';
 import { ManualClock, MemorySerial } from '../../src/ports/index.js';
 import { decodeVmSnapshot, encodeVmSnapshot, SnapshotError } from '../../src/snapshot/index.js';
