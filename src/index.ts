@@ -4,6 +4,7 @@ export * from './state/index.js';
 export * from './device/index.js';
 export * from './addrspace/index.js';
 export * from './ports/index.js';
+export * from './ports/sim/index.js';
 export * from './cpu/index.js';
 export * from './devices/index.js';
 export * from './fdt/index.js';

@@ -7,7 +7,7 @@ import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import { InterruptCause, type InterruptTarget } from '../../src/device/index.js';
 import { Clint } from '../../src/devices/index.js';
-import { ManualClock } from '../../src/ports/index.js';
+import { ManualClock } from '../../src/ports/sim/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;

@@ -8,7 +8,8 @@ import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import type { IrqLine } from '../../src/device/index.js';
 import { GpioReg, SifiveGpio } from '../../src/devices/index.js';
-import { DigitalMode, SimulatedPin, type DigitalPinFactory } from '../../src/ports/index.js';
+import { SimulatedPin } from '../../src/ports/sim/index.js';
+import { DigitalMode, type DigitalPinFactory } from '../../src/ports/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;

@@ -9,7 +9,7 @@ import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import type { IrqLine } from '../../src/device/index.js';
 import { Ns16550a, type Ns16550aOptions } from '../../src/devices/index.js';
-import { MemorySerial, type MemorySerialOptions } from '../../src/ports/index.js';
+import { MemorySerial, type MemorySerialOptions } from '../../src/ports/sim/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;

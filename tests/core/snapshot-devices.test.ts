@@ -17,7 +17,7 @@ import { DeviceStateError, type DeviceState, type Snapshottable } from '../../sr
 import { type InterruptTarget } from '../../src/device/index.js';
 import { Clint, Htif, Ns16550a, Plic, SifiveGpio, TestFinisher, VirtioMmioSlot } from '../../src/devices/index.js';
 import type { ExitReport } from '../../src/devices/index.js';
-import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/sim/index.js';
 import { InstructionClock } from '../../src/monitor/index.js';
 
 /** A small deterministic PRNG (xorshift32), so every run drives the same sequence. */

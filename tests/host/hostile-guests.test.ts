@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VIRT_MAP } from '../../src/devices/index.js';
 import { VirtVm } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import { qemuAvailable, runQemu } from '../qemu/qemu.js';
 import { cliEntry } from './cli-entry.js';
 

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GpioLineWiring } from '../../src/board/board.js';
 import { GpioReg, SifiveGpio } from '../../src/devices/index.js';
-import { DigitalEdge, DigitalMode, MemorySerial } from '../../src/ports/index.js';
+import { MemorySerial } from '../../src/ports/sim/index.js';
+import { DigitalEdge, DigitalMode } from '../../src/ports/index.js';
 import { BoardPinsError, ConsoleMirror, SimulatedBoardPins } from '../../host/view/index.js';
 import { waitFor } from './serial-helpers.js';
 
