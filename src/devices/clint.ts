@@ -43,11 +43,16 @@ import {
   type InterruptTarget,
 } from '../device/index.js';
 import { MICROS_PER_SECOND, type Clock } from '../ports/index.js';
-import { checkName, noRegister } from './regs.js';
-import { VIRT_MAP, VIRT_TIMEBASE_HZ } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+import { noRegister } from './regs.js';
 
 const RULES = accessRules({ minWidth: 4, maxWidth: 8, implMaxWidth: 8 });
 const TWO32 = 2 ** 32;
+
+/** Bytes in the CLINT's window (SiFive's layout: MSWI and MTIMER of up to 4095 harts). */
+export const CLINT_SIZE = 0x1_0000;
+/** mtime's default frequency: 10 MHz, QEMU's RISCV_ACLINT_DEFAULT_TIMEBASE_FREQ. */
+export const CLINT_DEFAULT_TIMEBASE_HZ = 10_000_000;
 
 /** Register offsets of hart 0 (ACLINT MSWI and MTIMER in the SiFive CLINT window). */
 export const ClintReg = Object.freeze({
@@ -62,24 +67,22 @@ export const ClintReg = Object.freeze({
 export interface ClintOptions {
   /** Device name (default `clint`). */
   name?: string;
-  /** Base address (default 0x0200_0000). */
-  base?: number;
+  /** Base address of the 64 KiB window. */
+  base: number;
   /** Where time comes from (microseconds). */
   clock: Clock;
   /** The hart's interrupt-pending bits (MSIP, MTIP). */
   target: InterruptTarget;
-  /** mtime's frequency in Hz (default 10 MHz, the device tree's `timebase-frequency`). */
+  /** mtime's frequency in Hz (default 10 MHz; the device tree's `timebase-frequency` must say the same). */
   timebaseFrequency?: number;
 }
 
 /** The CLINT (MSWI + MTIMER) for one hart. */
-export class Clint implements BaseDeviceOps {
-  readonly name: string;
+export class Clint extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = RULES;
   /** mtime ticks per clock microsecond. */
   readonly ticksPerMicro: number;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly clock: Clock;
   private readonly hz: number;
   private readonly target: InterruptTarget;
@@ -94,29 +97,21 @@ export class Clint implements BaseDeviceOps {
   private sHi = 0;
   private sNow = 0;
 
-  /** Refuses a missing clock or target (TypeError) and a timebase that is not a positive finite number (RangeError). */
+  /** Refuses a missing clock or target (TypeError), a bad base (AddressError) and a timebase that is not a positive finite number (RangeError). */
   constructor(options: ClintOptions) {
-    this.name = checkName(options.name, 'clint');
+    super({ name: options.name, defaultName: 'clint', base: options.base, size: CLINT_SIZE, kind: EmuDeviceType.Timer });
     if (options.clock === undefined || options.target === undefined) throw new TypeError('Clint needs a clock and a target');
-    const hz = options.timebaseFrequency ?? VIRT_TIMEBASE_HZ;
+    const hz = options.timebaseFrequency ?? CLINT_DEFAULT_TIMEBASE_HZ;
     if (!(hz > 0) || !Number.isFinite(hz)) throw new RangeError(`timebase frequency ${hz} is not a positive number`);
     this.ticksPerMicro = hz / MICROS_PER_SECOND;
     this.hz = hz;
     this.clock = options.clock;
     this.target = options.target;
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.clint.base), VIRT_MAP.clint.size);
     this.target.setInterruptPending(InterruptCause.MachineSoftware, false);
     this.target.setInterruptPending(InterruptCause.MachineTimer, false);
     this.update();
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Timer;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /** The current mtime (the hart's `time`/`timeh` CSRs). */
   mtime(): bigint {

@@ -42,7 +42,7 @@ import {
   type BaseDeviceOps,
 } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
-import { checkName } from './regs.js';
+import { MmioDevice } from './mmio.js';
 
 const RULES = accessRules({ minWidth: 1, maxWidth: 8, implMaxWidth: 8 });
 const TWO32 = 2 ** 32;
@@ -83,13 +83,11 @@ export class HtifPlacementError extends RangeError {
 }
 
 /** The HTIF `tohost`/`fromhost` overlay. */
-export class Htif implements BaseDeviceOps {
-  readonly name: string;
+export class Htif extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = RULES;
   /** Commands taken and ignored (unsupported device or command). */
   ignoredCommands = 0;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly bytes: Uint8Array;
   private readonly toOff: number;
   private readonly fromOff: number; // -1 without fromhost
@@ -114,10 +112,9 @@ export class Htif implements BaseDeviceOps {
 
   /** Refuses misaligned or overlapping symbols, a span over 4 KiB (HtifPlacementError), a backing of the wrong size and a missing `onExit` (TypeError). */
   constructor(options: HtifOptions) {
-    this.name = checkName(options.name, 'htif');
-    if (typeof options.onExit !== 'function') throw new TypeError('Htif needs an onExit callback');
     const { base, size } = Htif.span(options);
-    this.range = AddrRange.fromStartSize(guestPhysAddr(base), size);
+    super({ name: options.name, defaultName: 'htif', base, size, kind: EmuDeviceType.Htif });
+    if (typeof options.onExit !== 'function') throw new TypeError('Htif needs an onExit callback');
     if (options.backing !== undefined && options.backing.length !== size) {
       throw new TypeError(`Htif backing holds ${options.backing.length} bytes, not ${size}`);
     }
@@ -128,13 +125,6 @@ export class Htif implements BaseDeviceOps {
     this.onConsole = options.onConsoleOutput ?? null;
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Htif;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /**
    * A system reset: a half-written command is forgotten. The words

@@ -76,8 +76,8 @@ import {
   type IrqLine,
 } from '../device/index.js';
 import type { SerialPort, SerialPortFactory } from '../ports/index.js';
-import { checkName, noRegister, num } from './regs.js';
-import { VIRT_MAP, VIRT_UART_CLOCK_HZ } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+import { noRegister, num } from './regs.js';
 
 /** Register offsets. */
 export const UartReg = Object.freeze({
@@ -102,6 +102,11 @@ export const Mcr = Object.freeze({ DTR: 0x01, RTS: 0x02, OUT1: 0x04, OUT2: 0x08,
 /** MSR bits. */
 export const Msr = Object.freeze({ DCTS: 0x01, DDSR: 0x02, TERI: 0x04, DDCD: 0x08, CTS: 0x10, DSR: 0x20, RI: 0x40, DCD: 0x80 } as const);
 
+/** Bytes in the UART's window (the device tree's; only offsets 0..7 decode). */
+export const UART_SIZE = 0x100;
+/** The default input clock in Hz: 3686400, QEMU virt's (and the device tree's `clock-frequency`). */
+export const UART_DEFAULT_CLOCK_HZ = 3_686_400;
+
 /** FIFO depth of the 16550 (both ways). */
 export const UART_FIFO_DEPTH = 16;
 const FIFO_MASK = UART_FIFO_DEPTH - 1;
@@ -113,8 +118,8 @@ const READY_LINES = Msr.DCD | Msr.DSR | Msr.CTS;
 export interface Ns16550aOptions {
   /** Device name (default `uart0`). */
   name?: string;
-  /** Base address (default 0x1000_0000). */
-  base?: number;
+  /** Base address of the window. */
+  base: number;
   /** Opens the serial port the UART talks to; omitted: output is discarded and nothing is received. */
   serial?: SerialPortFactory;
   /** The interrupt line (on virt: `plic.line(10)`). */
@@ -140,12 +145,10 @@ export interface UartStats {
 }
 
 /** The ns16550a UART. */
-export class Ns16550a implements BaseDeviceOps {
-  readonly name: string;
+export class Ns16550a extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = WORD_ACCESS_RULES;
   readonly stats: UartStats = { rxBytes: 0, txBytes: 0, overruns: 0, txDropped: 0, rxDiscarded: 0 };
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly irq: IrqLine | null;
   private readonly drainMode: boolean;
   private readonly clockHz: number;
@@ -178,14 +181,13 @@ export class Ns16550a implements BaseDeviceOps {
   private thrPending = false;
   private irqLevel = false;
 
-  /** Refuses a bad `receive` or clock (RangeError); rethrows what the serial factory throws. */
-  constructor(options: Ns16550aOptions = {}) {
-    this.name = checkName(options.name, 'uart0');
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.uart0.base), VIRT_MAP.uart0.size);
+  /** Refuses a bad base (AddressError), a bad `receive` or clock (RangeError); rethrows what the serial factory throws. */
+  constructor(options: Ns16550aOptions) {
+    super({ name: options.name, defaultName: 'uart0', base: options.base, size: UART_SIZE, kind: EmuDeviceType.Uart });
     const receive = options.receive ?? 'pull';
     if (receive !== 'pull' && receive !== 'drain') throw new RangeError(`receive mode ${String(receive)} is not 'pull' or 'drain'`);
     this.drainMode = receive === 'drain';
-    this.clockHz = options.clockFrequency ?? VIRT_UART_CLOCK_HZ;
+    this.clockHz = options.clockFrequency ?? UART_DEFAULT_CLOCK_HZ;
     if (!(this.clockHz > 0)) throw new RangeError(`UART clock ${this.clockHz} is not positive`);
     this.irq = options.irq ?? null;
     this.irq?.set(false);
@@ -204,13 +206,6 @@ export class Ns16550a implements BaseDeviceOps {
     }
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Uart;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /** Closes the serial port (what its close() throws is kept in {@link portError}). The UART then behaves as if none were attached. Closing twice is harmless. */
   close(): void {

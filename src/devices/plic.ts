@@ -46,8 +46,14 @@ import {
   type InterruptTarget,
   type IrqLine,
 } from '../device/index.js';
-import { checkName } from './regs.js';
-import { PLIC_NUM_SOURCES, PLIC_PRIORITY_BITS, VIRT_MAP } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+
+/** Sources, counting the reserved source 0: ids 0..95 (QEMU virt's VIRT_IRQCHIP_NUM_SOURCES = 96). */
+export const PLIC_NUM_SOURCES = 96;
+/** Priority bits (QEMU virt's VIRT_IRQCHIP_NUM_PRIO_BITS): priorities and thresholds are 0..7. */
+export const PLIC_PRIORITY_BITS = 3;
+/** Bytes in the PLIC's window, as QEMU's virt maps it (contexts past hart 0's two read 0). */
+export const PLIC_SIZE = 0x60_0000;
 
 const RULES = accessRules({ minWidth: 4, maxWidth: 4 });
 const WORDS = PLIC_NUM_SOURCES / 32; // 3 words of pending/enable bits
@@ -78,8 +84,8 @@ const CONTEXTS = CONTEXT_CAUSE.length;
 export interface PlicOptions {
   /** Device name (default `plic`). */
   name?: string;
-  /** Base address (default 0x0C00_0000). */
-  base?: number;
+  /** Base address of the window. */
+  base: number;
   /** The hart's interrupt-pending bits (MEIP for context 0, SEIP for context 1). */
   target: InterruptTarget;
   /** Sources whose gateway is edge-triggered; all others are level-triggered. */
@@ -87,13 +93,11 @@ export interface PlicOptions {
 }
 
 /** The virt machine's PLIC. */
-export class Plic implements BaseDeviceOps {
-  readonly name: string;
+export class Plic extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = RULES;
   /** Number of sources counting the reserved source 0 (96: ids 0..95). */
   readonly numSources = PLIC_NUM_SOURCES;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly target: InterruptTarget;
   private readonly priority = new Uint8Array(PLIC_NUM_SOURCES);
   private readonly pending = new Uint32Array(WORDS);
@@ -108,10 +112,9 @@ export class Plic implements BaseDeviceOps {
 
   /** Refuses a missing target (TypeError) and an edge-triggered source outside 1..95 (RangeError). */
   constructor(options: PlicOptions) {
-    this.name = checkName(options.name, 'plic');
+    super({ name: options.name, defaultName: 'plic', base: options.base, size: PLIC_SIZE, kind: EmuDeviceType.InterruptController });
     if (options.target === undefined) throw new TypeError('Plic needs a target');
     this.target = options.target;
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.plic.base), VIRT_MAP.plic.size);
     for (const src of options.edgeTriggered ?? []) {
       this.checkSource(src);
       this.edge[src >>> 5] |= 1 << (src & 31);
@@ -119,13 +122,6 @@ export class Plic implements BaseDeviceOps {
     for (let c = 0; c < CONTEXTS; c++) this.target.setInterruptPending(CONTEXT_CAUSE[c], false);
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.InterruptController;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /**
    * The interrupt line of `source` (1..95), for the device that drives it;

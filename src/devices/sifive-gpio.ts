@@ -55,8 +55,8 @@ import {
   type IrqLine,
 } from '../device/index.js';
 import { DigitalEdge, DigitalMode, type DigitalPin, type DigitalPinFactory } from '../ports/index.js';
-import { checkName, laneMerge, laneOnly, laneRead, num } from './regs.js';
-import { VIRT_MAP } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+import { laneMerge, laneOnly, laneRead, num } from './regs.js';
 
 /** Register offsets (FE310-G002 manual, table "GPIO Peripheral Register Offsets"). */
 export const GpioReg = Object.freeze({
@@ -81,6 +81,8 @@ export const GpioReg = Object.freeze({
 
 /** Number of GPIO lines. */
 export const GPIO_LINES = 32;
+/** Bytes in the controller's window. */
+export const GPIO_SIZE = 0x1000;
 
 const NO_MODE = -1;
 const BOTH_EDGES = DigitalEdge.Rising | DigitalEdge.Falling;
@@ -95,8 +97,8 @@ const GPIO_STATE_FIELDS = Object.freeze([
 export interface SifiveGpioOptions {
   /** Device name (default `gpio0`). */
   name?: string;
-  /** Base address (default 0x1006_0000). */
-  base?: number;
+  /** Base address of the window. */
+  base: number;
   /** A sparse map from line number (0..31) to the factory of the pin wired to it. */
   pins?: { readonly [line: number]: DigitalPinFactory | undefined };
   /**
@@ -108,13 +110,11 @@ export interface SifiveGpioOptions {
 }
 
 /** The SiFive GPIO controller. */
-export class SifiveGpio implements BaseDeviceOps {
-  readonly name: string;
+export class SifiveGpio extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = WORD_ACCESS_RULES;
   /** Bit n set when line n is wired to a pin. */
   readonly wired: number;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly factories: (DigitalPinFactory | null)[] = [];
   private readonly pins: (DigitalPin | null)[] = [];
   private readonly modes = new Int8Array(GPIO_LINES).fill(NO_MODE);
@@ -153,12 +153,11 @@ export class SifiveGpio implements BaseDeviceOps {
   lastPinError: Error | null = null;
 
   /**
-   * Refuses a pin map key that is not a line 0..31 (RangeError). Opens every wired pin as an input;
+   * Refuses a bad base (AddressError) and a pin map key that is not a line 0..31 (RangeError). Opens every wired pin as an input;
    * a pin that cannot be opened refuses the device (DeviceError) with every pin opened before it closed.
    */
-  constructor(options: SifiveGpioOptions = {}) {
-    this.name = checkName(options.name, 'gpio0');
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.gpio.base), VIRT_MAP.gpio.size);
+  constructor(options: SifiveGpioOptions) {
+    super({ name: options.name, defaultName: 'gpio0', base: options.base, size: GPIO_SIZE, kind: EmuDeviceType.Gpio });
     const pins = options.pins ?? {};
     let wired = 0;
     for (const key of Object.keys(pins)) {
@@ -184,13 +183,6 @@ export class SifiveGpio implements BaseDeviceOps {
     this.evaluate();
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Gpio;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /** Closes every open pin; the device then behaves as if nothing were wired to a port. Closing twice is harmless. */
   close(): void {

@@ -22,7 +22,7 @@ import type { AccessFault } from '../addrspace/index.js';
 import type { GuestPhysAddr } from '../addr/index.js';
 import { ExitReason, PrivilegeMode, type Hart, type TrapRecord } from '../cpu/index.js';
 import type { AccessRules, AccessValue, AccessWidth, BaseDeviceOps, EmuDeviceType, InterruptTarget, IrqLine } from '../device/index.js';
-import { SbiExt } from './sbi.js';
+import { SbiExt, type MachineObserver } from '../machine/virt/index.js';
 
 // ------------------------------------------------------------ categories
 
@@ -152,19 +152,9 @@ export interface ObservedVm {
  * uses instead of the original. A VM without an observer calls none of
  * them and uses its objects unwrapped.
  */
-export interface VmObserver {
+export interface VmObserver extends MachineObserver {
   /** The VM under construction hands itself over, before any other call. */
   attach(vm: ObservedVm): void;
-  /** Returns what to register in the address space in place of `device` (same name, range and rules). */
-  device(device: BaseDeviceOps): BaseDeviceOps;
-  /** Returns the line `source` drives in place of `line`, which is line `number` of `sink` (e.g. uart0 -> plic 10). */
-  irqLine(source: string, sink: string, number: number, line: IrqLine): IrqLine;
-  /** Returns the target `source` (clint, plic) drives the hart's interrupt-pending bits through, in place of `target`. */
-  interruptTarget(source: string, target: InterruptTarget): InterruptTarget;
-  /** The hart took a trap (the hart's `onTrap` hook). */
-  trap(hart: Hart, record: TrapRecord): void;
-  /** Returns the hart's ECALL-from-S handler in place of `handler` (the SBI). */
-  ecall(handler: (hart: Hart) => void): (hart: Hart) => void;
   /** A hart run inside the VM's run loop returned `reason` (an {@link ExitReason}). */
   runExit(reason: number): void;
 }

@@ -12,8 +12,10 @@ import { describe, it, assert } from '../harness/index.js';
 import { validateBoard, type Board } from '../../src/board/index.js';
 import { Clint } from '../../src/devices/index.js';
 import { DeviceStateError } from '../../src/state/index.js';
-import { buildVirtDeviceTree, fdtValueStrings, findFdtNode, parseFdt } from '../../src/fdt/index.js';
+import { buildVirtDeviceTree } from '../../src/machine/virt/index.js';
+import { fdtValueStrings, findFdtNode, parseFdt } from '../../src/fdt/index.js';
 import { ICOUNT_AUTO_INITIAL_SHIFT, InstructionClock, MonitorConfigError, validateMonitorConfig, VirtVm, VmConfigError } from '../../src/monitor/index.js';
+import { VIRT_MAP } from '../../src/machine/virt/index.js';
 
 const noTarget = { setInterruptPending(): void {} };
 
@@ -26,7 +28,7 @@ describe('icount: the instruction clock', () => {
     for (let shift = 0; shift <= 10; shift++) {
       let n = 0;
       const ic = new InstructionClock({ mode: shift, count: () => n });
-      const clint = new Clint({ clock: ic, target: noTarget });
+      const clint = new Clint({ base: VIRT_MAP.clint.base, clock: ic, target: noTarget });
       for (const count of [0, 1, 99, 100, 101, 12345, 99_999_999, 2 ** 40 + 3, Math.floor(2 ** 53 / 2 ** shift) - 7]) {
         n = count;
         const want = exactMtime(BigInt(count), BigInt(2 ** shift));
@@ -51,7 +53,7 @@ describe('icount: the instruction clock', () => {
   it('--icount SHIFT: a warp goes to the nanosecond: now plus the ticks to go times 100 ns, as QEMU arms its mtimer', () => {
     let n = 3;
     const ic = new InstructionClock({ mode: 2, count: () => n });
-    const clint = new Clint({ clock: ic, target: noTarget });
+    const clint = new Clint({ base: VIRT_MAP.clint.base, clock: ic, target: noTarget });
     clint.handleWrite(0x4000, 8, 12_345n);
     ic.warpTo(clint.nextDeadline());
     assert.equal(clint.mtime(), 12_345n);

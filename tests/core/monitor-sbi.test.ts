@@ -9,8 +9,13 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr, PrivilegeMode } from '../../src/cpu/index.js';
+import { SbiExt, SbiError, SBI_IMPL_ID, SBI_SPEC_VERSION } from '../../src/machine/virt/index.js';
 import {
-  InstructionClock, Monitor, SbiExt, SbiError, SBI_IMPL_ID, SBI_SPEC_VERSION, VirtVm, VmConfigError, type MonitorResult,
+  InstructionClock,
+  Monitor,
+  VirtVm,
+  VmConfigError,
+  type MonitorResult,
 } from '../../src/monitor/index.js';
 import { ManualClock, ManualScheduler, MemorySerial } from '../../src/ports/sim/index.js';
 import { type Clock } from '../../src/ports/index.js';

@@ -19,6 +19,7 @@ import { Clint, Htif, Ns16550a, Plic, SifiveGpio, TestFinisher, VirtioMmioSlot }
 import type { ExitReport } from '../../src/devices/index.js';
 import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/sim/index.js';
 import { InstructionClock } from '../../src/monitor/index.js';
+import { VIRT_MAP } from '../../src/machine/virt/index.js';
 
 /** A small deterministic PRNG (xorshift32), so every run drives the same sequence. */
 function rng(seed: number): () => number {
@@ -51,7 +52,7 @@ describe('device state round trips', () => {
     const make = (): { d: Clint; t: ReturnType<typeof levels>; c: ManualClock } => {
       const t = levels();
       const c = new ManualClock({ now: 1000 });
-      return { d: new Clint({ clock: c, target: t }), t, c };
+      return { d: new Clint({ base: VIRT_MAP.clint.base, clock: c, target: t }), t, c };
     };
     const a = make();
     const b = make();
@@ -76,7 +77,7 @@ describe('device state round trips', () => {
   it('PLIC: priorities, enables, thresholds, pending, claimed sources, MEIP/SEIP', () => {
     const make = (): { d: Plic; t: ReturnType<typeof levels> } => {
       const t = levels();
-      return { d: new Plic({ target: t, edgeTriggered: [7] }), t };
+      return { d: new Plic({ base: VIRT_MAP.plic.base, target: t, edgeTriggered: [7] }), t };
     };
     const drive = (d: Plic, seed: number): void => {
       const r = rng(seed);
@@ -112,7 +113,7 @@ describe('device state round trips', () => {
     const make = (): { d: Ns16550a; s: MemorySerial; irq: boolean[] } => {
       const s = new MemorySerial();
       const irq: boolean[] = [];
-      return { d: new Ns16550a({ serial: s.open, irq: { set: (l: boolean): void => void irq.push(l) } }), s, irq };
+      return { d: new Ns16550a({ base: VIRT_MAP.uart0.base, serial: s.open, irq: { set: (l: boolean): void => void irq.push(l) } }), s, irq };
     };
     const drive = (x: ReturnType<typeof make>, seed: number, loop: boolean): void => {
       const r = rng(seed);
@@ -152,7 +153,7 @@ describe('device state round trips', () => {
     const make = (): { d: SifiveGpio; pins: SimulatedPin[]; irq: boolean[] } => {
       const pins = [new SimulatedPin(), new SimulatedPin({ drive: 1 }), new SimulatedPin({ drive: 0 }), new SimulatedPin()];
       const irq: boolean[] = new Array<boolean>(32).fill(false);
-      const d = new SifiveGpio({ pins: { 0: pins[0].open, 1: pins[1].open, 2: pins[2].open, 5: pins[3].open }, irq: (n: number) => ({ set: (l: boolean): void => void (irq[n] = l) }) });
+      const d = new SifiveGpio({ base: VIRT_MAP.gpio.base, pins: { 0: pins[0].open, 1: pins[1].open, 2: pins[2].open, 5: pins[3].open }, irq: (n: number) => ({ set: (l: boolean): void => void (irq[n] = l) }) });
       return { d, pins, irq };
     };
     const drive = (d: SifiveGpio, seed: number): void => {
@@ -188,23 +189,23 @@ describe('device state round trips', () => {
     assert.deepEqual(exits[1], exits[0]);
     assert.deepEqual(exits[0], [{ kind: 'fail', status: 5 }]);
 
-    const f = [new TestFinisher({ onExit: () => {} }), new TestFinisher({ onExit: () => {} })];
+    const f = [new TestFinisher({ base: VIRT_MAP.test.base, onExit: () => {} }), new TestFinisher({ base: VIRT_MAP.test.base, onExit: () => {} })];
     f[0].handleWrite(4, 4, 1);
     transfer(f[0], f[1]);
     assert.equal(f[1].ignoredWrites, 1);
-    transfer(new VirtioMmioSlot(), new VirtioMmioSlot());
+    transfer(new VirtioMmioSlot({ base: VIRT_MAP.virtio.base }), new VirtioMmioSlot({ base: VIRT_MAP.virtio.base }));
   });
 
   it('refuses a record of the wrong shape with a DeviceStateError naming the field, before changing anything', () => {
     const t = levels();
-    const clint = new Clint({ clock: new ManualClock(), target: t });
+    const clint = new Clint({ base: VIRT_MAP.clint.base, clock: new ManualClock(), target: t });
     const before = clint.saveState();
     for (const bad of [{ msip: 2 }, { cmpLo: -1 }, { mtimeHi: 1.5 }, { mtip: 1 }] as DeviceState[]) {
       const e = assert.throws<DeviceStateError>(() => clint.restoreState({ ...before, ...bad }), DeviceStateError);
       assert.equal(e.field, Object.keys(bad)[0]);
     }
     assert.deepEqual(clint.saveState(), before);
-    const plic = new Plic({ target: t });
+    const plic = new Plic({ base: VIRT_MAP.plic.base, target: t });
     assert.throws(() => plic.restoreState({ ...plic.saveState(), pending: new Uint32Array(2) }), DeviceStateError);
     assert.throws(() => plic.restoreState({ ...plic.saveState(), priority: new Uint8Array(96).fill(9) }), DeviceStateError);
     const clock = new InstructionClock();

@@ -9,8 +9,16 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr } from '../../src/cpu/index.js';
+import { SbiExt, SBI_SPEC_VERSION } from '../../src/machine/virt/index.js';
 import {
-  formatTraceStats, ObservedDevice, parseTraceList, SbiExt, SBI_SPEC_VERSION, TraceBuffer, TraceListError, trapName, VirtVm, VmTracer,
+  formatTraceStats,
+  ObservedDevice,
+  parseTraceList,
+  TraceBuffer,
+  TraceListError,
+  trapName,
+  VirtVm,
+  VmTracer,
   type TraceCategory,
 } from '../../src/monitor/index.js';
 import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';

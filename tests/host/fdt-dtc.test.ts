@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildVirtDeviceTree, findFdtNode, parseFdt, type FdtParsedNode } from '../../src/fdt/index.js';
+import { buildVirtDeviceTree } from '../../src/machine/virt/index.js';
+import { findFdtNode, parseFdt, type FdtParsedNode } from '../../src/fdt/index.js';
 
 const MiB = 1024 * 1024;
 

@@ -25,7 +25,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VIRT_MAP } from '../../src/devices/index.js';
+import { VIRT_MAP } from '../../src/machine/virt/index.js';
 import { VirtVm } from '../../src/monitor/index.js';
 import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import { qemuAvailable, runQemu } from '../qemu/qemu.js';

@@ -11,6 +11,7 @@ import { MemorySerial } from '../../src/ports/sim/index.js';
 import { DigitalEdge, DigitalMode } from '../../src/ports/index.js';
 import { BoardPinsError, ConsoleMirror, SimulatedBoardPins } from '../../host/view/index.js';
 import { waitFor } from './serial-helpers.js';
+import { VIRT_MAP } from '../../src/machine/virt/index.js';
 
 const LINES: GpioLineWiring[] = [
   { line: 0, name: 'led', pin: 2, direction: 'output', pull: 'none' },
@@ -94,7 +95,7 @@ describe('SimulatedBoardPins', () => {
     const pins = new SimulatedBoardPins({ lines: LINES });
     const map: { [line: number]: ReturnType<SimulatedBoardPins['factory']> } = {};
     for (const l of pins.lines) map[l.line] = pins.wire(l)!;
-    const gpio = new SifiveGpio({ pins: map });
+    const gpio = new SifiveGpio({ base: VIRT_MAP.gpio.base, pins: map });
     const w = (reg: number, v: number): void => gpio.handleWrite(reg, 4, v);
     const r = (reg: number): number => Number(gpio.handleRead(reg, 4));
     w(GpioReg.OutputEn, 0b0001);
