@@ -30,18 +30,8 @@
  * can sleep on WFI.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { type DeviceState, stateBool, stateInt, stateU32 } from '../state/index.js';
-import {
-  EmuDeviceType,
-  InterruptCause,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type InterruptTarget,
-} from '../device/index.js';
+import { EmuDeviceType, InterruptCause, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type InterruptTarget } from '../device/index.js';
 import { MICROS_PER_SECOND, type Clock } from '../ports/index.js';
 import { MmioDevice } from './mmio.js';
 import { noRegister } from './regs.js';

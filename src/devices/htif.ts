@@ -31,16 +31,8 @@
  * low word (relying on Spike's polling) is not served, as under QEMU.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { type DeviceState, stateBool, stateInt } from '../state/index.js';
-import {
-  EmuDeviceType,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-} from '../device/index.js';
+import { EmuDeviceType, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
 import { MmioDevice } from './mmio.js';
 

@@ -64,19 +64,11 @@
  * MCR: CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2, with their delta bits.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateInt } from '../state/index.js';
-import {
-  EmuDeviceType,
-  WORD_ACCESS_RULES,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type IrqLine,
-} from '../device/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type IrqLine } from '../device/index.js';
 import type { SerialPort, SerialPortFactory } from '../ports/index.js';
 import { MmioDevice } from './mmio.js';
+import { asError, closePort } from './port.js';
 import { noRegister, num } from './regs.js';
 
 /** Register offsets. */
@@ -213,13 +205,8 @@ export class Ns16550a extends MmioDevice implements BaseDeviceOps {
     this.closed = true;
     const p = this.port;
     this.port = null;
-    if (p !== null) {
-      try {
-        p.close();
-      } catch (e) {
-        if (this.portErr === null) this.portErr = e instanceof Error ? e : new Error(String(e));
-      }
-    }
+    const err = p === null ? null : closePort(p);
+    if (err !== null && this.portErr === null) this.portErr = err;
   }
 
   /**
@@ -233,16 +220,21 @@ export class Ns16550a extends MmioDevice implements BaseDeviceOps {
     return this.portErr;
   }
 
+  /** The port's next byte, or undefined when it has none or throws (then it is let go). */
+  private readPort(p: SerialPort): number | undefined {
+    try {
+      return p.read();
+    } catch (e) {
+      this.portFailed(e);
+      return undefined;
+    }
+  }
+
   /** Lets a failed port go (see {@link portError}); closing it may throw too, which changes nothing. */
   private portFailed(e: unknown, port: SerialPort | null = this.port): void {
-    if (this.portErr === null) this.portErr = e instanceof Error ? e : new Error(String(e));
+    if (this.portErr === null) this.portErr = asError(e);
     if (port === this.port) this.port = null;
-    if (port === null) return;
-    try {
-      port.close();
-    } catch {
-      // The port is already broken.
-    }
+    if (port !== null) closePort(port); // what a broken port's close() throws changes nothing
   }
 
   /**
@@ -547,13 +539,7 @@ export class Ns16550a extends MmioDevice implements BaseDeviceOps {
     if (this.drainMode || p === null || (this.mcr & Mcr.LOOP) !== 0) return;
     const cap = this.capacity();
     while (this.rxCount < cap) {
-      let b: number | undefined;
-      try {
-        b = p.read();
-      } catch (e) {
-        this.portFailed(e);
-        b = undefined;
-      }
+      const b = this.readPort(p);
       if (b === undefined) {
         this.rxIdle = true;
         return;
@@ -575,13 +561,7 @@ export class Ns16550a extends MmioDevice implements BaseDeviceOps {
       const loop = (this.mcr & Mcr.LOOP) !== 0;
       // At most `count` bytes: a port that keeps producing cannot hold the UART here.
       for (let i = 0; i < count; i++) {
-        let b: number | undefined;
-        try {
-          b = p.read();
-        } catch (e) {
-          this.portFailed(e);
-          b = undefined;
-        }
+        const b = this.readPort(p);
         if (b === undefined) break;
         if (loop) this.stats.rxDiscarded++;
         else this.receive(b & 0xff);

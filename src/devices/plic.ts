@@ -33,19 +33,8 @@
  *   is hardwired to zero (QEMU 7.2 lets the enable bit be set).
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateWords } from '../state/index.js';
-import {
-  EmuDeviceType,
-  InterruptCause,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type InterruptTarget,
-  type IrqLine,
-} from '../device/index.js';
+import { EmuDeviceType, InterruptCause, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type InterruptTarget, type IrqLine } from '../device/index.js';
 import { MmioDevice } from './mmio.js';
 
 /** Sources, counting the reserved source 0: ids 0..95 (QEMU virt's VIRT_IRQCHIP_NUM_SOURCES = 96). */

@@ -42,20 +42,11 @@
  * register write that asked for the new mode faults (DeviceError).
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { type DeviceState, DeviceStateError, stateU32 } from '../state/index.js';
-import {
-  DeviceError,
-  EmuDeviceType,
-  WORD_ACCESS_RULES,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type IrqLine,
-} from '../device/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type IrqLine } from '../device/index.js';
 import { DigitalEdge, DigitalMode, type DigitalPin, type DigitalPinFactory } from '../ports/index.js';
 import { MmioDevice } from './mmio.js';
+import { closePort, asError, openPort } from './port.js';
 import { laneMerge, laneOnly, laneRead, num } from './regs.js';
 
 /** Register offsets (FE310-G002 manual, table "GPIO Peripheral Register Offsets"). */
@@ -198,18 +189,16 @@ export class SifiveGpio extends MmioDevice implements BaseDeviceOps {
 
   /** Closes a pin; what its close() throws is counted, not thrown. */
   private closeQuietly(p: DigitalPin): void {
-    try {
-      p.close();
-    } catch (e) {
-      this.pinErrors++;
-      this.lastPinError = e instanceof Error ? e : new Error(String(e));
-    }
+    const err = closePort(p);
+    if (err === null) return;
+    this.pinErrors++;
+    this.lastPinError = err;
   }
 
   /** Lets line n's pin go after it threw `e` (see the module note). */
   private pinFailed(n: number, e: unknown): void {
     this.pinErrors++;
-    this.lastPinError = e instanceof Error ? e : new Error(String(e));
+    this.lastPinError = asError(e);
     this.failed = (this.failed | (1 << n)) >>> 0;
     const p = this.pins[n];
     this.pins[n] = null;
@@ -364,12 +353,8 @@ export class SifiveGpio extends MmioDevice implements BaseDeviceOps {
     this.modes[n] = NO_MODE;
     if (old !== null) this.closeQuietly(old);
     const factory = this.factories[n]!;
-    let pin: DigitalPin;
-    try {
-      pin = mode === DigitalMode.Output ? factory({ mode }) : factory({ mode, edge: BOTH_EDGES, onReadable: this.readable[n] });
-    } catch (e) {
-      throw new DeviceError({ kind: 'io', address: this.range.start, width: 4, device: this.name, detail: `GPIO line ${n} could not be opened in mode ${mode}: ${String(e)}` });
-    }
+    const pinOptions = mode === DigitalMode.Output ? { mode } : { mode, edge: BOTH_EDGES, onReadable: this.readable[n] };
+    const pin = openPort(factory, pinOptions, { device: this.name, address: this.range.start, failure: `GPIO line ${n} could not be opened in mode ${mode}` });
     this.pins[n] = pin;
     this.modes[n] = mode;
     try {

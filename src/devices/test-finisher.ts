@@ -16,16 +16,8 @@
  * (`valid.min_access_size = 2`); a byte access faults.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import { type DeviceState, stateInt } from '../state/index.js';
-import {
-  EmuDeviceType,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-} from '../device/index.js';
+import { EmuDeviceType, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
 import { MmioDevice } from './mmio.js';
 import { num } from './regs.js';

@@ -25,7 +25,6 @@
  * (a byte read of 0x001 is 0, not 0x72).
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
 import type { DeviceState } from '../state/index.js';
 import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
 import { MmioDevice } from './mmio.js';

@@ -8,14 +8,10 @@
  * `run` never waits.
  */
 
-import { Csr, ExitReason, Mip, type Hart } from '../cpu/index.js';
-import type { Board } from '../board/index.js';
-import type { ExitReport, Htif, Ns16550a, Plic, SifiveGpio, TestFinisher, Clint, VirtioMmioSlot } from '../devices/index.js';
-import type { GuestAddressSpace } from '../addrspace/index.js';
-import type { LoadedImage } from '../loader/index.js';
-import type { Clock } from '../ports/index.js';
+import { Csr, ExitReason, Mip } from '../cpu/index.js';
+import type { ExitReport } from '../devices/index.js';
 import { DeviceStateError, stateBool, stateInt, type DeviceState } from '../state/index.js';
-import { VirtMachine, VmConfigError, type ExitSource, type SbiFirmware, type VirtMachineOptions } from '../machine/virt/index.js';
+import { VirtMachine, VmConfigError, type ExitSource, type VirtMachineOptions } from '../machine/virt/index.js';
 import { crc32, decodeVmSnapshot, encodeVmSnapshot, ramImages, SnapshotError, snapshotMismatch, type SnapshotMeta } from '../snapshot/index.js';
 import type { GuestExit, VmExit } from './exit.js';
 import { InstructionClock } from './icount.js';
@@ -59,38 +55,19 @@ function readRunState(s: DeviceState, sbi: boolean): {
   };
 }
 
+/** The machine's parts a VM shows as its own (see {@link VirtMachine} for each). */
+const MACHINE_PARTS = Object.freeze([
+  'space', 'hart', 'clock', 'board', 'clint', 'plic', 'uart', 'finisher', 'gpio', 'virtio', 'htif', 'firmware', 'sbi', 'image',
+  'ramBase', 'ramSize', 'ramAllocated', 'fdtAddress', 'fdtSize',
+] as const);
+
+/** The machine's parts on the VM: `vm.hart` is `vm.machine.hart`, and so on. */
+export interface VirtVm extends Readonly<Pick<VirtMachine, (typeof MACHINE_PARTS)[number]>> {}
+
 /** One VM of the virt machine. */
 export class VirtVm {
-  /** The machine: memory, devices, hart and boot state. */
+  /** The machine: memory, devices, hart and boot state; its parts are also the VM's (`vm.hart`, `vm.uart`, ...). */
   readonly machine: VirtMachine;
-  /** The guest physical address space. */
-  readonly space: GuestAddressSpace;
-  readonly hart: Hart;
-  readonly clock: Clock;
-  readonly board: Board;
-  readonly clint: Clint;
-  readonly plic: Plic;
-  readonly uart: Ns16550a;
-  readonly finisher: TestFinisher;
-  /** Null when the board has no GPIO. */
-  readonly gpio: SifiveGpio | null;
-  readonly virtio: readonly VirtioMmioSlot[];
-  /** Null unless the board allows HTIF and the image has a `tohost` symbol. */
-  readonly htif: Htif | null;
-  /** The boot firmware (see {@link VirtMachine.firmware}). */
-  readonly firmware: 'none' | 'sbi';
-  /** The SBI serving the guest's ECALLs (firmware `sbi`), else null. */
-  readonly sbi: SbiFirmware | null;
-  /** What the loader placed. */
-  readonly image: LoadedImage;
-  /** Guest memory's base and size (the memory node of the device tree; ROM regions included). */
-  readonly ramBase: number;
-  readonly ramSize: number;
-  /** Bytes of guest RAM the VM allocated: `ramSize` less the ROM regions (plus at most 3 bytes of alignment padding per piece, not counted). */
-  readonly ramAllocated: number;
-  /** Where the device tree lies in guest RAM (a1 at boot), and its size. */
-  readonly fdtAddress: number;
-  readonly fdtSize: number;
   /** Times the guest asked for a reset (test finisher 0x7777) and got one. */
   resets = 0;
 
@@ -132,25 +109,8 @@ export class VirtVm {
       },
     });
     this.machine = m;
-    this.space = m.space;
-    this.hart = m.hart;
-    this.clock = m.clock;
-    this.board = m.board;
-    this.clint = m.clint;
-    this.plic = m.plic;
-    this.uart = m.uart;
-    this.finisher = m.finisher;
-    this.gpio = m.gpio;
-    this.virtio = m.virtio;
-    this.htif = m.htif;
-    this.firmware = m.firmware;
-    this.sbi = m.sbi;
-    this.image = m.image;
-    this.ramBase = m.ramBase;
-    this.ramSize = m.ramSize;
-    this.ramAllocated = m.ramAllocated;
-    this.fdtAddress = m.fdtAddress;
-    this.fdtSize = m.fdtSize;
+    const self = this as unknown as Record<string, unknown>;
+    for (const part of MACHINE_PARTS) self[part] = m[part];
   }
 
   /** Instructions retired since the VM was built (resets included), as the hart counts them. */

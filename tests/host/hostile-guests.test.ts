@@ -3,7 +3,7 @@
  * and in-process where a count or a byte of guest RAM must be checked:
  *
  * - hostile-probe walks every boundary of the memory map; its table is
- *   checked against rules derived from the map (src/devices/virt-map.ts,
+ *   checked against rules derived from the map (src/machine/virt/map.ts,
  *   RAM 128 MiB) and the privileged spec, and line by line against
  *   qemu-system-riscv32 where the two machines are meant to agree;
  * - hostile-ecall storms the monitor with 120 000 ECALLs from M, S and U:
