@@ -11,5 +11,5 @@ export * from './fdt/index.js';
 export * from './loader/index.js';
 export * from './board/index.js';
 export * from './snapshot/index.js';
-export * from './machine/virt/index.js';
+export * from './machine/index.js';
 export * from './monitor/index.js';

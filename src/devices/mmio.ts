@@ -1,7 +1,7 @@
 /**
  * What every device model shares: a name and the guest physical window it
  * occupies, both fixed at construction, and its kind. A machine places
- * each model (src/machine/virt/map.ts); a model knows only its own window
+ * each model (src/machine/map.ts); a model knows only its own window
  * size, and its handlers receive offsets into that window.
  */
 

@@ -13,7 +13,7 @@
  * allocates nothing proportional to the image.
  */
 
-import { VIRT_MAP, buildVirtDeviceTree } from '../machine/virt/index.js';
+import { VIRT_MAP, buildVirtDeviceTree } from '../machine/index.js';
 import { hasElfMagic, parseElf } from '../loader/index.js';
 
 /** Program header flag bits (System V gABI, "Segment Flag Bits"). */

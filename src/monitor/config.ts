@@ -49,7 +49,7 @@ import {
   type HostSerial,
   type UartWiring,
 } from '../board/index.js';
-import { VIRT_GPIO_LINES as GPIO_LINES } from '../machine/virt/index.js';
+import { VIRT_GPIO_LINES as GPIO_LINES } from '../machine/index.js';
 
 /** Most VMs one monitor runs: one per console focus key (Ctrl-A 1-9). */
 export const MAX_VMS = 9;

@@ -3,9 +3,9 @@
  * on the event loop, and the monitor that runs several: configuration,
  * scheduling, fault containment, deterministic time, traces and the
  * console shared between VMs. The VM's options and errors are the
- * machine's (src/machine/virt/), re-exported here with the VM.
+ * machine's (src/machine/), re-exported here with the VM.
  */
-export { VmConfigError, type VmConfigErrorReason, type DataImage, type RomRegion } from '../machine/virt/index.js';
+export { VmConfigError, type VmConfigErrorReason, type DataImage, type RomRegion } from '../machine/index.js';
 export * from './exit.js';
 export * from './vm.js';
 export * from './driver.js';

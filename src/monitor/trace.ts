@@ -22,7 +22,7 @@ import type { AccessFault } from '../addrspace/index.js';
 import type { GuestPhysAddr } from '../addr/index.js';
 import { ExitReason, PrivilegeMode, type Hart, type TrapRecord } from '../cpu/index.js';
 import type { AccessRules, AccessValue, AccessWidth, BaseDeviceOps, EmuDeviceType, InterruptTarget, IrqLine } from '../device/index.js';
-import { SbiExt, type MachineObserver } from '../machine/virt/index.js';
+import { SbiExt, type MachineObserver } from '../machine/index.js';
 
 // ------------------------------------------------------------ categories
 

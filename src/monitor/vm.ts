@@ -1,5 +1,5 @@
 /**
- * A VM: the virt machine (src/machine/virt/) and the run state around it.
+ * A VM: the virt machine (src/machine/) and the run state around it.
  *
  * Owns `run(budget)`, which executes the hart in slices and turns what
  * happens into a {@link VmExit}; stopping, closing and restarting; the
@@ -11,7 +11,7 @@
 import { Csr, ExitReason, Mip } from '../cpu/index.js';
 import type { ExitReport } from '../devices/index.js';
 import { DeviceStateError, stateBool, stateInt, type DeviceState } from '../state/index.js';
-import { VirtMachine, VmConfigError, type ExitSource, type VirtMachineOptions } from '../machine/virt/index.js';
+import { VirtMachine, VmConfigError, type ExitSource, type VirtMachineOptions } from '../machine/index.js';
 import { crc32, decodeVmSnapshot, encodeVmSnapshot, ramImages, SnapshotError, snapshotMismatch, type SnapshotMeta } from '../snapshot/index.js';
 import type { GuestExit, VmExit } from './exit.js';
 import { InstructionClock } from './icount.js';

@@ -9,7 +9,7 @@ import { InterruptCause, type InterruptTarget } from '../../src/device/index.js'
 import { Clint } from '../../src/devices/index.js';
 import { ManualClock } from '../../src/ports/sim/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
-import { VIRT_MAP } from '../../src/machine/virt/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x0200_0000;

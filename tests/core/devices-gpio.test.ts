@@ -11,7 +11,7 @@ import { GpioReg, SifiveGpio } from '../../src/devices/index.js';
 import { SimulatedPin } from '../../src/ports/sim/index.js';
 import { DigitalMode, type DigitalPinFactory } from '../../src/ports/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
-import { VIRT_MAP } from '../../src/machine/virt/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x1006_0000;

@@ -8,7 +8,7 @@ import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import { InterruptCause, type InterruptTarget } from '../../src/device/index.js';
 import { Plic } from '../../src/devices/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
-import { VIRT_MAP } from '../../src/machine/virt/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x0c00_0000;

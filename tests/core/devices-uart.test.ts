@@ -11,7 +11,7 @@ import type { IrqLine } from '../../src/device/index.js';
 import { Ns16550a, type Ns16550aOptions } from '../../src/devices/index.js';
 import { MemorySerial, type MemorySerialOptions } from '../../src/ports/sim/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
-import { VIRT_MAP } from '../../src/machine/virt/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x1000_0000;

@@ -7,7 +7,7 @@
 import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
-import { virtioMmioSlots } from '../../src/machine/virt/index.js';
+import { virtioMmioSlots } from '../../src/machine/index.js';
 import { VirtioMmioSlot } from '../../src/devices/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;

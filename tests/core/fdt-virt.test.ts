@@ -4,7 +4,7 @@
  * and the placement rule (QEMU's riscv_load_fdt, checked against 7.2).
  */
 import { describe, it, assert } from '../harness/index.js';
-import { VIRT_RISCV_ISA, buildVirtDeviceTree, fdtPlacement, virtDeviceTree } from '../../src/machine/virt/index.js';
+import { VIRT_RISCV_ISA, buildVirtDeviceTree, fdtPlacement, virtDeviceTree } from '../../src/machine/index.js';
 import {
   FdtError,
   fdtValueCells,

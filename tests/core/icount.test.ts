@@ -12,10 +12,10 @@ import { describe, it, assert } from '../harness/index.js';
 import { validateBoard, type Board } from '../../src/board/index.js';
 import { Clint } from '../../src/devices/index.js';
 import { DeviceStateError } from '../../src/state/index.js';
-import { buildVirtDeviceTree } from '../../src/machine/virt/index.js';
+import { buildVirtDeviceTree } from '../../src/machine/index.js';
 import { fdtValueStrings, findFdtNode, parseFdt } from '../../src/fdt/index.js';
 import { ICOUNT_AUTO_INITIAL_SHIFT, InstructionClock, MonitorConfigError, validateMonitorConfig, VirtVm, VmConfigError } from '../../src/monitor/index.js';
-import { VIRT_MAP } from '../../src/machine/virt/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const noTarget = { setInterruptPending(): void {} };
 

@@ -9,7 +9,7 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr, PrivilegeMode } from '../../src/cpu/index.js';
-import { SbiExt, SbiError, SBI_IMPL_ID, SBI_SPEC_VERSION } from '../../src/machine/virt/index.js';
+import { SbiExt, SbiError, SBI_IMPL_ID, SBI_SPEC_VERSION } from '../../src/machine/index.js';
 import {
   InstructionClock,
   Monitor,

@@ -19,7 +19,7 @@ import { Clint, Htif, Ns16550a, Plic, SifiveGpio, TestFinisher, VirtioMmioSlot }
 import type { ExitReport } from '../../src/devices/index.js';
 import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/sim/index.js';
 import { InstructionClock } from '../../src/monitor/index.js';
-import { VIRT_MAP } from '../../src/machine/virt/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 /** A small deterministic PRNG (xorshift32), so every run drives the same sequence. */
 function rng(seed: number): () => number {

@@ -9,7 +9,7 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr } from '../../src/cpu/index.js';
-import { SbiExt, SBI_SPEC_VERSION } from '../../src/machine/virt/index.js';
+import { SbiExt, SBI_SPEC_VERSION } from '../../src/machine/index.js';
 import {
   formatTraceStats,
   ObservedDevice,

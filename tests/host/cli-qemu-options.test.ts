@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildVirtDeviceTree } from '../../src/machine/virt/index.js';
+import { buildVirtDeviceTree } from '../../src/machine/index.js';
 import { fdtValueStrings, findFdtNode, parseFdt } from '../../src/fdt/index.js';
 import { decodeVmSnapshot } from '../../src/snapshot/index.js';
 import { findXsnapWorker } from '../../host/xs/index.js';

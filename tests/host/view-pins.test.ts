@@ -11,7 +11,7 @@ import { MemorySerial } from '../../src/ports/sim/index.js';
 import { DigitalEdge, DigitalMode } from '../../src/ports/index.js';
 import { BoardPinsError, ConsoleMirror, SimulatedBoardPins } from '../../host/view/index.js';
 import { waitFor } from './serial-helpers.js';
-import { VIRT_MAP } from '../../src/machine/virt/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const LINES: GpioLineWiring[] = [
   { line: 0, name: 'led', pin: 2, direction: 'output', pull: 'none' },

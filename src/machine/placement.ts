@@ -23,7 +23,7 @@
  * alignment (DT spec 0.4, 5.1); 4 KiB keeps it on its own page.
  */
 
-import { FdtError } from '../../fdt/index.js';
+import { FdtError } from '../fdt/index.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

@@ -11,16 +11,16 @@
  * No host services and no run loop: src/monitor/vm.ts runs the machine.
  */
 
-import { guestPhysAddr, type GuestPhysAddr } from '../../addr/index.js';
-import { GuestAddressSpace } from '../../addrspace/index.js';
-import type { Board, GpioLineWiring } from '../../board/index.js';
-import { Csr, Hart, Mip, PrivilegeMode, type TrapRecord } from '../../cpu/index.js';
-import { InterruptCause, type BaseDeviceOps, type InterruptTarget, type IrqLine } from '../../device/index.js';
-import { Clint, Htif, HtifPlacementError, Ns16550a, Plic, SifiveGpio, TestFinisher, type ExitReport, type VirtioMmioSlot } from '../../devices/index.js';
-import { FdtError } from '../../fdt/index.js';
-import { ImageError, loadImage, type LoadedImage, type RamTarget } from '../../loader/index.js';
-import type { Clock, DigitalPinFactory, SerialPortFactory } from '../../ports/index.js';
-import type { Snapshottable } from '../../state/index.js';
+import { guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import { GuestAddressSpace } from '../addrspace/index.js';
+import type { Board, GpioLineWiring } from '../board/index.js';
+import { Csr, Hart, Mip, PrivilegeMode, type TrapRecord } from '../cpu/index.js';
+import { InterruptCause, type BaseDeviceOps, type InterruptTarget, type IrqLine } from '../device/index.js';
+import { Clint, Htif, HtifPlacementError, Ns16550a, Plic, SifiveGpio, TestFinisher, type ExitReport, type VirtioMmioSlot } from '../devices/index.js';
+import { FdtError } from '../fdt/index.js';
+import { ImageError, loadImage, type LoadedImage, type RamTarget } from '../loader/index.js';
+import type { Clock, DigitalPinFactory, SerialPortFactory } from '../ports/index.js';
+import type { Snapshottable } from '../state/index.js';
 import { defaultVirtBoard } from './board.js';
 import { VmConfigError } from './errors.js';
 import { buildVirtDeviceTree } from './fdt.js';

@@ -19,7 +19,7 @@ import {
   UART_DEFAULT_CLOCK_HZ,
   UART_SIZE,
   VirtioMmioSlot,
-} from '../../devices/index.js';
+} from '../devices/index.js';
 
 /** One region of the map: base address and size in bytes. */
 export interface VirtRegion {

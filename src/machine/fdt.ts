@@ -21,9 +21,9 @@
  * - no rng-seed in /chosen unless given; bootargs only when given.
  */
 
-import { InterruptCause } from '../../device/index.js';
-import { FinisherCommand } from '../../devices/index.js';
-import { FdtBuilder, FdtError, type FdtNode, type FdtReservation } from '../../fdt/index.js';
+import { InterruptCause } from '../device/index.js';
+import { FinisherCommand } from '../devices/index.js';
+import { FdtBuilder, FdtError, type FdtNode, type FdtReservation } from '../fdt/index.js';
 import { PLIC_NDEV, VIRT_GPIO_LINES, VIRT_IRQ, VIRT_MAP, VIRT_TIMEBASE_HZ, VIRT_UART_CLOCK_HZ, VIRTIO_SLOTS, VIRTIO_STRIDE } from './map.js';
 
 /** QEMU 7.2's ISA string for an rv32 CPU with the extensions xsvisor implements. */

@@ -5,10 +5,10 @@
  * naming the option and the place.
  */
 
-import { guestPhysAddr, type GuestPhysAddr } from '../../addr/index.js';
-import type { GuestAddressSpace } from '../../addrspace/index.js';
-import { FdtError, fdtWithBootargs, parseFdt } from '../../fdt/index.js';
-import type { LoadedImage, RamTarget } from '../../loader/index.js';
+import { guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
+import type { GuestAddressSpace } from '../addrspace/index.js';
+import { FdtError, fdtWithBootargs, parseFdt } from '../fdt/index.js';
+import type { LoadedImage, RamTarget } from '../loader/index.js';
 import { VmConfigError } from './errors.js';
 
 /** A data image for {@link VirtMachineOptions.loads}: copied into RAM at `addr` on every boot. */

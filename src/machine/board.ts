@@ -1,6 +1,6 @@
 /** The board a virt VM gets when none is given. */
 
-import { validateBoard, type Board } from '../../board/index.js';
+import { validateBoard, type Board } from '../board/index.js';
 
 /**
  * The board used when none is given: every device of the virt machine,

@@ -23,8 +23,8 @@
  * 10 oreboot, 11 bhyve). Implementation version: {@link SBI_IMPL_VERSION}.
  */
 
-import type { GuestVirtAddr } from '../../addr/index.js';
-import { Csr, type Hart } from '../../cpu/index.js';
+import type { GuestVirtAddr } from '../addr/index.js';
+import { Csr, type Hart } from '../cpu/index.js';
 
 /** SBI return codes (spec 3.2, table 1). */
 export const SbiError = Object.freeze({
