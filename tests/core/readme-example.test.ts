@@ -7,7 +7,7 @@ import {
 
 class Scratch implements BaseDeviceOps {
   readonly name = 'scratch';
-  readonly accessRules = WORD_ACCESS_RULES;
+  readonly accessRules = WORD_ACCESS_RULES;   // 1-4 bytes, aligned
   private readonly regs = new Uint32Array(4);
   emuType() { return EmuDeviceType.Dummy; }
   addressRange() { return AddrRange.fromStartSize(guestPhysAddr(0x1010_0000), 16); }
