@@ -30,8 +30,8 @@ class NullDevice implements BaseDeviceOps {
   addressRange() {
     return this.range;
   }
-  handleRead(addr: GuestPhysAddr, _width: AccessWidth): number {
-    return addr & 0xff;
+  handleRead(offset: number, _width: AccessWidth): number {
+    return offset & 0xff;
   }
   handleWrite(): void {}
 }
@@ -44,7 +44,7 @@ class LinearScanRouter {
   }
   read(addr: GuestPhysAddr, width: AccessWidth): number {
     for (const d of this.devices) {
-      if (d.addressRange().contains(addr)) return d.handleRead(addr, width) as number;
+      if (d.addressRange().contains(addr)) return d.handleRead(addr - d.addressRange().start, width) as number;
     }
     return -1;
   }

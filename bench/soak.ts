@@ -32,7 +32,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { createNodeClock } from '../host/node/clock.js';
 import { createNodeScheduler } from '../host/node/scheduler.js';
 import { runVm, VirtVm, type VmExit } from '../src/monitor/index.js';
-import { MemorySerial } from '../src/ports/index.js';
+import { MemorySerial } from '../src/ports/sim/index.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

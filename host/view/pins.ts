@@ -4,7 +4,7 @@
  * drive (`press('button')`, `level('led')`).
  *
  * Owns the board-level meaning of a line. Each line is a {@link SimulatedPin}
- * (src/ports/memory.ts: the wire model, one open at a time, edges reported
+ * (src/ports/sim/pin.ts: the wire model, one open at a time, edges reported
  * through `onReadable`); this class adds names, the board's pull resistor
  * and the button a person presses, and reports changes to listeners (the
  * view) by wrapping the pin handles the device gets.
@@ -15,7 +15,7 @@
 
 import type { GpioLineWiring } from '../../src/board/board.js';
 import { DigitalMode, type DigitalPin, type DigitalPinFactory, type DigitalPinOptions } from '../../src/ports/digital.js';
-import { SimulatedPin } from '../../src/ports/memory.js';
+import { SimulatedPin } from '../../src/ports/sim/index.js';
 import { BoardPinsError } from './errors.js';
 
 /** The mode a line's pin is open in, as the view shows it. */

@@ -486,7 +486,7 @@ export class GuestAddressSpace {
     const dev = r.device!;
     try {
       if (width <= r.implMax) {
-        const v = dev.handleRead(addr as GuestPhysAddr, width);
+        const v = dev.handleRead(addr - r.start, width);
         // The common case inline: an int32 or uint32 for a word or narrower access.
         if (typeof v === 'number' && ((v >>> 0) === v || (v | 0) === v)) return width === 4 ? v >>> 0 : v & WIDTH_MASK[width];
         return normalizeRead(v, width);
@@ -497,7 +497,7 @@ export class GuestAddressSpace {
       let acc = 0; // below 2^32, so exact as a number
       let hi = 0n;
       for (let i = width / piece - 1; i >= 0; i--) {
-        const part = normalizeRead(dev.handleRead((addr + i * piece) as GuestPhysAddr, piece), piece) as number;
+        const part = normalizeRead(dev.handleRead(addr - r.start + i * piece, piece), piece) as number;
         if (width === 8 && i * piece >= 4) hi = (hi << BigInt(piece * 8)) | BigInt(part);
         else acc = acc * pieceRange + part;
       }
@@ -515,7 +515,7 @@ export class GuestAddressSpace {
     const dev = r.device!;
     try {
       if (width <= r.implMax) {
-        dev.handleWrite(addr as GuestPhysAddr, width, value);
+        dev.handleWrite(addr - r.start, width, value);
         return true;
       }
       // Split into impl-sized pieces (impl is at most 4 here), lowest address first.
@@ -525,7 +525,7 @@ export class GuestAddressSpace {
       let hi = typeof value === 'bigint' ? Number(value >> 32n) : 0;
       for (let i = 0; i < width / piece; i++) {
         if (i * piece === 4) lo = hi;
-        dev.handleWrite((addr + i * piece) as GuestPhysAddr, piece, lo % pieceRange);
+        dev.handleWrite(addr - r.start + i * piece, piece, lo % pieceRange);
         lo = Math.floor(lo / pieceRange);
       }
       return true;

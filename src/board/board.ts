@@ -9,7 +9,7 @@
  * board entry point reads the text and names the file.
  */
 
-import { GPIO_LINES } from '../devices/sifive-gpio.js';
+import { GPIO_LINES } from '../devices/index.js';
 import { BoardError, type BoardProblem } from './errors.js';
 import { formatSize, parseSize, SizeError } from './size.js';
 import { describeJsonError, parseJsonText } from './json-text.js';

@@ -27,19 +27,22 @@ export interface BaseDeviceOps {
   addressRange(): AddrRange<GuestPhysAddr>;
 
   /**
-   * Reads `width` bytes at `addr` (inside `addressRange()`, allowed by the
-   * rules, never wider than `impl.maxWidth`). Returns an unsigned integer
+   * Reads `width` bytes at byte `offset` from the start of
+   * `addressRange()` (the access lies inside the range, is allowed by the
+   * rules and is never wider than `impl.maxWidth`: QEMU's MemoryRegionOps
+   * and rust-vmm's bus hand devices offsets too). Returns an unsigned integer
    * below 2^(8*width): a `number` for widths 1, 2 and 4 (an int32 such as
    * -1 is accepted and read as its unsigned value), a `bigint` for width 8.
    * May throw `DeviceError` to refuse the access: the guest sees an
    * access fault.
    */
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue;
+  handleRead(offset: number, width: AccessWidth): AccessValue;
 
   /**
    * Writes `val` (unsigned, below 2^(8*width); a `bigint` for width 8) to
-   * `width` bytes at `addr`. May throw `DeviceError` to refuse it.
+   * `width` bytes at byte `offset` of the device's range. May throw
+   * `DeviceError` to refuse it.
    */
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void;
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void;
 }
 

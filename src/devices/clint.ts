@@ -30,27 +30,19 @@
  * can sleep on WFI.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import {
-  EmuDeviceType,
-  InterruptCause,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type DeviceState,
-  type InterruptTarget,
-  stateBool,
-  stateInt,
-  stateU32,
-} from '../device/index.js';
+import { type DeviceState, stateBool, stateInt, stateU32 } from '../state/index.js';
+import { EmuDeviceType, InterruptCause, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type InterruptTarget } from '../device/index.js';
 import { MICROS_PER_SECOND, type Clock } from '../ports/index.js';
-import { checkName, noRegister } from './regs.js';
-import { VIRT_MAP, VIRT_TIMEBASE_HZ } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+import { noRegister } from './regs.js';
 
 const RULES = accessRules({ minWidth: 4, maxWidth: 8, implMaxWidth: 8 });
 const TWO32 = 2 ** 32;
+
+/** Bytes in the CLINT's window (SiFive's layout: MSWI and MTIMER of up to 4095 harts). */
+export const CLINT_SIZE = 0x1_0000;
+/** mtime's default frequency: 10 MHz, QEMU's RISCV_ACLINT_DEFAULT_TIMEBASE_FREQ. */
+export const CLINT_DEFAULT_TIMEBASE_HZ = 10_000_000;
 
 /** Register offsets of hart 0 (ACLINT MSWI and MTIMER in the SiFive CLINT window). */
 export const ClintReg = Object.freeze({
@@ -65,24 +57,22 @@ export const ClintReg = Object.freeze({
 export interface ClintOptions {
   /** Device name (default `clint`). */
   name?: string;
-  /** Base address (default 0x0200_0000). */
-  base?: number;
+  /** Base address of the 64 KiB window. */
+  base: number;
   /** Where time comes from (microseconds). */
   clock: Clock;
   /** The hart's interrupt-pending bits (MSIP, MTIP). */
   target: InterruptTarget;
-  /** mtime's frequency in Hz (default 10 MHz, the device tree's `timebase-frequency`). */
+  /** mtime's frequency in Hz (default 10 MHz; the device tree's `timebase-frequency` must say the same). */
   timebaseFrequency?: number;
 }
 
 /** The CLINT (MSWI + MTIMER) for one hart. */
-export class Clint implements BaseDeviceOps {
-  readonly name: string;
+export class Clint extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = RULES;
   /** mtime ticks per clock microsecond. */
   readonly ticksPerMicro: number;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly clock: Clock;
   private readonly hz: number;
   private readonly target: InterruptTarget;
@@ -97,29 +87,21 @@ export class Clint implements BaseDeviceOps {
   private sHi = 0;
   private sNow = 0;
 
-  /** Refuses a missing clock or target (TypeError) and a timebase that is not a positive finite number (RangeError). */
+  /** Refuses a missing clock or target (TypeError), a bad base (AddressError) and a timebase that is not a positive finite number (RangeError). */
   constructor(options: ClintOptions) {
-    this.name = checkName(options.name, 'clint');
+    super({ name: options.name, defaultName: 'clint', base: options.base, size: CLINT_SIZE, kind: EmuDeviceType.Timer });
     if (options.clock === undefined || options.target === undefined) throw new TypeError('Clint needs a clock and a target');
-    const hz = options.timebaseFrequency ?? VIRT_TIMEBASE_HZ;
+    const hz = options.timebaseFrequency ?? CLINT_DEFAULT_TIMEBASE_HZ;
     if (!(hz > 0) || !Number.isFinite(hz)) throw new RangeError(`timebase frequency ${hz} is not a positive number`);
     this.ticksPerMicro = hz / MICROS_PER_SECOND;
     this.hz = hz;
     this.clock = options.clock;
     this.target = options.target;
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.clint.base), VIRT_MAP.clint.size);
     this.target.setInterruptPending(InterruptCause.MachineSoftware, false);
     this.target.setInterruptPending(InterruptCause.MachineTimer, false);
     this.update();
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Timer;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /** The current mtime (the hart's `time`/`timeh` CSRs). */
   mtime(): bigint {
@@ -164,7 +146,7 @@ export class Clint implements BaseDeviceOps {
   }
 
   /**
-   * Snapshot (src/device/state.ts): msip, mtimecmp, MTIP as last evaluated,
+   * Snapshot (src/state/state.ts): msip, mtimecmp, MTIP as last evaluated,
    * and mtime now. mtime is saved as a value, not as an offset of this
    * clock, so it goes on from there under whatever clock restores it (the
    * same reading exactly under an instruction clock restored first).
@@ -198,6 +180,17 @@ export class Clint implements BaseDeviceOps {
     this.target.setInterruptPending(InterruptCause.MachineTimer, mtip);
   }
 
+  /**
+   * Sets mtimecmp to the 64-bit value hi:lo (each taken as unsigned 32
+   * bits) and re-evaluates MTIP, as an 8-byte guest write of the register
+   * does: for firmware such as the SBI's set_timer.
+   */
+  setTimecmp(hi: number, lo: number): void {
+    this.cmpLo = lo >>> 0;
+    this.cmpHi = hi >>> 0;
+    this.update();
+  }
+
   /** Re-evaluates MTIP against the clock and drives the hart's bit when it changed. */
   update(): void {
     this.sample();
@@ -222,36 +215,32 @@ export class Clint implements BaseDeviceOps {
     return this.sNow + (dHi * TWO32 + dLo) / this.ticksPerMicro;
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    if (o >= ClintReg.End) throw noRegister(this.name, addr, width, 'nothing is mapped past 0xc000');
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    if (offset >= ClintReg.End) throw noRegister(this.name, this.range.start + offset, width, 'nothing is mapped past 0xc000');
     if (width === 8) {
-      if (o === ClintReg.Mtime) return this.mtime();
-      return (BigInt(this.readWord(o + 4)) << 32n) | BigInt(this.readWord(o));
+      if (offset === ClintReg.Mtime) return this.mtime();
+      return (BigInt(this.readWord(offset + 4)) << 32n) | BigInt(this.readWord(offset));
     }
-    return this.readWord(o);
+    return this.readWord(offset);
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
-    if (o >= ClintReg.End) throw noRegister(this.name, addr, width, 'nothing is mapped past 0xc000');
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
+    if (offset >= ClintReg.End) throw noRegister(this.name, this.range.start + offset, width, 'nothing is mapped past 0xc000');
     if (width === 8) {
       const v = val as bigint;
       const lo = Number(v & 0xffffffffn);
       const hi = Number(v >> 32n);
-      if (o === ClintReg.Mtimecmp) {
-        this.cmpLo = lo;
-        this.cmpHi = hi;
-        this.update();
-      } else if (o === ClintReg.Mtime) {
+      if (offset === ClintReg.Mtimecmp) {
+        this.setTimecmp(hi, lo);
+      } else if (offset === ClintReg.Mtime) {
         this.setMtime(hi, lo);
       } else {
-        this.writeWord(o, lo);
-        this.writeWord(o + 4, hi);
+        this.writeWord(offset, lo);
+        this.writeWord(offset + 4, hi);
       }
       return;
     }
-    this.writeWord(o, val as number);
+    this.writeWord(offset, val as number);
   }
 
   private readWord(o: number): number {

@@ -31,20 +31,10 @@
  * low word (relying on Spike's polling) is not served, as under QEMU.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import {
-  EmuDeviceType,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type DeviceState,
-  stateBool,
-  stateInt,
-} from '../device/index.js';
+import { type DeviceState, stateBool, stateInt } from '../state/index.js';
+import { EmuDeviceType, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
-import { checkName } from './regs.js';
+import { MmioDevice } from './mmio.js';
 
 const RULES = accessRules({ minWidth: 1, maxWidth: 8, implMaxWidth: 8 });
 const TWO32 = 2 ** 32;
@@ -85,13 +75,11 @@ export class HtifPlacementError extends RangeError {
 }
 
 /** The HTIF `tohost`/`fromhost` overlay. */
-export class Htif implements BaseDeviceOps {
-  readonly name: string;
+export class Htif extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = RULES;
   /** Commands taken and ignored (unsupported device or command). */
   ignoredCommands = 0;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly bytes: Uint8Array;
   private readonly toOff: number;
   private readonly fromOff: number; // -1 without fromhost
@@ -116,10 +104,9 @@ export class Htif implements BaseDeviceOps {
 
   /** Refuses misaligned or overlapping symbols, a span over 4 KiB (HtifPlacementError), a backing of the wrong size and a missing `onExit` (TypeError). */
   constructor(options: HtifOptions) {
-    this.name = checkName(options.name, 'htif');
-    if (typeof options.onExit !== 'function') throw new TypeError('Htif needs an onExit callback');
     const { base, size } = Htif.span(options);
-    this.range = AddrRange.fromStartSize(guestPhysAddr(base), size);
+    super({ name: options.name, defaultName: 'htif', base, size, kind: EmuDeviceType.Htif });
+    if (typeof options.onExit !== 'function') throw new TypeError('Htif needs an onExit callback');
     if (options.backing !== undefined && options.backing.length !== size) {
       throw new TypeError(`Htif backing holds ${options.backing.length} bytes, not ${size}`);
     }
@@ -130,13 +117,6 @@ export class Htif implements BaseDeviceOps {
     this.onConsole = options.onConsoleOutput ?? null;
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Htif;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /**
    * A system reset: a half-written command is forgotten. The words
@@ -149,7 +129,7 @@ export class Htif implements BaseDeviceOps {
   }
 
   /**
-   * Snapshot (src/device/state.ts): which halves of a command were
+   * Snapshot (src/state/state.ts): which halves of a command were
    * written, and the ignored-command count. tohost/fromhost are RAM and
    * saved with it.
    */
@@ -176,28 +156,26 @@ export class Htif implements BaseDeviceOps {
     return this.fromOff < 0 ? 0n : this.read64(this.fromOff);
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    if (width === 8) return this.read64(o);
-    return this.read32(o, width);
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    if (width === 8) return this.read64(offset);
+    return this.read32(offset, width);
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
     if (width === 8) {
       const v = val as bigint;
-      this.write32(o, 4, Number(v & 0xffffffffn));
-      this.write32(o + 4, 4, Number(v >> 32n));
-      if (o === this.toOff) {
+      this.write32(offset, 4, Number(v & 0xffffffffn));
+      this.write32(offset + 4, 4, Number(v >> 32n));
+      if (offset === this.toOff) {
         this.lowWritten = this.highWritten = true;
         this.take();
       }
       return;
     }
-    this.write32(o, width, val as number);
+    this.write32(offset, width, val as number);
     if (width !== 4) return;
-    if (o === this.toOff) this.lowWritten = true;
-    else if (o === this.toOff + 4) this.highWritten = true;
+    if (offset === this.toOff) this.lowWritten = true;
+    else if (offset === this.toOff + 4) this.highWritten = true;
     else return;
     if (this.lowWritten && this.highWritten) this.take();
   }

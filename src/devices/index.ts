@@ -1,5 +1,5 @@
-/** The virt machine's devices (CLINT, PLIC, ns16550a UART, SiFive GPIO, test finisher, HTIF, empty virtio-mmio slots) and its map. */
-export * from './virt-map.js';
+/** Device models: CLINT, PLIC, ns16550a UART, SiFive GPIO, test finisher, HTIF, empty virtio-mmio slots; a machine places them. */
+export * from './mmio.js';
 export * from './exit.js';
 export * from './clint.js';
 export * from './plic.js';

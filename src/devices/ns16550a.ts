@@ -64,24 +64,12 @@
  * MCR: CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2, with their delta bits.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import {
-  EmuDeviceType,
-  WORD_ACCESS_RULES,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type DeviceState,
-  type IrqLine,
-  DeviceStateError,
-  stateBool,
-  stateBytes,
-  stateInt,
-} from '../device/index.js';
+import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateInt } from '../state/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type IrqLine } from '../device/index.js';
 import type { SerialPort, SerialPortFactory } from '../ports/index.js';
-import { checkName, noRegister, num } from './regs.js';
-import { VIRT_MAP, VIRT_UART_CLOCK_HZ } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+import { asError, closePort } from './port.js';
+import { noRegister, num } from './regs.js';
 
 /** Register offsets. */
 export const UartReg = Object.freeze({
@@ -106,6 +94,11 @@ export const Mcr = Object.freeze({ DTR: 0x01, RTS: 0x02, OUT1: 0x04, OUT2: 0x08,
 /** MSR bits. */
 export const Msr = Object.freeze({ DCTS: 0x01, DDSR: 0x02, TERI: 0x04, DDCD: 0x08, CTS: 0x10, DSR: 0x20, RI: 0x40, DCD: 0x80 } as const);
 
+/** Bytes in the UART's window (the device tree's; only offsets 0..7 decode). */
+export const UART_SIZE = 0x100;
+/** The default input clock in Hz: 3686400, QEMU virt's (and the device tree's `clock-frequency`). */
+export const UART_DEFAULT_CLOCK_HZ = 3_686_400;
+
 /** FIFO depth of the 16550 (both ways). */
 export const UART_FIFO_DEPTH = 16;
 const FIFO_MASK = UART_FIFO_DEPTH - 1;
@@ -117,8 +110,8 @@ const READY_LINES = Msr.DCD | Msr.DSR | Msr.CTS;
 export interface Ns16550aOptions {
   /** Device name (default `uart0`). */
   name?: string;
-  /** Base address (default 0x1000_0000). */
-  base?: number;
+  /** Base address of the window. */
+  base: number;
   /** Opens the serial port the UART talks to; omitted: output is discarded and nothing is received. */
   serial?: SerialPortFactory;
   /** The interrupt line (on virt: `plic.line(10)`). */
@@ -144,12 +137,10 @@ export interface UartStats {
 }
 
 /** The ns16550a UART. */
-export class Ns16550a implements BaseDeviceOps {
-  readonly name: string;
+export class Ns16550a extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = WORD_ACCESS_RULES;
   readonly stats: UartStats = { rxBytes: 0, txBytes: 0, overruns: 0, txDropped: 0, rxDiscarded: 0 };
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly irq: IrqLine | null;
   private readonly drainMode: boolean;
   private readonly clockHz: number;
@@ -182,14 +173,13 @@ export class Ns16550a implements BaseDeviceOps {
   private thrPending = false;
   private irqLevel = false;
 
-  /** Refuses a bad `receive` or clock (RangeError); rethrows what the serial factory throws. */
-  constructor(options: Ns16550aOptions = {}) {
-    this.name = checkName(options.name, 'uart0');
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.uart0.base), VIRT_MAP.uart0.size);
+  /** Refuses a bad base (AddressError), a bad `receive` or clock (RangeError); rethrows what the serial factory throws. */
+  constructor(options: Ns16550aOptions) {
+    super({ name: options.name, defaultName: 'uart0', base: options.base, size: UART_SIZE, kind: EmuDeviceType.Uart });
     const receive = options.receive ?? 'pull';
     if (receive !== 'pull' && receive !== 'drain') throw new RangeError(`receive mode ${String(receive)} is not 'pull' or 'drain'`);
     this.drainMode = receive === 'drain';
-    this.clockHz = options.clockFrequency ?? VIRT_UART_CLOCK_HZ;
+    this.clockHz = options.clockFrequency ?? UART_DEFAULT_CLOCK_HZ;
     if (!(this.clockHz > 0)) throw new RangeError(`UART clock ${this.clockHz} is not positive`);
     this.irq = options.irq ?? null;
     this.irq?.set(false);
@@ -208,13 +198,6 @@ export class Ns16550a implements BaseDeviceOps {
     }
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Uart;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /** Closes the serial port (what its close() throws is kept in {@link portError}). The UART then behaves as if none were attached. Closing twice is harmless. */
   close(): void {
@@ -222,13 +205,8 @@ export class Ns16550a implements BaseDeviceOps {
     this.closed = true;
     const p = this.port;
     this.port = null;
-    if (p !== null) {
-      try {
-        p.close();
-      } catch (e) {
-        if (this.portErr === null) this.portErr = e instanceof Error ? e : new Error(String(e));
-      }
-    }
+    const err = p === null ? null : closePort(p);
+    if (err !== null && this.portErr === null) this.portErr = err;
   }
 
   /**
@@ -242,16 +220,21 @@ export class Ns16550a implements BaseDeviceOps {
     return this.portErr;
   }
 
+  /** The port's next byte, or undefined when it has none or throws (then it is let go). */
+  private readPort(p: SerialPort): number | undefined {
+    try {
+      return p.read();
+    } catch (e) {
+      this.portFailed(e);
+      return undefined;
+    }
+  }
+
   /** Lets a failed port go (see {@link portError}); closing it may throw too, which changes nothing. */
   private portFailed(e: unknown, port: SerialPort | null = this.port): void {
-    if (this.portErr === null) this.portErr = e instanceof Error ? e : new Error(String(e));
+    if (this.portErr === null) this.portErr = asError(e);
     if (port === this.port) this.port = null;
-    if (port === null) return;
-    try {
-      port.close();
-    } catch {
-      // The port is already broken.
-    }
+    if (port !== null) closePort(port); // what a broken port's close() throws changes nothing
   }
 
   /**
@@ -284,7 +267,7 @@ export class Ns16550a implements BaseDeviceOps {
   }
 
   /**
-   * Snapshot (src/device/state.ts): every register, both FIFOs with their
+   * Snapshot (src/state/state.ts): every register, both FIFOs with their
    * positions, the interrupt state and the counters. Not the port or its
    * transmit budget: they belong to the line, which the restoring side opens.
    */
@@ -363,6 +346,20 @@ export class Ns16550a implements BaseDeviceOps {
     return this.txCount;
   }
 
+  /**
+   * Transmits `byte` as a THR write does, whatever LCR.DLAB says: for a
+   * firmware console (the SBI's putchar) that shares the line with the
+   * guest's driver. A full transmit FIFO drops it, as a THR write would.
+   */
+  consoleWrite(byte: number): void {
+    this.writeThr(byte & 0xff);
+  }
+
+  /** Takes the next received byte as an RBR read does, whatever LCR.DLAB says; -1 when the receive FIFO is empty. */
+  consoleRead(): number {
+    return this.rxCount > 0 ? this.readRbr() : -1;
+  }
+
   /** The programmed baud rate: clock / (16 * divisor); 0 while the divisor is 0. */
   get baudRate(): number {
     const divisor = (this.dlm << 8) | this.dll;
@@ -374,9 +371,8 @@ export class Ns16550a implements BaseDeviceOps {
     return this.irqLevel;
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    switch (o) {
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    switch (offset) {
       case 0: return (this.lcr & Lcr.DLAB) !== 0 ? this.dll : this.readRbr();
       case 1: return (this.lcr & Lcr.DLAB) !== 0 ? this.dlm : this.ier;
       case 2: return this.readIir();
@@ -385,14 +381,13 @@ export class Ns16550a implements BaseDeviceOps {
       case 5: return this.readLsr();
       case 6: return this.readMsr();
       case 7: return this.scr;
-      default: throw noRegister(this.name, addr, width, 'the UART decodes offsets 0..7 only');
+      default: throw noRegister(this.name, this.range.start + offset, width, 'the UART decodes offsets 0..7 only');
     }
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
     const v = num(val) & 0xff;
-    switch (o) {
+    switch (offset) {
       case 0:
         if ((this.lcr & Lcr.DLAB) !== 0) this.dll = v;
         else this.writeThr(v);
@@ -407,7 +402,7 @@ export class Ns16550a implements BaseDeviceOps {
       case 5: return; // LSR: writing it is for factory test only; ignored, as QEMU
       case 6: return; // MSR: read-only
       case 7: this.scr = v; return;
-      default: throw noRegister(this.name, addr, width, 'the UART decodes offsets 0..7 only');
+      default: throw noRegister(this.name, this.range.start + offset, width, 'the UART decodes offsets 0..7 only');
     }
   }
 
@@ -544,13 +539,7 @@ export class Ns16550a implements BaseDeviceOps {
     if (this.drainMode || p === null || (this.mcr & Mcr.LOOP) !== 0) return;
     const cap = this.capacity();
     while (this.rxCount < cap) {
-      let b: number | undefined;
-      try {
-        b = p.read();
-      } catch (e) {
-        this.portFailed(e);
-        b = undefined;
-      }
+      const b = this.readPort(p);
       if (b === undefined) {
         this.rxIdle = true;
         return;
@@ -572,13 +561,7 @@ export class Ns16550a implements BaseDeviceOps {
       const loop = (this.mcr & Mcr.LOOP) !== 0;
       // At most `count` bytes: a port that keeps producing cannot hold the UART here.
       for (let i = 0; i < count; i++) {
-        let b: number | undefined;
-        try {
-          b = p.read();
-        } catch (e) {
-          this.portFailed(e);
-          b = undefined;
-        }
+        const b = this.readPort(p);
         if (b === undefined) break;
         if (loop) this.stats.rxDiscarded++;
         else this.receive(b & 0xff);

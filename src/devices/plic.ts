@@ -33,25 +33,16 @@
  *   is hardwired to zero (QEMU 7.2 lets the enable bit be set).
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import {
-  EmuDeviceType,
-  InterruptCause,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type DeviceState,
-  type InterruptTarget,
-  type IrqLine,
-  DeviceStateError,
-  stateBool,
-  stateBytes,
-  stateWords,
-} from '../device/index.js';
-import { checkName } from './regs.js';
-import { PLIC_NUM_SOURCES, PLIC_PRIORITY_BITS, VIRT_MAP } from './virt-map.js';
+import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateWords } from '../state/index.js';
+import { EmuDeviceType, InterruptCause, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type InterruptTarget, type IrqLine } from '../device/index.js';
+import { MmioDevice } from './mmio.js';
+
+/** Sources, counting the reserved source 0: ids 0..95 (QEMU virt's VIRT_IRQCHIP_NUM_SOURCES = 96). */
+export const PLIC_NUM_SOURCES = 96;
+/** Priority bits (QEMU virt's VIRT_IRQCHIP_NUM_PRIO_BITS): priorities and thresholds are 0..7. */
+export const PLIC_PRIORITY_BITS = 3;
+/** Bytes in the PLIC's window, as QEMU's virt maps it (contexts past hart 0's two read 0). */
+export const PLIC_SIZE = 0x60_0000;
 
 const RULES = accessRules({ minWidth: 4, maxWidth: 4 });
 const WORDS = PLIC_NUM_SOURCES / 32; // 3 words of pending/enable bits
@@ -82,8 +73,8 @@ const CONTEXTS = CONTEXT_CAUSE.length;
 export interface PlicOptions {
   /** Device name (default `plic`). */
   name?: string;
-  /** Base address (default 0x0C00_0000). */
-  base?: number;
+  /** Base address of the window. */
+  base: number;
   /** The hart's interrupt-pending bits (MEIP for context 0, SEIP for context 1). */
   target: InterruptTarget;
   /** Sources whose gateway is edge-triggered; all others are level-triggered. */
@@ -91,13 +82,11 @@ export interface PlicOptions {
 }
 
 /** The virt machine's PLIC. */
-export class Plic implements BaseDeviceOps {
-  readonly name: string;
+export class Plic extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = RULES;
   /** Number of sources counting the reserved source 0 (96: ids 0..95). */
   readonly numSources = PLIC_NUM_SOURCES;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly target: InterruptTarget;
   private readonly priority = new Uint8Array(PLIC_NUM_SOURCES);
   private readonly pending = new Uint32Array(WORDS);
@@ -112,10 +101,9 @@ export class Plic implements BaseDeviceOps {
 
   /** Refuses a missing target (TypeError) and an edge-triggered source outside 1..95 (RangeError). */
   constructor(options: PlicOptions) {
-    this.name = checkName(options.name, 'plic');
+    super({ name: options.name, defaultName: 'plic', base: options.base, size: PLIC_SIZE, kind: EmuDeviceType.InterruptController });
     if (options.target === undefined) throw new TypeError('Plic needs a target');
     this.target = options.target;
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.plic.base), VIRT_MAP.plic.size);
     for (const src of options.edgeTriggered ?? []) {
       this.checkSource(src);
       this.edge[src >>> 5] |= 1 << (src & 31);
@@ -123,13 +111,6 @@ export class Plic implements BaseDeviceOps {
     for (let c = 0; c < CONTEXTS; c++) this.target.setInterruptPending(CONTEXT_CAUSE[c], false);
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.InterruptController;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /**
    * The interrupt line of `source` (1..95), for the device that drives it;
@@ -162,7 +143,7 @@ export class Plic implements BaseDeviceOps {
     this.update();
   }
 
-  /** Snapshot (src/device/state.ts): priorities, pending, enables, thresholds, in-service, line levels, latched edges, MEIP/SEIP. */
+  /** Snapshot (src/state/state.ts): priorities, pending, enables, thresholds, in-service, line levels, latched edges, MEIP/SEIP. */
   saveState(): DeviceState {
     return {
       priority: this.priority.slice(), pending: this.pending.slice(), enable: this.enable.slice(), threshold: this.threshold.slice(),
@@ -225,51 +206,49 @@ export class Plic implements BaseDeviceOps {
     this.update();
   }
 
-  handleRead(addr: GuestPhysAddr, _width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    if (o < PlicReg.Pending) {
-      const id = o >>> 2;
+  handleRead(offset: number, _width: AccessWidth): AccessValue {
+    if (offset < PlicReg.Pending) {
+      const id = offset >>> 2;
       return id < PLIC_NUM_SOURCES ? this.priority[id] : 0;
     }
-    if (o < PlicReg.Enable) {
-      const w = (o - PlicReg.Pending) >>> 2;
+    if (offset < PlicReg.Enable) {
+      const w = (offset - PlicReg.Pending) >>> 2;
       return w < WORDS ? this.pending[w] >>> 0 : 0;
     }
-    if (o < PlicReg.Context) {
-      const ctx = Math.floor((o - PlicReg.Enable) / PlicReg.EnableStride);
-      const w = ((o - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
+    if (offset < PlicReg.Context) {
+      const ctx = Math.floor((offset - PlicReg.Enable) / PlicReg.EnableStride);
+      const w = ((offset - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
       return ctx < CONTEXTS && w < WORDS ? this.enable[ctx * WORDS + w] >>> 0 : 0;
     }
-    const ctx = Math.floor((o - PlicReg.Context) / PlicReg.ContextStride);
+    const ctx = Math.floor((offset - PlicReg.Context) / PlicReg.ContextStride);
     if (ctx >= CONTEXTS) return 0;
-    const r = (o - PlicReg.Context) % PlicReg.ContextStride;
+    const r = (offset - PlicReg.Context) % PlicReg.ContextStride;
     if (r === 0) return this.threshold[ctx];
     if (r === PlicReg.Claim) return this.claim(ctx);
     return 0;
   }
 
-  handleWrite(addr: GuestPhysAddr, _width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
+  handleWrite(offset: number, _width: AccessWidth, val: AccessValue): void {
     const v = (val as number) >>> 0;
-    if (o < PlicReg.Pending) {
-      const id = o >>> 2;
+    if (offset < PlicReg.Pending) {
+      const id = offset >>> 2;
       if (id === 0 || id >= PLIC_NUM_SOURCES) return;
       this.priority[id] = v & PRIORITY_MASK; // WARL: 3 priority bits on virt
       this.update();
       return;
     }
-    if (o < PlicReg.Enable) return; // pending bits are read-only
-    if (o < PlicReg.Context) {
-      const ctx = Math.floor((o - PlicReg.Enable) / PlicReg.EnableStride);
-      const w = ((o - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
+    if (offset < PlicReg.Enable) return; // pending bits are read-only
+    if (offset < PlicReg.Context) {
+      const ctx = Math.floor((offset - PlicReg.Enable) / PlicReg.EnableStride);
+      const w = ((offset - PlicReg.Enable) % PlicReg.EnableStride) >>> 2;
       if (ctx >= CONTEXTS || w >= WORDS) return;
       this.enable[ctx * WORDS + w] = w === 0 ? v & ~1 : v;
       this.update();
       return;
     }
-    const ctx = Math.floor((o - PlicReg.Context) / PlicReg.ContextStride);
+    const ctx = Math.floor((offset - PlicReg.Context) / PlicReg.ContextStride);
     if (ctx >= CONTEXTS) return;
-    const r = (o - PlicReg.Context) % PlicReg.ContextStride;
+    const r = (offset - PlicReg.Context) % PlicReg.ContextStride;
     if (r === 0) {
       this.threshold[ctx] = v & PRIORITY_MASK;
       this.update();

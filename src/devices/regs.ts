@@ -36,10 +36,3 @@ export function num(value: number | bigint): number {
 export function noRegister(device: string, addr: number, width: AccessWidth, detail: string): DeviceError {
   return new DeviceError({ kind: 'unsupported-register', address: addr, width, device, detail });
 }
-
-/** Refuses a name that is empty or not a string. */
-export function checkName(name: unknown, fallback: string): string {
-  const n = name ?? fallback;
-  if (typeof n !== 'string' || n.length === 0) throw new TypeError(`device name ${String(n)} is not a non-empty string`);
-  return n;
-}

@@ -42,23 +42,12 @@
  * register write that asked for the new mode faults (DeviceError).
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import {
-  DeviceError,
-  EmuDeviceType,
-  WORD_ACCESS_RULES,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type DeviceState,
-  type IrqLine,
-  DeviceStateError,
-  stateU32,
-} from '../device/index.js';
+import { type DeviceState, DeviceStateError, stateU32 } from '../state/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type IrqLine } from '../device/index.js';
 import { DigitalEdge, DigitalMode, type DigitalPin, type DigitalPinFactory } from '../ports/index.js';
-import { checkName, laneMerge, laneOnly, laneRead, num } from './regs.js';
-import { VIRT_MAP } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+import { closePort, asError, openPort } from './port.js';
+import { laneMerge, laneOnly, laneRead, num } from './regs.js';
 
 /** Register offsets (FE310-G002 manual, table "GPIO Peripheral Register Offsets"). */
 export const GpioReg = Object.freeze({
@@ -83,6 +72,8 @@ export const GpioReg = Object.freeze({
 
 /** Number of GPIO lines. */
 export const GPIO_LINES = 32;
+/** Bytes in the controller's window. */
+export const GPIO_SIZE = 0x1000;
 
 const NO_MODE = -1;
 const BOTH_EDGES = DigitalEdge.Rising | DigitalEdge.Falling;
@@ -97,8 +88,8 @@ const GPIO_STATE_FIELDS = Object.freeze([
 export interface SifiveGpioOptions {
   /** Device name (default `gpio0`). */
   name?: string;
-  /** Base address (default 0x1006_0000). */
-  base?: number;
+  /** Base address of the window. */
+  base: number;
   /** A sparse map from line number (0..31) to the factory of the pin wired to it. */
   pins?: { readonly [line: number]: DigitalPinFactory | undefined };
   /**
@@ -110,13 +101,11 @@ export interface SifiveGpioOptions {
 }
 
 /** The SiFive GPIO controller. */
-export class SifiveGpio implements BaseDeviceOps {
-  readonly name: string;
+export class SifiveGpio extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = WORD_ACCESS_RULES;
   /** Bit n set when line n is wired to a pin. */
   readonly wired: number;
 
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly factories: (DigitalPinFactory | null)[] = [];
   private readonly pins: (DigitalPin | null)[] = [];
   private readonly modes = new Int8Array(GPIO_LINES).fill(NO_MODE);
@@ -155,12 +144,11 @@ export class SifiveGpio implements BaseDeviceOps {
   lastPinError: Error | null = null;
 
   /**
-   * Refuses a pin map key that is not a line 0..31 (RangeError). Opens every wired pin as an input;
+   * Refuses a bad base (AddressError) and a pin map key that is not a line 0..31 (RangeError). Opens every wired pin as an input;
    * a pin that cannot be opened refuses the device (DeviceError) with every pin opened before it closed.
    */
-  constructor(options: SifiveGpioOptions = {}) {
-    this.name = checkName(options.name, 'gpio0');
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.gpio.base), VIRT_MAP.gpio.size);
+  constructor(options: SifiveGpioOptions) {
+    super({ name: options.name, defaultName: 'gpio0', base: options.base, size: GPIO_SIZE, kind: EmuDeviceType.Gpio });
     const pins = options.pins ?? {};
     let wired = 0;
     for (const key of Object.keys(pins)) {
@@ -186,13 +174,6 @@ export class SifiveGpio implements BaseDeviceOps {
     this.evaluate();
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.Gpio;
-  }
-
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
 
   /** Closes every open pin; the device then behaves as if nothing were wired to a port. Closing twice is harmless. */
   close(): void {
@@ -208,18 +189,16 @@ export class SifiveGpio implements BaseDeviceOps {
 
   /** Closes a pin; what its close() throws is counted, not thrown. */
   private closeQuietly(p: DigitalPin): void {
-    try {
-      p.close();
-    } catch (e) {
-      this.pinErrors++;
-      this.lastPinError = e instanceof Error ? e : new Error(String(e));
-    }
+    const err = closePort(p);
+    if (err === null) return;
+    this.pinErrors++;
+    this.lastPinError = err;
   }
 
   /** Lets line n's pin go after it threw `e` (see the module note). */
   private pinFailed(n: number, e: unknown): void {
     this.pinErrors++;
-    this.lastPinError = e instanceof Error ? e : new Error(String(e));
+    this.lastPinError = asError(e);
     this.failed = (this.failed | (1 << n)) >>> 0;
     const p = this.pins[n];
     this.pins[n] = null;
@@ -251,7 +230,7 @@ export class SifiveGpio implements BaseDeviceOps {
     this.evaluate();
   }
 
-  /** Snapshot (src/device/state.ts): every register, input_val as last latched, and the interrupt outputs. Pin levels belong to the pins. */
+  /** Snapshot (src/state/state.ts): every register, input_val as last latched, and the interrupt outputs. Pin levels belong to the pins. */
   saveState(): DeviceState {
     const out: { [field: string]: number } = {};
     for (const f of GPIO_STATE_FIELDS) out[f] = this[f];
@@ -279,19 +258,17 @@ export class SifiveGpio implements BaseDeviceOps {
     for (let n = 0; n < GPIO_LINES; n++) this.irqs[n]?.set((this.irqOut & (1 << n)) !== 0);
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    return laneRead(this.register(o & ~3) & this.wired, o, width);
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    return laneRead(this.register(offset & ~3) & this.wired, offset, width);
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const o = addr - this.range.start;
-    const reg = o & ~3;
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
+    const reg = offset & ~3;
     const v = num(val);
     const cur = this.register(reg);
     // A plain register takes the written lanes; a pending register clears the bits written as 1.
-    const merged = (laneMerge(cur, o, width, v) & this.wired) >>> 0;
-    const cleared = (cur & ~laneOnly(o, width, v)) >>> 0;
+    const merged = (laneMerge(cur, offset, width, v) & this.wired) >>> 0;
+    const cleared = (cur & ~laneOnly(offset, width, v)) >>> 0;
     switch (reg) {
       case GpioReg.InputEn: this.inputEn = merged; break;
       case GpioReg.OutputEn: this.outputEn = merged; this.reconfigure(); break;
@@ -376,12 +353,8 @@ export class SifiveGpio implements BaseDeviceOps {
     this.modes[n] = NO_MODE;
     if (old !== null) this.closeQuietly(old);
     const factory = this.factories[n]!;
-    let pin: DigitalPin;
-    try {
-      pin = mode === DigitalMode.Output ? factory({ mode }) : factory({ mode, edge: BOTH_EDGES, onReadable: this.readable[n] });
-    } catch (e) {
-      throw new DeviceError({ kind: 'io', address: this.range.start, width: 4, device: this.name, detail: `GPIO line ${n} could not be opened in mode ${mode}: ${String(e)}` });
-    }
+    const pinOptions = mode === DigitalMode.Output ? { mode } : { mode, edge: BOTH_EDGES, onReadable: this.readable[n] };
+    const pin = openPort(factory, pinOptions, { device: this.name, address: this.range.start, failure: `GPIO line ${n} could not be opened in mode ${mode}` });
     this.pins[n] = pin;
     this.modes[n] = mode;
     try {

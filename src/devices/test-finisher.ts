@@ -16,20 +16,11 @@
  * (`valid.min_access_size = 2`); a byte access faults.
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import {
-  EmuDeviceType,
-  accessRules,
-  type AccessRules,
-  type AccessValue,
-  type AccessWidth,
-  type BaseDeviceOps,
-  type DeviceState,
-  stateInt,
-} from '../device/index.js';
+import { type DeviceState, stateInt } from '../state/index.js';
+import { EmuDeviceType, accessRules, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
 import type { ExitCallback } from './exit.js';
-import { checkName, num } from './regs.js';
-import { VIRT_MAP } from './virt-map.js';
+import { MmioDevice } from './mmio.js';
+import { num } from './regs.js';
 
 /** Command values of the finisher (QEMU include/hw/misc/sifive_test.h). */
 export const FinisherCommand = Object.freeze({
@@ -38,44 +29,37 @@ export const FinisherCommand = Object.freeze({
   Reset: 0x7777,
 } as const);
 
+/** Bytes in the finisher's window (one register at offset 0). */
+export const FINISHER_SIZE = 0x1000;
+
 const RULES = accessRules({ minWidth: 2, maxWidth: 4, implMaxWidth: 4 });
 
 /** Options of a {@link TestFinisher}. */
 export interface TestFinisherOptions {
   /** Device name (default `test`). */
   name?: string;
-  /** Base address (default 0x0010_0000). */
-  base?: number;
+  /** Base address of the window. */
+  base: number;
   /** Receives pass, fail and reset requests. */
   onExit: ExitCallback;
 }
 
 /** The `sifive,test0` finisher. */
-export class TestFinisher implements BaseDeviceOps {
-  readonly name: string;
+export class TestFinisher extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = RULES;
   /** Writes that carried no command (other values or offsets). */
   ignoredWrites = 0;
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly onExit: ExitCallback;
 
   /** Refuses a missing `onExit` (TypeError) and a bad base (AddressError). */
   constructor(options: TestFinisherOptions) {
-    this.name = checkName(options.name, 'test');
+    super({ name: options.name, defaultName: 'test', base: options.base, size: FINISHER_SIZE, kind: EmuDeviceType.TestFinisher });
     if (typeof options.onExit !== 'function') throw new TypeError('TestFinisher needs an onExit callback');
     this.onExit = options.onExit;
-    this.range = AddrRange.fromStartSize(guestPhysAddr(options.base ?? VIRT_MAP.test.base), VIRT_MAP.test.size);
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.TestFinisher;
-  }
 
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
-
-  /** Snapshot (src/device/state.ts): the finisher has no register, only its count of ignored writes. */
+  /** Snapshot (src/state/state.ts): the finisher has no register, only its count of ignored writes. */
   saveState(): DeviceState {
     return { ignoredWrites: this.ignoredWrites };
   }
@@ -85,12 +69,12 @@ export class TestFinisher implements BaseDeviceOps {
     this.ignoredWrites = stateInt(s, this.name, 'ignoredWrites', 0, Number.MAX_SAFE_INTEGER);
   }
 
-  handleRead(_addr: GuestPhysAddr, _width: AccessWidth): AccessValue {
+  handleRead(_offset: number, _width: AccessWidth): AccessValue {
     return 0;
   }
 
-  handleWrite(addr: GuestPhysAddr, _width: AccessWidth, val: AccessValue): void {
-    if (addr !== this.range.start) {
+  handleWrite(offset: number, _width: AccessWidth, val: AccessValue): void {
+    if (offset !== 0) {
       this.ignoredWrites++;
       return;
     }

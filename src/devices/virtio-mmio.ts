@@ -25,10 +25,9 @@
  * (a byte read of 0x001 is 0, not 0x72).
  */
 
-import { AddrRange, guestPhysAddr, type GuestPhysAddr } from '../addr/index.js';
-import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps, type DeviceState } from '../device/index.js';
-import { checkName } from './regs.js';
-import { VIRT_MAP, VIRTIO_SLOTS, VIRTIO_STRIDE } from './virt-map.js';
+import type { DeviceState } from '../state/index.js';
+import { EmuDeviceType, WORD_ACCESS_RULES, type AccessRules, type AccessValue, type AccessWidth, type BaseDeviceOps } from '../device/index.js';
+import { MmioDevice } from './mmio.js';
 
 /** The magic value "virt", little-endian. */
 export const VIRTIO_MMIO_MAGIC = 0x74726976;
@@ -44,10 +43,10 @@ export const VIRTIO_MMIO_WINDOW = 0x200;
 export interface VirtioMmioSlotOptions {
   /** Device name (default `virtio<index>`). */
   name?: string;
-  /** Slot number 0..7; the default base is 0x1000_1000 + 0x1000 * index (default 0). */
+  /** Slot number, for the default name (default 0). */
   index?: number;
-  /** Base address (default from `index`). */
-  base?: number;
+  /** Base address of the slot. */
+  base: number;
   /** The transport version the slot reports: 1 (legacy, QEMU 7.2 virt's) or 2 (default 1). */
   version?: 1 | 2;
   /** The vendor id (default 0x554d4551, "QEMU"). */
@@ -55,44 +54,32 @@ export interface VirtioMmioSlotOptions {
 }
 
 /** One empty virtio-mmio slot. */
-export class VirtioMmioSlot implements BaseDeviceOps {
-  readonly name: string;
+export class VirtioMmioSlot extends MmioDevice implements BaseDeviceOps {
   readonly accessRules: AccessRules = WORD_ACCESS_RULES;
   /** The slot number. */
   readonly index: number;
-  private readonly range: AddrRange<GuestPhysAddr>;
   private readonly version: number;
   private readonly vendor: number;
 
-  /** Refuses an index outside 0..7 and a version other than 1 or 2 (RangeError). */
-  constructor(options: VirtioMmioSlotOptions = {}) {
+  /** Refuses a bad base (AddressError), an index that is not a non-negative integer and a version other than 1 or 2 (RangeError). */
+  constructor(options: VirtioMmioSlotOptions) {
     const index = options.index ?? 0;
-    if (!Number.isInteger(index) || index < 0 || index >= VIRTIO_SLOTS) throw new RangeError(`virtio-mmio slot index ${index} is not in 0..${VIRTIO_SLOTS - 1}`);
+    super({ name: options.name, defaultName: `virtio${index}`, base: options.base, size: VIRTIO_MMIO_WINDOW, kind: EmuDeviceType.VirtioMmioSlot });
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`virtio-mmio slot index ${index} is not a non-negative integer`);
     const version = options.version ?? 1;
     if (version !== 1 && version !== 2) throw new RangeError(`virtio-mmio version ${String(version)} is not 1 or 2`);
     this.index = index;
-    this.name = checkName(options.name, `virtio${index}`);
     this.version = version;
     this.vendor = (options.vendorId ?? VIRTIO_MMIO_QEMU_VENDOR) >>> 0;
-    const base = options.base ?? VIRT_MAP.virtio.base + VIRTIO_STRIDE * index;
-    this.range = AddrRange.fromStartSize(guestPhysAddr(base), VIRTIO_MMIO_WINDOW);
   }
 
-  emuType(): EmuDeviceType {
-    return EmuDeviceType.VirtioMmioSlot;
-  }
 
-  addressRange(): AddrRange<GuestPhysAddr> {
-    return this.range;
-  }
-
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const o = addr - this.range.start;
-    const v = o === 0x000 ? VIRTIO_MMIO_MAGIC : o === 0x004 ? this.version : o === 0x00c ? this.vendor : 0;
+  handleRead(offset: number, width: AccessWidth): AccessValue {
+    const v = offset === 0x000 ? VIRTIO_MMIO_MAGIC : offset === 0x004 ? this.version : offset === 0x00c ? this.vendor : 0;
     return width === 4 ? v : v & WIDTH_MASK[width];
   }
 
-  /** Snapshot (src/device/state.ts): an empty slot holds no state; its registers are configuration. */
+  /** Snapshot (src/state/state.ts): an empty slot holds no state; its registers are configuration. */
   saveState(): DeviceState {
     return {};
   }
@@ -102,15 +89,7 @@ export class VirtioMmioSlot implements BaseDeviceOps {
     // Nothing changes in an empty slot.
   }
 
-  handleWrite(_addr: GuestPhysAddr, _width: AccessWidth, _val: AccessValue): void {
+  handleWrite(_offset: number, _width: AccessWidth, _val: AccessValue): void {
     // No backend: every register ignores writes (QEMU virtio_mmio_write with no vdev).
   }
-}
-
-/** Makes the `count` (default 8) empty slots of the virt machine, slot i at 0x1000_1000 + 0x1000 * i. */
-export function virtioMmioSlots(options: { count?: number; version?: 1 | 2 } = {}): VirtioMmioSlot[] {
-  const count = options.count ?? VIRTIO_SLOTS;
-  const slots: VirtioMmioSlot[] = [];
-  for (let i = 0; i < count; i++) slots.push(new VirtioMmioSlot({ index: i, version: options.version }));
-  return slots;
 }

@@ -13,8 +13,7 @@
  * allocates nothing proportional to the image.
  */
 
-import { VIRT_MAP } from '../devices/index.js';
-import { buildVirtDeviceTree } from '../fdt/index.js';
+import { VIRT_MAP, buildVirtDeviceTree } from '../machine/index.js';
 import { hasElfMagic, parseElf } from '../loader/index.js';
 
 /** Program header flag bits (System V gABI, "Segment Flag Bits"). */

@@ -26,7 +26,7 @@ import {
   type HostSerial,
   type UartWiring,
 } from '../board/index.js';
-import { GPIO_LINES } from '../devices/sifive-gpio.js';
+import { VIRT_GPIO_LINES as GPIO_LINES } from '../machine/index.js';
 
 /** Most VMs one monitor runs: one per console focus key (Ctrl-A 1-9). */
 export const MAX_VMS = 9;

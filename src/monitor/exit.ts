@@ -7,13 +7,15 @@
  * was reached (the VM itself could go on).
  */
 
+import type { ExitSource } from '../machine/index.js';
+
 /** The guest asked to end: status from the test finisher, HTIF or the SBI. */
 export interface GuestExit {
   readonly kind: 'exit';
   /** The guest's exit status: 0 for a pass, non-zero for a fail. */
   readonly status: number;
   /** What carried the request: a device, or the SBI (system reset, legacy shutdown). */
-  readonly source: 'finisher' | 'htif' | 'sbi';
+  readonly source: ExitSource;
 }
 
 /** `vm.run` spent its budget; call again. */

@@ -11,7 +11,7 @@
  * V8 and XS read the same values. See docs/design.md#time.
  */
 
-import { DeviceStateError, stateInt, type DeviceState } from '../device/index.js';
+import { DeviceStateError, stateInt, type DeviceState } from '../state/index.js';
 import type { Clock } from '../ports/index.js';
 
 /** Guest microseconds per retired instruction under `--deterministic`. */

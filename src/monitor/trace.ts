@@ -15,7 +15,7 @@ import type { AccessFault } from '../addrspace/index.js';
 import type { GuestPhysAddr } from '../addr/index.js';
 import { ExitReason, PrivilegeMode, type Hart, type TrapRecord } from '../cpu/index.js';
 import type { AccessRules, AccessValue, AccessWidth, BaseDeviceOps, EmuDeviceType, InterruptTarget, IrqLine } from '../device/index.js';
-import { SbiExt } from './sbi.js';
+import { SbiExt, type MachineObserver } from '../machine/index.js';
 
 // ------------------------------------------------------------ categories
 
@@ -145,19 +145,9 @@ export interface ObservedVm {
  * uses instead of the original. A VM without an observer calls none of
  * them and uses its objects unwrapped.
  */
-export interface VmObserver {
+export interface VmObserver extends MachineObserver {
   /** The VM under construction hands itself over, before any other call. */
   attach(vm: ObservedVm): void;
-  /** Returns what to register in the address space in place of `device` (same name, range and rules). */
-  device(device: BaseDeviceOps): BaseDeviceOps;
-  /** Returns the line `source` drives in place of `line`, which is line `number` of `sink` (e.g. uart0 -> plic 10). */
-  irqLine(source: string, sink: string, number: number, line: IrqLine): IrqLine;
-  /** Returns the target `source` (clint, plic) drives the hart's interrupt-pending bits through, in place of `target`. */
-  interruptTarget(source: string, target: InterruptTarget): InterruptTarget;
-  /** The hart took a trap (the hart's `onTrap` hook). */
-  trap(hart: Hart, record: TrapRecord): void;
-  /** Returns the hart's ECALL-from-S handler in place of `handler` (the SBI). */
-  ecall(handler: (hart: Hart) => void): (hart: Hart) => void;
   /** A hart run inside the VM's run loop returned `reason` (an {@link ExitReason}). */
   runExit(reason: number): void;
 }
@@ -206,6 +196,8 @@ export class ObservedDevice implements BaseDeviceOps {
   readonly inner: BaseDeviceOps;
   private readonly counts: DeviceCounts;
   private readonly tracer: VmTracer | null;
+  /** The device's base address, for printing accesses by address rather than offset. */
+  private readonly base: number;
 
   /** Takes the device, its counters and the tracer to print through (null: count only). */
   constructor(options: { inner: BaseDeviceOps; counts: DeviceCounts; tracer: VmTracer | null }) {
@@ -214,6 +206,7 @@ export class ObservedDevice implements BaseDeviceOps {
     if (options.inner.accessRules !== undefined) this.accessRules = options.inner.accessRules;
     this.counts = options.counts;
     this.tracer = options.tracer;
+    this.base = options.inner.addressRange().start;
   }
 
   emuType(): EmuDeviceType {
@@ -225,18 +218,18 @@ export class ObservedDevice implements BaseDeviceOps {
   }
 
   /** Counts, reads through, and prints the value read (after whatever the read caused, e.g. a lowered line). */
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+  handleRead(offset: number, width: AccessWidth): AccessValue {
     this.counts.reads++;
-    const v = this.inner.handleRead(addr, width);
-    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} r ${addrHex(addr)}/${width} = ${valueHex(v, width)}`);
+    const v = this.inner.handleRead(offset, width);
+    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} r ${addrHex(this.base + offset)}/${width} = ${valueHex(v, width)}`);
     return v;
   }
 
   /** Counts, prints the write (before its effects, so causes come first), and writes through. */
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
     this.counts.writes++;
-    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} w ${addrHex(addr)}/${width} = ${valueHex(val, width)}`);
-    this.inner.handleWrite(addr, width, val);
+    if (this.tracer !== null) this.tracer.emit(`mmio ${this.name} w ${addrHex(this.base + offset)}/${width} = ${valueHex(val, width)}`);
+    this.inner.handleWrite(offset, width, val);
   }
 }
 

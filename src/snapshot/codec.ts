@@ -12,7 +12,7 @@
  * cannot raise anything else.
  */
 
-import type { DeviceState, StateValue } from '../device/index.js';
+import type { DeviceState, StateValue } from '../state/index.js';
 import { SnapshotError } from './errors.js';
 
 /** Type tags of state values. */

@@ -12,7 +12,7 @@
  * they come from. See docs/design.md#saved-state-and-snapshots.
  */
 
-import type { DeviceState } from '../device/index.js';
+import type { DeviceState } from '../state/index.js';
 import { ByteReader, ByteWriter, readState, writeState } from './codec.js';
 import { crc32 } from './crc32.js';
 import { SnapshotError } from './errors.js';

@@ -213,7 +213,7 @@ describe('device registration', () => {
 });
 
 describe('device access', () => {
-  it('passes the absolute address, width and value to the device', () => {
+  it('passes the offset within the device, the width and the value to the device', () => {
     const as = new GuestAddressSpace();
     const d = new MockDevice({ name: 'd', base: 0x1000_0000, size: 0x100 });
     as.addDevice(d);
@@ -221,9 +221,9 @@ describe('device access', () => {
     assert.ok(as.write(pa(0x1000_0009), 1, -1), 'int32 -1 as a byte');
     assert.equal(as.read(pa(0x1000_0004), 2), 0xf00d);
     assert.deepEqual(d.log, [
-      { op: 'write', addr: 0x1000_0004, width: 4, value: 0xcafef00d },
-      { op: 'write', addr: 0x1000_0009, width: 1, value: 0xff },
-      { op: 'read', addr: 0x1000_0004, width: 2, value: 0xf00d },
+      { op: 'write', offset: 4, width: 4, value: 0xcafef00d },
+      { op: 'write', offset: 9, width: 1, value: 0xff },
+      { op: 'read', offset: 4, width: 2, value: 0xf00d },
     ]);
   });
 
@@ -245,14 +245,14 @@ describe('device access', () => {
     as.addDevice(d8);
     assert.ok(as.write64(pa(0x3000), 0x1122_3344_5566_7788n));
     assert.deepEqual(d8.log, [
-      { op: 'write', addr: 0x3000, width: 4, value: 0x5566_7788 },
-      { op: 'write', addr: 0x3004, width: 4, value: 0x1122_3344 },
+      { op: 'write', offset: 0, width: 4, value: 0x5566_7788 },
+      { op: 'write', offset: 4, width: 4, value: 0x1122_3344 },
     ]);
     assert.equal(as.read64(pa(0x3000)), 0x1122_3344_5566_7788n);
     const bytewise = new MockDevice({ name: 'b', base: 0x4000, size: 0x10, rules: accessRules({ maxWidth: 4, implMaxWidth: 1 }) });
     as.addDevice(bytewise);
     assert.ok(as.write(pa(0x4004), 4, 0xa1b2c3d4));
-    assert.deepEqual(bytewise.log.map((a) => [a.addr, a.value]), [[0x4004, 0xd4], [0x4005, 0xc3], [0x4006, 0xb2], [0x4007, 0xa1]]);
+    assert.deepEqual(bytewise.log.map((a) => [a.offset, a.value]), [[4, 0xd4], [5, 0xc3], [6, 0xb2], [7, 0xa1]]);
     assert.equal(as.read(pa(0x4004), 4), 0xa1b2c3d4);
     assert.equal(d.log.length, 0);
   });

@@ -58,18 +58,16 @@ export class RegDevice implements BaseDeviceOps {
   addressRange(): AddrRange<GuestPhysAddr> {
     return this.range;
   }
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
-    const off = addr - this.range.start;
-    if (this.failAt.has(off)) throw new DeviceError({ kind: 'unsupported-register', address: addr, width, device: this.name });
+  handleRead(off: number, width: AccessWidth): AccessValue {
+    if (this.failAt.has(off)) throw new DeviceError({ kind: 'unsupported-register', address: this.range.start + off, width, device: this.name });
     let v = 0;
     for (let i = width - 1; i >= 0; i--) v = v * 256 + this.bytes[off + i];
     this.log.push({ op: 'read', offset: off, width, value: v });
     this.onAccess?.('read', off, v);
     return v;
   }
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
-    const off = addr - this.range.start;
-    if (this.failAt.has(off)) throw new DeviceError({ kind: 'read-only', address: addr, width, device: this.name });
+  handleWrite(off: number, width: AccessWidth, val: AccessValue): void {
+    if (this.failAt.has(off)) throw new DeviceError({ kind: 'read-only', address: this.range.start + off, width, device: this.name });
     let v = Number(val);
     this.log.push({ op: 'write', offset: off, width, value: v });
     for (let i = 0; i < width; i++) {

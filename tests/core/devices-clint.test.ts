@@ -7,8 +7,9 @@ import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import { InterruptCause, type InterruptTarget } from '../../src/device/index.js';
 import { Clint } from '../../src/devices/index.js';
-import { ManualClock } from '../../src/ports/index.js';
+import { ManualClock } from '../../src/ports/sim/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x0200_0000;
@@ -34,7 +35,7 @@ class Hart implements InterruptTarget {
 function setup(now = 0) {
   const clock = new ManualClock({ now });
   const hart = new Hart();
-  const clint = new Clint({ clock, target: hart });
+  const clint = new Clint({ base: VIRT_MAP.clint.base, clock, target: hart });
   const as = new GuestAddressSpace();
   as.addDevice(clint);
   return { clock, hart, clint, as };
@@ -176,6 +177,6 @@ describe('CLINT access rules (as QEMU 7.2)', () => {
   });
 
   it('refuses a timebase that is not positive', () => {
-    assert.throws(() => new Clint({ clock: new ManualClock(), target: new Hart(), timebaseFrequency: 0 }), RangeError);
+    assert.throws(() => new Clint({ base: VIRT_MAP.clint.base, clock: new ManualClock(), target: new Hart(), timebaseFrequency: 0 }), RangeError);
   });
 });

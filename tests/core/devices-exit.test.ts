@@ -7,13 +7,14 @@ import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace, AddressSpaceError } from '../../src/addrspace/index.js';
 import { guestPhysAddr, type GuestPhysAddr } from '../../src/addr/index.js';
 import { Htif, HtifPlacementError, TestFinisher, type ExitReport } from '../../src/devices/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const TEST = 0x0010_0000;
 
 function finisher() {
   const exits: ExitReport[] = [];
-  const dev = new TestFinisher({ onExit: (e) => exits.push(e) });
+  const dev = new TestFinisher({ base: VIRT_MAP.test.base, onExit: (e) => exits.push(e) });
   const as = new GuestAddressSpace();
   as.addDevice(dev);
   return { exits, dev, as };

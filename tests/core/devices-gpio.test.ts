@@ -8,8 +8,10 @@ import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import type { IrqLine } from '../../src/device/index.js';
 import { GpioReg, SifiveGpio } from '../../src/devices/index.js';
-import { DigitalMode, SimulatedPin, type DigitalPinFactory } from '../../src/ports/index.js';
+import { SimulatedPin } from '../../src/ports/sim/index.js';
+import { DigitalMode, type DigitalPinFactory } from '../../src/ports/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x1006_0000;
@@ -31,6 +33,7 @@ function setup(wiredLines: number[] = Array.from({ length: 32 }, (_, i) => i)) {
   for (const n of wiredLines) map[n] = pins[n].open;
   const lines: Line[] = [];
   const gpio = new SifiveGpio({
+    base: VIRT_MAP.gpio.base,
     pins: map,
     irq: (n) => {
       lines[n] = new Line();
@@ -98,7 +101,7 @@ describe('GPIO registers', () => {
   });
 
   it('refuses a pin map key that is not a line', () => {
-    assert.throws(() => new SifiveGpio({ pins: { 32: new SimulatedPin().open } }), RangeError);
+    assert.throws(() => new SifiveGpio({ base: VIRT_MAP.gpio.base, pins: { 32: new SimulatedPin().open } }), RangeError);
   });
 });
 
@@ -233,7 +236,7 @@ describe('GPIO interrupt wiring', () => {
   it('takes an array of lines as well as a function', () => {
     const lines = [new Line(), undefined, new Line()];
     const pins: { [n: number]: DigitalPinFactory } = { 0: new SimulatedPin().open, 1: new SimulatedPin().open, 2: new SimulatedPin().open };
-    const gpio = new SifiveGpio({ pins, irq: lines });
+    const gpio = new SifiveGpio({ base: VIRT_MAP.gpio.base, pins, irq: lines });
     const as = new GuestAddressSpace();
     as.addDevice(gpio);
     assert.ok(as.write(pa(BASE + GpioReg.LowIe), 4, 0b111));

@@ -8,6 +8,7 @@ import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import { InterruptCause, type InterruptTarget } from '../../src/device/index.js';
 import { Plic } from '../../src/devices/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x0c00_0000;
@@ -32,7 +33,7 @@ class Hart implements InterruptTarget {
 
 function setup(edgeTriggered: number[] = []) {
   const hart = new Hart();
-  const plic = new Plic({ target: hart, edgeTriggered });
+  const plic = new Plic({ base: VIRT_MAP.plic.base, target: hart, edgeTriggered });
   const as = new GuestAddressSpace();
   as.addDevice(plic);
   const w = (addr: number, v: number) => assert.ok(as.write(pa(addr), 4, v), `write 0x${addr.toString(16)}`);
@@ -229,6 +230,6 @@ describe('PLIC edge-triggered sources', () => {
   });
 
   it('refuses an edge-triggered source outside 1..95', () => {
-    assert.throws(() => new Plic({ target: new Hart(), edgeTriggered: [96] }), RangeError);
+    assert.throws(() => new Plic({ base: VIRT_MAP.plic.base, target: new Hart(), edgeTriggered: [96] }), RangeError);
   });
 });

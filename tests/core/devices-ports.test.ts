@@ -4,14 +4,10 @@
  * their own contract is checked first.
  */
 import { describe, it, assert } from '../harness/index.js';
+import { ManualClock, ManualScheduler, MemorySerial, PortError, SimulatedPin } from '../../src/ports/sim/index.js';
 import {
   DigitalEdge,
   DigitalMode,
-  ManualClock,
-  ManualScheduler,
-  MemorySerial,
-  PortError,
-  SimulatedPin,
 } from '../../src/ports/index.js';
 
 describe('MemorySerial', () => {

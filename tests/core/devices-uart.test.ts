@@ -9,8 +9,9 @@ import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import type { IrqLine } from '../../src/device/index.js';
 import { Ns16550a, type Ns16550aOptions } from '../../src/devices/index.js';
-import { MemorySerial, type MemorySerialOptions } from '../../src/ports/index.js';
+import { MemorySerial, type MemorySerialOptions } from '../../src/ports/sim/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const BASE = 0x1000_0000;
@@ -27,7 +28,7 @@ class Line implements IrqLine {
 function setup(opts: { line?: MemorySerialOptions; uart?: Partial<Ns16550aOptions> } = {}) {
   const serial = new MemorySerial(opts.line);
   const irq = new Line();
-  const uart = new Ns16550a({ serial: serial.open, irq, ...opts.uart });
+  const uart = new Ns16550a({ base: VIRT_MAP.uart0.base, serial: serial.open, irq, ...opts.uart });
   const as = new GuestAddressSpace();
   as.addDevice(uart);
   const r = (reg: number): number => {
@@ -335,7 +336,7 @@ describe('UART lifetime', () => {
   });
 
   it('works with no port at all', () => {
-    const uart = new Ns16550a();
+    const uart = new Ns16550a({ base: VIRT_MAP.uart0.base });
     const as = new GuestAddressSpace();
     as.addDevice(uart);
     assert.ok(as.write(pa(BASE), 1, 0x41));
@@ -343,6 +344,6 @@ describe('UART lifetime', () => {
   });
 
   it('refuses an unknown receive mode', () => {
-    assert.throws(() => new Ns16550a({ receive: 'eager' as 'pull' }), RangeError);
+    assert.throws(() => new Ns16550a({ base: VIRT_MAP.uart0.base, receive: 'eager' as 'pull' }), RangeError);
   });
 });

@@ -7,7 +7,8 @@
 import { describe, it, assert } from '../harness/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
-import { VirtioMmioSlot, virtioMmioSlots } from '../../src/devices/index.js';
+import { virtioMmioSlots } from '../../src/machine/index.js';
+import { VirtioMmioSlot } from '../../src/devices/index.js';
 
 const pa = (n: number) => n as GuestPhysAddr;
 const SLOT0 = 0x1000_1000;
@@ -59,9 +60,11 @@ describe('virtio-mmio empty slots', () => {
   });
 
   it('can report the modern transport (version 2) and refuses bad options', () => {
-    const slot = new VirtioMmioSlot({ index: 3, version: 2 });
-    assert.equal(slot.handleRead(pa(SLOT0 + 0x3004), 4), 2);
-    assert.throws(() => new VirtioMmioSlot({ index: 8 }), RangeError);
-    assert.throws(() => new VirtioMmioSlot({ version: 3 as 2 }), RangeError);
+    const slot = new VirtioMmioSlot({ index: 3, base: SLOT0 + 0x3000, version: 2 });
+    assert.equal(slot.name, 'virtio3');
+    assert.equal(slot.handleRead(4, 4), 2);
+    assert.throws(() => new VirtioMmioSlot({ index: -1, base: SLOT0 }), RangeError);
+    assert.throws(() => new VirtioMmioSlot({ base: SLOT0, version: 3 as 2 }), RangeError);
+    assert.throws(() => virtioMmioSlots({ count: 9 }), RangeError); // the virt machine has 8 slots
   });
 });

@@ -4,16 +4,13 @@
  * and the placement rule (QEMU's riscv_load_fdt, checked against 7.2).
  */
 import { describe, it, assert } from '../harness/index.js';
+import { VIRT_RISCV_ISA, buildVirtDeviceTree, fdtPlacement, virtDeviceTree } from '../../src/machine/index.js';
 import {
   FdtError,
-  VIRT_RISCV_ISA,
-  buildVirtDeviceTree,
-  fdtPlacement,
   fdtValueCells,
   fdtValueStrings,
   findFdtNode,
   parseFdt,
-  virtDeviceTree,
   type FdtParsedNode,
 } from '../../src/fdt/index.js';
 

@@ -18,7 +18,8 @@ import { describe, it, assert } from '../harness/index.js';
 import { ImageError, loadImage, MAX_PROGRAM_HEADERS, type ImageErrorReason } from '../../src/loader/index.js';
 import { validateBoard } from '../../src/board/index.js';
 import { VirtVm, VmConfigError } from '../../src/monitor/index.js';
-import { ManualClock, type DigitalPinFactory, type SerialPortFactory } from '../../src/ports/index.js';
+import { ManualClock } from '../../src/ports/sim/index.js';
+import { type DigitalPinFactory, type SerialPortFactory } from '../../src/ports/index.js';
 
 const RAM_BASE = 0x8000_0000;
 const RAM_SIZE = 64 * 1024;

@@ -13,7 +13,8 @@ import {
 
 export interface RecordedAccess {
   op: 'read' | 'write';
-  addr: number;
+  /** Byte offset from the device's base, as the address space hands it over. */
+  offset: number;
   width: AccessWidth;
   value: AccessValue;
 }
@@ -42,21 +43,21 @@ export class MockDevice implements BaseDeviceOps {
     return this.range;
   }
 
-  handleRead(addr: GuestPhysAddr, width: AccessWidth): AccessValue {
+  handleRead(offset: number, width: AccessWidth): AccessValue {
     if (this.failWith !== undefined) throw this.failWith;
     let v = 0n;
-    for (let i = width - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.store.get(addr - this.range.start + i) ?? 0);
+    for (let i = width - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.store.get(offset + i) ?? 0);
     const value = width === 8 ? v : Number(v);
-    this.log.push({ op: 'read', addr, width, value });
+    this.log.push({ op: 'read', offset, width, value });
     return value;
   }
 
-  handleWrite(addr: GuestPhysAddr, width: AccessWidth, val: AccessValue): void {
+  handleWrite(offset: number, width: AccessWidth, val: AccessValue): void {
     if (this.failWith !== undefined) throw this.failWith;
-    this.log.push({ op: 'write', addr, width, value: val });
+    this.log.push({ op: 'write', offset, width, value: val });
     let v = BigInt(val);
     for (let i = 0; i < width; i++) {
-      this.store.set(addr - this.range.start + i, Number(v & 0xffn));
+      this.store.set(offset + i, Number(v & 0xffn));
       v >>= 8n;
     }
   }

@@ -7,7 +7,8 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { InstructionClock, Monitor, SharedConsole, VirtVm, type MonitorResult } from '../../src/monitor/index.js';
-import { ManualClock, ManualScheduler, MemorySerial, type SerialPort, type SerialPortCallbacks } from '../../src/ports/index.js';
+import { ManualClock, ManualScheduler, MemorySerial } from '../../src/ports/sim/index.js';
+import { type SerialPort, type SerialPortCallbacks } from '../../src/ports/index.js';
 import { add, csrw, lw, sw, t0, t1, t2, wfi, zero } from './rv-encode.js';
 import { CLINT, CSR, drive, exitWith, print, program, spin } from './monitor-fixture.js';
 

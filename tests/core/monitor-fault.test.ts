@@ -11,7 +11,8 @@ import { AddrRange, guestPhysAddr } from '../../src/addr/index.js';
 import { Csr, PrivilegeMode } from '../../src/cpu/index.js';
 import { EmuDeviceType } from '../../src/device/index.js';
 import { formatRegisterDump, FaultWatch, Monitor, VirtVm, type MonitorEvent, type MonitorVmOptions } from '../../src/monitor/index.js';
-import { ManualClock, ManualScheduler, MemorySerial, type Clock } from '../../src/ports/index.js';
+import { ManualClock, ManualScheduler, MemorySerial } from '../../src/ports/sim/index.js';
+import { type Clock } from '../../src/ports/index.js';
 import { addi, bne, csrr, csrw, ecall, jal, lw, mret, sw, t0, t1, t2, zero } from './rv-encode.js';
 import { CLINT, CSR, RAM_BASE, SBI_BASE, drive, exitWith, print, program, spin } from './monitor-fixture.js';
 

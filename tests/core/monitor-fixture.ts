@@ -7,7 +7,7 @@ import {
   addi, bne, ecall, jal, lbu, lui, lw, sb, sw, csrw, csrr, wfi, zero, t0, t1, t2, a0, a1, a6, a7, Program,
 } from './rv-encode.js';
 import type { Monitor, MonitorResult } from '../../src/monitor/index.js';
-import type { ManualScheduler } from '../../src/ports/index.js';
+import type { ManualScheduler } from '../../src/ports/sim/index.js';
 
 export const RAM_BASE = 0x8000_0000;
 /** Where a raw S-mode image loads (firmware 'sbi'). */

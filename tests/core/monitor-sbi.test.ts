@@ -9,10 +9,16 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr, PrivilegeMode } from '../../src/cpu/index.js';
+import { SbiExt, SbiError, SBI_IMPL_ID, SBI_SPEC_VERSION } from '../../src/machine/index.js';
 import {
-  InstructionClock, Monitor, SbiExt, SbiError, SBI_IMPL_ID, SBI_SPEC_VERSION, VirtVm, VmConfigError, type MonitorResult,
+  InstructionClock,
+  Monitor,
+  VirtVm,
+  VmConfigError,
+  type MonitorResult,
 } from '../../src/monitor/index.js';
-import { ManualClock, ManualScheduler, MemorySerial, type Clock } from '../../src/ports/index.js';
+import { ManualClock, ManualScheduler, MemorySerial } from '../../src/ports/sim/index.js';
+import { type Clock } from '../../src/ports/index.js';
 import { addi, and, blt, bne, csrr, csrrc, csrw, ecall, jal, lw, sret, sw, a0, a1, a2, a3, a7, s1, t0, t1, t2, zero } from './rv-encode.js';
 import { CSR, SBI_BASE, drive, program, sbiCall } from './monitor-fixture.js';
 

@@ -7,7 +7,7 @@
  * Not a suite itself (no `.test.ts`): the images come from the caller.
  */
 import { InstructionClock, Monitor, SharedConsole, VirtVm, formatRegisterDump, type MonitorEvent } from '../../src/monitor/index.js';
-import { ManualScheduler, MemorySerial } from '../../src/ports/index.js';
+import { ManualScheduler, MemorySerial } from '../../src/ports/sim/index.js';
 
 /** The guest images the scenario runs (file contents). */
 export interface ScenarioImages {

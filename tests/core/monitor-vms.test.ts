@@ -8,7 +8,8 @@
 import { describe, it, assert } from '../harness/index.js';
 import { validateBoard, type Board, type GpioLineWiring } from '../../src/board/index.js';
 import { InstructionClock, Monitor, VirtVm, type MonitorEvent } from '../../src/monitor/index.js';
-import { ManualClock, ManualScheduler, MemorySerial, SimulatedPin, type Clock } from '../../src/ports/index.js';
+import { ManualClock, ManualScheduler, MemorySerial, SimulatedPin } from '../../src/ports/sim/index.js';
+import { type Clock } from '../../src/ports/index.js';
 import { add, or, sb, slli } from './rv-encode.js';
 import {
   CLINT, CSR, GPIO, PLIC, UART, a0, addi, bne, csrw, drive, exitWith, jal, lbu, lw, print, program, spin, sw, t0, t1, t2, wfi, zero,

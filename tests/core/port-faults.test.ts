@@ -19,7 +19,8 @@
 import { describe, it, assert } from '../harness/index.js';
 import { validateBoard } from '../../src/board/index.js';
 import { VirtVm } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial, type DigitalPinFactory, type DigitalPinOptions, type SerialPortCallbacks, type SerialPortFactory } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
+import { type DigitalPinFactory, type DigitalPinOptions, type SerialPortCallbacks, type SerialPortFactory } from '../../src/ports/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
 import { Program, a0, addi, beq, jal, lbu, sb, sw, t0, t1, t2, wfi, zero } from './rv-encode.js';
 

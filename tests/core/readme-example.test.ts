@@ -2,18 +2,18 @@
 import { describe, it, assert } from '../harness/index.js';
 import {
   AddrRange, EmuDeviceType, GuestAddressSpace, WORD_ACCESS_RULES, guestPhysAddr,
-  type BaseDeviceOps, type GuestPhysAddr,
+  type BaseDeviceOps,
 } from '../../src/index.js';
 
 class Scratch implements BaseDeviceOps {
   readonly name = 'scratch';
-  readonly accessRules = WORD_ACCESS_RULES;
+  readonly accessRules = WORD_ACCESS_RULES;   // 1-4 bytes, aligned
   private readonly regs = new Uint32Array(4);
   emuType() { return EmuDeviceType.Dummy; }
   addressRange() { return AddrRange.fromStartSize(guestPhysAddr(0x1010_0000), 16); }
-  handleRead(addr: GuestPhysAddr) { return this.regs[(addr - 0x1010_0000) >> 2]; }
-  handleWrite(addr: GuestPhysAddr, _width: number, val: number | bigint) {
-    this.regs[(addr - 0x1010_0000) >> 2] = Number(val);
+  handleRead(offset: number) { return this.regs[offset >> 2]; }
+  handleWrite(offset: number, _width: number, val: number | bigint) {
+    this.regs[offset >> 2] = Number(val);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Round trips of device and hart state (src/device/state.ts): each device
+ * Round trips of device and hart state (src/state/state.ts): each device
  * is driven into a state far from reset by a pseudo-random sequence of
  * guest writes (and line changes, input bytes), saved, and restored into
  * a second device scrambled by another sequence. The second must then
@@ -10,14 +10,16 @@
  * trap, parked, and what it executes next.
  */
 import { describe, it, assert } from '../harness/index.js';
-import { guestPhysAddr, type GuestPhysAddr } from '../../src/addr/index.js';
+import { guestPhysAddr } from '../../src/addr/index.js';
 import { GuestAddressSpace } from '../../src/addrspace/index.js';
 import { Csr, Hart, PrivilegeMode } from '../../src/cpu/index.js';
-import { DeviceStateError, type DeviceState, type InterruptTarget, type Snapshottable } from '../../src/device/index.js';
+import { DeviceStateError, type DeviceState, type Snapshottable } from '../../src/state/index.js';
+import { type InterruptTarget } from '../../src/device/index.js';
 import { Clint, Htif, Ns16550a, Plic, SifiveGpio, TestFinisher, VirtioMmioSlot } from '../../src/devices/index.js';
 import type { ExitReport } from '../../src/devices/index.js';
-import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/sim/index.js';
 import { InstructionClock } from '../../src/monitor/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 /** A small deterministic PRNG (xorshift32), so every run drives the same sequence. */
 function rng(seed: number): () => number {
@@ -36,7 +38,6 @@ function levels(): InterruptTarget & { readonly mip: Map<number, boolean> } {
   return { mip, setInterruptPending: (cause: number, level: boolean): void => void mip.set(cause, level) };
 }
 
-const at = (n: number): GuestPhysAddr => guestPhysAddr(n);
 
 /** Saves `a`, restores into `b`, and checks `b` saves the same record. */
 function transfer(a: Snapshottable, b: Snapshottable): DeviceState {
@@ -51,19 +52,19 @@ describe('device state round trips', () => {
     const make = (): { d: Clint; t: ReturnType<typeof levels>; c: ManualClock } => {
       const t = levels();
       const c = new ManualClock({ now: 1000 });
-      return { d: new Clint({ clock: c, target: t }), t, c };
+      return { d: new Clint({ base: VIRT_MAP.clint.base, clock: c, target: t }), t, c };
     };
     const a = make();
     const b = make();
-    a.d.handleWrite(at(0x0200_0000), 4, 1);
-    a.d.handleWrite(at(0x0200_4000), 8, 0x1_0000_5000n);
-    a.d.handleWrite(at(0x0200_bff8), 8, 0x1_0000_4000n);
+    a.d.handleWrite(0, 4, 1);
+    a.d.handleWrite(0x4000, 8, 0x1_0000_5000n);
+    a.d.handleWrite(0xbff8, 8, 0x1_0000_4000n);
     a.c.advance(77);
-    b.d.handleWrite(at(0x0200_4000), 4, 5);
+    b.d.handleWrite(0x4000, 4, 5);
     b.c.advance(123_456); // another clock reading: mtime must still go on from a's value
     transfer(a.d, b.d);
     assert.deepEqual([...b.t.mip], [...a.t.mip], 'MSIP and MTIP levels');
-    const read = (d: Clint): unknown[] => [0x0, 0x4000, 0x4004, 0xbff8, 0xbffc].map((o) => d.handleRead(at(0x0200_0000 + o), 4));
+    const read = (d: Clint): unknown[] => [0x0, 0x4000, 0x4004, 0xbff8, 0xbffc].map((o) => d.handleRead(o, 4));
     assert.deepEqual(read(b.d), read(a.d));
     a.c.advance(1000);
     b.c.advance(1000);
@@ -76,17 +77,17 @@ describe('device state round trips', () => {
   it('PLIC: priorities, enables, thresholds, pending, claimed sources, MEIP/SEIP', () => {
     const make = (): { d: Plic; t: ReturnType<typeof levels> } => {
       const t = levels();
-      return { d: new Plic({ target: t, edgeTriggered: [7] }), t };
+      return { d: new Plic({ base: VIRT_MAP.plic.base, target: t, edgeTriggered: [7] }), t };
     };
     const drive = (d: Plic, seed: number): void => {
       const r = rng(seed);
-      for (let src = 1; src < 96; src++) d.handleWrite(at(0x0c00_0000 + 4 * src), 4, r() & 7);
+      for (let src = 1; src < 96; src++) d.handleWrite(4 * src, 4, r() & 7);
       for (let ctx = 0; ctx < 2; ctx++) {
-        for (let w = 0; w < 3; w++) d.handleWrite(at(0x0c00_2000 + 0x80 * ctx + 4 * w), 4, r());
-        d.handleWrite(at(0x0c20_0000 + 0x1000 * ctx), 4, r() & 3);
+        for (let w = 0; w < 3; w++) d.handleWrite(0x2000 + 0x80 * ctx + 4 * w, 4, r());
+        d.handleWrite(0x200000 + 0x1000 * ctx, 4, r() & 3);
       }
       for (let i = 0; i < 60; i++) d.line(1 + (r() % 95)).set((r() & 1) === 1);
-      d.handleRead(at(0x0c20_0004), 4); // claim one on context 0: in service
+      d.handleRead(0x200004, 4); // claim one on context 0: in service
     };
     const a = make();
     const b = make();
@@ -96,12 +97,12 @@ describe('device state round trips', () => {
     assert.deepEqual([...b.t.mip].sort(), [...a.t.mip].sort(), 'MEIP and SEIP');
     const read = (d: Plic): number[] => {
       const out: number[] = [];
-      for (let src = 0; src < 96; src++) out.push(d.handleRead(at(0x0c00_0000 + 4 * src), 4) as number);
-      for (let w = 0; w < 3; w++) out.push(d.handleRead(at(0x0c00_1000 + 4 * w), 4) as number);
+      for (let src = 0; src < 96; src++) out.push(d.handleRead(4 * src, 4) as number);
+      for (let w = 0; w < 3; w++) out.push(d.handleRead(0x1000 + 4 * w, 4) as number);
       for (let ctx = 0; ctx < 2; ctx++) {
-        for (let w = 0; w < 3; w++) out.push(d.handleRead(at(0x0c00_2000 + 0x80 * ctx + 4 * w), 4) as number);
-        out.push(d.handleRead(at(0x0c20_0000 + 0x1000 * ctx), 4) as number);
-        for (let k = 0; k < 4; k++) out.push(d.handleRead(at(0x0c20_0004 + 0x1000 * ctx), 4) as number); // claims
+        for (let w = 0; w < 3; w++) out.push(d.handleRead(0x2000 + 0x80 * ctx + 4 * w, 4) as number);
+        out.push(d.handleRead(0x200000 + 0x1000 * ctx, 4) as number);
+        for (let k = 0; k < 4; k++) out.push(d.handleRead(0x200004 + 0x1000 * ctx, 4) as number); // claims
       }
       return out;
     };
@@ -112,11 +113,11 @@ describe('device state round trips', () => {
     const make = (): { d: Ns16550a; s: MemorySerial; irq: boolean[] } => {
       const s = new MemorySerial();
       const irq: boolean[] = [];
-      return { d: new Ns16550a({ serial: s.open, irq: { set: (l: boolean): void => void irq.push(l) } }), s, irq };
+      return { d: new Ns16550a({ base: VIRT_MAP.uart0.base, serial: s.open, irq: { set: (l: boolean): void => void irq.push(l) } }), s, irq };
     };
     const drive = (x: ReturnType<typeof make>, seed: number, loop: boolean): void => {
       const r = rng(seed);
-      const w = (o: number, v: number): void => x.d.handleWrite(at(0x1000_0000 + o), 1, v & 0xff);
+      const w = (o: number, v: number): void => x.d.handleWrite(o, 1, v & 0xff);
       w(3, 0x80);
       w(0, r());
       w(1, r());
@@ -140,9 +141,9 @@ describe('device state round trips', () => {
     assert.deepEqual(b.d.stats, a.d.stats);
     const read = (d: Ns16550a): number[] => {
       const out: number[] = [];
-      for (let pass = 0; pass < 3; pass++) for (let o = 0; o < 8; o++) out.push(d.handleRead(at(0x1000_0000 + o), 1) as number);
-      d.handleWrite(at(0x1000_0003), 1, 0); // DLAB off: RBR drains the FIFO
-      for (let i = 0; i < 20; i++) out.push(d.handleRead(at(0x1000_0000), 1) as number, d.handleRead(at(0x1000_0005), 1) as number);
+      for (let pass = 0; pass < 3; pass++) for (let o = 0; o < 8; o++) out.push(d.handleRead(o, 1) as number);
+      d.handleWrite(3, 1, 0); // DLAB off: RBR drains the FIFO
+      for (let i = 0; i < 20; i++) out.push(d.handleRead(0, 1) as number, d.handleRead(5, 1) as number);
       return out;
     };
     assert.deepEqual(read(b.d), read(a.d));
@@ -152,12 +153,12 @@ describe('device state round trips', () => {
     const make = (): { d: SifiveGpio; pins: SimulatedPin[]; irq: boolean[] } => {
       const pins = [new SimulatedPin(), new SimulatedPin({ drive: 1 }), new SimulatedPin({ drive: 0 }), new SimulatedPin()];
       const irq: boolean[] = new Array<boolean>(32).fill(false);
-      const d = new SifiveGpio({ pins: { 0: pins[0].open, 1: pins[1].open, 2: pins[2].open, 5: pins[3].open }, irq: (n: number) => ({ set: (l: boolean): void => void (irq[n] = l) }) });
+      const d = new SifiveGpio({ base: VIRT_MAP.gpio.base, pins: { 0: pins[0].open, 1: pins[1].open, 2: pins[2].open, 5: pins[3].open }, irq: (n: number) => ({ set: (l: boolean): void => void (irq[n] = l) }) });
       return { d, pins, irq };
     };
     const drive = (d: SifiveGpio, seed: number): void => {
       const r = rng(seed);
-      for (let o = 0x04; o <= 0x40; o += 4) d.handleWrite(at(0x1006_0000 + o), 4, r());
+      for (let o = 0x04; o <= 0x40; o += 4) d.handleWrite(o, 4, r());
     };
     const a = make();
     const b = make();
@@ -168,7 +169,7 @@ describe('device state round trips', () => {
     assert.deepEqual(b.pins.map((p) => [p.mode, p.level]), a.pins.map((p) => [p.mode, p.level]), 'pin modes and levels');
     const read = (d: SifiveGpio): number[] => {
       const out: number[] = [];
-      for (let o = 0; o <= 0x40; o += 4) out.push(d.handleRead(at(0x1006_0000 + o), 4) as number);
+      for (let o = 0; o <= 0x40; o += 4) out.push(d.handleRead(o, 4) as number);
       return out;
     };
     assert.deepEqual(read(b.d), read(a.d));
@@ -180,31 +181,31 @@ describe('device state round trips', () => {
     const make = (i: number): Htif => new Htif({ tohost: 0x8000_1000, onExit: (r: ExitReport): void => void exits[i].push(r) });
     const a = make(0);
     const b = make(1);
-    a.handleWrite(at(0x8000_1000), 4, (5 << 1) | 1);
-    b.handleWrite(at(0x8000_1000), 4, (5 << 1) | 1); // the words are RAM: both hold the same
+    a.handleWrite(0, 4, (5 << 1) | 1);
+    b.handleWrite(0, 4, (5 << 1) | 1); // the words are RAM: both hold the same
     transfer(a, b);
-    a.handleWrite(at(0x8000_1004), 4, 0);
-    b.handleWrite(at(0x8000_1004), 4, 0);
+    a.handleWrite(4, 4, 0);
+    b.handleWrite(4, 4, 0);
     assert.deepEqual(exits[1], exits[0]);
     assert.deepEqual(exits[0], [{ kind: 'fail', status: 5 }]);
 
-    const f = [new TestFinisher({ onExit: () => {} }), new TestFinisher({ onExit: () => {} })];
-    f[0].handleWrite(at(0x0010_0004), 4, 1);
+    const f = [new TestFinisher({ base: VIRT_MAP.test.base, onExit: () => {} }), new TestFinisher({ base: VIRT_MAP.test.base, onExit: () => {} })];
+    f[0].handleWrite(4, 4, 1);
     transfer(f[0], f[1]);
     assert.equal(f[1].ignoredWrites, 1);
-    transfer(new VirtioMmioSlot(), new VirtioMmioSlot());
+    transfer(new VirtioMmioSlot({ base: VIRT_MAP.virtio.base }), new VirtioMmioSlot({ base: VIRT_MAP.virtio.base }));
   });
 
   it('refuses a record of the wrong shape with a DeviceStateError naming the field, before changing anything', () => {
     const t = levels();
-    const clint = new Clint({ clock: new ManualClock(), target: t });
+    const clint = new Clint({ base: VIRT_MAP.clint.base, clock: new ManualClock(), target: t });
     const before = clint.saveState();
     for (const bad of [{ msip: 2 }, { cmpLo: -1 }, { mtimeHi: 1.5 }, { mtip: 1 }] as DeviceState[]) {
       const e = assert.throws<DeviceStateError>(() => clint.restoreState({ ...before, ...bad }), DeviceStateError);
       assert.equal(e.field, Object.keys(bad)[0]);
     }
     assert.deepEqual(clint.saveState(), before);
-    const plic = new Plic({ target: t });
+    const plic = new Plic({ base: VIRT_MAP.plic.base, target: t });
     assert.throws(() => plic.restoreState({ ...plic.saveState(), pending: new Uint32Array(2) }), DeviceStateError);
     assert.throws(() => plic.restoreState({ ...plic.saveState(), priority: new Uint8Array(96).fill(9) }), DeviceStateError);
     const clock = new InstructionClock();

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, it, assert } from '../harness/index.js';
 import { InstructionClock, VirtVm } from '../../src/monitor/index.js';
-import { MemorySerial } from '../../src/ports/index.js';
+import { MemorySerial } from '../../src/ports/sim/index.js';
 import {
   crc32,
   decodeVmSnapshot,

@@ -11,9 +11,9 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr } from '../../src/cpu/index.js';
-import type { DeviceState } from '../../src/device/index.js';
+import type { DeviceState } from '../../src/state/index.js';
 import { InstructionClock, VirtVm, type VmExit } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import { decodeVmSnapshot, encodeVmSnapshot, SnapshotError } from '../../src/snapshot/index.js';
 import { Program, addi, andi, beq, blt, bne, csrrsi, csrw, lbu, lw, mret, sb, sw, wfi, zero, t0, t1, t2, t3, t4, t5, s0, s1, s2, s3, s4 } from './rv-encode.js';
 

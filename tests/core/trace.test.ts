@@ -9,11 +9,19 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { Csr } from '../../src/cpu/index.js';
+import { SbiExt, SBI_SPEC_VERSION } from '../../src/machine/index.js';
 import {
-  formatTraceStats, ObservedDevice, parseTraceList, SbiExt, SBI_SPEC_VERSION, TraceBuffer, TraceListError, trapName, VirtVm, VmTracer,
+  formatTraceStats,
+  ObservedDevice,
+  parseTraceList,
+  TraceBuffer,
+  TraceListError,
+  trapName,
+  VirtVm,
+  VmTracer,
   type TraceCategory,
 } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import { addi, csrr, csrrsi, csrw, ecall, jal, lbu, lw, mret, sb, sw, a0, t0, t1, t2, t3, zero } from './rv-encode.js';
 import { CLINT, exitWith, PLIC, program, SBI_BASE, sbiCall, UART } from './monitor-fixture.js';
 

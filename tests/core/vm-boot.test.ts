@@ -7,7 +7,7 @@ import { describe, it, assert } from '../harness/index.js';
 import { validateBoard } from '../../src/board/index.js';
 import { ImageError } from '../../src/loader/index.js';
 import { runVm, VirtVm, VmConfigError, type VmExit } from '../../src/monitor/index.js';
-import { ManualClock, ManualScheduler, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, ManualScheduler, MemorySerial } from '../../src/ports/sim/index.js';
 
 // ------------------------------------------------------------------ a little assembler (RV32I + Zicsr)
 

@@ -11,7 +11,8 @@ import { describe, it, assert } from '../harness/index.js';
 import { validateBoard } from '../../src/board/index.js';
 import { Csr, Mip } from '../../src/cpu/index.js';
 import { VirtVm, type VmExit } from '../../src/monitor/index.js';
-import { DigitalMode, ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial, SimulatedPin } from '../../src/ports/sim/index.js';
+import { DigitalMode } from '../../src/ports/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
 import { Program, bne, sb, sw, lw, t0, t1, t2, zero } from './rv-encode.js';
 

@@ -8,7 +8,7 @@
 import { describe, it, assert } from '../harness/index.js';
 import { ImageError, loadImage } from '../../src/loader/index.js';
 import { VirtVm, VmConfigError, type RomRegion } from '../../src/monitor/index.js';
-import { ManualClock } from '../../src/ports/index.js';
+import { ManualClock } from '../../src/ports/sim/index.js';
 import * as E from './rv-encode.js';
 
 const RAM = 0x8000_0000;

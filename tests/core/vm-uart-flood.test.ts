@@ -9,7 +9,7 @@
  */
 import { describe, it, assert } from '../harness/index.js';
 import { VirtVm } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import type { GuestPhysAddr } from '../../src/addr/index.js';
 import { Program, sb, t0, t1, wfi, jal, zero } from './rv-encode.js';
 

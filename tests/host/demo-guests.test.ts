@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBoard } from '../../src/board/index.js';
 import { Csr, Mip } from '../../src/cpu/index.js';
 import { VirtVm, type VmExit } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import { SimulatedBoardPins } from '../../host/view/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildVirtDeviceTree, findFdtNode, parseFdt, type FdtParsedNode } from '../../src/fdt/index.js';
+import { buildVirtDeviceTree } from '../../src/machine/index.js';
+import { findFdtNode, parseFdt, type FdtParsedNode } from '../../src/fdt/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -145,7 +146,7 @@ describe('virt device tree against QEMU\'s own', { skip: hasQemu || process.env.
       assert.equal(r.status, 0, r.stderr);
       const theirs = parseFdt(new Uint8Array(readFileSync(file))).root;
       const ours = parseFdt(buildVirtDeviceTree({ ramSize: 128 * MiB })).root;
-      // Deliberate differences (see src/fdt/virt.ts).
+      // Deliberate differences (see src/machine/fdt.ts).
       const exceptions = new Set(['/soc/plic@c000000:riscv,ndev', '/chosen:rng-seed']);
       const notEmulated = /^\/(pmu|fw-cfg@|flash@|platform-bus@|soc\/rtc@|soc\/pci@)/;
       const compare = (theirNode: FdtParsedNode, path: string): void => {

@@ -3,7 +3,7 @@
  * and in-process where a count or a byte of guest RAM must be checked:
  *
  * - hostile-probe walks every boundary of the memory map; its table is
- *   checked against rules derived from the map (src/devices/virt-map.ts,
+ *   checked against rules derived from the map (src/machine/map.ts,
  *   RAM 128 MiB) and the privileged spec, and line by line against
  *   qemu-system-riscv32 where the two machines are meant to agree;
  * - hostile-ecall storms the monitor with 120 000 ECALLs from M, S and U:
@@ -25,9 +25,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VIRT_MAP } from '../../src/devices/index.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 import { VirtVm } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import { qemuAvailable, runQemu } from '../qemu/qemu.js';
 import { cliEntry } from './cli-entry.js';
 

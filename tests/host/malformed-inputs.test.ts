@@ -23,7 +23,8 @@ import fc from 'fast-check';
 import { BoardError } from '../../src/board/index.js';
 import { ImageError, loadImage } from '../../src/loader/index.js';
 import { VirtVm, VmConfigError } from '../../src/monitor/index.js';
-import { ManualClock, type SerialPortFactory } from '../../src/ports/index.js';
+import { ManualClock } from '../../src/ports/sim/index.js';
+import { type SerialPortFactory } from '../../src/ports/index.js';
 import { BoardFileError, loadBoardPath } from '../../host/board-file.js';
 import { cliEntry } from './cli-entry.js';
 

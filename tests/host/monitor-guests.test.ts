@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateBoard, type GpioLineWiring } from '../../src/board/index.js';
 import { formatRegisterDump, InstructionClock, Monitor, VirtVm, type MonitorResult } from '../../src/monitor/index.js';
-import { ManualScheduler, MemorySerial, SimulatedPin } from '../../src/ports/index.js';
+import { ManualScheduler, MemorySerial, SimulatedPin } from '../../src/ports/sim/index.js';
 import { createNodeClock } from '../../host/node/clock.js';
 import { createNodeScheduler } from '../../host/node/scheduler.js';
 import { runXsScript } from '../../host/xs/index.js';

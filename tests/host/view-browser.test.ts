@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { parseBoard } from '../../src/board/index.js';
-import { DigitalMode, MemorySerial } from '../../src/ports/index.js';
+import { MemorySerial } from '../../src/ports/sim/index.js';
+import { DigitalMode } from '../../src/ports/index.js';
 import { BoardView, ConsoleMirror, SimulatedBoardPins } from '../../host/view/index.js';
 import { FakeUart, waitFor } from './serial-helpers.js';
 

@@ -7,10 +7,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GpioLineWiring } from '../../src/board/board.js';
 import { GpioReg, SifiveGpio } from '../../src/devices/index.js';
-import { guestPhysAddr } from '../../src/addr/index.js';
-import { DigitalEdge, DigitalMode, MemorySerial } from '../../src/ports/index.js';
+import { MemorySerial } from '../../src/ports/sim/index.js';
+import { DigitalEdge, DigitalMode } from '../../src/ports/index.js';
 import { BoardPinsError, ConsoleMirror, SimulatedBoardPins } from '../../host/view/index.js';
 import { waitFor } from './serial-helpers.js';
+import { VIRT_MAP } from '../../src/machine/index.js';
 
 const LINES: GpioLineWiring[] = [
   { line: 0, name: 'led', pin: 2, direction: 'output', pull: 'none' },
@@ -94,10 +95,9 @@ describe('SimulatedBoardPins', () => {
     const pins = new SimulatedBoardPins({ lines: LINES });
     const map: { [line: number]: ReturnType<SimulatedBoardPins['factory']> } = {};
     for (const l of pins.lines) map[l.line] = pins.wire(l)!;
-    const gpio = new SifiveGpio({ pins: map });
-    const base = 0x1006_0000;
-    const w = (reg: number, v: number): void => gpio.handleWrite(guestPhysAddr(base + reg), 4, v);
-    const r = (reg: number): number => Number(gpio.handleRead(guestPhysAddr(base + reg), 4));
+    const gpio = new SifiveGpio({ base: VIRT_MAP.gpio.base, pins: map });
+    const w = (reg: number, v: number): void => gpio.handleWrite(reg, 4, v);
+    const r = (reg: number): number => Number(gpio.handleRead(reg, 4));
     w(GpioReg.OutputEn, 0b0001);
     w(GpioReg.OutputVal, 0b0001);
     assert.ok(pins.isLit('led'));

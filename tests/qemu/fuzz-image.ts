@@ -40,7 +40,7 @@
 
 import { spawn } from 'node:child_process';
 import { VirtVm } from '../../src/monitor/index.js';
-import { ManualClock, MemorySerial } from '../../src/ports/index.js';
+import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
 import { ProgramBuilder } from './asm.js';
 import * as E from './encode.js';
 import { FuzzRng, INTERESTING_CSRS, isOptionalCsr, pcRelativeOffset } from '../core/hart-fuzz-oracle.js';

@@ -21,11 +21,10 @@
  * - no rng-seed in /chosen unless given; bootargs only when given.
  */
 
-import { PLIC_NDEV, VIRT_IRQ, VIRT_MAP, VIRT_TIMEBASE_HZ, VIRT_UART_CLOCK_HZ, VIRTIO_SLOTS, VIRTIO_STRIDE } from '../devices/virt-map.js';
-import { FinisherCommand } from '../devices/test-finisher.js';
 import { InterruptCause } from '../device/index.js';
-import { FdtError } from './errors.js';
-import { FdtBuilder, type FdtNode, type FdtReservation } from './writer.js';
+import { FinisherCommand } from '../devices/index.js';
+import { FdtBuilder, FdtError, type FdtNode, type FdtReservation } from '../fdt/index.js';
+import { PLIC_NDEV, VIRT_GPIO_LINES, VIRT_IRQ, VIRT_MAP, VIRT_TIMEBASE_HZ, VIRT_UART_CLOCK_HZ, VIRTIO_SLOTS, VIRTIO_STRIDE } from './map.js';
 
 /** QEMU 7.2's ISA string for an rv32 CPU with the extensions xsvisor implements. */
 export const VIRT_RISCV_ISA = 'rv32imac_zicsr_zifencei_zihintpause';
@@ -166,14 +165,14 @@ export function virtDeviceTree(options: VirtDeviceTreeOptions): FdtBuilder {
 function addGpio(soc: FdtNode, plicPhandle: number): void {
   const gpio = soc.addNode(`gpio@${hex(VIRT_MAP.gpio.base)}`);
   const irqs: number[] = [];
-  for (let n = 0; n < 32; n++) irqs.push(VIRT_IRQ.gpioBase + n);
+  for (let n = 0; n < VIRT_GPIO_LINES; n++) irqs.push(VIRT_IRQ.gpioBase + n);
   gpio.setStrings('compatible', ['sifive,gpio0']);
   gpio.setCells('reg', ...reg2(VIRT_MAP.gpio.base, VIRT_MAP.gpio.size));
   gpio.setCells('interrupt-parent', plicPhandle).setCells('interrupts', ...irqs);
   gpio.setEmpty('gpio-controller').setCells('#gpio-cells', 2);
   gpio.setEmpty('interrupt-controller').setCells('#interrupt-cells', 2);
   gpio.setCells('#address-cells', 0); // dtc's interrupt_provider check wants it; there are no children
-  gpio.setCells('ngpios', 32);
+  gpio.setCells('ngpios', VIRT_GPIO_LINES);
 }
 
 /** Builds the virt VM's tree (see {@link virtDeviceTree}) and returns the blob. */

@@ -11,7 +11,7 @@
  * the figures checked against QEMU: docs/design.md#the-device-tree.
  */
 
-import { FdtError } from './errors.js';
+import { FdtError } from '../fdt/index.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

@@ -1,10 +1,9 @@
 /**
- * What the monitor refuses when it builds a VM.
- *
- * Owns {@link VmConfigError}: a VM that cannot be built from the options
- * given (RAM larger than the board allows, an image that collides with the
- * device tree). Image problems proper are the loader's {@link ImageError};
- * board file problems are the board's BoardError.
+ * What the virt machine refuses when it is built: {@link VmConfigError}, a
+ * VM that cannot be built from the options given (RAM larger than the
+ * board allows, an image that collides with the device tree). Image
+ * problems proper are the loader's ImageError; board file problems are the
+ * board's BoardError.
  */
 
 /** Why a VM could not be built. */
