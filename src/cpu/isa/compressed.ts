@@ -6,7 +6,7 @@
  */
 
 import { RvcFields, fieldValue } from './fields.js';
-import { Opcode, System } from './ops.js';
+import { Opcode, System, opNamed } from './ops.js';
 
 // ------------------------------------------------------------ encoders
 // Used only to build expansions; each returns an int32 instruction word.
@@ -42,6 +42,30 @@ function encJ(rdN: number, imm: number): number {
     Opcode.JAL
   );
 }
+
+/** The OP each CA-format instruction (quadrant 1, funct3 100, bits 11:10 = 11, bit 12 = 0) stands for, by bits 6:5 (table 16.6). */
+export const RVC_CA_OPS: readonly string[] = Object.freeze(['SUB', 'XOR', 'OR', 'AND']);
+
+/**
+ * The forms the interpreter runs directly, keyed by `parcel & 0xe003`
+ * (funct3 and quadrant, tables 16.5-16.7): some keys hold several forms
+ * (0x8001: C.SRLI to C.AND; 0x8002: C.MV, C.ADD, C.JR, C.JALR, C.EBREAK).
+ */
+export const RvcKey = Object.freeze({
+  ADDI: 0x0001,
+  JAL: 0x2001,
+  LI: 0x4001,
+  MISC_ALU: 0x8001,
+  J: 0xa001,
+  BEQZ: 0xc001,
+  BNEZ: 0xe001,
+  SLLI: 0x0002,
+  LWSP: 0x4002,
+  CR: 0x8002,
+  SWSP: 0xc002,
+  LW: 0x4000,
+  SW: 0xc000,
+});
 
 /** The word `expandCompressed` returns for a reserved or unsupported compressed encoding. */
 export const ILLEGAL_EXPANSION = 0;
@@ -119,16 +143,8 @@ export function expandCompressed(parcel: number): number {
           }
           if (f2 === 2) return encI(Opcode.OP_IMM, r97, 7, r97, imm6); // C.ANDI
           if ((h & 0x1000) !== 0) return ILLEGAL_EXPANSION; // C.SUBW, C.ADDW (RV64) and reserved
-          switch ((h >>> 5) & 3) {
-            case 0:
-              return encR(Opcode.OP, r97, 0, r97, r42, 0x20); // C.SUB
-            case 1:
-              return encR(Opcode.OP, r97, 4, r97, r42, 0); // C.XOR
-            case 2:
-              return encR(Opcode.OP, r97, 6, r97, r42, 0); // C.OR
-            default:
-              return encR(Opcode.OP, r97, 7, r97, r42, 0); // C.AND
-          }
+          const op = opNamed(RVC_CA_OPS[(h >>> 5) & 3]); // C.SUB, C.XOR, C.OR, C.AND
+          return encR(Opcode.OP, r97, op.funct3, r97, r42, op.funct7);
         }
         default: // C.BEQZ (6) / C.BNEZ (7)
           return encB(f3 === 6 ? 0 : 1, r97, 0, fieldValue(RvcFields.branch, h));
