@@ -567,7 +567,12 @@ import { enterTrap, exception, pendingInterrupt, system } from './trap.js';
  * Runs \`hart\` for up to \`budget\` instructions (Hart.run without the
  * argument check) and returns the ExitReason.
  */
-export function interpret(hart: HartCore, budget: number): number {
+${loopPrologue()}${loopBody()}`;
+}
+
+/** The interpreter from its start to the inner loop: locals from the hart, the outer loop and its events. */
+function loopPrologue(): string {
+  return `export function interpret(hart: HartCore, budget: number): number {
   hart.parkedv = false;
   if (hart.bus.generation !== hart.gen) refreshWindow(hart);
   mmuRefresh(hart);
@@ -678,7 +683,12 @@ export function interpret(hart: HartCore, budget: number): number {
       }
       if (left <= 0) break;
       // left counts down before the test: the instruction is charged before it runs (a fetch fault included).
-      while (--left >= status) {
+`;
+}
+
+/** The inner loop (fetch, the compressed forms, the execute switch) and the end of the run. */
+function loopBody(): string {
+  return `      while (--left >= status) {
         // ---- fetch
         // parcel >>> 0: below the window (or 2^31 parcels above) fails the unsigned test.
         if (parcel >>> 0 <= fetchLast) {

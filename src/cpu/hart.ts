@@ -11,19 +11,12 @@
  * through a view of it too (a board's flash), and sends everything else
  * (ROM data, devices, misses) through `read`/`write`.
  *
- * The interpreter is one switch loop (opcode, then funct3), with the field
- * extraction of decode.ts inlined by hand: on XS every call costs 25-50 ns,
- * a guest instruction should cost well under a microsecond (XS counts
- * its bytecodes: docs/xs-performance.md has the measures behind the loop's
- * shape: cases by frequency, pc kept as a parcel index in the fetch
- * window, one loop test for budget and exits, no store to x0). The
- * frequent compressed forms run directly; the others (and those needing
- * a slow path) are expanded by `expandCompressed` behind a
- * direct-mapped cache keyed by the 16-bit parcel (no invalidation needed:
- * the key is the encoding itself) and run as their 32-bit equivalents.
- * Nothing is allocated per instruction; `try` sits outside the loop and no
- * exception is thrown for a guest trap. No `continue` or labelled `break`
- * leaves a `switch`: XS 13.3 leaks a stack slot for each such jump.
+ * The hart in parts: core.ts holds the state (the internal view its parts
+ * and the JIT share), interp.ts the loop (generated from isa/ by
+ * scripts/gen-interp.ts, with the measures behind its shape in
+ * docs/xs-performance.md), mem.ts the memory slow paths, trap.ts traps and
+ * SYSTEM, csr.ts the CSRs, snapshot.ts the snapshot record, sv32.ts, pmp.ts
+ * and trigger.ts translation and protection. This file: options and API.
  *
  * Choices where the specs leave room, made as QEMU 7.2 does unless noted
  * (checked against qemu-system-riscv32 7.2 with small M-mode programs):

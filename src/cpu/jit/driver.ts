@@ -48,7 +48,7 @@ type Factory = (...args: unknown[]) => BlockFn;
 /** Construction options of a {@link JitTier}. */
 export interface JitTierOptions {
   /** The hart, seen through its internal interface. */
-  readonly hart: HartInternals;
+  readonly hart: HartCore;
   /** Slots of the block cache: a power of two in [16, 65536] (default {@link DEFAULT_CACHE_BLOCKS}). */
   readonly cacheBlocks?: number;
 }
@@ -116,7 +116,7 @@ export function jitAvailable(): boolean {
 
 /** The translation tier of one hart. */
 export class JitTier {
-  private readonly h: HartInternals;
+  private readonly h: HartCore;
   private readonly mask: number;
   private readonly keys: Int32Array;
   private readonly fns: (BlockFn | null)[];
