@@ -266,8 +266,8 @@ export abstract class HartCore {
    * `armed`: the trigger kinds (TRIG_*) that can fire in the current mode.
    * `ldSlow`/`stSlow`: untranslated loads/stores must take the slow path
    * (PMP does not allow the whole RAM window to the effective mode, or a
-   * data trigger is armed); `dkLoop` is the TLB key the loop compares
-   * (dk, or a key no entry has while a data trigger is armed); `ramX`: the
+   * data trigger is armed); `dataKeyLoop` is the TLB key the loop compares
+   * (dataKey, or a key no entry has while a data trigger is armed); `ramX`: the
    * whole RAM window may be the fetch window (PMP allows execution in it
    * and no execute trigger watches it); `blocksOk`: the JIT tier may run
    * translated blocks (untranslated, no slow path needed, nothing armed).
@@ -277,27 +277,27 @@ export abstract class HartCore {
   armed = 0;
   ldSlow = 0;
   stSlow = 0;
-  dkLoop = 0;
+  dataKeyLoop = 0;
   ramX = 1;
   blocksOk = 1;
   /** 1 when fetches are translated (Sv32 and mode S or U). */
-  fx = 0;
+  fetchTranslated = 0;
   /** 1 when loads and stores are translated (Sv32 and effective mode S or U). */
-  dv = 0;
+  dataTranslated = 0;
   /** The effective mode of loads and stores (MPRV applied). */
-  dp: number = M;
+  dataPriv: number = M;
   /** TLB tag context of loads/stores and of fetches (KEY_* bits). */
-  dk = 0;
-  xk = 0;
+  dataKey = 0;
+  fetchKey = 0;
   /**
-   * The fetch page: the loop fetches `f16[(pc - fb) >> 1]` while
-   * `(pc - fb) >>> 0 <= fl4`. Without translation it is the whole RAM
-   * window; with it, one 4 KiB page of it (a view from the fetch TLB), or
-   * nothing (fl4 = -4) until the first fetch.
+   * The fetch page: the loop fetches `fetch16[(pc - fetchBase) >> 1]` while
+   * `(pc - fetchBase) >>> 0 <= fetchLimit`. Without translation it is the
+   * whole RAM window; with it, one 4 KiB page of it (a view from the fetch
+   * TLB), or nothing (fetchLimit = -4) until the first fetch.
    */
-  fb = 0;
-  fl4 = -4;
-  f16: Uint16Array<ArrayBufferLike> = EMPTY16;
+  fetchBase = 0;
+  fetchLimit = -4;
+  fetch16: Uint16Array<ArrayBufferLike> = EMPTY16;
   /** The ROM region last fetched from without translation, as a parcel view (see refreshRomWindow). */
   romBase = 0;
   romSize = 0;

@@ -409,9 +409,9 @@ export class Hart extends HartCore implements InterruptTarget {
     if (!Number.isInteger(va) || va < 0 || va >= TWO32) throw new HartError('bad-argument', 'va', `virtual address ${va} is not in [0, 2^32)`);
     mmuRefresh(this);
     const acc: AccessKind = access === 'fetch' ? ACC_FETCH : access === 'load' ? ACC_LOAD : ACC_STORE;
-    const on = acc === ACC_FETCH ? this.fx : this.dv;
+    const on = acc === ACC_FETCH ? this.fetchTranslated : this.dataTranslated;
     if (on === 0) return va as number as GuestPhysAddr;
-    const pa = this.mmu.walk(va, acc, this.satp, acc === ACC_FETCH ? this.privv : this.dp, this.mstatus, -1);
+    const pa = this.mmu.walk(va, acc, this.satp, acc === ACC_FETCH ? this.privv : this.dataPriv, this.mstatus, -1);
     return pa < 0 ? null : (pa as GuestPhysAddr);
   }
 

@@ -38,10 +38,10 @@ export function interpret(hart: HartCore, budget: number): number {
   // Loads and stores use the window directly when untranslated; with
   // translation the limits are -1, so those checks always fail and the
   // access goes through the TLB (loadTags/loadOffsets, storeTags/storeOffsets, keyed with dataKey). While PMP
-  // or a trigger needs a look at every access (ldSlow, stSlow, dkLoop),
+  // or a trigger needs a look at every access (ldSlow, stSlow, dataKeyLoop),
   // the limits are -1 and the key matches nothing: the slow path checks.
-  let dataTranslated = hart.dv;
-  let dataKey = hart.dkLoop;
+  let dataTranslated = hart.dataTranslated;
+  let dataKey = hart.dataKeyLoop;
   let loadLimit1 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 1;
   let loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
   let loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
@@ -52,10 +52,10 @@ export function interpret(hart: HartCore, budget: number): number {
   let storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
   let storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
   // The fetch page (see the field): the whole window without translation.
-  // fetchLast is fl4 / 2: the loop compares parcel indices, (pc - fetchBase) >> 1.
-  let fetchBase = hart.fb;
-  let fetchLast = hart.fl4 >> 1;
-  let fetch16 = hart.f16;
+  // fetchLast is fetchLimit / 2: the loop compares parcel indices, (pc - fetchBase) >> 1.
+  let fetchBase = hart.fetchBase;
+  let fetchLast = hart.fetchLimit >> 1;
+  let fetch16 = hart.fetch16;
   const loadTags = hart.mmu.tagR;
   const loadOffsets = hart.mmu.offR;
   const storeTags = hart.mmu.tagW;
@@ -116,8 +116,8 @@ export function interpret(hart: HartCore, budget: number): number {
           i16 = hart.i16;
           m32 = hart.m32;
           ramBase = hart.ramBase;
-          dataTranslated = hart.dv;
-          dataKey = hart.dkLoop;
+          dataTranslated = hart.dataTranslated;
+          dataKey = hart.dataKeyLoop;
           loadLimit1 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 1;
           loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
           loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
@@ -125,9 +125,9 @@ export function interpret(hart: HartCore, budget: number): number {
           storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
           storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
           pc = (fetchBase + (parcel << 1)) | 0;
-          fetchBase = hart.fb;
-          fetchLast = hart.fl4 >> 1;
-          fetch16 = hart.f16;
+          fetchBase = hart.fetchBase;
+          fetchLast = hart.fetchLimit >> 1;
+          fetch16 = hart.fetch16;
           parcel = (pc - fetchBase) >> 1;
         }
       }
@@ -143,9 +143,9 @@ export function interpret(hart: HartCore, budget: number): number {
           pc = (fetchBase + (parcel << 1)) | 0;
           inst = fetchSlow(hart, pc);
           // With translation, fetchSlow moves the fetch page to pc's page.
-          fetchBase = hart.fb;
-          fetchLast = hart.fl4 >> 1;
-          fetch16 = hart.f16;
+          fetchBase = hart.fetchBase;
+          fetchLast = hart.fetchLimit >> 1;
+          fetch16 = hart.fetch16;
           parcel = (pc - fetchBase) >> 1;
           if (hart.fetchFault !== -1) {
             hart.sliceLeft = left; // instret exact for the trap hook
