@@ -92,7 +92,8 @@ function killReservation(width: number, addr: string): string {
 }
 
 /** x[rd] = the result of `e` on src1 and src2 (an Int32Array store: ToInt32 of any result). */
-const aluStore = (e: AluOp): string => `x[rd] = ${e.src('src1', 'src2')};`;
+const aluStore = (e: AluOp): string =>
+  `x[rd] = ${e.byZero !== undefined ? `src2 === 0 ? ${e.byZero('src1')} : ` : ''}${e.src('src1', 'src2')};`;
 
 /**
  * A switch on funct3 over `ops`, cases in `order`; the last one is the

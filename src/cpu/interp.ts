@@ -441,7 +441,7 @@ export function interpret(hart: HartCore, budget: number): number {
                   x[rd] = mulhu(src1, src2);
                   break;
                 case 0x4000: // DIV
-                  x[rd] = src2 === 0 ? -1 : src1 / src2;
+                  x[rd] = src2 === 0 ? -1 : (src1 / src2) | 0;
                   break;
                 default: // REM
                   x[rd] = src2 === 0 ? src1 : src1 % src2;

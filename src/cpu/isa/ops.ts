@@ -38,10 +38,18 @@ export interface AluOp {
   readonly shamt: boolean;
   readonly src: (a: string, b: string) => string;
   readonly int32: boolean;
+  /** Division and remainder: the result when b is 0 (table 7.1); `src` then gives it for b != 0 only. */
+  readonly byZero?: (a: string) => string;
 }
 
-const alu = (name: string, funct3: number, funct7: number, int32: boolean, src: (a: string, b: string) => string, shamt = false): AluOp =>
-  Object.freeze({ name, funct3, funct7, shamt, src, int32 });
+const alu = (
+  name: string, funct3: number, funct7: number, int32: boolean, src: (a: string, b: string) => string, shamt = false,
+  byZero?: (a: string) => string,
+): AluOp => Object.freeze({ name, funct3, funct7, shamt, src, int32, ...(byZero !== undefined ? { byZero } : {}) });
+
+/** A division or remainder: `byZero` for a zero divisor, `src` otherwise. */
+const div = (name: string, funct3: number, int32: boolean, byZero: (a: string) => string, src: (a: string, b: string) => string): AluOp =>
+  alu(name, funct3, 1, int32, src, false, byZero);
 
 /** OP (0x33): RV32I and the M extension (chapter 7; division by zero and overflow per table 7.1). */
 export const OP_OPS: readonly AluOp[] = Object.freeze([
@@ -61,11 +69,12 @@ export const OP_OPS: readonly AluOp[] = Object.freeze([
   alu('MULHSU', 2, 1, true, (a, b) => `mulhsu(${a}, ${b})`),
   alu('MULHU', 3, 1, true, (a, b) => `mulhu(${a}, ${b})`),
   // x/0 = -1; INT_MIN/-1 = 2^31, which ToInt32 makes INT_MIN; the quotient truncates toward zero.
-  alu('DIV', 4, 1, false, (a, b) => `${b} === 0 ? -1 : ${a} / ${b}`),
-  alu('DIVU', 5, 1, false, (a, b) => `${b} === 0 ? -1 : (${a} >>> 0) / (${b} >>> 0)`),
+  // (DIV keeps its | 0 in the expression: V8 then divides as int32.)
+  div('DIV', 4, true, () => '-1', (a, b) => `(${a} / ${b}) | 0`),
+  div('DIVU', 5, false, () => '-1', (a, b) => `(${a} >>> 0) / (${b} >>> 0)`),
   // x%0 = x; INT_MIN%-1 = -0, which ToInt32 makes 0.
-  alu('REM', 6, 1, false, (a, b) => `${b} === 0 ? ${a} : ${a} % ${b}`),
-  alu('REMU', 7, 1, false, (a, b) => `${b} === 0 ? ${a} : (${a} >>> 0) % (${b} >>> 0)`),
+  div('REM', 6, false, (a) => a, (a, b) => `${a} % ${b}`),
+  div('REMU', 7, false, (a) => a, (a, b) => `(${a} >>> 0) % (${b} >>> 0)`),
 ]);
 
 /** The OP entry named `name`. */
@@ -198,8 +207,10 @@ export const FENCE_I_FUNCT3 = 1;
 
 /** SYSTEM (0x73) encodings with funct3 = 0 (privileged ISA 1.12, table 2.2 and 3.3). */
 export const System = Object.freeze({
+  /** funct12 0 and 1. */
   ECALL: 0x00000073,
   EBREAK: 0x00100073,
+  /** The trap returns (funct12 0x302, 0x102) and WFI (0x105). */
   MRET: 0x30200073,
   SRET: 0x10200073,
   WFI: 0x10500073,

@@ -261,10 +261,13 @@ export function translateRegion(
 const SAME_P = 1;
 
 const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
-/** A number as an operand: negative ones in parentheses. */
-const lit = (n: number): string => (n < 0 ? `(${n})` : `${n}`);
+/** A number as an operand (the semantics put spaces around operators, so `a - -3` stays valid). */
+const lit = (n: number): string => `${n}`;
 /** The source of ALU operation `e` on `a` and `b`, as an int32. */
-const int32 = (e: AluOp, a: string, b: string): string => (e.int32 ? e.src(a, b) : `(${e.src(a, b)}) | 0`);
+const int32 = (e: AluOp, a: string, b: string): string => {
+  const value = e.int32 ? e.src(a, b) : `(${e.src(a, b)}) | 0`;
+  return e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ${value}` : value;
+};
 
 function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number): RegionSource {
   const used = new Set<number>();
@@ -370,7 +373,7 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
           const e = aluOp(OP_IMM_OPS, inst)!;
           const imm = e.shamt ? immI(inst) & 31 : immI(inst);
           // The idioms li and mv (ADDI from x0, ADDI of 0): the value itself.
-          const idiom = e === OP_IMM_OPS[0] ? (a === '0' ? `${imm}` : imm === 0 ? a : '') : '';
+          const idiom = e.name === 'ADDI' ? (a === '0' ? `${imm}` : imm === 0 ? a : '') : '';
           out.push(`${rd} = ${idiom !== '' ? idiom : int32(e, a, lit(imm))};`);
           break;
         }
