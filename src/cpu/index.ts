@@ -1,6 +1,6 @@
 /** Layer 4: the RV32IMAC hart (M/S/U modes, CSRs, traps, interrupts), its decoder and its run loop. */
 export * from './constants.js';
-export * from './decode.js';
+export * from './isa/index.js';
 export * from './arith.js';
 export * from './errors.js';
 export * from './hart.js';

@@ -12,7 +12,9 @@
  */
 
 import type { GuestVirtAddr } from '../addr/index.js';
-import { expandCompressed, ILLEGAL_EXPANSION, Opcode, PrivilegeMode } from '../cpu/index.js';
+import {
+  expandCompressed, funct3, funct5, ILLEGAL_EXPANSION, immI, immS, LR_FUNCT5, memOp, Opcode, opcode, PrivilegeMode, rs1, SC_FUNCT5,
+} from '../cpu/index.js';
 import type { VirtVm, VmExit } from '../monitor/index.js';
 import { BreakType, type DebugTarget, type StopEvent } from './stub.js';
 import { REG_CSR_BASE, REG_PC, REG_PRIV } from './target-xml.js';
@@ -320,22 +322,17 @@ export class VmDebugger implements DebugTarget {
       if (hi < 0) return null;
       inst = (lo | (hi << 16)) | 0;
     }
-    const op = inst & 0x7f;
-    const f3 = (inst >>> 12) & 7;
-    const base = hart.regs[(inst >>> 15) & 31];
-    if (op === Opcode.LOAD) {
-      const len = f3 === 0 || f3 === 4 ? 1 : f3 === 1 || f3 === 5 ? 2 : f3 === 2 ? 4 : 0;
-      return len === 0 ? null : [(base + (inst >> 20)) >>> 0, len, true, false];
+    const op = opcode(inst);
+    const base = hart.regs[rs1(inst)];
+    if (op === Opcode.LOAD || op === Opcode.STORE) {
+      const store = op === Opcode.STORE;
+      const m = memOp(funct3(inst), store);
+      return m === undefined ? null : [(base + (store ? immS(inst) : immI(inst))) >>> 0, m.width, !store, store];
     }
-    if (op === Opcode.STORE) {
-      const len = f3 === 0 ? 1 : f3 === 1 ? 2 : f3 === 2 ? 4 : 0;
-      const imm = ((inst >> 20) & ~31) | ((inst >>> 7) & 31);
-      return len === 0 ? null : [(base + imm) >>> 0, len, false, true];
-    }
-    if (op === Opcode.AMO && f3 === 2) {
-      const f5 = inst >>> 27;
+    if (op === Opcode.AMO && funct3(inst) === 2) {
+      const f5 = funct5(inst);
       // LR reads, SC writes, the other AMOs read and write (unprivileged ISA 8.2-8.4).
-      return [base >>> 0, 4, f5 !== 3, f5 !== 2];
+      return [base >>> 0, 4, f5 !== SC_FUNCT5, f5 !== LR_FUNCT5];
     }
     return null;
   }

@@ -1,5 +1,5 @@
 /**
- * The decoder (src/cpu/decode.ts): field extractors against the test
+ * The ISA description (src/cpu/isa/): field extractors against the test
  * encoder, and `expandCompressed` against the 32-bit instruction each RVC
  * instruction is defined to expand to (unprivileged ISA tables 16.5-16.7),
  * both built by the encoder from the spec's format figures.

@@ -4,7 +4,7 @@
  *
  * Written from the format figures of the unprivileged ISA (chapter 2.2-2.3,
  * 24 "RV32/64G instruction set listings", 16.2-16.8 and tables 16.4-16.7
- * for RVC), not from src/cpu/decode.ts, so that it checks the decoder
+ * for RVC), not from src/cpu/isa/, so that it checks the decoder
  * rather than mirroring it. Compressed immediates are placed with
  * `scatter`, which reads the spec figures literally: the list names, from
  * the highest instruction bit of the field down, which immediate bit goes

@@ -36,34 +36,11 @@
  */
 
 import { mulh, mulhsu, mulhu } from '../arith.js';
+import type { HartCore } from '../core.js';
 import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT } from './translate.js';
 
-/**
- * What the driver reads and writes in a Hart: its documented internal
- * interface for this tier (the fields keep their meaning in hart.ts).
- */
-export interface HartInternals {
-  readonly regs: Int32Array;
-  readonly bus: { readonly generation: number };
-  pcv: number;
-  events: number;
-  gen: number;
-  m8: Uint8Array<ArrayBufferLike>;
-  i8: Int8Array<ArrayBufferLike>;
-  m16: Uint16Array<ArrayBufferLike>;
-  i16: Int16Array<ArrayBufferLike>;
-  m32: Int32Array<ArrayBufferLike>;
-  ramBase: number;
-  ramSize: number;
-  /** 1 when translated blocks may run: no translation, nothing PMP or a trigger must see (Hart.mmuRefresh). */
-  blocksOk: number;
-  resvW: number;
-  retiredBase: number;
-  stepsLast: number;
-  fatalError: unknown;
-  /** The interpreter's run(): same contract as Hart.run without the argument check. */
-  interpret(budget: number): number;
-}
+/** What the driver reads and writes in a Hart: its internal view (core.ts). */
+export type HartInternals = HartCore;
 
 type BlockFn = (x: Int32Array, n: number) => number;
 type Factory = (...args: unknown[]) => BlockFn;
@@ -71,7 +48,7 @@ type Factory = (...args: unknown[]) => BlockFn;
 /** Construction options of a {@link JitTier}. */
 export interface JitTierOptions {
   /** The hart, seen through its internal interface. */
-  readonly hart: HartInternals;
+  readonly hart: HartCore;
   /** Slots of the block cache: a power of two in [16, 65536] (default {@link DEFAULT_CACHE_BLOCKS}). */
   readonly cacheBlocks?: number;
 }
@@ -139,7 +116,7 @@ export function jitAvailable(): boolean {
 
 /** The translation tier of one hart. */
 export class JitTier {
-  private readonly h: HartInternals;
+  private readonly h: HartCore;
   private readonly mask: number;
   private readonly keys: Int32Array;
   private readonly fns: (BlockFn | null)[];

@@ -54,7 +54,9 @@
  * driver drops that page's code before going on).
  */
 
-import { expandCompressed } from '../decode.js';
+import {
+  FENCE_FUNCT3, OP_IMM_OPS, OP_OPS, Opcode, UPPER, aluOp, branchOp, expandCompressed, immB, immI, immJ, immS, immU, memOp, type AluOp,
+} from '../isa/index.js';
 
 /** Most instructions in one block (a bound on source size). */
 export const MAX_BLOCK_INSNS = 64;
@@ -80,46 +82,30 @@ interface Insn {
   inst: number; // the 32-bit form
 }
 
-const OP_LOAD = 0;
-const OP_MISC_MEM = 3;
-const OP_IMM = 4;
-const OP_AUIPC = 5;
-const OP_STORE = 8;
-const OP_OP = 12;
-const OP_LUI = 13;
-const OP_BRANCH = 24;
-const OP_JALR = 25;
-const OP_JAL = 27;
-
-/** 0: not translatable; 1: straight-line; 2: ends the block (branch, jump). */
+/** 0: not translatable; 1: straight-line; 2: ends the block (branch, jump). The encodings come from isa/. */
 function classify(inst: number): number {
   const f3 = (inst >>> 12) & 7;
-  switch ((inst >>> 2) & 31) {
-    case OP_IMM:
-      if (f3 === 1) return inst >>> 25 === 0 ? 1 : 0;
-      if (f3 === 5) return inst >>> 25 === 0 || inst >>> 25 === 0x20 ? 1 : 0;
+  switch (inst & 0x7f) {
+    case Opcode.OP_IMM:
+      return aluOp(OP_IMM_OPS, inst) !== undefined ? 1 : 0;
+    case Opcode.OP:
+      return aluOp(OP_OPS, inst) !== undefined ? 1 : 0;
+    case Opcode.LOAD:
+      return memOp(f3, false) !== undefined ? 1 : 0;
+    case Opcode.STORE:
+      return memOp(f3, true) !== undefined ? 1 : 0;
+    case Opcode.LUI:
+    case Opcode.AUIPC:
       return 1;
-    case OP_OP: {
-      const f7 = inst >>> 25;
-      if (f7 === 0 || f7 === 1) return 1;
-      return f7 === 0x20 && (f3 === 0 || f3 === 5) ? 1 : 0;
-    }
-    case OP_LOAD:
-      return f3 === 3 || f3 >= 6 ? 0 : 1;
-    case OP_STORE:
-      return f3 <= 2 ? 1 : 0;
-    case OP_LUI:
-    case OP_AUIPC:
-      return 1;
-    case OP_BRANCH:
-      return f3 === 2 || f3 === 3 ? 0 : 2;
-    case OP_JAL:
+    case Opcode.BRANCH:
+      return branchOp(f3) !== undefined ? 2 : 0;
+    case Opcode.JAL:
       return 2;
-    case OP_JALR:
+    case Opcode.JALR:
       return f3 === 0 ? 2 : 0;
-    case OP_MISC_MEM:
+    case Opcode.MISC_MEM:
       // FENCE is a no-op for one hart; FENCE.I and reserved encodings go to the interpreter.
-      return f3 === 0 ? 1 : 0;
+      return f3 === FENCE_FUNCT3 ? 1 : 0;
     default:
       return 0;
   }
@@ -178,8 +164,8 @@ function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: num
     p = (p + size) | 0;
     o += size;
     if (k === 2) {
-      const op = (inst >>> 2) & 31;
-      how = op === OP_BRANCH ? END_BRANCH : op === OP_JAL ? END_JAL : END_JALR;
+      const op = inst & 0x7f;
+      how = op === Opcode.BRANCH ? END_BRANCH : op === Opcode.JAL ? END_JAL : END_JALR;
       break;
     }
   }
@@ -275,6 +261,13 @@ export function translateRegion(
 const SAME_P = 1;
 
 const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
+/** A number as an operand (the semantics put spaces around operators, so `a - -3` stays valid). */
+const lit = (n: number): string => `${n}`;
+/** The source of ALU operation `e` on `a` and `b`, as an int32. */
+const int32 = (e: AluOp, a: string, b: string): string => {
+  const value = e.int32 ? e.src(a, b) : `(${e.src(a, b)}) | 0`;
+  return e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ${value}` : value;
+};
 
 function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number): RegionSource {
   const used = new Set<number>();
@@ -285,11 +278,11 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
     start = Math.min(start, (b.pc - ramBase) | 0);
     end = Math.max(end, b.end);
     for (const { inst } of b.list) {
-      const op = (inst >>> 2) & 31;
+      const op = inst & 0x7f;
       const rd = (inst >>> 7) & 31;
-      if (op !== OP_LUI && op !== OP_AUIPC && op !== OP_JAL) used.add((inst >>> 15) & 31);
-      if (op === OP_OP || op === OP_STORE || op === OP_BRANCH) used.add((inst >>> 20) & 31);
-      if (op !== OP_STORE && op !== OP_BRANCH && op !== OP_MISC_MEM) {
+      if (op !== Opcode.LUI && op !== Opcode.AUIPC && op !== Opcode.JAL) used.add((inst >>> 15) & 31);
+      if (op === Opcode.OP || op === Opcode.STORE || op === Opcode.BRANCH) used.add((inst >>> 20) & 31);
+      if (op !== Opcode.STORE && op !== Opcode.BRANCH && op !== Opcode.MISC_MEM) {
         written.add(rd);
         used.add(rd);
       }
@@ -298,9 +291,6 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
   used.delete(0);
   written.delete(0);
   const inRegion = new Set(blocks.map((b) => b.pc));
-  const rl1 = ramSize - 1;
-  const rl2 = ramSize - 2;
-  const rl4 = ramSize - 4;
   // The test that o (a RAM offset) is outside the window or misaligned: with a power-of-two window, one AND.
   const pow2 = (ramSize & (ramSize - 1)) === 0 && ramSize >= 4;
   const inRam = (align: number, lim: number): string =>
@@ -371,102 +361,52 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
     for (let i = 0; i < L; i++) {
       const { pc, size, inst } = b.list[i];
       const next = (pc + size) | 0;
-      const op = (inst >>> 2) & 31;
+      const op = inst & 0x7f;
       const f3 = (inst >>> 12) & 7;
       const rdN = (inst >>> 7) & 31;
       const rd = `r${rdN}`;
       const a = reg((inst >>> 15) & 31);
       const bb = reg((inst >>> 20) & 31);
-      const immI = inst >> 20;
-      const at = i === 0 ? 'c' : `c + ${i}`;
       switch (op) {
-        case OP_IMM: {
+        case Opcode.OP_IMM: {
           if (rdN === 0) break;
-          const sh = (inst >>> 20) & 31;
-          const e =
-            f3 === 0 && a === '0' ? `${immI}`
-            : f3 === 0 && immI === 0 ? a
-            : f3 === 0 ? `(${a} + ${immI}) | 0`
-            : f3 === 7 ? `${a} & ${immI}`
-            : f3 === 6 ? `${a} | ${immI}`
-            : f3 === 4 ? `${a} ^ ${immI}`
-            : f3 === 2 ? `${a} < ${immI} ? 1 : 0`
-            : f3 === 3 ? `${a} >>> 0 < ${immI >>> 0} ? 1 : 0`
-            : f3 === 1 ? `${a} << ${sh}`
-            : inst >>> 25 === 0 ? `(${a} >>> ${sh}) | 0`
-            : `${a} >> ${sh}`;
-          out.push(`${rd} = ${e};`);
+          const e = aluOp(OP_IMM_OPS, inst)!;
+          const imm = e.shamt ? immI(inst) & 31 : immI(inst);
+          // The idioms li and mv (ADDI from x0, ADDI of 0): the value itself.
+          const idiom = e.name === 'ADDI' ? (a === '0' ? `${imm}` : imm === 0 ? a : '') : '';
+          out.push(`${rd} = ${idiom !== '' ? idiom : int32(e, a, lit(imm))};`);
           break;
         }
-        case OP_OP: {
-          if (rdN === 0) break;
-          const f7 = inst >>> 25;
-          let e: string;
-          if (f7 === 1) {
-            e =
-              f3 === 0 ? `Math.imul(${a}, ${bb})`
-              : f3 === 1 ? `mulh(${a}, ${bb})`
-              : f3 === 2 ? `mulhsu(${a}, ${bb})`
-              : f3 === 3 ? `mulhu(${a}, ${bb})`
-              : f3 === 4 ? `${bb} === 0 ? -1 : (${a} / ${bb}) | 0`
-              : f3 === 5 ? `${bb} === 0 ? -1 : ((${a} >>> 0) / (${bb} >>> 0)) | 0`
-              : f3 === 6 ? `${bb} === 0 ? ${a} : (${a} % ${bb}) | 0`
-              : `${bb} === 0 ? ${a} : ((${a} >>> 0) % (${bb} >>> 0)) | 0`;
-          } else if (f7 === 0x20) {
-            e = f3 === 0 ? `(${a} - ${bb}) | 0` : `${a} >> ${bb}`;
-          } else {
-            e =
-              f3 === 0 ? `(${a} + ${bb}) | 0`
-              : f3 === 4 ? `${a} ^ ${bb}`
-              : f3 === 6 ? `${a} | ${bb}`
-              : f3 === 7 ? `${a} & ${bb}`
-              : f3 === 1 ? `${a} << ${bb}`
-              : f3 === 5 ? `(${a} >>> ${bb}) | 0`
-              : f3 === 2 ? `${a} < ${bb} ? 1 : 0`
-              : `${a} >>> 0 < ${bb} >>> 0 ? 1 : 0`;
-          }
-          out.push(`${rd} = ${e};`);
+        case Opcode.OP:
+          if (rdN !== 0) out.push(`${rd} = ${int32(aluOp(OP_OPS, inst)!, a, bb)};`);
           break;
-        }
-        case OP_LUI:
-          if (rdN !== 0) out.push(`${rd} = ${inst & ~0xfff};`);
+        case Opcode.LUI:
+          if (rdN !== 0) out.push(`${rd} = ${UPPER.lui(lit(immU(inst)))};`);
           break;
-        case OP_AUIPC:
-          if (rdN !== 0) out.push(`${rd} = ${(pc + (inst & ~0xfff)) | 0};`);
+        case Opcode.AUIPC:
+          if (rdN !== 0) out.push(`${rd} = (${UPPER.auipc(lit(pc), lit(immU(inst)))}) | 0;`);
           break;
-        case OP_LOAD: {
+        case Opcode.LOAD:
+        case Opcode.STORE: {
           // o = the RAM offset of the address; one unsigned compare covers below and above the window.
-          out.push(`o = (${a} + ${(immI - ramBase) | 0}) | 0;`);
-          const [lim, align, view, idx] =
-            f3 === 2 ? [rl4, 3, 'm32', 'o >> 2']
-            : f3 === 4 ? [rl1, 0, 'm8', 'o']
-            : f3 === 0 ? [rl1, 0, 'i8', 'o']
-            : f3 === 5 ? [rl2, 1, 'm16', 'o >> 1']
-            : [rl2, 1, 'i16', 'o >> 1'];
-          out.push(`if (${inRam(align, lim)}) { ${leave((pc - ramBase) | 0, i, WHY_INTERP)} }`);
-          if (rdN !== 0) out.push(`${rd} = ${view}[${idx}];`);
-          break;
-        }
-        case OP_STORE: {
-          const immS = ((inst >> 20) & ~31) | ((inst >>> 7) & 31);
-          out.push(`o = (${a} + ${(immS - ramBase) | 0}) | 0;`);
-          const [lim, align, view, idx] = f3 === 2 ? [rl4, 3, 'm32', 'o >> 2'] : f3 === 0 ? [rl1, 0, 'm8', 'o'] : [rl2, 1, 'm16', 'o >> 1'];
-          out.push(`if (${inRam(align, lim)}) { ${leave((pc - ramBase) | 0, i, WHY_INTERP)} }`);
-          out.push(`${view}[${idx}] = ${bb};`);
+          const store = op === Opcode.STORE;
+          const m = memOp(f3, store)!;
+          const idx = m.width === 1 ? 'o' : `o >> ${m.width >> 1}`;
+          out.push(`o = (${a} + ${((store ? immS(inst) : immI(inst)) - ramBase) | 0}) | 0;`);
+          out.push(`if (${inRam(m.width - 1, ramSize - m.width)}) { ${leave((pc - ramBase) | 0, i, WHY_INTERP)} }`);
+          if (!store) {
+            if (rdN !== 0) out.push(`${rd} = ${m.view}[${idx}];`);
+            break;
+          }
+          out.push(`${m.view}[${idx}] = ${bb};`);
           // An aligned access lies in one page: one look at the code-page map.
           out.push(`if (pg[o >>> 12] !== 0) { io[2] = o; ${leave((next - ramBase) | 0, i + 1, WHY_CODE_STORE)} }`);
           break;
         }
-        case OP_MISC_MEM: // FENCE: nothing to order for one hart
+        case Opcode.MISC_MEM: // FENCE: nothing to order for one hart
           break;
-        case OP_BRANCH: {
-          const cond =
-            f3 === 0 ? `${a} === ${bb}`
-            : f3 === 1 ? `${a} !== ${bb}`
-            : f3 === 4 ? `${a} < ${bb}`
-            : f3 === 5 ? `${a} >= ${bb}`
-            : f3 === 6 ? `${a} >>> 0 < ${bb} >>> 0`
-            : `${a} >>> 0 >= ${bb} >>> 0`;
+        case Opcode.BRANCH: {
+          const cond = branchOp(f3)!.cond(a, bb);
           out.push(`c += ${L};`);
           const gt = goto((pc + immB(inst)) | 0);
           const gf = goto(next);
@@ -474,14 +414,14 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
           else out.push(`if (${cond}) { ${gt} }`, gf);
           break;
         }
-        case OP_JAL:
-          if (rdN !== 0) out.push(`${rd} = ${next};`);
+        case Opcode.JAL:
+          if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
           out.push(`c += ${L}; ${goto((pc + immJ(inst)) | 0)}`);
           break;
-        case OP_JALR:
+        case Opcode.JALR:
           // The target before the link: rd may be rs1. The switch finds it if it is in the region.
-          out.push(`o = (${a} + ${immI}) & -2;`);
-          if (rdN !== 0) out.push(`${rd} = ${next};`);
+          out.push(`o = ${UPPER.jalrTarget(a, lit(immI(inst)))};`);
+          if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
           out.push(`c += ${L}; p = (o - ${ramBase}) | 0; ${budget(kMax, SAME_P)} break;`);
           break;
         default:
@@ -503,14 +443,4 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - ramBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
   return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
-}
-
-/** The B-immediate (decode.immB). */
-function immB(inst: number): number {
-  return ((inst >> 19) & ~0xfff) | ((inst << 4) & 0x800) | ((inst >>> 20) & 0x7e0) | ((inst >>> 7) & 0x1e);
-}
-
-/** The J-immediate (decode.immJ). */
-function immJ(inst: number): number {
-  return ((inst >> 11) & ~0xfffff) | (inst & 0xff000) | ((inst >>> 9) & 0x800) | ((inst >>> 20) & 0x7fe);
 }

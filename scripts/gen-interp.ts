@@ -1,0 +1,820 @@
+/**
+ * Generates the hart's interpreter loop (src/cpu/interp.ts) and its AMO
+ * helper (src/cpu/amo.ts) from the ISA description in src/cpu/isa/: the
+ * fields, immediates and semantics come from there; this script adds what
+ * is specialised by hand for XS (docs/xs-performance.md): cases in the
+ * frequency order of guests/bin/mips.elf, the RAM fast paths, pc kept as a
+ * parcel index, the frequent compressed forms run directly.
+ *
+ * `node --loader ts-node/esm --no-warnings scripts/gen-interp.ts` writes
+ * both files; `--check` exits 1 when a committed file differs from what it
+ * would write (tests/host/cpu-interp-generated.test.ts does the same).
+ */
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  AMO_OPS, BRANCH_OPS, FENCE_I_FUNCT3, Fields, LOAD_OPS, LR_FUNCT5, OP_IMM_OPS, OP_OPS, Opcode, RVC_CA_OPS, RvcFields, RvcKey, SC_FUNCT5,
+  STORE_OPS, UPPER,
+  fieldSource, opNamed, type AluOp, type MemOp,
+} from '../src/cpu/isa/index.js';
+
+// ---------------------------------------------------------------- frequency orders (guests/bin/mips.elf; XS tests cases one by one)
+
+const MAJOR_ORDER = ['BRANCH', 'OP_IMM', 'OP', 'STORE', 'LOAD', 'JAL', 'JALR', 'LUI', 'AUIPC', 'SYSTEM', 'AMO', 'MISC_MEM'] as const;
+const BRANCH_ORDER = ['BNE', 'BLT', 'BEQ', 'BGE', 'BLTU', 'BGEU'];
+const OP_IMM_ORDER = ['SRLI', 'SRAI', 'ANDI', 'SLLI', 'ADDI', 'XORI', 'ORI', 'SLTI', 'SLTIU'];
+const OP_ORDER = ['XOR', 'ADD', 'OR', 'AND', 'SLL', 'SRL', 'SLT', 'SLTU', 'REMU', 'MUL', 'DIVU', 'MULH', 'MULHSU', 'MULHU', 'DIV', 'REM', 'SUB', 'SRA'];
+const LOAD_ORDER = ['LW', 'LBU', 'LH', 'LB', 'LHU'];
+const STORE_ORDER = ['SB', 'SW', 'SH'];
+
+// ---------------------------------------------------------------- helpers
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+const byName = <T extends { name: string }>(list: readonly T[], order: readonly string[]): T[] =>
+  order.map((n) => {
+    const e = list.find((o) => o.name === n);
+    if (e === undefined) throw new Error(`gen-interp: ${n} is not in the table`);
+    return e;
+  });
+/** Refuses an order that leaves out an entry of the table (a new instruction must get its place). */
+function complete(list: readonly { name: string }[], order: readonly string[]): readonly string[] {
+  const missing = list.filter((o) => !order.includes(o.name));
+  if (missing.length > 0) throw new Error(`gen-interp: no place in the order for ${missing.map((o) => o.name).join(', ')}`);
+  return order;
+}
+const f3case = (f3: number): string => `0x${(f3 << 12).toString(16).padStart(4, '0')}`;
+const key16 = (k: number): string => `0x${k.toString(16).padStart(4, '0')}`;
+/** Indents every line of `text` by `n` spaces. */
+const ind = (n: number, text: string): string =>
+  text
+    .split('\n')
+    .map((l) => (l === '' ? l : ' '.repeat(n) + l))
+    .join('\n');
+
+const ILLEGAL = 'status = ST_ILLEGAL;\nnextParcel = parcel;';
+const rdField = fieldSource(Fields.rd, 'inst');
+const rs1Field = fieldSource(Fields.rs1, 'inst');
+const rs2Field = fieldSource(Fields.rs2, 'inst');
+const funct3Field = fieldSource(Fields.funct3, 'inst');
+const funct7Field = fieldSource(Fields.funct7, 'inst');
+/** rd, or slot 32 for x0 (see HartCore.xr): no store to x0 after every instruction. */
+const RD = `${rdField} || 32`;
+
+/** A little-endian value of `width` bytes at RAM offset `off`, read bytewise. */
+function bytesRead(width: number, off: string): string {
+  const parts = [`m8[${off}]`];
+  for (let i = 1; i < width; i++) parts.push(`(m8[${off} + ${i}] << ${8 * i})`);
+  return parts.join(' | ');
+}
+
+/** The value load `m` gives at RAM offset `off`: through its view when aligned, else bytewise. */
+function ramLoad(m: MemOp, off: string): string {
+  if (m.width === 1) return `${m.view}[${off}]`;
+  const bytes = bytesRead(m.width, off);
+  const extended = m.extend('v') === 'v' ? bytes : m.extend(`(${bytes})`);
+  return `(${off} & ${m.width - 1}) === 0 ? ${m.view}[${off} >> ${m.width >> 1}] : ${extended}`;
+}
+
+/** Stores `value` as `width` bytes at RAM offset `off`: through a view when aligned, else bytewise. */
+function ramStore(width: number, off: string, value: string): string {
+  if (width === 1) return `m8[${off}] = ${value};`;
+  const bytes = [`m8[${off}] = ${value};`];
+  for (let i = 1; i < width; i++) bytes.push(`m8[${off} + ${i}] = ${value} >> ${8 * i};`);
+  const view = width === 4 ? 'm32' : 'm16';
+  return `if ((${off} & ${width - 1}) === 0) {\n  ${view}[${off} >> ${width >> 1}] = ${value};\n} else {\n${ind(2, bytes.join('\n'))}\n}`;
+}
+
+/** A store by this hart to the reserved word kills the reservation (0x40000000 = NO_RESV). */
+function killReservation(width: number, addr: string): string {
+  if (width === 1) return `if (${addr} >> 2 === hart.resvW) hart.resvW = 0x40000000;`;
+  return `tmp = hart.resvW;\nif (tmp !== 0x40000000 && (${addr} >> 2 === tmp || (${addr} + ${width - 1}) >> 2 === tmp)) hart.resvW = 0x40000000;`;
+}
+
+/** x[rd] = the result of `e` on src1 and src2 (an Int32Array store: ToInt32 of any result). */
+const aluStore = (e: AluOp): string =>
+  `x[rd] = ${e.byZero !== undefined ? `src2 === 0 ? ${e.byZero('src1')} : ` : ''}${e.src('src1', 'src2')};`;
+
+/**
+ * A switch on funct3 over `ops`, cases in `order`; the last one is the
+ * default when every funct3 has an entry. With `checkF7`, an entry's funct7
+ * (unless -1) is tested inside its case.
+ */
+function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: boolean): string {
+  complete(ops, order);
+  const groups = new Map<number, AluOp[]>();
+  for (const e of byName(ops, order.filter((n) => ops.some((o) => o.name === n)))) {
+    if (!groups.has(e.funct3)) groups.set(e.funct3, []);
+    groups.get(e.funct3)!.push(e);
+  }
+  const all = groups.size === 8;
+  const cases: string[] = [];
+  let k = 0;
+  for (const [f3, list] of groups) {
+    const last = all && ++k === groups.size;
+    const label = last ? `default: // ${list.map((e) => e.name).join(' / ')}` : `case ${f3case(f3)}: // ${list.map((e) => e.name).join(' / ')}`;
+    let body: string;
+    if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = aluStore(list[0]);
+    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) ${aluStore(list[0])}\nelse {\n${ind(2, ILLEGAL)}\n}`;
+    else {
+      body = `tmp = ${funct7Field};\n` + list.map((e, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${hex(e.funct7)}) ${aluStore(e)}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+    }
+    cases.push(`${label}\n${ind(2, body)}${last ? '' : '\n  break;'}`);
+  }
+  if (!all) cases.push(`default:\n${ind(2, ILLEGAL)}`);
+  return `switch (inst & 0x7000) {\n${ind(2, cases.join('\n'))}\n}`;
+}
+
+// ---------------------------------------------------------------- the execute cases
+
+function caseBranch(): string {
+  const cases = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) => `case ${f3case(e.funct3)}: // ${e.name}\n  taken = ${e.cond('src1', 'src2')};\n  break;`);
+  return `case ${hex(Opcode.BRANCH)}: {
+  // BRANCH
+  src1 = x[${rs1Field}];
+  src2 = x[${rs2Field}];
+  switch (inst & 0x7000) {
+${ind(4, cases.join('\n'))}
+    default:
+      taken = false;
+${ind(6, ILLEGAL)}
+  }
+  // Taken: the B-immediate in parcels (pc counts parcels).
+  if (taken) nextParcel = parcel + ${fieldSource(Fields.immB, 'inst', 1)};
+  break;
+}`;
+}
+
+function caseOpImm(): string {
+  return `case ${hex(Opcode.OP_IMM)}: {
+  // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
+  rd = ${RD};
+  src1 = x[${rs1Field}];
+  src2 = ${fieldSource(Fields.immI, 'inst')};
+${ind(2, funct3Switch(OP_IMM_OPS, OP_IMM_ORDER, true))}
+  break;
+}`;
+}
+
+function caseOp(): string {
+  const f7s: number[] = [];
+  for (const e of byName(OP_OPS, complete(OP_OPS, OP_ORDER))) if (!f7s.includes(e.funct7)) f7s.push(e.funct7);
+  const arms = f7s.map((f7, i) => {
+    const ops = OP_OPS.filter((e) => e.funct7 === f7);
+    let body: string;
+    if (ops.length === 8) body = funct3Switch(ops, OP_ORDER, false);
+    else {
+      const list = byName(ops, OP_ORDER.filter((n) => ops.some((o) => o.name === n)));
+      body = `tmp = ${funct3Field};\n` + list.map((e, j) => `${j > 0 ? 'else ' : ''}if (tmp === ${e.funct3}) ${aluStore(e)} // ${e.name}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+    }
+    return `${i > 0 ? ' else ' : ''}if (tmp === ${hex(f7)}) {\n${ind(2, body)}\n}`;
+  });
+  return `case ${hex(Opcode.OP)}: {
+  // OP
+  rd = ${RD};
+  src1 = x[${rs1Field}];
+  src2 = x[${rs2Field}];
+  tmp = ${funct7Field};
+${ind(2, arms.join(''))} else {
+${ind(4, ILLEGAL)}
+  }
+  break;
+}`;
+}
+
+function caseStore(): string {
+  const fast = byName(STORE_OPS, complete(STORE_OPS, STORE_ORDER)).map((m, i) => {
+    const lim = `storeLimit${m.width}`;
+    return `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
+  // ${m.name}
+  if (off >>> 0 <= ${lim}) {
+${ind(4, ramStore(m.width, 'off', 'src2'))}
+${ind(4, killReservation(m.width, 'src1'))}
+    break;
+  }
+  tmp = ${m.width};
+}`;
+  });
+  const byWidth = byName(STORE_OPS, ['SW', 'SB', 'SH']).map((m, i, all) => {
+    const test = i === all.length - 1 ? '' : `if (tmp === ${m.width}) `;
+    return `${i > 0 ? ' else ' : ''}${test}{\n${ind(2, ramStore(m.width, 'off', 'src2'))}\n}`;
+  });
+  return `case ${hex(Opcode.STORE)}: {
+  // STORE: src1 is the address; tmp the funct3, then the width
+  src1 = (x[${rs1Field}] + ${fieldSource(Fields.immS, 'inst')}) | 0;
+  off = (src1 - ramBase) | 0;
+  src2 = x[${rs2Field}];
+  tmp = ${funct3Field};
+${ind(2, fast.join(''))} else {
+${ind(4, ILLEGAL)}
+    break;
+  }
+  if (dataTranslated !== 0) {
+    // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
+    tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+    if (storeTags[tlbEntry] === (((src1 + tmp - 1) >>> 12) | dataKey)) {
+      off = (src1 + storeOffsets[tlbEntry]) | 0;
+${ind(6, byWidth.join(''))}
+      if (jit) hart.jitc!.noteStore((off + ramBase) >>> 0, tmp); // translated code in that page is stale
+      // The reservation is on a physical word: off + ramBase is the physical address.
+      if (hart.resvW !== 0x40000000) {
+        off = (off + ramBase) | 0;
+        if (off >> 2 === hart.resvW || (off + tmp - 1) >> 2 === hart.resvW) hart.resvW = 0x40000000;
+      }
+      break;
+    }
+  }
+  hart.sliceLeft = left;
+  if (!store(hart, src1, tmp as 1 | 2 | 4, src2)) {
+    excCause = hart.faultCause;
+    excTval = hart.faultTval;
+    status = ST_EXC;
+    nextParcel = parcel;
+  } else if (hart.events !== 0) {
+    status = ST_EVENT;
+  }
+  break;
+}`;
+}
+
+function caseLoad(): string {
+  const ordered = byName(LOAD_OPS, complete(LOAD_OPS, LOAD_ORDER));
+  const fast = ordered.map((m, i) => `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
+  // ${m.name}
+  if (off >>> 0 <= loadLimit${m.width}) {
+    x[rd] = ${ramLoad(m, 'off')};
+    break;
+  }
+  src2 = ${m.width};
+}`);
+  const tlb = byName(LOAD_OPS, ['LW', 'LBU', 'LB', 'LHU', 'LH']).map((m, i, all) => {
+    const test = i === all.length - 1 ? '' : `if (tmp === ${m.funct3}) `;
+    return `${i > 0 ? 'else ' : ''}${test}x[rd] = ${ramLoad(m, 'off')};`;
+  });
+  const extend = LOAD_OPS.filter((m) => m.extend('v') !== 'v').map((m, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${m.funct3}) off = ${m.extend('off')};`);
+  return `case ${hex(Opcode.LOAD)}: {
+  // LOAD: src1 is the address; tmp the funct3; src2 the width
+  src1 = (x[${rs1Field}] + ${fieldSource(Fields.immI, 'inst')}) | 0;
+  off = (src1 - ramBase) | 0;
+  rd = ${RD};
+  tmp = ${funct3Field};
+${ind(2, fast.join(''))} else {
+${ind(4, ILLEGAL)}
+    break;
+  }
+  if (dataTranslated !== 0) {
+    // Sv32: the load TLB, unless the access spans two pages.
+    tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+    if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
+      off = (src1 + loadOffsets[tlbEntry]) | 0;
+${ind(6, tlb.join('\n'))}
+      break;
+    }
+  }
+  // Through the address space (translating first with Sv32): -1 is a fault.
+  hart.sliceLeft = left;
+  off = load(hart, src1, src2 as 1 | 2 | 4);
+  if (off < 0) {
+    excCause = hart.faultCause;
+    excTval = hart.faultTval;
+    status = ST_EXC;
+    nextParcel = parcel;
+    break;
+  }
+${ind(2, extend.join('\n'))}
+  x[rd] = off;
+  if (hart.events !== 0) status = ST_EVENT;
+  break;
+}`;
+}
+
+/** The link value of a jump: the address of the next instruction (nextParcel as an address). */
+const LINK = UPPER.link('fetchBase + (nextParcel << 1)');
+
+function caseJumps(): Record<string, string> {
+  return {
+    JAL: `case ${hex(Opcode.JAL)}: // JAL; the J-immediate in parcels, as for BRANCH
+  x[${RD}] = ${LINK};
+  nextParcel = parcel + ${fieldSource(Fields.immJ, 'inst', 1)};
+  break;`,
+    JALR: `case ${hex(Opcode.JALR)}: // JALR
+  if ((inst & 0x7000) !== 0) {
+${ind(4, ILLEGAL)}
+    break;
+  }
+  tmp = ${UPPER.jalrTarget(`x[${rs1Field}]`, fieldSource(Fields.immI, 'inst'))};
+  x[${RD}] = ${LINK};
+  nextParcel = (tmp - fetchBase) >> 1;
+  break;`,
+    LUI: `case ${hex(Opcode.LUI)}: // LUI
+  x[${RD}] = ${UPPER.lui(fieldSource(Fields.immU, 'inst'))};
+  break;`,
+    AUIPC: `case ${hex(Opcode.AUIPC)}: // AUIPC
+  x[${RD}] = ${UPPER.auipc('fetchBase + (parcel << 1)', fieldSource(Fields.immU, 'inst'))};
+  break;`,
+  };
+}
+
+function caseSystem(): string {
+  return `case ${hex(Opcode.SYSTEM)}:
+  // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
+  hart.sliceLeft = left;
+  tmp = system(hart, inst);
+  if (tmp === SYS_NEXT) {
+    if (hart.events !== 0) status = ST_EVENT;
+  } else if (tmp === SYS_JUMP) {
+    nextParcel = (hart.jumpTarget - fetchBase) >> 1;
+    status = ST_EVENT; // an xRET changes what may interrupt
+  } else if (tmp === SYS_WFI) {
+    status = ST_WFI;
+  } else {
+    excCause = hart.excCause;
+    excTval = hart.excTval;
+    status = ST_EXC;
+    nextParcel = parcel;
+  }
+  break;`;
+}
+
+function caseAmo(): string {
+  let valid = (1 << LR_FUNCT5) | (1 << SC_FUNCT5);
+  for (const e of AMO_OPS) valid |= 1 << e.funct5;
+  return `case ${hex(Opcode.AMO)}: {
+  // AMO (A extension, chapter 8): only .W on RV32; tmp is funct5. LR needs rs2 = 0.
+  tmp = ${fieldSource(Fields.funct5, 'inst')};
+  if ((inst & 0x7000) !== 0x2000 || ((${hex(valid)} >>> tmp) & 1) === 0 || (tmp === ${LR_FUNCT5} && (inst & 0x1f00000) !== 0)) {
+${ind(4, ILLEGAL)}
+    break;
+  }
+  src1 = x[${rs1Field}];
+  if ((src1 & 3) !== 0) {
+    // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
+    excCause = tmp === ${LR_FUNCT5} ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
+    excTval = src1 >>> 0;
+    status = ST_EXC;
+    nextParcel = parcel;
+    break;
+  }
+  off = (src1 - ramBase) | 0;
+  src2 = x[${rs2Field}];
+  rd = ${rdField};
+  if (off >>> 0 <= storeLimit4) {
+    off >>= 2;
+    if (tmp === ${LR_FUNCT5}) {
+      // LR.W
+      x[rd] = m32[off];
+      hart.resvW = src1 >> 2;
+    } else if (tmp === ${SC_FUNCT5}) {
+      // SC.W: succeeds only with a valid reservation on this word; always clears it.
+      if (hart.resvW === src1 >> 2) {
+        m32[off] = src2;
+        x[rd] = 0;
+      } else {
+        x[rd] = 1;
+      }
+      hart.resvW = NO_RESV;
+    } else {
+      tmp = amoValue(tmp, m32[off], src2);
+      x[rd] = m32[off];
+      m32[off] = tmp;
+      if (src1 >> 2 === hart.resvW) hart.resvW = NO_RESV;
+    }
+    x[0] = 0;
+    break;
+  }
+  hart.sliceLeft = left;
+  if (!amoSlow(hart, inst, src1, src2)) {
+    excCause = hart.faultCause;
+    excTval = hart.faultTval;
+    status = ST_EXC;
+    nextParcel = parcel;
+  } else if (hart.events !== 0) {
+    status = ST_EVENT;
+  }
+  break;
+}`;
+}
+
+function caseMiscMem(): string {
+  return `case ${hex(Opcode.MISC_MEM)}: // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
+  if ((inst & 0x6000) !== 0) {
+${ind(4, ILLEGAL)}
+  } else if ((inst & 0x7000) === ${f3case(FENCE_I_FUNCT3)} && hart.jitc !== null) {
+    hart.jitc.flush(); // FENCE.I: translated code may be stale
+  }
+  break;`;
+}
+
+function executeSwitch(): string {
+  const cases: Record<string, string> = {
+    BRANCH: caseBranch(),
+    OP_IMM: caseOpImm(),
+    OP: caseOp(),
+    STORE: caseStore(),
+    LOAD: caseLoad(),
+    ...caseJumps(),
+    SYSTEM: caseSystem(),
+    AMO: caseAmo(),
+    MISC_MEM: caseMiscMem(),
+  };
+  return `switch (inst & 0x7f) {\n${ind(2, MAJOR_ORDER.map((k) => cases[k]).join('\n'))}\n  default:\n${ind(4, ILLEGAL)}\n}`;
+}
+
+// ---------------------------------------------------------------- the compressed forms run directly
+
+/**
+ * RV32C's frequent forms, run without expansion (+20 % MIPS on V8; on XS
+ * they skip the expansion and the 32-bit dispatch), tested by frequency.
+ * Memory forms take the RAM fast path only; the rare forms, reserved
+ * encodings and anything needing a slow path (a translated or device
+ * access, C.EBREAK) fall through to the expansion. Each form computes what
+ * its 32-bit equivalent (isa/compressed.ts) does, with the same semantics;
+ * C.MV, C.LI and C.JR(AL) use the value an operand of 0 leaves.
+ */
+function compressedFastPaths(): string {
+  const rvcRd = fieldSource(RvcFields.rd, 'inst');
+  const rvcRs2 = fieldSource(RvcFields.rs2, 'inst');
+  const rs1p = `${fieldSource(RvcFields.rs1p, 'inst')} + 8`;
+  const rs2p = `${fieldSource(RvcFields.rs2p, 'inst')} + 8`;
+  const imm6 = fieldSource(RvcFields.imm6, 'inst');
+  const shamt = fieldSource(RvcFields.shamt, 'inst');
+  const lw = LOAD_OPS.find((m) => m.name === 'LW')!;
+  const op = (name: string, a: string, b: string): string => opNamed(name).src(a, b);
+  const ca = RVC_CA_OPS.map((n, i) => `${i > 0 ? 'else ' : ''}${i < RVC_CA_OPS.length - 1 ? `if (off === ${i}) ` : ''}x[rd] = ${op(n, 'x[rd]', 'src2')}; // C.${n}`);
+  const next = 'parcel += 1;\ncontinue;';
+  const storeWord = `src2 = REG;\n${ramStore(4, 'off', 'src2')}\n${killReservation(4, 'src1')}\n${next}`;
+  return `tmp = inst & 0xe003;
+if (tmp === ${key16(RvcKey.ADDI)}) {
+  // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
+  rd = ${rvcRd} || 32;
+  x[rd] = ${op('ADDI', 'x[rd]', imm6)};
+${ind(2, next)}
+}
+if (tmp === ${key16(RvcKey.CR)}) {
+  // C.MV, C.ADD, C.JR, C.JALR; C.EBREAK and C.JR x0 (reserved) go through expansion
+  rd = ${rvcRd};
+  off = ${rvcRs2};
+  if (off !== 0) {
+    if ((inst & 0x1000) === 0) x[rd || 32] = x[off]; // C.MV
+    else x[rd || 32] = ${op('ADD', 'x[rd]', 'x[off]')}; // C.ADD
+${ind(4, next)}
+  }
+  if (rd !== 0) {
+    off = x[rd] & ~1;
+    if ((inst & 0x1000) !== 0) x[1] = ${UPPER.link('fetchBase + (parcel << 1) + 2')};
+    parcel = (off - fetchBase) >> 1;
+    continue;
+  }
+} else if ((tmp & 0xdfff) === ${key16(RvcKey.BEQZ)}) {
+  // C.BEQZ, C.BNEZ: the offset in parcels
+  if ((${BRANCH_OPS[0].cond(`x[${rs1p}]`, '0')}) === (tmp === ${key16(RvcKey.BEQZ)})) parcel += ${fieldSource(RvcFields.branch, 'inst', 1)};
+  else parcel += 1;
+  continue;
+} else if (tmp === ${key16(RvcKey.MISC_ALU)}) {
+  // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
+  rd = ${rs1p};
+  off = (inst >>> 10) & 3;
+  if (off === 3) {
+    if ((inst & 0x1000) === 0) {
+      src2 = x[${rs2p}];
+      off = (inst >>> 5) & 3;
+${ind(6, ca.join('\n'))}
+${ind(6, next)}
+    }
+  } else if (off === 2) {
+    x[rd] = ${op('ANDI', 'x[rd]', imm6)}; // C.ANDI
+${ind(4, next)}
+  } else if ((inst & 0x1000) === 0) {
+    // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
+    if (off === 0) x[rd] = ${op('SRLI', 'x[rd]', shamt)};
+    else x[rd] = ${op('SRAI', 'x[rd]', shamt)};
+${ind(4, next)}
+  }
+} else if (tmp === ${key16(RvcKey.LWSP)}) {
+  // C.LWSP (rd = x0 reserved)
+  rd = ${rvcRd};
+  src1 = (x[2] + ${fieldSource(RvcFields.lwsp, 'inst')}) | 0;
+  off = (src1 - ramBase) | 0;
+  if (off >>> 0 <= loadLimit4 && rd !== 0) {
+    x[rd] = ${ramLoad(lw, 'off')};
+${ind(4, next)}
+  }
+} else if (tmp === ${key16(RvcKey.LI)}) {
+  // C.LI (rd = x0 is a HINT)
+  x[${rvcRd} || 32] = ${imm6};
+${ind(2, next)}
+} else if (tmp === ${key16(RvcKey.SLLI)}) {
+  // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
+  if ((inst & 0x1000) === 0) {
+    rd = ${rvcRd} || 32;
+    x[rd] = ${op('SLLI', 'x[rd]', shamt)};
+${ind(4, next)}
+  }
+} else if ((tmp & 0x7fff) === ${key16(RvcKey.JAL)}) {
+  // C.JAL, C.J: the offset in parcels
+  if (tmp === ${key16(RvcKey.JAL)}) x[1] = ${UPPER.link('fetchBase + (parcel << 1) + 2')};
+  parcel += ${fieldSource(RvcFields.jump, 'inst', 1)};
+  continue;
+} else if (tmp === ${key16(RvcKey.SWSP)}) {
+  // C.SWSP
+  src1 = (x[2] + ${fieldSource(RvcFields.swsp, 'inst')}) | 0;
+  off = (src1 - ramBase) | 0;
+  if (off >>> 0 <= storeLimit4) {
+${ind(4, storeWord.replace('REG', `x[${rvcRs2}]`))}
+  }
+} else if ((tmp & 0x7fff) === ${key16(RvcKey.LW)}) {
+  // C.LW, C.SW
+  src1 = (x[${rs1p}] + ${fieldSource(RvcFields.lsw, 'inst')}) | 0;
+  off = (src1 - ramBase) | 0;
+  rd = ${rs2p};
+  if (tmp === ${key16(RvcKey.LW)}) {
+    if (off >>> 0 <= loadLimit4) {
+      x[rd] = ${ramLoad(lw, 'off')};
+${ind(6, next)}
+    }
+  } else if (off >>> 0 <= storeLimit4) {
+${ind(4, storeWord.replace('REG', 'x[rd]'))}
+  }
+}`;
+}
+
+// ---------------------------------------------------------------- the files
+
+const GENERATED = '// Generated by scripts/gen-interp.ts from src/cpu/isa/: do not edit (npm run gen:interp).';
+
+/** The text of src/cpu/interp.ts. */
+export function interpreterSource(): string {
+  return `${GENERATED}
+/**
+ * The hart's interpreter: one switch loop (opcode, then funct3) over the
+ * hart's internal view (core.ts), with fields, immediates and semantics from
+ * isa/, specialised for XS by scripts/gen-interp.ts (whose header says how).
+ * Nothing is allocated per instruction; \`try\` sits outside the loop and no
+ * exception is thrown for a guest trap. No \`continue\` or labelled \`break\`
+ * leaves a \`switch\`: XS 13.3 leaks a stack slot for each such jump.
+ */
+
+import { amoValue } from './amo.js';
+import { mulh, mulhsu, mulhu } from './arith.js';
+import {
+  EMPTY16, EV_IRQ, EV_MMU, EV_STOP, EXC_ILLEGAL, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED, EXIT_BUDGET, EXIT_FATAL, EXIT_STOP, EXIT_WFI, NO_RESV,
+  ST_EVENT, ST_EXC, ST_ILLEGAL, ST_OK, ST_WFI, SYS_JUMP, SYS_NEXT, SYS_WFI, type HartCore,
+} from './core.js';
+import { expandCompressed } from './isa/index.js';
+import { amoSlow, fetchSlow, illegalBits, load, mmuRefresh, refreshWindow, store } from './mem.js';
+import { enterTrap, exception, pendingInterrupt, system } from './trap.js';
+
+/**
+ * Runs \`hart\` for up to \`budget\` instructions (Hart.run without the
+ * argument check) and returns the ExitReason.
+ */
+${loopPrologue()}${loopBody()}`;
+}
+
+/** The interpreter from its start to the inner loop: locals from the hart, the outer loop and its events. */
+function loopPrologue(): string {
+  return `export function interpret(hart: HartCore, budget: number): number {
+  hart.parkedv = false;
+  if (hart.bus.generation !== hart.gen) refreshWindow(hart);
+  mmuRefresh(hart);
+  const x = hart.xr; // results for x0 go to x[32]: see xr
+  x[0] = 0;
+  const expansions = hart.ccache;
+  let m8 = hart.m8;
+  let i8 = hart.i8;
+  let m16 = hart.m16;
+  let i16 = hart.i16;
+  let m32 = hart.m32;
+  let ramBase = hart.ramBase;
+  // Loads and stores use the window directly when untranslated; with
+  // translation the limits are -1, so those checks always fail and the
+  // access goes through the TLB (loadTags/loadOffsets, storeTags/storeOffsets, keyed with dataKey). While PMP
+  // or a trigger needs a look at every access (ldSlow, stSlow, dataKeyLoop),
+  // the limits are -1 and the key matches nothing: the slow path checks.
+  let dataTranslated = hart.dataTranslated;
+  let dataKey = hart.dataKeyLoop;
+  let loadLimit1 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 1;
+  let loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
+  let loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
+  // Stores (and AMOs) use their own limits: under the JIT tier they all take
+  // the slow path, which tells the tier about writes to translated code.
+  const jit = hart.jitc !== null;
+  let storeLimit1 = jit || hart.stSlow !== 0 ? -1 : loadLimit1;
+  let storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
+  let storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
+  // The fetch page (see the field): the whole window without translation.
+  // fetchLast is fetchLimit / 2: the loop compares parcel indices, (pc - fetchBase) >> 1.
+  let fetchBase = hart.fetchBase;
+  let fetchLast = hart.fetchLimit >> 1;
+  let fetch16 = hart.fetch16;
+  const loadTags = hart.mmu.tagR;
+  const loadOffsets = hart.mmu.offR;
+  const storeTags = hart.mmu.tagW;
+  const storeOffsets = hart.mmu.offW;
+  let tlbEntry = 0;
+  // The loop keeps pc as parcel, its parcel index in the fetch window:
+  // pc = fetchBase + 2 * parcel (modulo 2^32; fetchBase + (parcel << 1) wraps). The fetch then
+  // needs no subtraction, and sequential steps add 1 or 2 to parcel. pc, the
+  // address, is computed where it is needed (links, AUIPC, traps, the
+  // slow fetch) and kept consistent with parcel and fetchBase outside the inner loop.
+  let pc = hart.pcv;
+  let parcel = (pc - fetchBase) >> 1;
+  let left = budget;
+  let exit: number = EXIT_BUDGET;
+  // What the instruction just dispatched needs beyond \`pc = nextParcel\`
+  // (ST_OK when nothing). Cases end in a plain \`break\` and report through
+  // \`status\`: XS 13.3 leaks a stack slot for every \`continue\` or labelled
+  // \`break\` that leaves a switch (tests/host/xs-lane.test.ts), which in
+  // this loop would overflow its stack within a few thousand instructions.
+  let status = ST_OK;
+  let excCause = 0; // exception cause, with status = ST_EXC
+  let excTval = 0; // exception tval
+  let inst = 0;
+  let nextParcel = 0;
+  let src1 = 0;
+  let src2 = 0;
+  let off = 0;
+  let tmp = 0;
+  let rd = 0;
+  let taken = false; // a branch's condition
+  hart.sliceBudget = budget;
+  hart.sliceLeft = budget;
+  hart.inRun = true;
+  hart.events |= EV_IRQ;
+  try {
+    outer: for (;;) {
+      if (hart.events !== 0) {
+        const ev = hart.events;
+        hart.events = 0;
+        if ((ev & EV_STOP) !== 0) {
+          exit = EXIT_STOP;
+          break;
+        }
+        const cause = pendingInterrupt(hart);
+        if (cause >= 0) {
+          hart.sliceLeft = left; // instret exact for the trap hook
+          pc = enterTrap(hart, cause, true, 0, (fetchBase + (parcel << 1)) | 0);
+          parcel = (pc - fetchBase) >> 1;
+        }
+        // A map change, or a change of what translation applies (possibly by the trap just taken).
+        if (hart.bus.generation !== hart.gen || ((ev | hart.events) & EV_MMU) !== 0) {
+          hart.events &= ~EV_MMU;
+          if (hart.bus.generation !== hart.gen) refreshWindow(hart);
+          mmuRefresh(hart);
+          m8 = hart.m8;
+          i8 = hart.i8;
+          m16 = hart.m16;
+          i16 = hart.i16;
+          m32 = hart.m32;
+          ramBase = hart.ramBase;
+          dataTranslated = hart.dataTranslated;
+          dataKey = hart.dataKeyLoop;
+          loadLimit1 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 1;
+          loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
+          loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
+          storeLimit1 = jit || hart.stSlow !== 0 ? -1 : loadLimit1;
+          storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
+          storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
+          pc = (fetchBase + (parcel << 1)) | 0;
+          fetchBase = hart.fetchBase;
+          fetchLast = hart.fetchLimit >> 1;
+          fetch16 = hart.fetch16;
+          parcel = (pc - fetchBase) >> 1;
+        }
+      }
+      if (left <= 0) break;
+      // left counts down before the test: the instruction is charged before it runs (a fetch fault included).
+`;
+}
+
+/** The inner loop (fetch, the compressed forms, the execute switch) and the end of the run. */
+function loopBody(): string {
+  return `      while (--left >= status) {
+        // ---- fetch
+        // parcel >>> 0: below the window (or 2^31 parcels above) fails the unsigned test.
+        if (parcel >>> 0 <= fetchLast) {
+          // The first parcel only: a compressed instruction needs no more (the upper one is read below).
+          inst = fetch16[parcel];
+        } else {
+          pc = (fetchBase + (parcel << 1)) | 0;
+          inst = fetchSlow(hart, pc);
+          // With translation, fetchSlow moves the fetch page to pc's page.
+          fetchBase = hart.fetchBase;
+          fetchLast = hart.fetchLimit >> 1;
+          fetch16 = hart.fetch16;
+          parcel = (pc - fetchBase) >> 1;
+          if (hart.fetchFault !== -1) {
+            hart.sliceLeft = left; // instret exact for the trap hook
+            pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
+            parcel = (pc - fetchBase) >> 1;
+            if (hart.events !== 0) continue outer;
+            continue;
+          }
+          // inst is whole. The read of the upper parcel below gives it again
+          // from the window that holds pc, or undefined (which \`<<\` makes 0)
+          // past its end; outside any window, an empty one (and this path
+          // again next time).
+          if (parcel >>> 0 > fetchLast) {
+            fetch16 = EMPTY16;
+            fetchLast = -1;
+          }
+        }
+        if ((inst & 3) === 3) {
+          inst |= fetch16[parcel + 1] << 16;
+          nextParcel = parcel + 2;
+        } else {
+          // RV32C: the frequent forms run directly (see gen-interp.ts); inst
+          // holds the parcel alone (bits above 15 are 0).
+${ind(10, compressedFastPaths())}
+          nextParcel = parcel + 1;
+          // Everything else: expandCompressed through the cache; an illegal
+          // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches).
+          tmp = inst & 0xffff;
+          off = ((tmp ^ (tmp >>> 7)) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
+          if (expansions[off] === tmp) {
+            inst = expansions[off + 1];
+          } else {
+            inst = expandCompressed(tmp);
+            if (inst === 0) inst = -1;
+            expansions[off] = tmp;
+            expansions[off + 1] = inst;
+          }
+        }
+        // ---- execute: sets nextParcel for control transfers, status for anything unusual
+${ind(8, executeSwitch())}
+        // Exceptions left nextParcel = parcel.
+        parcel = nextParcel;
+      }
+      left++; // the failed test above took one more
+      pc = (fetchBase + (parcel << 1)) | 0;
+      // ---- the unusual: events, WFI, exceptions (the next outer pass looks at events and the budget)
+      if (status !== ST_OK) {
+        if (status === ST_WFI) {
+          status = ST_OK;
+          exit = EXIT_WFI;
+          break;
+        }
+        if (status !== ST_EVENT) {
+          // The instruction raised exception excCause with tval excTval (illegal: tval are the instruction bits).
+          if (status === ST_ILLEGAL) {
+            excCause = EXC_ILLEGAL;
+            excTval = illegalBits(hart, pc, inst);
+          }
+          hart.sliceLeft = left; // instret exact for the trap hook
+          pc = exception(hart, excCause, excTval, pc);
+          parcel = (pc - fetchBase) >> 1;
+        }
+        status = ST_OK;
+      }
+    }
+  } catch (error) {
+    // Only a bug or a host callback that threw can get here.
+    hart.fatalError = error;
+    exit = EXIT_FATAL;
+  }
+  x[0] = 0;
+  hart.pcv = (fetchBase + (parcel << 1)) | 0;
+  hart.retiredBase += budget - left;
+  hart.stepsLast = budget - left;
+  hart.inRun = false;
+  if (exit === EXIT_WFI) hart.parkedv = true;
+  return exit;
+}
+
+`;
+}
+
+/** The text of src/cpu/amo.ts. */
+export function amoSource(): string {
+  const cases = AMO_OPS.map((e, i) => `${i === AMO_OPS.length - 1 ? 'default' : `case ${e.funct5}`}: // ${e.name}\n      return ${e.src('old', 'b')};`);
+  return `${GENERATED}
+/** The value an AMO writes (isa/ops.ts AMO_OPS), for the interpreter's fast path and the slow path in mem.ts. */
+
+/** The new memory value of the AMO with funct5 \`f5\` (not LR/SC) on \`old\` and rs2's \`b\` (int32 each). */
+export function amoValue(f5: number, old: number, b: number): number {
+  switch (f5) {
+${cases.map((c) => `    ${c}`).join('\n')}
+  }
+}
+`;
+}
+
+const OUTPUTS: readonly [string, () => string][] = [
+  ['src/cpu/interp.ts', interpreterSource],
+  ['src/cpu/amo.ts', amoSource],
+];
+
+/** The generated files whose committed text differs from what this script writes (paths relative to the repository). */
+export function staleOutputs(root: string): string[] {
+  return OUTPUTS.filter(([path, make]) => readFileSync(`${root}/${path}`, 'utf8') !== make()).map(([path]) => path);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  if (process.argv.includes('--check')) {
+    const stale = staleOutputs(root);
+    for (const p of stale) process.stderr.write(`gen-interp: ${p} is not what scripts/gen-interp.ts writes\n`);
+    process.exit(stale.length === 0 ? 0 : 1);
+  }
+  for (const [path, make] of OUTPUTS) writeFileSync(`${root}/${path}`, make());
+}
