@@ -102,7 +102,8 @@
 
 import type { GuestPhysAddr, GuestVirtAddr } from '../addr/index.js';
 import type { GuestAddressSpace } from '../addrspace/index.js';
-import type { DeviceState, InterruptTarget } from '../device/index.js';
+import type { InterruptTarget } from '../device/index.js';
+import type { DeviceState } from '../state/index.js';
 import { PrivilegeMode } from './constants.js';
 import { EV_IRQ, EV_MMU, EV_STOP, IRQ_CAUSES, M, MAX_BUDGET, NO_RESV, S, SATP_ASID_MASK, TWO32, U, HartCore, type TrapRecord } from './core.js';
 import { csrRead, csrWrite, guardRefresh } from './csr.js';

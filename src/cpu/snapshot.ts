@@ -3,7 +3,7 @@
  * architectural state out, and back in after checking every field.
  */
 
-import { DeviceStateError, stateBool, stateBytes, stateInt, stateWords, type DeviceState } from '../device/index.js';
+import { DeviceStateError, stateBool, stateBytes, stateInt, stateWords, type DeviceState } from '../state/index.js';
 import { guardRefresh } from './csr.js';
 import { TRIGGERS, tdata1Legal } from './trigger.js';
 import { ENVCFG_WRITABLE, EV_IRQ, EV_MMU, IRQ_CAUSES, M, MCOUNTINHIBIT_WRITABLE, MEDELEG_WRITABLE, MIDELEG_WRITABLE, MIE_WRITABLE, MIP_SW_WRITABLE, MSTATUS_WRITABLE, NO_RESV, S, U, type HartCore } from './core.js';

@@ -4,5 +4,3 @@ export * from './emu-type.js';
 export * from './errors.js';
 export type { BaseDeviceOps } from './base-device.js';
 export * from './irq.js';
-// The saved-state contract lives in src/state/; re-exported for the layers that still import it from here.
-export * from '../state/index.js';
