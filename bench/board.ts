@@ -2,22 +2,13 @@
  * bench:board: xsvisor's firmware measured in the real runtime, the stock
  * Moddable SDK build on an emulated Pico (rp2040js at 125 MHz). Not in CI.
  *
- * Builds (with $MODDABLE, or the vendored SDKs of $XSVISOR_VENDOR):
- * - the release firmware users flash (demo guest): its flash and static RAM;
- * - an instrumented firmware (mcconfig -i, entry src/moddable/bench.ts),
- *   once with the demo guest and once with guests/bin/board-bench.elf
- *   (one round of the bench:mips workload, 425,139 instructions, checksum
- *   checked against QEMU's), on the Pico board file with the monitor's
- *   messages kept off the console, so the console carries the guest only.
- * Measures, in simulated time: boot to the guest's first UART byte (demo);
- * the XS heap after boot and at its peak (Moddable's instrumentation:
- * slot and chunk bytes in use, the stack's high-water mark); guest
- * instructions per simulated second and RP2040 cycles per guest
- * instruction on the compute-bound guest, from the VM's start (the
- * monitor's last boot line) to its end line.
- *
- * Last line: `board pico: X cycles/insn, Y guest insn/s simulated, boot Z ms simulated, heap W KiB`
- * (rates and times by the emulated RP2040's clock, not the host's).
+ * Builds the release firmware and an instrumented one (with $MODDABLE or the
+ * vendored SDKs of $XSVISOR_VENDOR) and prints, in simulated time: flash and
+ * static RAM, boot to the guest's first UART byte, the XS heap after boot and
+ * at its peak, guest instructions per second and RP2040 cycles per guest
+ * instruction. Method and figures: docs/moddable.md ("Budget and speed").
+ * Last line: `board pico: X cycles/insn, Y guest insn/s simulated, boot Z ms
+ * simulated, heap W KiB` (by the emulated RP2040's clock).
  */
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,26 +1,12 @@
 /**
- * fuzz — the long profile of the hart fuzzer (attack 1 of
- * docs/robustness.md). Two parts:
+ * fuzz: the long profile of the hart fuzzer (attack 1 of docs/robustness.md):
+ * random instructions judged by the spec oracle of
+ * tests/core/hart-fuzz-oracle.ts in six configurations, then random words
+ * compared with QEMU 7.2 (mcause, mtval, mepc each). Prints counts, traps by
+ * cause, invariant violations, crashes and mismatches; exit status 1 on any.
+ * Method and flags: docs/robustness.md.
  *
- * 1. In process: `--count` random instructions (default 10^7), spread over
- *    the six configurations of tests/core/hart-fuzz-oracle.ts (M, S, U,
- *    each with and without Sv32), each run by `hart.run(1)` and judged by
- *    the oracle there (spec tables, not the hart's decoder). Prints
- *    instructions, retired, traps by cause, per configuration, invariant
- *    violations and crashes (run() throwing or fatalError set).
- * 2. Against QEMU 7.2 (`qemu-system-riscv32`, skipped with a note when it
- *    is missing unless CI is set): `--qemu-words` random words per mode
- *    (default 2000, in images of at most 2048; M, S, U bare and S, U
- *    through Sv32) built by
- *    tests/qemu/fuzz-image.ts, run under QEMU and on a VirtVm in this
- *    process (with `--cli`, under the built CLI: `npm run build` first); each word's (mcause, mtval, mepc) compared,
- *    the documented deliberate differences counted apart.
- *
- * Options: `--seed N` (default 1), `--count N` (0: skip part 1), `--qemu-words N` (0: skip
- * QEMU), `--cli`, `--examples N` (violations shown, default 20). Exit status 1 when
- * anything is violated, crashes or mismatches; 0 otherwise.
- *
- *   npm run fuzz -- --seed 7 --count 20000000
+ *   npm run fuzz -- [--seed N] [--count N] [--qemu-words N] [--cli] [--examples N]
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

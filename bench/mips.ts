@@ -1,47 +1,15 @@
 /**
- * bench:mips — guest instructions per second of the hart's interpreter,
- * under Node (V8) and, with `--xs`, under Moddable's XS (xsnap-worker).
+ * bench:mips: guest instructions per second of the hart, in the interpreter
+ * and the JIT tier, under Node (V8) and, with `--xs`, under XS.
  *
- * Workload: guests/bin/mips.elf (a fixed integer workload of 120,583,674
- * instructions, mostly compressed code; see guests/bench/mips.c) when it
- * exists, else (or with `--synthetic`) a deterministic program built with
- * the test encoder: ALU, mul/div, loads and stores of every width, a
- * data-dependent branch, compressed code; 3.5 M iterations, > 100 M
- * instructions. Either runs on a bare machine: RAM at 0x8000_0000, a UART
- * sink at 0x1000_0000 and a finisher at 0x0010_0000 that stops the hart.
+ * Workload: guests/bin/mips.elf (120,583,674 instructions, checked against
+ * QEMU) or a synthetic program (`--synthetic`). Prints per tier MIPS by wall
+ * clock and CPU time: bare, on the CLI's VirtVm, through Sv32 pages, and
+ * QEMU's time when installed. Method: README, "Benchmarks".
  *
- * Node: each round runs the whole workload on a fresh machine in 1 M
- * instruction slices (as the monitor does) and is timed by wall clock and
- * by process CPU time (steadier on a shared machine). For mips.elf the
- * instruction count is checked against QEMU's (`-icount shift=0`) and the
- * guest's checksum against QEMU's output.
- *
- * VirtVm variant (mips.elf only): the image on the CLI's machine, in its
- * 10,000-instruction hart slices, as `xsvisor run` runs it.
- *
- * Paged variant (Sv32, 4 KiB pages): the same image on a machine with
- * twice the RAM. crt0 runs in M-mode up to `main` (untimed); then the
- * harness moves the whole 16 MiB image to the upper half of RAM, zeroes
- * the lower half (so an untranslated access would break the checksum),
- * builds a page table there mapping the image's addresses onto the upper
- * half 4 KiB page by page (A and D clear: the walk sets them), plus the
- * UART and finisher pages, writes satp and continues `main` in S-mode.
- * Timed from there.
- *
- * QEMU: when `qemu-system-riscv32` is on PATH, the best wall time of three
- * runs of guests/bin/mips.elf (`-M virt -bios none`, the reference CPU
- * string), with the MIPS it implies from the known instruction count; the
- * start-up cost is estimated with guests/bin/hello.elf and shown too.
- *
- * XS (`--xs`): the same machine is bundled with esbuild and run in a fresh
- * xsnap-worker for `--xs-insns` instructions (default 5 M) after a short
- * warm-up; reported are MIPS (XS's clock) and computrons per instruction
- * (xsnap's deterministic meter, about one per bytecode).
- *
- * Options: `--rounds N` (default 3), `--slice N`, `--synthetic`, `--xs`,
- * `--xs-insns N`, `--no-paged`, `--no-vm`, `--no-qemu`, `--tier interp|jit`. Last line:
- * `mips: interp X, jit Y` (each tier's unpaged figure; Node: the best round
- * by wall clock; XS: the timed slice; one tier with `--tier`).
+ *   npm run bench:mips -- [--rounds N] [--slice N] [--synthetic] [--xs]
+ *     [--xs-insns N] [--no-paged] [--no-vm] [--no-qemu] [--tier interp|jit]
+ * Last line: `mips: interp X, jit Y (MIPS by wall clock)` (Node: best round).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,31 +1,15 @@
 /**
- * soak — the long run of attack 5 in docs/robustness.md: does the
- * monitor leak over a billion guest instructions?
+ * soak: the long run of attack 5 in docs/robustness.md: does the monitor
+ * leak over a billion guest instructions?
  *
- * Two VirtVms on Node, driven the way the CLI drives one (runVm on the
- * Node scheduler and clock):
- * - guests/bin/mips.elf (120.6 M instructions of integer work, then its
- *   checksum over the UART and the finisher), restarted with
- *   `vm.restart()` each time it exits; every round must print the same
- *   output and exit 0;
- * - between two rounds of it, guests/bin/isa-irq.elf (timer, software and
- *   external interrupts through the CLINT and PLIC) run to its end and
- *   restarted `--irq-runs` times (default 20): the restart path and the
- *   interrupt paths, many times over.
+ * Two VirtVms on Node, driven as the CLI drives one: mips.elf restarted at
+ * each exit (every round must print the same output and exit 0) and
+ * isa-irq.elf between its rounds. Prints a memory sample every `--sample`
+ * instructions after a forced GC, the growth from first to last, and a
+ * verdict on heapUsed and arrayBuffers. Exit status 1 when a round
+ * misbehaves or memory grows past `--limit-kib`. Method: docs/robustness.md.
  *
- * Every `--sample` instructions (default 10^8) the run forces a GC (with
- * `--expose-gc`, as `npm run soak` passes) and records
- * `process.memoryUsage()`. The first sample is taken after that much
- * warm-up; printed are every sample, the growth from the first to the
- * last, and a verdict: heapUsed and arrayBuffers must grow by less than
- * `--limit-kib` (default 1024) for "no growth beyond noise". rss is shown
- * but not judged (the allocator returns memory to the system lazily).
- *
- * Options: `--insns N` (default 10^9, counted over both VMs), `--sample N`,
- * `--irq-runs N`, `--limit-kib N`. Exit status 1 when a round misbehaves or
- * memory grows past the limit.
- *
- *   npm run soak -- --insns 2000000000
+ *   npm run soak -- [--insns N] [--sample N] [--irq-runs N] [--limit-kib N]
  */
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';

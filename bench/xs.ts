@@ -1,37 +1,15 @@
 /**
- * bench:xs — the monitor in Moddable's XS engine (xsnap-worker), with V8
- * as the baseline in the same run.
+ * bench:xs: the monitor in Moddable's XS engine (xsnap-worker), with V8 as
+ * the baseline in the same run, on guests/bin/mips.elf in the virt VM as the
+ * CLI and the Moddable app build it (256 KiB of RAM).
  *
- * Workload: guests/bin/mips.elf (the bench:mips workload) on the virt VM
- * exactly as the CLI and the Moddable app build it (src/monitor's VirtVm,
- * 256 KiB of guest RAM, no serial port). Reported:
- * - MIPS under XS over `--insns` instructions (default 5 M) after a
- *   200 k warm-up, by XS's clock, and computrons per instruction (xsnap's
- *   deterministic meter, about one per bytecode); the same under V8, and
- *   the ratio;
- * - the same with the image's code as a ROM region used in place
- *   (VirtVm's `rom`, as the Moddable app maps it): the hart fetches from
- *   outside its RAM window through the address space, parcel by parcel;
- * - small experiments, each run in both engines from the same source:
- *   switch dispatch with cases in the guest's frequency order against the
- *   reverse order (the opcode stream is mips.elf's own), a register file
- *   as Int32Array against Array, and 32-bit loads through typed arrays,
- *   bytes or a DataView;
- * - the XS heap the monitor uses besides guest RAM: the live slots the VM
- *   adds (xsnap's `currentHeapCount` after `gc()`, counted at 16 bytes, the
- *   slot size of the 32-bit boards; 64-bit xsnap's are 32) plus the chunk
- *   bytes it adds apart from the RAM's ArrayBuffer. xsnap reports chunk
- *   space only as `allocate`, the bytes the machine has obtained from the
- *   system (it never shrinks), so the free chunk space is found by
- *   bisection, in fresh workers, as the largest ArrayBuffer that does not
- *   make `allocate` grow; the VM's chunks are the difference with and
- *   without it. Code is not counted: it is created when the bundle is
- *   evaluated, before either measure (on a board it is preloaded in flash).
- *
- * Options: `--insns N` (XS instructions timed, default 5 M), `--no-heap`
- * (skip the heap bisection: about 50 fresh workers, half a minute). Last line:
- * `xs: X MIPS (jit Y), heap Z KiB` (`heap not measured` with
- * `--no-heap`). See docs/xs-performance.md.
+ * Prints MIPS and computrons per instruction in both tiers and engines, the
+ * same with the code as a ROM region used in place, small experiments run in
+ * both engines from one source, and the XS heap the monitor adds beside
+ * guest RAM. Method and findings: docs/xs-performance.md. Run: `npm run
+ * bench:xs -- [--insns N] [--no-heap]` (--no-heap skips the heap bisection).
+ * Last line: `xs: X MIPS wall, C computrons/insn (jit Y MIPS wall, D
+ * computrons/insn), heap Z KiB` (`heap not measured` with `--no-heap`).
  */
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';

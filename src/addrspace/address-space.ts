@@ -1,21 +1,13 @@
 /**
  * The guest physical address space: RAM and ROM regions, devices, overlays,
- * and the routing of every access to the region that owns its address.
- *
- * Lookup is a three-level radix table over the 34-bit bus (a sparse page
- * table): the root has 256 entries of 64 MiB, inner nodes 256 entries of
- * 256 KiB, leaf nodes 64 entries of 4 KiB. An entry names a region as soon
- * as only one region intersects its span, so a board map costs a few KiB
- * (see `tableBytes`) and every lookup takes at most three array reads,
- * whatever the number of devices. A 4 KiB page shared by several regions
- * (small devices side by side, an overlay on RAM) holds a short list.
- *
- * The table is rebuilt lazily on the first access after a change, so
- * registering many devices costs one rebuild, not one each.
+ * and the routing of every access to the region that owns its address,
+ * through a three-level radix table over the 34-bit bus (`tableBytes`),
+ * rebuilt lazily after a change.
  *
  * Access methods never throw and never allocate on success: a failure
  * returns -1 (reads) or false (writes) and leaves an {@link AccessFault} in
- * `lastFault`.
+ * `lastFault`. The table's shape, and why:
+ * docs/design.md#addresses-and-the-address-space.
  */
 
 import { AddrRange, PHYS_ADDR_LIMIT, formatAddr, type GuestPhysAddr } from '../addr/index.js';

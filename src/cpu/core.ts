@@ -5,7 +5,7 @@
  * (hart.ts) extends {@link HartCore} with the public API; the fields here
  * are public so that those modules, and only they, read and write them
  * (src/cpu/index.ts does not export this module). The choices the hart
- * makes where the specs leave room are listed in hart.ts's header.
+ * makes where the specs leave room are in docs/design.md#the-hart.
  */
 
 import type { GuestAddressSpace } from '../addrspace/index.js';

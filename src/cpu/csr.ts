@@ -274,7 +274,7 @@ export function csrWrite(h: HartCore, n: number, v: number, r: number, rnext: nu
       h.senvcfg = v & ENVCFG_WRITABLE;
       return;
     case Csr.satp:
-      // Every field is implemented (MODE Bare/Sv32, 9 ASID bits, 22 PPN bits). A change flushes the TLB (see the header).
+      // Every field is implemented (MODE Bare/Sv32, 9 ASID bits, 22 PPN bits). A change flushes the TLB (docs/design.md#sv32-and-the-tlb).
       if (v !== h.satp) {
         h.satp = v;
         h.mmu.flushAll();

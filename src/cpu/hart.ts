@@ -1,103 +1,15 @@
 /**
- * One RISC-V hart: RV32IMAC + Zicsr + Zifencei with privilege modes M, S
- * and U (privileged spec 1.12), its CSRs, traps and interrupts, and the
- * interpreter that runs it (`run(budget)`).
+ * One RISC-V hart: RV32IMAC + Zicsr + Zifencei, modes M, S and U
+ * (privileged spec 1.12), with Sv32, PMP and triggers; its CSRs, traps,
+ * interrupts and `run(budget)`.
  *
- * Owns: the register file, pc, privilege mode, every CSR, the LR/SC
+ * Owns the register file, pc, privilege mode, every CSR, the LR/SC
  * reservation, the instruction counters and the `mip` bits devices drive.
- * Guest memory belongs to the {@link GuestAddressSpace}; the hart reads the
- * overlay-free RAM window directly through typed-array views (rebuilt when
- * the address space's `generation` changes), fetches from a ROM region
- * through a view of it too (a board's flash), and sends everything else
- * (ROM data, devices, misses) through `read`/`write`.
- *
- * The hart in parts: core.ts holds the state (the internal view its parts
- * and the JIT share), interp.ts the loop (generated from isa/ by
- * scripts/gen-interp.ts, with the measures behind its shape in
- * docs/xs-performance.md), mem.ts the memory slow paths, trap.ts traps and
- * SYSTEM, csr.ts the CSRs, snapshot.ts the snapshot record, sv32.ts, pmp.ts
- * and trigger.ts translation and protection. This file: options and API.
- *
- * Choices where the specs leave room, made as QEMU 7.2 does unless noted
- * (checked against qemu-system-riscv32 7.2 with small M-mode programs):
- * - `mtval` is 0 for ECALL and EBREAK (QEMU; Spike writes the pc for
- *   EBREAK), the instruction bits for an illegal instruction (the 16-bit
- *   parcel for a compressed one), the faulting address for access and
- *   misaligned faults (for a fetch, the address of the parcel that failed).
- * - misaligned loads and stores to RAM are performed; to a device that
- *   refuses them they raise address-misaligned (4/6), as DESIGN.md asks
- *   (QEMU 7.2 performs some and access-faults others). LR is 4, SC and AMOs
- *   are 6, SC even without a reservation (spec 8.2-8.4 and table 3.6; QEMU
- *   7.2 reports 4 for a misaligned AMO and lets a failing SC pass).
- * - instructions are fetched from RAM and ROM only; a device is an access
- *   fault (DESIGN.md; QEMU 7.2 would execute MMIO).
- * - the LR/SC reservation dies on any store by this hart to the reserved
- *   word, on any trap and on any xRET (stricter than the spec requires;
- *   QEMU compares the value loaded by LR instead).
- * - WFI in U-mode is always illegal (S-mode exists); in S-mode illegal
- *   when mstatus.TW = 1 (QEMU's `helper_wfi`).
- * - writes of a reserved mode to mtvec/stvec are ignored (QEMU); writes of
- *   the reserved MPP value 2 keep the old MPP (spec: WARL, legal values
- *   only; QEMU 7.2 stores 2, later versions keep the old value).
- * - medeleg[11] (ECALL from M) and the M-level bits of mideleg are
- *   read-only 0 (spec 3.1.8; QEMU 7.2 lets medeleg[11] be set).
- * - PMP (spec 3.7; pmp.ts has the rules, as QEMU 7.2 applies them): 16
- *   entries, granularity 4 bytes; cfg bytes keep L, A, X, W, R; a byte with
- *   R = 0, W = 1 (reserved) leaves the old byte, as later QEMU versions do
- *   (QEMU 7.2 stores every bit); locked entries (and the address below a
- *   locked TOR entry) ignore writes until reset. Fetches are checked in
- *   the hart's mode, loads and stores in the effective one (MPRV), Sv32
- *   PTE reads as S-mode loads; a denied access is an access fault (1, 5,
- *   7; an AMO 7) with tval the virtual address. MRET to S/U with no entry
- *   in use is legal (QEMU 7.2 raises illegal instruction; the fetch that
- *   follows faults instead).
- * - The trigger module (trigger.ts: two mcontrol/mcontrol6 triggers, as
- *   QEMU 7.2): a trigger fires before its instruction or access, as a
- *   breakpoint exception with tval the address (the instruction's for an
- *   execute trigger, the access's for a load or store; QEMU 7.2 writes 0,
- *   the spec allows either) and takes precedence over that access's page
- *   and access faults (spec table 3.7; QEMU checks watchpoints after the
- *   translation). In M-mode a trigger fires whatever mstatus.MIE (no
- *   tcontrol, as QEMU 7.2).
- * - The fast paths (the RAM window for loads and stores, the fetch
- *   window, the data TLB's hits, the JIT tier's blocks) are used only
- *   while PMP allows the mode everything they cover and no trigger armed
- *   in the mode could fire there (the gates mmuRefresh computes on each
- *   PMP, trigger, mode or mstatus change); otherwise the access takes the
- *   slow path, which checks. With PMP open to the mode (one NAPOT entry
- *   over everything, as firmware leaves it) and no trigger, they cost
- *   nothing more.
- * - satp: MODE Bare or Sv32; all 9 ASID bits are implemented (ASIDLEN =
- *   9, as QEMU on rv32: the WARL field reads back what was written); a
- *   write with MODE = Bare keeps the other fields as written (spec 4.1.11
- *   leaves that unspecified; QEMU does the same). Sv32 (spec 4.3) lives in
- *   sv32.ts; see its header for the walk's choices and the TLB.
- * - Translation applies to fetches in S and U, and to loads, stores and
- *   AMOs in S and U or in M with MPRV = 1 and MPP != M (spec 3.1.6.3).
- *   The TLB holds no ASIDs: it is flushed whenever satp changes, so every
- *   entry belongs to the current ASID (or is global), and SFENCE.VMA with
- *   another ASID in rs2 has nothing to drop. SFENCE.VMA with rs1 = x0
- *   drops everything; with an address, that page (spec 4.2.1). Changes of
- *   mode, SUM, MXR, MPRV or MPP need no flush: TLB tags carry them.
- * - tval of a page or access fault is the virtual address of the part of
- *   the access that faulted: for a 32-bit instruction or a misaligned
- *   load/store spanning two pages, the start of the second page when the
- *   second translation fails (spec 3.1.16).
- * - A misaligned load or store spanning two pages translates both before
- *   touching memory; physically discontiguous halves are done bytewise.
- * - LR/SC reservations are kept on physical addresses (modulo 2^32), so a
- *   failing SC to a page that does not translate takes the page fault
- *   (QEMU 7.2 lets it fail quietly; the spec allows either).
- * - An access refused past the end of RAM has as tval the first byte past
- *   RAM: the portion that faulted (spec 3.1.16; QEMU 7.2 agrees).
- * - All 29 hpmcounter/mhpmevent pairs exist, reading 0 (QEMU 7.2 has 16).
- * Where the fuzzer (tests/core/hart-fuzz*.ts, tests/qemu/fuzz*.ts) sees
- * QEMU 7.2 depart from the spec, xsvisor keeps to the spec: a faulting AMO
- * is a store/AMO fault (7 or 15; QEMU reports a load fault), a misaligned
- * access that access-faults reports its own address (QEMU rounds it down),
- * a PTE outside memory is an access fault (spec 4.3.2 step 2; QEMU gives a
- * page fault) and CSRRS/CSRRC with rs1 != x0 on a read-only CSR traps even
- * when the register holds 0 (Zicsr 9.1; QEMU lets it pass).
+ * Guest memory is the {@link GuestAddressSpace}'s: the hart reads its RAM
+ * window (and a ROM fetch window) through typed-array views and sends all
+ * else through it. This file: options and public API; the parts: core.ts,
+ * interp.ts (generated), mem.ts, trap.ts, csr.ts, snapshot.ts, sv32.ts,
+ * pmp.ts, trigger.ts. Spec choices, against QEMU 7.2: docs/design.md#the-hart.
  */
 
 import type { GuestPhysAddr, GuestVirtAddr } from '../addr/index.js';

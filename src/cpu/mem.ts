@@ -169,7 +169,8 @@ export function fetchParcel(h: HartCore, va: number): number {
 
 /**
  * The parcel at physical address `pa`, or -1 (an access fault). Only RAM
- * and ROM are executable (DESIGN.md: a device is never fetched from).
+ * and ROM are executable: fetching from a device is an access fault, since
+ * a device register is not code (docs/design.md#the-hart).
  * Without translation the region holding `pa` becomes the fetch window,
  * so code running from ROM (a board's flash) takes the loop's fast path
  * too, instead of a region lookup and a bus read per parcel.

@@ -1,53 +1,15 @@
 /**
- * Sv32 address translation for the hart (privileged spec 1.12, section
- * 4.3): the page-table walk with its permission checks and A/D updates,
- * and the software TLB that keeps walks off the interpreter's hot path.
+ * Sv32 address translation for the hart (privileged spec 1.12, 4.3): the
+ * page-table walk with its permission checks and A/D updates, and the
+ * software TLB that keeps walks off the interpreter's hot path.
  *
- * Owns: the TLB arrays (read directly by the run loop in hart.ts), their
- * flushes, and the walk. The hart owns satp, mstatus and the privilege
- * mode and passes what a translation needs; nothing here is allocated per
- * access (a fetch-TLB fill makes one typed-array view, once per page).
- *
- * The TLB, all direct-mapped by virtual page number (VPN), caching only
- * translations that *grant* an access (a denial always walks again, so a
- * guest that widens a PTE without SFENCE.VMA sees the wider rights as on
- * QEMU):
- * - data, for pages inside the hart's RAM window: `tagR`/`offR` (loads) and
- *   `tagW`/`offW` (stores), {@link DTLB_ENTRIES} entries. A tag is
- *   `vpn | context` (see {@link KEY_U}), so entries made in one privilege /
- *   SUM / MXR context never serve another and none of these changes needs
- *   a flush; the offset turns a virtual address into an offset in the RAM
- *   window: `(va + off) | 0`. A store entry exists only once the PTE's D
- *   bit is set, so the first store to a clean page walks and sets it.
- * - fetch, for pages inside the RAM window: `tagX`/`viewX`, a Uint16Array
- *   view of the physical page, which the hart fetches from exactly as it
- *   fetches from the whole window in Bare mode (same code, same cost).
- *   Views are kept per physical page too (direct-mapped), so code pages
- *   that evict each other from the fetch TLB do not make new views.
- * - any page (ROM, devices, windowless RAM), per access kind: a small
- *   table of physical page addresses used by the slow paths.
- * Megapages are cached as the 4 KiB pages used; a per-address SFENCE.VMA
- * then drops every entry of the 4 MiB region if a megapage was cached.
- * Footprint: about 8 KiB of typed arrays per hart, plus one small view
- * object per code page executed (at most 256 kept).
- *
- * Choices where the spec leaves room (QEMU 7.2 agrees unless noted):
- * - PTEs are read from RAM or ROM only: a PTE address on a device or on
- *   nothing is an access fault of the original access type (spec 4.3.2
- *   step 2: a PMA violation; QEMU 7.2 raises a page fault there).
- * - A and D are set by the walk (spec 4.3.1, no Svade): the PTE is
- *   rewritten only when a bit changes, and only after the permission and
- *   superpage checks pass; the read-compare-write is atomic because the
- *   hart is the only agent on its bus. A PTE in ROM that needs an update
- *   is an access fault (spec 4.3.2 step 7).
- * - Non-leaf PTEs with A, D or U set are reserved: page fault (spec 4.3.1:
- *   reserved for future use; step 3).
- * - PMP (pmp.ts): each PTE read is checked as an S-mode load of 4 bytes
- *   (spec 3.7.1, 4.3.2 step 2), a failure being an access fault of the
- *   original access type; the A/D write-back is not checked again (QEMU
- *   7.2 checks the read only). A fast TLB entry is made only for a page
- *   PMP allows whole to S and U for that access, so its hits need no
- *   check; the hart flushes the TLB when PMP changes.
+ * Owns the TLB arrays (data `tagR`/`offR`, `tagW`/`offW`; fetch `tagX`/`viewX`;
+ * a per-kind table for other pages), which the run loop reads directly, their
+ * flushes, and the walk. The hart owns satp, mstatus and the mode and passes
+ * what a translation needs. Only translations that grant an access are
+ * cached; nothing is allocated per access. TLB layout and footprint, and the
+ * walk's choices (PTEs outside RAM and ROM, A/D, PMP on PTE reads):
+ * docs/design.md#sv32-and-the-tlb.
  */
 
 import type { GuestAddressSpace } from '../addrspace/index.js';

@@ -1,26 +1,14 @@
 /**
- * The trigger module (RISC-V Debug Specification 0.13.2 / 1.0, Sdtrig) of
- * the hart, as QEMU 7.2 implements it (target/riscv/debug.c; every rule
- * below was checked with guests/trigger under qemu-system-riscv32 7.2):
- * two triggers selected by tselect, each an address match (mcontrol, type
- * 2, or mcontrol6, type 6) on execute, load and store in the modes its M,
- * S and U bits name, whose only action is a breakpoint exception.
+ * The trigger module of the hart (RISC-V Debug Specification 0.13.2 / 1.0,
+ * Sdtrig) as QEMU 7.2 implements it: two address-match triggers (mcontrol,
+ * type 2, or mcontrol6, type 6) on execute, load and store, whose only
+ * action is a breakpoint exception.
  *
- * Owns: tselect, tdata1 and tdata2 of each trigger, their WARL rules, and
- * the matching the hart's slow paths ask for. The hart keeps these checks
- * off its fast paths while nothing is armed (see hart.ts, `armed`).
- *
- * QEMU 7.2's rules: tselect ignores values >= 2; tinfo reads 0x44 (types 2
- * and 6); a tdata1 write of another type is ignored; type 2 keeps sizelo,
- * M, S, U, execute, store and load (dmode, hit, select, timing, action,
- * chain and match read 0); type 6 keeps vs, vu, M, S, U, execute, store,
- * load and a size of 0-3 or 5; tdata3 reads 0 and ignores writes. A data
- * trigger watches [tdata2, tdata2 + len) and fires for an access
- * overlapping it, where len is the size field as a byte count (QEMU passes
- * the encoding itself: size 3 watches 3 bytes), or 4 (type 2) or 8 (type 6)
- * for size 0; an AMO is both a load and a store, LR a load, a successful SC
- * a store. An execute trigger fires for the instruction starting at
- * tdata2. The mode that counts is the hart's, not MPRV's effective mode.
+ * Owns tselect, tdata1 and tdata2 of each trigger, their WARL rules, and the
+ * matching the hart's slow paths ask for; the hart keeps these checks off its
+ * fast paths while nothing is armed (`armed`). Writes of other types are
+ * ignored, as in QEMU 7.2. The WARL rules, the watched ranges and the checks
+ * against QEMU (guests/trigger): docs/design.md#pmp-and-triggers.
  */
 
 /** Triggers implemented (QEMU 7.2: 2). */

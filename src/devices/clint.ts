@@ -1,33 +1,14 @@
 /**
  * The CLINT of the virt machine: machine software interrupt (MSWI) and
- * machine timer (MTIMER) for hart 0, in SiFive's CLINT layout, which the
- * RISC-V ACLINT spec (1.0, sections 2 and 3) keeps:
- * - 0x0000 `msip` (4 bytes per hart): bit 0 drives the hart's MSIP; the
- *   other bits are read-only zero.
- * - 0x4000 `mtimecmp` (8 bytes per hart): MTIP is pending while
- *   mtime >= mtimecmp (unsigned 64-bit compare).
- * - 0xBFF8 `mtime` (8 bytes): counts at the timebase, 10 MHz on virt.
- * Both 64-bit registers take 32-bit accesses to either half and 8-byte
- * accesses; an 8-byte write changes both halves at once.
+ * machine timer (MTIMER) for hart 0 in SiFive's layout, which the ACLINT
+ * spec 1.0 keeps: `msip` at 0x0000, `mtimecmp` at 0x4000, `mtime` at 0xBFF8.
  *
- * As QEMU 7.2 (hw/intc/riscv_aclint.c, checked from a guest): accesses are
- * 4 or 8 bytes (byte and halfword accesses fault); offsets below 0xC000
- * with no register for hart 0 read 0 and ignore writes; offsets from
- * 0xC000 to the end of the 64 KiB window fault (nothing is mapped there in
- * QEMU); `mtimecmp` resets to 0, so MTIP is pending from reset until the
- * guest programs it (a 7.2 guest reads mip = 0x80 first thing).
- *
- * mtime is derived from the clock port: floor(now_us * timebase / 10^6)
- * (or the clock's own exact `ticks(timebase)` when it has one) plus an
- * offset. A write to mtime sets the offset, so the counter goes on
- * from the written value. Halves and offsets are kept as pairs of 32-bit
- * numbers so that no access allocates (XS); only the 8-byte paths and
- * `mtime()` make bigints.
- *
- * MTIP follows mtime as time passes only when someone looks: on every
- * CLINT access and when the run loop calls {@link Clint.update} between
- * slices. {@link Clint.nextDeadline} says when to look next, so the monitor
- * can sleep on WFI.
+ * Owns msip, mtimecmp and the mtime offset, and drives the hart's MSIP and
+ * MTIP. mtime comes from the clock port at the timebase (10 MHz on virt);
+ * MTIP follows it only when someone looks: on each access and on
+ * {@link Clint.update}; {@link Clint.nextDeadline} says when to look next.
+ * Byte and halfword accesses and offsets from 0xC000 fault, as in QEMU 7.2.
+ * No 4-byte access allocates. Why, and QEMU's reset state: docs/design.md#clint.
  */
 
 import { type DeviceState, stateBool, stateInt, stateU32 } from '../state/index.js';

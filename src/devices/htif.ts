@@ -1,34 +1,14 @@
 /**
  * HTIF `tohost`/`fromhost`: the host-target interface of Spike, which the
- * RISC-V ISA tests (riscv-tests `env/p`) use to report pass or fail.
+ * RISC-V ISA tests use to report pass or fail.
  *
- * The device is an overlay on RAM at the ELF's `tohost` symbol (8 bytes)
- * and, when the ELF has one, its `fromhost` symbol (8 bytes); it covers
- * `[min, max + 8)` of the two, at most 4 KiB. To the guest it is memory:
- * every byte reads what was last written (optionally in the RAM's own
- * bytes, so a loader's contents and a memory dump stay coherent).
- *
- * Commands (the `tohost` layout of Spike's fesvr and QEMU hw/char/riscv_htif.c):
- * bits 63:56 device, 55:48 command, 47:0 payload.
- * - device 0, command 0, payload bit 0 set: exit with code payload >> 1
- *   (riscv-tests write 1 for pass, (n << 1) | 1 for failure of test n).
- *   Code 0 is a pass (status 0); any other is a fail with that status.
- * - device 1, command 1: put the character in payload 7:0 (`onConsoleOutput`);
- *   as Spike, the host then clears `tohost` and answers in `fromhost` with
- *   (device << 56) | (command << 48) | 0x100 | char.
- * - anything else (the pk syscall proxy, console input): ignored and
- *   counted; `tohost` is left as written.
- *
- * RV32 halves. A 32-bit hart writes the 64-bit `tohost` as two words;
- * riscv-tests' `write_tohost` stores the low word, then the high word
- * (`sw TESTNUM, tohost; sw zero, tohost+4`). Spike's host polls memory
- * between instruction batches and acts on any non-zero value; QEMU latches
- * the low word (when `tohost` was 0) and acts when the high word is
- * written. Here a command is taken when the word is complete: once both
- * 32-bit halves have been written since the last command, in either order,
- * or at once by an 8-byte write. Byte and halfword stores change the
- * memory only. A value of 0 is no command. A guest that writes only the
- * low word (relying on Spike's polling) is not served, as under QEMU.
+ * Owns an overlay on RAM over the ELF's `tohost` (and `fromhost`) symbols,
+ * at most 4 KiB, which the guest sees as memory, and the commands written
+ * there: exit (device 0, command 0) and console output (device 1, command 1,
+ * answered in `fromhost` as Spike does); anything else is ignored and
+ * counted. A command is taken once both 32-bit halves, or one 8-byte write,
+ * are in; a guest that writes the low word only is not served, as under QEMU.
+ * Command layout and the RV32 halves: docs/design.md#htif.
  */
 
 import { type DeviceState, stateBool, stateInt } from '../state/index.js';

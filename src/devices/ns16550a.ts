@@ -1,67 +1,14 @@
 /**
- * The ns16550a UART: the register set, FIFOs and interrupts of the
- * TI/National PC16550D datasheet, at byte registers of stride 1, connected
- * to a serial port (src/ports).
+ * The ns16550a UART: the registers, FIFOs and interrupts of the TI/National
+ * PC16550D datasheet (byte registers 0-7 at stride 1) on a serial port
+ * (src/ports), with QEMU 7.2's reset values.
  *
- * Registers (datasheet table II; DLAB = LCR bit 7):
- *   0 RBR (read) / THR (write); DLL when DLAB    1 IER; DLM when DLAB
- *   2 IIR (read) / FCR (write)                   3 LCR
- *   4 MCR   5 LSR   6 MSR   7 SCR
- * A 2- or 4-byte access reads or writes the one register at its offset
- * (QEMU's serial_mm does the same). Offsets 8..0xFF fault: QEMU maps only
- * eight bytes of the 0x100 window the device tree declares.
- * Reset values as QEMU 7.2 (read from a guest): IER 0, IIR 0x01, LCR 0,
- * MCR 0x08 (OUT2; the datasheet says 0), LSR 0x60, MSR 0xB0 (DCD, DSR and
- * CTS asserted: a ready line), SCR 0, divisor 0x000C.
- *
- * FIFOs (datasheet "FIFO Control Register"): FCR bit 0 enables 16-byte
- * receive and transmit FIFOs (else each holds one byte: the 16450's RBR
- * and THR); changing bit 0 clears both; bits 1 and 2 clear one (self-
- * clearing); bits 7:6 set the receive trigger level (1, 4, 8, 14); the
- * other bits are not programmed while bit 0 is 0 in the same write.
- *
- * Interrupts, in the datasheet's IIR priority (table IV), each gated by its
- * IER bit; the IrqLine is high while any is pending (OUT2 does not gate it,
- * as in QEMU; on PCs OUT2 gates the IRQ outside the chip):
- *   1. 0x06 receiver line status: OE, PE, FE or BI in LSR; cleared by reading LSR.
- *   2. 0x04 received data available: FIFO level >= trigger (16450: data
- *      ready); cleared when the level drops below it.
- *   2. 0x0C character timeout (FIFO mode): data waits in the FIFO and the
- *      line has gone quiet. The datasheet's "no character in or out for 4
- *      character times" is approximated: the timeout is indicated as soon
- *      as the port has no further byte to give (there is no baud-rate
- *      timing here). Reading RBR clears it; it is indicated again while
- *      data remains and the port stays quiet.
- *   3. 0x02 THR empty: set when the transmit FIFO empties and when ETBEI is
- *      set with it empty; cleared by reading IIR (when it is the reported
- *      interrupt) or by writing THR.
- *   4. 0x00 modem status: a delta bit in MSR; cleared by reading MSR.
- * IIR bits 7:6 read 11 while the FIFOs are enabled.
- *
- * Transmit: THR writes enter the transmit FIFO and are written to the port
- * as its `onWritable` budget allows, so a slow port loses nothing; THRE and
- * TEMT read 1 only when the FIFO is empty. A write to a full FIFO is
- * dropped and counted (`stats.txDropped`), as on the chip.
- *
- * A failing port (its read() or write() throws, or it reports onError) is
- * let go: the UART keeps the error (`portError`) and runs on as with no
- * port, like a line whose cable was pulled. The guest never takes a fault
- * for it, and nothing is thrown into the port's callbacks.
- *
- * Receive, bounded whatever the port does (option `receive`):
- * - 'pull' (default): bytes are taken from the port only while the FIFO has
- *   room, so a flood waits in the port (which bounds its own buffer) and
- *   nothing is lost here.
- * - 'drain': every byte the port offers is taken at once, as a real line
- *   delivers them; a byte arriving with the FIFO full is an overrun: LSR.OE
- *   is set and `stats.overruns` counts it; the byte is lost (in 16450 mode
- *   it replaces the unread one, as the datasheet's LSR bit 1 says).
- * Parity, framing and break errors never occur: the port does not report them.
- *
- * Loopback (MCR bit 4): transmitted bytes return to the receiver at once,
- * the port's input is disconnected (in 'drain' mode its bytes are
- * discarded and counted; in 'pull' mode they wait), and MSR's inputs follow
- * MCR: CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2, with their delta bits.
+ * Owns the registers, both 16-byte FIFOs, the interrupt line and loopback.
+ * Receive is bounded whatever the port does (option `receive`: 'pull' or
+ * 'drain'); a write to a full transmit FIFO is dropped and counted. Offsets
+ * 8-0xFF fault, as in QEMU. A failing port is let go: the UART keeps the
+ * error (`portError`) and runs on without it; the guest takes no fault.
+ * Registers, interrupt priorities and choices: docs/design.md#uart-ns16550a.
  */
 
 import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateInt } from '../state/index.js';

@@ -1,36 +1,14 @@
 /**
- * The platform-level interrupt controller, `sifive,plic-1.0.0`, as the
- * virt machine has it: sources 1..95, priorities 0..7, and two contexts
- * for hart 0 in QEMU's order, context 0 = M-mode (drives MEIP) and
- * context 1 = S-mode (drives SEIP).
+ * The platform-level interrupt controller, `sifive,plic-1.0.0`, as the virt
+ * machine has it: sources 1-95, priorities 0-7, two contexts for hart 0
+ * (0 = M-mode, drives MEIP; 1 = S-mode, drives SEIP), the register map of
+ * the PLIC spec 1.0.0.
  *
- * Register map (RISC-V PLIC spec 1.0.0, chapter "Memory Map"):
- * - 0x000000 + 4*id        priority of source id (source 0 reads 0)
- * - 0x001000 + 4*word      pending bits, read-only
- * - 0x002000 + 0x80*ctx    enable bits of a context
- * - 0x200000 + 0x1000*ctx  priority threshold of a context
- * - 0x200004 + 0x1000*ctx  claim (read) / complete (write)
- * Other offsets read 0 and ignore writes. Accesses are 32-bit only: the
- * spec's registers are words, and QEMU 7.2 faults narrower ones.
- *
- * Semantics follow the spec:
- * - Priority 0 means "never interrupt"; a context's external-interrupt bit
- *   is raised while some pending, enabled source has priority > threshold.
- * - Claim returns the pending, enabled source of highest priority (ties go
- *   to the lowest id), clears its pending bit and marks it in service; 0
- *   when there is none. Claiming is not affected by the threshold (spec:
- *   "the claim operation is not affected by the setting of the priority
- *   threshold register"); QEMU 7.2 does apply the threshold to claims.
- * - Complete: writing an id that is enabled for the context ends its
- *   service; an id not enabled for the context is silently ignored.
- * - Gateways: a source in service forwards no new request until completed.
- *   Level-triggered: the request is the line's level; a request stays
- *   pending even if the line drops before the claim (spec, "Interrupt
- *   Gateways"), and a line still high at completion requests again.
- *   Edge-triggered: a rising edge is a request; edges during service are
- *   remembered (one deep) and forwarded at completion.
- * - Bit 0 of pending word 0 and of every context's enable word 0 (source 0)
- *   is hardwired to zero (QEMU 7.2 lets the enable bit be set).
+ * Owns priorities, pending and enable bits, thresholds, claim/complete and
+ * the gateways (level or edge per source). Accesses other than 32-bit fault,
+ * as in QEMU 7.2; other offsets read 0 and ignore writes. Follows the spec
+ * where QEMU 7.2 departs from it (claims ignore the threshold; source 0's
+ * enable bit is hardwired to 0). Offsets and rules: docs/design.md#plic.
  */
 
 import { type DeviceState, DeviceStateError, stateBool, stateBytes, stateWords } from '../state/index.js';

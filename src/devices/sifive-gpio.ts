@@ -1,45 +1,15 @@
 /**
- * The SiFive GPIO controller, `sifive,gpio0`: 32 lines, register map and
- * behaviour of the FE310-G002 manual, chapter 17 (GPIO). xsvisor's own
- * addition to the virt map, at 0x1006_0000.
+ * The SiFive GPIO controller, `sifive,gpio0`: 32 lines, registers and
+ * behaviour of the FE310-G002 manual, chapter 17, as QEMU's
+ * hw/gpio/sifive_gpio.c reads it; xsvisor's addition to the virt map.
  *
- * Registers (32-bit, one bit per line; 1-, 2- and 4-byte accesses act on
- * their byte lanes):
- *   0x00 input_val (read-only)   0x04 input_en    0x08 output_en
- *   0x0C output_val (port)       0x10 pue         0x14 ds
- *   0x18 rise_ie  0x1C rise_ip   0x20 fall_ie  0x24 fall_ip
- *   0x28 high_ie  0x2C high_ip   0x30 low_ie   0x34 low_ip
- *   0x38 iof_en   0x3C iof_sel   0x40 out_xor
- * Other offsets in the 4 KiB window read 0 and ignore writes.
- *
- * Behaviour (manual 17.3-17.8; the same reading as QEMU hw/gpio/sifive_gpio.c):
- * - A line with output_en drives output_val XOR out_xor onto its pin;
- *   otherwise the pin is an input, pulled up when pue is set.
- * - input_val = input_en AND the pin's level (an output pin reads back
- *   what it drives).
- * - Pending bits latch whatever the enables say: rise_ip on a 0->1 change
- *   of input_val, fall_ip on 1->0, high_ip while it is 1, low_ip while it
- *   is 0. Writing 1 clears a pending bit; a level bit is set again at once
- *   if its condition still holds.
- * - Line n's interrupt output is the OR of (ip AND ie) over the four kinds;
- *   it drives `irq(n)` (PLIC source 64 + n on virt) as a level.
- * - ds, iof_en and iof_sel are stored; there is no IOF hardware behind them.
- *
- * Wiring. Each line may be wired to a digital pin port through the `pins`
- * option. ECMA-419 fixes a pin's mode when it is opened, so when the guest
- * changes a line's direction or pull-up the device closes the pin and opens
- * it again in the new mode (Output, Input or InputPullUp), asking inputs
- * for both edges. Input levels are cached from `onReadable`, so register
- * reads never call the port; edges shorter than the callback latency are
- * lost. Unwired lines do not exist to the guest: every register reads 0 at
- * their bit and ignores writes to it.
- *
- * A pin whose read(), write() or close() throws is let go for good: the
- * device counts it (`pinErrors`, `lastPinError`), closes it and keeps the
- * line's registers (its input level stays the last one read), as if the
- * wire were cut. The guest takes no fault for it, and nothing is thrown
- * into the pin's onReadable. A pin that cannot be opened is different: the
- * register write that asked for the new mode faults (DeviceError).
+ * Owns the registers, the pending bits, line n's level on `irq(n)`, and each
+ * wired line's digital pin (option `pins`), reopened in the new mode when the
+ * guest changes direction or pull-up. Unwired lines do not exist to the
+ * guest (their bits read 0 and ignore writes). A pin that fails is let go for
+ * good (`pinErrors`, `lastPinError`); one that cannot be opened makes the
+ * register write fault (DeviceError). Register map and choices:
+ * docs/design.md#sifive-gpio.
  */
 
 import { type DeviceState, DeviceStateError, stateU32 } from '../state/index.js';

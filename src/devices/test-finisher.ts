@@ -1,19 +1,12 @@
 /**
  * The `sifive,test0` test finisher at 0x0010_0000: the register a guest
- * writes to end the run (QEMU hw/misc/sifive_test.c; the device tree also
- * names it `sifive,test1` and `syscon`, with syscon-poweroff/-reboot nodes
- * pointing at offset 0).
+ * writes to end the run (QEMU hw/misc/sifive_test.c).
  *
- * A write to offset 0 is decoded as QEMU 7.2 does: the low 16 bits are the
- * command, bits 31:16 the code.
- * - 0x5555 (FINISHER_PASS): exit status 0, whatever the code bits hold.
- * - 0x3333 (FINISHER_FAIL): exit status = code. QEMU 7.2 calls exit(code),
- *   so a fail with code 0 exits 0 there (verified: `sw 0x3333` -> status 0);
- *   xsvisor reports status 1 instead, so that a failure never looks like a pass.
- * - 0x7777 (FINISHER_RESET): a reset request (status 0).
- * - anything else, and writes to other offsets: ignored (QEMU logs them).
- * Reads return 0. As in QEMU, the guest may use 16- and 32-bit accesses only
- * (`valid.min_access_size = 2`); a byte access faults.
+ * A write to offset 0: low 16 bits the command, bits 31:16 the code.
+ * 0x5555 (FINISHER_PASS) exits 0; 0x3333 (FINISHER_FAIL) exits with the
+ * code, but 1 for code 0 (QEMU 7.2 exits 0 there); 0x7777 (FINISHER_RESET)
+ * asks for a reset; anything else is ignored. Reads return 0; byte accesses
+ * fault. Why, and the device-tree names: docs/design.md#test-finisher.
  */
 
 import { type DeviceState, stateInt } from '../state/index.js';

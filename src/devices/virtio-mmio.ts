@@ -2,27 +2,12 @@
  * Empty virtio-mmio transport slots: what QEMU's `virt` shows at
  * 0x1000_1000 + 0x1000 * i (i = 0..7) when no virtio device is attached.
  *
- * QEMU (hw/virtio/virtio-mmio.c, `virtio_mmio_read` with no backend) reads
- * the magic value 0x74726976 ("virt") at 0x000, the version at 0x004 and
- * the vendor id 0x554d4551 ("QEMU") at 0x00c; every other offset, the
- * device id at 0x008 included, reads 0, and all writes are ignored, so a
- * driver probes the slot and finds nothing. A device id of 0 is the virtio
- * spec's "reserved (invalid)" (Virtio 1.2, 4.2.2).
- *
- * Version: QEMU's `virt` keeps its virtio-mmio transports in legacy mode
- * (`force-legacy` defaults to true), so QEMU 7.2 reports version 1; read
- * from a 7.2 guest: 0x10001000..0x1000100c = 76697274 00000001 00000000 554d4551.
- * The `version` option can say 2 (the modern transport) instead.
- *
- * Window: QEMU maps 0x200 bytes of registers at the start of each 0x1000
- * slot (`memory_region_init_io(..., 0x200)` in virtio-mmio.c); the rest of
- * the slot is a hole, where an access faults (read from a 7.2 guest:
- * 0x100011fc reads 0, 0x10001200 and 0x10001ffc give a load access fault).
- * The device tree still gives each slot 0x1000 bytes, as QEMU's does.
- *
- * Widths: as QEMU, any access of 1, 2 or 4 bytes; one at a register's own
- * offset returns the low bytes of the register, one elsewhere reads 0
- * (a byte read of 0x001 is 0, not 0x72).
+ * Owns a slot's identity: magic "virt", the version (option `version`, 1 by
+ * default as QEMU's legacy transports), vendor "QEMU" and device id 0, so a
+ * driver probes and finds nothing; every other register reads 0 and writes
+ * are ignored. An access past the 0x200 bytes of registers faults, as in
+ * QEMU 7.2. Offsets, widths and the values read from a QEMU 7.2 guest:
+ * docs/design.md#virtio-mmio-slots.
  */
 
 import type { DeviceState } from '../state/index.js';

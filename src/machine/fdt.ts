@@ -1,24 +1,12 @@
 /**
- * The device tree of an xsvisor `virt` VM, described the way QEMU 7.2's
- * `virt` machine describes itself (hw/riscv/virt.c, `create_fdt`), minus
- * what xsvisor does not emulate (PCIe, flash, fw_cfg, RTC, PMU, platform
- * bus) and plus the SiFive GPIO block.
+ * The device tree of an xsvisor `virt` VM, described as QEMU 7.2's `virt`
+ * describes itself (hw/riscv/virt.c, `create_fdt`), minus what xsvisor does
+ * not emulate (PCIe, flash, fw_cfg, RTC, PMU, platform bus) and plus the
+ * SiFive GPIO block.
  *
- * Compared with `qemu-system-riscv32 -M virt,dumpdtb=x.dtb -bios none -cpu
- * rv32,f=false,d=false,h=false,zba=false,zbb=false,zbc=false,zbs=false,sstc=false`:
- * - root: #address-cells = #size-cells = 2, compatible "riscv-virtio",
- *   model "riscv-virtio,qemu"; /chosen, /poweroff, /reboot, /memory, /cpus,
- *   /soc in QEMU's order; phandles cpu0 = 1, its intc = 2, plic = 3, test = 4.
- * - cpu@0: riscv,isa "rv32imac_zicsr_zifencei_zihintpause" (QEMU 7.2's
- *   string for that CPU; Zihintpause's PAUSE is a FENCE hint, which an
- *   RV32I hart executes as a fence). mmu-type "riscv,sv32" as QEMU's
- *   (the hart implements Sv32); `mmuType: null` leaves it out.
- * - plic: riscv,ndev = 95, the highest source id (QEMU 7.2 writes 96, one
- *   past its last source; Linux reads ndev as the number of sources after 0).
- * - virtio_mmio slots in descending address order, as QEMU adds them.
- * - gpio@10060000 (not in QEMU): `sifive,gpio0` per the Linux binding
- *   (sifive,gpio.yaml), interrupts 64..95, two-cell GPIO and IRQ specifiers.
- * - no rng-seed in /chosen unless given; bootargs only when given.
+ * Owns the nodes, their order, properties and phandles. The comparison with
+ * QEMU's `dumpdtb` and the departures (`riscv,ndev`, the GPIO binding):
+ * docs/design.md#the-device-tree.
  */
 
 import { InterruptCause } from '../device/index.js';

@@ -2,25 +2,13 @@
  * The monitor's SBI: what OpenSBI would do for an S-mode guest, done by
  * trap-and-emulate of the guest's ECALLs (RISC-V SBI specification 2.0).
  *
- * Owns the SBI calling convention and every extension the VM offers: BASE,
- * TIME, IPI, RFENCE, HSM, SRST, DBCN and the legacy extensions 0x00-0x08.
- * The hart calls {@link SbiFirmware.handleEcall} for each ECALL from S-mode
- * (the `onSupervisorEcall` hook of src/cpu/hart.ts); it reads a7 (EID),
- * a6 (FID) and a0-a5, and writes a0 (error) and a1 (value), as spec
- * chapter 3 (binary encoding) says; legacy calls write a0 only and keep
- * every other register (spec chapter 5). The ECALL then retires and pc
- * advances by 4.
- *
- * The VM supplies the effects through {@link SbiPlatform}: the timer
- * (mtimecmp of the VM's CLINT, whose level the VM routes to STIP), the
- * console (the VM's UART0), and system reset. The VM has one hart, so the
- * "remote" parts of IPI, RFENCE and HSM act on that hart or refuse other
- * hart ids.
- *
- * Implementation ID: 0x7873 ("xs"), chosen well away from the IDs the
- * specification assigns in order (0 BBL, 1 OpenSBI, 2 Xvisor, 3 KVM, 4
- * RustSBI, 5 Diosix, 6 Coffer, 7 Xen, 8 PolarFire HSS, 9 coreboot,
- * 10 oreboot, 11 bhyve). Implementation version: {@link SBI_IMPL_VERSION}.
+ * Owns the calling convention and every extension offered: BASE, TIME, IPI,
+ * RFENCE, HSM, SRST, DBCN and the legacy extensions 0x00-0x08, with the
+ * implementation ID 0x7873 ("xs") and {@link SBI_IMPL_VERSION}. The hart calls
+ * {@link SbiFirmware.handleEcall} for each ECALL from S-mode; the VM supplies
+ * the effects through {@link SbiPlatform} (timer, console, reset). One hart:
+ * other hart ids are refused. Registers read and written, and the choice of
+ * ID: docs/design.md#the-sbi.
  */
 
 import type { GuestVirtAddr } from '../addr/index.js';

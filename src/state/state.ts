@@ -3,18 +3,11 @@
  * guest-visible state as a flat record of plain values, and takes such a
  * record back.
  *
- * Owns {@link DeviceState}, the {@link Snapshottable} interface, the
- * {@link DeviceStateError} a restore refuses bad state with, and the
- * checked field readers devices use so that a record from a file (which
- * may be corrupt or forged even when its checksum holds) never puts a
- * device in a state it could not reach by itself. The binary encoding
- * lives in src/snapshot/; this layer knows nothing of files.
- *
- * What belongs in a state: everything the guest can observe or that
- * decides what it observes later (registers, FIFOs, levels, counters).
- * What does not: host wiring (ports, pins, callbacks), configuration
- * given to the constructor (addresses, names), which the restoring side
- * must build identically.
+ * Owns {@link DeviceState}, {@link Snapshottable}, {@link DeviceStateError}
+ * and the checked field readers that keep a corrupt or forged record from
+ * putting a device in a state it could not reach by itself. Knows nothing of
+ * files: the encoding is src/snapshot/'s. What belongs in a state:
+ * docs/design.md#saved-state-and-snapshots.
  */
 
 /** One field of a {@link DeviceState}: a number (any float64), a flag, bytes, or 32-bit words. */

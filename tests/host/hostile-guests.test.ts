@@ -118,7 +118,7 @@ const regionOf = (a: number) => MAPPED.find((r) => a >= r.base && a < r.base + r
  * Every other line must be identical.
  */
 const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
-  'test-misaligned': 'misaligned device access: xsvisor raises address-misaligned (the hart.ts header), QEMU splits it',
+  'test-misaligned': 'misaligned device access: xsvisor raises address-misaligned (docs/design.md#the-hart), QEMU splits it',
   'clint-misaligned': 'as test-misaligned',
   'plic-misaligned': 'as test-misaligned',
   'uart-misaligned': 'as test-misaligned',

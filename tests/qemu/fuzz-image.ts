@@ -28,7 +28,7 @@
 // - WFI: with no interrupt source QEMU sleeps forever.
 // - writes to mtvec (the harness's handler) and to the PMP CSRs in M-mode:
 //   a locked or closed entry would take memory from the harness (and QEMU
-//   7.2 keeps pmpcfg bits the spec reserves: hart.ts header); guests/pmp
+//   7.2 keeps pmpcfg bits the spec reserves: docs/design.md#pmp-and-triggers); guests/pmp
 //   compares PMP with QEMU instead.
 // - writes to the trigger CSRs (0x7a0-0x7af) in M-mode: a breakpoint's
 //   mtval is 0 on QEMU 7.2 and the address on xsvisor (both allowed);
@@ -325,7 +325,7 @@ export function parseFuzzLog(out: string, count: number): FuzzLogEntry[] | null 
 /** The result of lining up the two logs. */
 export interface FuzzComparison {
   compared: number;
-  /** Differences the hart.ts header documents, by kind. */
+  /** Differences docs/design.md#the-hart documents, by kind. */
   accepted: Record<string, number>;
   /** Optional CSRs one side implements and the other does not (number → count). */
   optionalCsrs: Record<string, number>;
@@ -353,7 +353,7 @@ const h = (v: number) => '0x' + (v >>> 0).toString(16);
  *   access-fault exception corresponding to the original access type");
  * - an SC, with no reservation, to a page that faults: QEMU 7.2 fails it
  *   without a trap; xsvisor translates first (its reservations are kept
- *   on physical addresses, hart.ts header) and raises the store/AMO page
+ *   on physical addresses, docs/design.md#the-hart) and raises the store/AMO page
  *   fault. The spec does not say whether a failing SC may fault;
  * - an AMO or SC (not LR) that access- or page-faults: QEMU 7.2 raises
  *   the load fault (5, 13); xsvisor the store/AMO fault (7, 15), as table

@@ -1,38 +1,15 @@
 /**
- * The JIT tier's driver: runs a hart by calling translated blocks, and
- * the hart's own interpreter for everything a block cannot hold (see
- * translate.ts and docs/jit.md).
+ * The JIT tier's driver: runs a hart by calling translated regions
+ * (translate.ts), and the hart's interpreter for all a region cannot hold.
  *
- * Owns: the block cache (a direct-mapped table of translated regions keyed
- * by guest physical entry pc, so bounded by construction: a region evicts
- * the one in its slot; see translate.ts for regions), the
- * per-4 KiB-page map of RAM pages holding translated code, invalidation,
- * and the accounting of a run() made of blocks and interpreter steps
- * (instret, lastRunSteps, the budget).
- *
- * Hot entries: a pc is translated only once entered {@link DEFAULT_HOT_ENTRIES}
- * times (see {@link setJitHotEntries}); until then its slot holds the length
- * of its first block, which the interpreter runs at each entry. Most entries
- * run a few times, and V8 spends more compiling them than interpreting them.
- *
- * When blocks run: fetches and data accesses untranslated (no Sv32 in
- * effect), PMP allowing the current mode everything in the RAM window and
- * no trigger armed in it (the hart's `blocksOk`: blocks check neither),
- * pc in the RAM window and no LR reservation held (a block's stores do not
- * watch it). Anything else runs in the interpreter in
- * chunks of {@link INTERP_CHUNK}; so does the end of a budget too small for
- * a whole region. Events (interrupts, stop requests, map changes) can only
- * be raised by instructions the interpreter runs or by the host between
- * run() calls, so checking them when a region exits loses nothing, and a
- * region never runs past the budget: the latency is the interpreter's.
- *
- * Invalidation: a block's store into a page marked in the code-page map
- * exits the block right after the store, and the driver drops every block
- * touching that page. The interpreter's stores, when this tier is on, go
- * through the hart's slow store path, which calls {@link JitTier.noteStore}.
- * FENCE.I (run by the interpreter) calls {@link JitTier.flush}, which covers
- * writers outside the hart (a DMA device, the monitor) as Zifencei requires
- * of the guest; reset and a change of the RAM window flush too.
+ * Owns the block cache (direct-mapped by guest physical entry pc, so bounded:
+ * a region evicts the one in its slot), the hot-entry counts, the per-4 KiB
+ * map of RAM pages holding translated code and its invalidation
+ * ({@link JitTier.noteStore}, {@link JitTier.flush}), and the accounting of a
+ * run() (instret, lastRunSteps, the exact budget). Runs no region unless the
+ * hart's `blocksOk` holds, pc is in the RAM window and no LR reservation is
+ * held; the interpreter runs then, in chunks of {@link INTERP_CHUNK}.
+ * Why: docs/jit.md and docs/design.md#the-jit-tier.
  */
 
 import { mulh, mulhsu, mulhu } from '../arith.js';

@@ -1,57 +1,15 @@
 /**
  * The translator of the JIT tier: decodes guest code from the hart's RAM
  * window into regions of basic blocks and writes the JavaScript source of
- * a function that runs each region (see docs/jit.md).
+ * a function that runs each region.
  *
- * Owns: which instructions a block may hold, the source emitted for each,
- * how a region is formed, and the exit protocol between a region and the
- * driver (driver.ts). Nothing here touches a hart: input is a parcel view
- * of RAM and a pc, output is source text plus the code's extent.
- *
- * A block is up to {@link MAX_BLOCK_INSNS} instructions in RAM, ended by a
- * branch or jump (included) or before the first instruction a block cannot
- * run exactly: SYSTEM (CSRs, xRET, ECALL, EBREAK, WFI, SFENCE.VMA), AMOs
- * and LR/SC, FENCE.I, an illegal or reserved encoding, a parcel outside the
- * window. Those run in the interpreter, one at a time, so their traps, side
- * effects and counting are the interpreter's own. Loads and stores are
- * inline on the RAM views behind one bounds-and-alignment check; an access
- * that fails it (a device, ROM, a miss, a misaligned address) leaves the
- * region *before* that instruction, for the interpreter. So nothing in a
- * region can trap, and every exit knows the pc and how many instructions
- * retired.
- *
- * A region is the block at its entry plus the blocks reachable from it by
- * static branch and jump targets, up to {@link MAX_REGION_BLOCKS} blocks
- * and {@link MAX_REGION_INSNS} instructions, of which it keeps those on a
- * loop back to the entry (or, when there is none, the first
- * {@link LINEAR_REGION_BLOCKS}): code outside the loops would cost V8
- * compile time and deoptimisations for little run time. Its function is a `for (;;)`
- * around a `switch` on the RAM offset of the current block (small integers:
- * V8 keeps them unboxed, pcs above 2^30 would not be), cases in address
- * order so that fall-through needs no dispatch; a JALR dispatches through
- * the same switch and leaves by its default case. Loops inside a region
- * thus stay inside one JavaScript function, which V8 optimises on stack
- * (OSR); that is where the speed comes from. The guest registers the
- * region uses live in locals `r1`..`r31`, loaded on entry and written back
- * once on exit; x0 reads as the literal 0 and writes to it are dropped.
- *
- * Budget: every cycle in a region passes a block reached by an edge to the
- * same or a lower address (a header), or a JALR; there the region checks
- * that the longest path to the next check or exit (K, computed per header;
- * the largest of all for a JALR) is left in the budget, else it exits. The
- * driver enters a region only with at least its entry's K left
- * ({@link RegionSource.insns}), so no region runs past the budget, and the
- * count stays exact.
- *
- * Exits: each is a number into a table of (pc, instructions, why) built
- * into the factory, so that an exit is two small statements and the hot
- * path carries no exit code; a shared tail writes the registers back.
- * The function returns the next pc (int32) and writes into
- * the shared Int32Array `io`: io[0] = instructions retired, io[1] = why
- * ({@link WHY_NEXT}: continue at pc; {@link WHY_INTERP}: run the
- * instruction at pc in the interpreter; {@link WHY_CODE_STORE}: a store
- * retired into a page that holds translated code, RAM offset in io[2]; the
- * driver drops that page's code before going on).
+ * Owns which instructions a block may hold (none that can trap), the source
+ * emitted for each, how a region is formed, its budget checks, and the exit
+ * protocol with the driver (driver.ts: `io` and the WHY_* codes). Touches no
+ * hart: input is a parcel view of RAM and a pc, output is source text plus
+ * the code's extent. Why blocks, regions and exits are shaped so: docs/jit.md
+ * ("How it works", "Budget and interrupt latency") and
+ * docs/design.md#the-jit-tier.
  */
 
 import {
