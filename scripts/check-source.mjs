@@ -46,8 +46,8 @@ export const LAYERS = Object.freeze({
   'scripts': ['*'],
 });
 
-/** The rules' keys that allow a whole tree: `*src` every folder under src/ (but src/moddable), `*host`, `*` anything. */
-function allows(from, to) {
+/** Whether folder `from` may import folder `to` (keys of LAYERS); `*src` allows every folder of src/ but src/moddable, `*host` every folder of host/ (host/cli only to itself), `*` anything. */
+export function allows(from, to) {
   const rule = LAYERS[from] ?? [];
   if (from === to) return true;
   for (const r of rule) {
@@ -119,8 +119,12 @@ function significant(line) {
 
 /** Runs of at least `min` identical significant lines shared by two different files of `dir`. */
 export function duplicateRuns(dir = 'src', min = 6) {
-  const files = tsFiles(dir).map((file) => {
-    const text = readFileSync(join(ROOT, file), 'utf8');
+  return duplicateRunsIn(tsFiles(dir).map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') })), min);
+}
+
+/** The same over given texts (`{ file, text }`): one finding per pair of files, at the first run they share. */
+export function duplicateRunsIn(sources, min = 6) {
+  const files = sources.map(({ file, text }) => {
     const lines = [];
     text.split('\n').forEach((l, i) => {
       const s = significant(l);
