@@ -40,7 +40,7 @@ export interface HartOptions {
    * read by the `time`/`timeh` CSRs.
    */
   readonly readTime: () => number;
-  // ---- SBI hook (src/monitor/sbi.ts): the only monitor-specific option.
+  // ---- SBI hook (src/machine/sbi.ts): the only monitor-specific option.
   /**
    * Called instead of taking the trap when ECALL executes in S-mode: a
    * monitor standing in for M-mode firmware (the SBI) reads a0-a7 from
@@ -346,7 +346,7 @@ export class Hart extends HartCore implements InterruptTarget {
     sfenceVma(this, va ?? -1, asid ?? -1);
   }
   /**
-   * The hart's whole architectural state as a record (src/device/state.ts):
+   * The hart's whole architectural state as a record (src/state/state.ts):
    * x1-x31, pc, mode, every CSR field as held (counters as their offsets
    * from `instret`, which is saved too), PMP, the LR/SC reservation, the
    * mip bits software and devices set, parked (after WFI), the last trap.

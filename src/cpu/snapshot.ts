@@ -16,7 +16,7 @@ const HART_STATE_FIELDS = Object.freeze([
 ] as const);
 
 /**
- * The hart's whole architectural state as a record (src/device/state.ts):
+ * The hart's whole architectural state as a record (src/state/state.ts):
  * x1-x31, pc, mode, every CSR field as held (counters as their offsets
  * from `instret`, which is saved too), PMP, the LR/SC reservation, the
  * mip bits software and devices set, parked (after WFI), the last trap.
