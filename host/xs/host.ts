@@ -1,9 +1,9 @@
 /**
  * The Node side of the XS bridge (protocol.ts): serves the requests a
  * script in an xsnap worker makes through `issueCommand` (set-up, image,
- * data files, the UART's bytes, the idle wait, log text, the report).
- * Used by `--engine xs` (engine.ts) and by the Moddable app under XS
- * (host/moddable/xs.ts).
+ * data files, the UART's bytes, the idle wait, log and trace text, the
+ * snapshot saved, the report). Used by `--engine xs` (engine.ts) and by
+ * the Moddable app under XS (host/moddable/xs.ts).
  *
  * Owns the far end of the guest's UART: input handed to XS within the
  * room it reports, output kept until the port takes it (never more than
@@ -33,6 +33,8 @@ export interface XsBridgeHostOptions {
   readonly onIdle?: () => void;
   /** Receives PROGRESS: the instructions retired so far. */
   readonly onProgress?: (instret: number) => void;
+  /** Receives TRACE text (whole lines, each ending in a newline); none: it is dropped. */
+  readonly onTrace?: (text: string) => void;
 }
 
 const decoder = new TextDecoder();
@@ -41,6 +43,8 @@ const decoder = new TextDecoder();
 export class XsBridgeHost {
   /** EXIT's JSON, parsed; null until XS has reported. */
   report: unknown = null;
+  /** SNAPSHOT's bytes; null until XS has sent them. */
+  snapshot: Uint8Array | null = null;
 
   private readonly options: XsBridgeHostOptions;
   private readonly port: SerialPort | null = null;
@@ -96,6 +100,12 @@ export class XsBridgeHost {
         return undefined;
       case OP.LOG:
         this.options.onLog(decoder.decode(payload));
+        return undefined;
+      case OP.SNAPSHOT:
+        this.snapshot = payload.slice();
+        return undefined;
+      case OP.TRACE:
+        this.options.onTrace?.(decoder.decode(payload));
         return undefined;
       case OP.EXIT:
         this.report = JSON.parse(decoder.decode(payload)) as unknown;
