@@ -117,8 +117,8 @@ Options:
   --engine ENGINE   node (default): the monitor runs in this process (V8);
                     xs: in Moddable's XS engine (an xsnap worker), as on a
                     board, with the same UART piping, exit statuses,
-                    snapshots and traces; not with --view, --gdb,
-                    --config or --serial mon:...
+                    snapshots, traces and Ctrl-A keys; not with --view,
+                    --gdb or --config
   --tier TIER       interp (default): the hart interprets each instruction;
                     jit: guest code is translated to JavaScript blocks
                     (docs/jit.md); falls back to interp where the engine
@@ -314,9 +314,8 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError('--config runs its VMs under the monitor with --engine node', '--engine');
   }
 
-  if (serialEscapes && (engine === 'xs' || deterministic || icount !== null)) {
-    const which = engine === 'xs' ? '--engine xs' : deterministic ? '--deterministic' : '--icount';
-    throw new UsageError(`--serial mon:... restarts the VM in this process: not with ${which}`, serialGiven);
+  if (serialEscapes && (deterministic || icount !== null)) {
+    throw new UsageError(`--serial mon:... restarts the VM when a key comes, at no set instruction count: not with ${deterministic ? '--deterministic' : '--icount'}`, serialGiven);
   }
 
   const gdb = parseGdbOptions(seen, wait, engine, config);

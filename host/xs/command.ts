@@ -81,7 +81,10 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
     },
     instret: () => reported,
     release: () => {},
-    restart: () => false,
+    restart(): boolean {
+      worker?.restart();
+      return true;
+    },
     close: async () => {},
     closeView: async () => {},
   };

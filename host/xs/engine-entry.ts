@@ -115,6 +115,16 @@ if (vm !== null) {
   const running = vm;
   for (const w of running.image.warnings) bridge.log(`warning: ${w}`);
   bridge.onStop = (reason) => running.stop(reason);
+  // Ctrl-A r (the terminal's, or --serial mon:'s): between slices, as V8 restarts the VM between event-loop turns.
+  bridge.onRestart = () => {
+    try {
+      running.restart();
+      bridge.log('guest restarted (Ctrl-A r)');
+    } catch (e) {
+      // Refused once the VM is closed (the run is ending).
+      if (!(e instanceof VmConfigError)) throw e;
+    }
+  };
   // The first exchange gives the UART its room for output; input waits for the first slice.
   bridge.sync(false);
   const started = xs.performance.now();

@@ -97,6 +97,8 @@ export interface XsEngineResult {
 export interface XsEngineRun {
   /** Asks the VM to stop for `reason`; the worker is killed if it has not ended 10 s later. */
   stop(reason: string): void;
+  /** Asks XS to restart the guest (Ctrl-A r), as a fresh boot of the same VM. */
+  restart(): void;
   /** Settles when the worker has ended. Never rejects. */
   readonly done: Promise<XsEngineResult>;
 }
@@ -181,6 +183,7 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
       far.stop(reason);
       killTimer ??= setTimeout(() => worker.kill(), STOP_GRACE_MS);
     },
+    restart: () => far.restart(),
     done,
   };
 }

@@ -12,7 +12,7 @@
  */
 
 import type { SerialPort, SerialPortFactory } from '../../src/ports/index.js';
-import { HEADER_BYTES, OP, readU32, REPLY_STOP, writeU32 } from './protocol.js';
+import { HEADER_BYTES, OP, readU32, REPLY_RESTART, REPLY_STOP, writeU32 } from './protocol.js';
 import type { CommandReply } from './worker.js';
 
 /** Options of an {@link XsBridgeHost}. */
@@ -51,6 +51,7 @@ export class XsBridgeHost {
   private budget = 0;
   private pending: Uint8Array = new Uint8Array(0);
   private stopReason: string | null = null;
+  private restartAsked = false;
   private wake: (() => void) | null = null;
   private readable = false;
 
@@ -127,6 +128,12 @@ export class XsBridgeHost {
     this.wake?.();
   }
 
+  /** Asks XS to restart the guest (Ctrl-A r): in the reply to its next exchange (a wait ends at once). */
+  restart(): void {
+    this.restartAsked = true;
+    this.wake?.();
+  }
+
   /** Ends a wait in progress: the worker is gone. */
   close(): void {
     this.wake?.();
@@ -157,6 +164,8 @@ export class XsBridgeHost {
       return r;
     }
     const input: number[] = [];
+    const flags = this.restartAsked ? REPLY_RESTART : 0;
+    this.restartAsked = false;
     if (this.port !== null) {
       while (input.length < room) {
         const b = this.port.read();
@@ -168,6 +177,7 @@ export class XsBridgeHost {
       }
     }
     const r = new Uint8Array(HEADER_BYTES + input.length);
+    r[0] = flags;
     writeU32(r, 1, outRoom);
     r.set(input, HEADER_BYTES);
     return r;
@@ -175,7 +185,7 @@ export class XsBridgeHost {
 
   /** Resolves after `ms` milliseconds, or at once when input or a stop arrives. */
   private waitForInput(ms: number): Promise<void> {
-    if (this.readable || this.stopReason !== null || ms <= 0) return Promise.resolve();
+    if (this.readable || this.stopReason !== null || this.restartAsked || ms <= 0) return Promise.resolve();
     this.options.onIdle?.();
     return new Promise((resolve) => {
       const done = (): void => {

@@ -43,6 +43,8 @@ export const OP = Object.freeze({
 
 /** Reply flag: the host asks the VM to stop; the payload is the reason. */
 export const REPLY_STOP = 1;
+/** Reply flag: the host asks for the guest's restart (Ctrl-A r); the payload is input as usual. */
+export const REPLY_RESTART = 2;
 /** Bytes before the payload in requests and in replies. */
 export const HEADER_BYTES = 5;
 

@@ -6,7 +6,8 @@
  * engine, resumed under the other, prints exactly what the uninterrupted
  * V8 run prints; the two engines save the same bytes), the same refusals
  * (another image, a corrupt or missing file, an unwritable path), and
- * `--trace` / `--trace-file` / `--stats` giving V8's lines byte for byte.
+ * `--trace` / `--trace-file` / `--stats` giving V8's lines byte for byte,
+ * and `--serial mon:tcp:PORT`'s Ctrl-A r and x acting as under V8.
  *
  * The CLI spawned is dist/'s build (cli-entry.ts). Skipped when the XS
  * engine (xsnap-worker, built by `npm install`) is missing; in CI
@@ -16,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,4 +169,64 @@ describe('--engine xs: --trace, --trace-file and --stats give V8\'s lines', { sk
     assert.match(ns, /sbi calls: [1-9]/);
     assert.equal(xst, ns);
   });
+});
+
+/** A TCP port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+/** Resolves once `test()` holds, checking whenever `on` fires (a hang guard rejects after `ms`). */
+function until(on: (check: () => void) => void, test: () => boolean, what: string, ms = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const guard = setTimeout(() => reject(new Error(`no ${what}`)), ms);
+    const check = (): void => {
+      if (!test()) return;
+      clearTimeout(guard);
+      resolve();
+    };
+    on(check);
+    check();
+  });
+}
+
+describe('--engine xs: --serial mon:tcp:PORT, the monitor\'s keys', { skip }, () => {
+  for (const engine of ['node', 'xs'] as const) {
+    it(`${engine}: Ctrl-A r restarts demo.elf (its banner again, said on stderr), Ctrl-A x quits with 0`, async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [entry, 'run', '--engine', engine, '--serial', `mon:tcp:${port}`, '--timeout', '120', g('demo')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      const checks: (() => void)[] = [];
+      const fire = (): void => checks.forEach((c) => c());
+      child.stderr.setEncoding('latin1').on('data', (t: string) => {
+        stderr += t;
+        fire();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+      await until((c) => checks.push(c), () => stderr.includes('waiting for a client'), 'banner of the TCP port');
+      const sock = connect(port, '127.0.0.1');
+      let got = '';
+      sock.setEncoding('latin1').on('data', (t: string) => {
+        got += t;
+        fire();
+      });
+      try {
+        await until((c) => checks.push(c), () => got.includes('xsvisor demo: UART0 input') && got.endsWith('demo> '), 'first prompt');
+        got = '';
+        sock.write(Uint8Array.of(0x01, 0x72));
+        await until((c) => checks.push(c), () => got.includes('xsvisor demo: UART0 input') && got.endsWith('demo> '), 'banner after Ctrl-A r');
+        await until((c) => checks.push(c), () => stderr.includes('guest restarted (Ctrl-A r)'), 'restart message');
+        sock.write(Uint8Array.of(0x01, 0x78));
+        assert.equal(await exited, 0, stderr);
+      } finally {
+        sock.destroy();
+        child.kill('SIGKILL');
+      }
+    });
+  }
 });
