@@ -119,6 +119,33 @@ describe('--engine xs: --snapshot-save and --snapshot-load across engines', { sk
     assert.equal(again.stdout, '');
   });
 
+  it('SIGTERM under XS: the VM is saved, the status is 143, and V8 resumes it with the input that follows', async () => {
+    const snap = file('term.bin');
+    // A small RAM: XS scans 128 MiB for the pages to save in seconds, and a stopped worker gets 10 s (engine.ts) on a loaded machine.
+    const child = spawn(process.execPath, [entry, 'run', '--engine', 'xs', '--deterministic', '--ram', '16MiB', '--snapshot-save', snap, g('echo')], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('latin1').on('data', (d: string) => {
+      out += d;
+      if (out.includes('ab')) child.kill('SIGTERM');
+    });
+    let errText = '';
+    child.stderr.setEncoding('latin1').on('data', (d: string) => (errText += d));
+    child.stdin.write('ab');
+    const status = await new Promise<number | null>((resolve) => child.on('close', (s) => resolve(s)));
+    assert.equal(status, 143, errText);
+    assert.equal(out, 'ab');
+    const rest = await new Promise<Result>((resolve, reject) => {
+      const c = spawn(process.execPath, [entry, 'run', '--deterministic', '--ram', '16MiB', '--snapshot-load', snap, g('echo')], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      c.stdout.setEncoding('latin1').on('data', (d: string) => (stdout += d));
+      c.on('error', reject);
+      c.on('close', (s) => resolve({ status: s, stdout, stderr: '' }));
+      c.stdin.end('cdq');
+    });
+    assert.equal(rest.status, 0);
+    assert.equal(rest.stdout, 'cdq');
+  });
+
   it('refusals: another image, a corrupt or missing file (65), an unwritable path (73), with the same message under both', async () => {
     const snap = file('hello.bin');
     assert.equal((await run('node', ['--deterministic', '--max-insns', '500', '--snapshot-save', snap, g('hello')])).status, 125);
