@@ -2,13 +2,14 @@
  * `xsvisor run --engine xs`: a session's one VM run in Moddable's XS
  * engine (an xsnap worker, engine.ts) instead of V8. The board file goes
  * to XS as text, the VM is built and run there, its UART reaches the
- * session's Node port through the bridge, and stops become requests sent
- * across. The report comes back as the outcome the session turns into
- * the exit status, so both engines end with the same statuses and messages.
+ * session's Node port through the bridge, stops and Ctrl-A r become
+ * requests sent across; snapshot files are read and written here, trace
+ * lines land in the session's buffer. The report comes back as the outcome
+ * the session turns into the exit status, as under V8.
  */
 
 import { readFileSync } from 'node:fs';
-import type { GuestExit, RegisterDump, VmExit, VmFault, VmOutcome } from '../../src/monitor/index.js';
+import type { GuestExit, RegisterDump, TraceBuffer, VmExit, VmFault, VmOutcome } from '../../src/monitor/index.js';
 import { EXIT } from '../exit-status.js';
 import type { RunOptions } from '../run-options.js';
 import type { SessionIo } from '../session/io.js';
@@ -16,7 +17,6 @@ import type { SessionPlan, Say } from '../session/plan.js';
 import type { RunEnd, SessionRun } from '../session/run.js';
 import { readSnapshotFile, writeSnapshotFile } from '../snapshot-file.js';
 import { stuckMessage } from '../stuck.js';
-import type { TraceBuffer } from '../../src/monitor/index.js';
 import { startXsEngine, XsEngineUnavailableError, type XsEngineResult, type XsEngineRun } from './engine.js';
 
 /** Options of {@link startXsRun}. */
