@@ -21,15 +21,10 @@ import { EXIT } from './exit-status.js';
  * half-restored VM runs.
  */
 export function loadSnapshotFile(vm: VirtVm, path: string, err: (text: string) => void): number | null {
-  let bytes: Uint8Array;
-  try {
-    const buf = readFileSync(path);
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+  const bytes = readSnapshotFile(path, err);
+  if (typeof bytes === 'number') {
     vm.close();
-    err(`${path}: cannot read the snapshot: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e)}`);
-    return EXIT.BAD_INPUT;
+    return bytes;
   }
   try {
     vm.restore(bytes);
@@ -38,6 +33,22 @@ export function loadSnapshotFile(vm: VirtVm, path: string, err: (text: string) =
     vm.close();
     if (!(e instanceof SnapshotError)) throw e;
     err(`${path}: ${e.message}`);
+    return EXIT.BAD_INPUT;
+  }
+}
+
+/**
+ * The bytes of the snapshot file at `path`, unchecked (`--engine xs`
+ * hands them to XS, which restores them). When the file cannot be read,
+ * says why through `err` (naming the file) and returns 65.
+ */
+export function readSnapshotFile(path: string, err: (text: string) => void): Uint8Array | number {
+  try {
+    const buf = readFileSync(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    err(`${path}: cannot read the snapshot: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e)}`);
     return EXIT.BAD_INPUT;
   }
 }
@@ -75,14 +86,23 @@ export function checkSnapshotTarget(path: string, err: (text: string) => void): 
 }
 
 /**
- * Saves `vm` to `path` (through a temporary file renamed into place, so a
- * failed write leaves no partial snapshot under that name). Returns null
- * when it did, else says why and returns {@link EXIT.CANT_CREATE}.
+ * Saves `vm` to `path` (see {@link writeSnapshotFile}). Returns null when
+ * it did, else says why and returns {@link EXIT.CANT_CREATE}.
  */
 export function saveSnapshotFile(vm: VirtVm, path: string, producer: string, err: (text: string) => void): number | null {
+  return writeSnapshotFile(vm.snapshot({ producer: `xsvisor ${producer}` }), path, err);
+}
+
+/**
+ * Writes a snapshot's `bytes` to `path` (through a temporary file renamed
+ * into place, so a failed write leaves no partial snapshot under that
+ * name). Returns null when it did, else says why and returns
+ * {@link EXIT.CANT_CREATE}.
+ */
+export function writeSnapshotFile(bytes: Uint8Array, path: string, err: (text: string) => void): number | null {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, vm.snapshot({ producer: `xsvisor ${producer}` }));
+    writeFileSync(tmp, bytes);
     renameSync(tmp, path);
     return null;
   } catch (e) {

@@ -116,8 +116,9 @@ Options:
                     drives them, buttons to press, the console mirrored
   --engine ENGINE   node (default): the monitor runs in this process (V8);
                     xs: in Moddable's XS engine (an xsnap worker), as on a
-                    board, with the same UART piping and exit statuses;
-                    not with --view
+                    board, with the same UART piping, exit statuses,
+                    snapshots, traces and Ctrl-A keys; not with --view,
+                    --gdb or --config
   --tier TIER       interp (default): the hart interprets each instruction;
                     jit: guest code is translated to JavaScript blocks
                     (docs/jit.md); falls back to interp where the engine
@@ -147,7 +148,7 @@ Options:
                     SIGINT/SIGTERM) save the VM to FILE (docs/snapshot.md)
   --snapshot-load FILE  resume the VM saved in FILE instead of booting IMAGE;
                     same IMAGE, board, --ram, firmware and --deterministic
-                    as when it was saved; not with --engine xs
+                    as when it was saved (either engine may load it)
   --gdb PORT        serve GDB's remote protocol on 127.0.0.1:PORT (0: any free
                     port; the port is printed on stderr); gdb-multiarch
                     connects with 'target remote :PORT' (docs/gdb.md)
@@ -313,9 +314,8 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError('--config runs its VMs under the monitor with --engine node', '--engine');
   }
 
-  if (serialEscapes && (engine === 'xs' || deterministic || icount !== null)) {
-    const which = engine === 'xs' ? '--engine xs' : deterministic ? '--deterministic' : '--icount';
-    throw new UsageError(`--serial mon:... restarts the VM in this process: not with ${which}`, serialGiven);
+  if (serialEscapes && (deterministic || icount !== null)) {
+    throw new UsageError(`--serial mon:... restarts the VM when a key comes, at no set instruction count: not with ${deterministic ? '--deterministic' : '--icount'}`, serialGiven);
   }
 
   const gdb = parseGdbOptions(seen, wait, engine, config);
@@ -327,8 +327,6 @@ export function parseArgs(argv: readonly string[]): Command {
   const snapshotLoad = seen.get('--snapshot-load') ?? null;
   for (const [opt, v] of [['--snapshot-save', snapshotSave], ['--snapshot-load', snapshotLoad]] as const) {
     if (v === '') throw new UsageError(`${opt}: no file named`, opt);
-    // Under XS the VM lives in the xsnap worker; its state does not come back to this process.
-    if (v !== null && engine === 'xs') throw new UsageError(`${opt} is not available with --engine xs`, opt);
     // auto's time follows the host's clock: nothing to resume exactly.
     if (v !== null && icount === 'auto') throw new UsageError(`${opt} does not go with --icount auto (its time follows the host's clock): use --icount SHIFT`, opt);
   }
@@ -346,8 +344,6 @@ export function parseArgs(argv: readonly string[]): Command {
   const traceFile = seen.get('--trace-file') ?? null;
   if (traceFile !== null && traceText === undefined) throw new UsageError('--trace-file needs --trace LIST', '--trace-file');
   if (traceFile === '') throw new UsageError('--trace-file: no file named', '--trace-file');
-  // The observers sit on the VM, which under XS lives in the worker.
-  if (traceText !== undefined && engine === 'xs') throw new UsageError('--trace is not available with --engine xs (use --engine node)', '--trace');
 
   return { kind: 'run', options: Object.freeze({
     image: positional[0] ?? '', ram, maxInsns, timeout, stats, progress, board, serial, serialEscapes, view, engine, config, deterministic, trace, traceFile, gdb,

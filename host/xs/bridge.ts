@@ -14,7 +14,7 @@
  */
 
 import type { ScheduledTask, Scheduler, SerialPort, SerialPortCallbacks, SerialPortFactory } from '../../src/ports/index.js';
-import { HEADER_BYTES, OP, readU32, REPLY_STOP, writeU32 } from './protocol.js';
+import { HEADER_BYTES, OP, readU32, REPLY_RESTART, REPLY_STOP, writeU32 } from './protocol.js';
 
 /** Output bytes held in XS between exchanges: what one T carries at most. */
 export const OUTPUT_CAPACITY = 16 * 1024;
@@ -41,6 +41,8 @@ export class XsBridge {
   stopReason: string | null = null;
   /** Called once when the host asks for a stop. */
   onStop: ((reason: string) => void) | null = null;
+  /** Called when the host asks for the guest's restart, from {@link sync} or {@link wait} only (between slices). */
+  onRestart: (() => void) | null = null;
 
   private readonly issue: IssueCommand;
   private readonly out = new Uint8Array(HEADER_BYTES + OUTPUT_CAPACITY);
@@ -54,6 +56,7 @@ export class XsBridge {
   private room = 0;
   private callbacks: SerialPortCallbacks | null = null;
   private closed = false;
+  private restartAsked = false;
   private readonly sink: BridgeInput | null;
 
   /** Takes the call to the host and, optionally, where input goes instead of {@link factory}'s port. */
@@ -85,6 +88,14 @@ export class XsBridge {
     if (this.consoleLength > 0) this.exchange(OP.CONSOLE);
     this.exchange(this.outLength > 0 ? OP.TRANSMIT : OP.POLL, 0, takeInput);
     this.deliver();
+    this.restartIfAsked();
+  }
+
+  /** A restart the host asked for, done now that the guest is between slices (an exchange for the console may come mid-slice). */
+  private restartIfAsked(): void {
+    if (!this.restartAsked) return;
+    this.restartAsked = false;
+    this.onRestart?.();
   }
 
   /** Bytes for the far end of the UART from a caller with its own port (the Moddable app's serial line); sent at once. */
@@ -104,6 +115,7 @@ export class XsBridge {
     }
     this.exchange(OP.WAIT, ms > 0xffffffff ? 0xffffffff : Math.ceil(ms));
     this.deliver();
+    this.restartIfAsked();
   }
 
   /** Sends a line for the host's stderr. */
@@ -209,6 +221,7 @@ export class XsBridge {
     const reply = new Uint8Array(this.issue(request.slice().buffer));
     if (reply.length < HEADER_BYTES) throw new Error(`XS bridge: a reply of ${reply.length} bytes`);
     this.room = readU32(reply, 1);
+    if ((reply[0] & REPLY_RESTART) !== 0) this.restartAsked = true;
     if ((reply[0] & REPLY_STOP) !== 0) {
       if (this.stopReason === null) {
         this.stopReason = decoder.decode(reply.subarray(HEADER_BYTES));

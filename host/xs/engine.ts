@@ -66,6 +66,15 @@ export interface XsEngineOptions {
   readonly log: (line: string) => void;
   /** Instructions retired so far, as XS reports them while the guest runs (the CLI's progress). */
   readonly onProgress?: (instret: number) => void;
+  /** `--snapshot-load`: the file's name for messages and its bytes, restored in XS before the run; none: the guest boots. */
+  readonly snapshotLoad?: { readonly name: string; readonly bytes: Uint8Array } | null;
+  /** With `--snapshot-save`: the producer to write into the snapshot XS takes at the end (in the result); none: no snapshot. */
+  readonly snapshotProducer?: string | null;
+  /** `--trace`'s categories, and where the trace lines go (whole lines, each ending in a newline). */
+  readonly trace?: readonly string[];
+  readonly onTrace?: (text: string) => void;
+  /** `--stats`: XS counts device accesses, traps and SBI calls (the report's traceStats). */
+  readonly stats?: boolean;
   /** The xsnap-worker binary (default: the one @agoric/xsnap built). */
   readonly workerPath?: string;
 }
@@ -74,6 +83,8 @@ export interface XsEngineOptions {
 export interface XsEngineResult {
   /** XS's report, or null when the worker ended without one (`error` says why). */
   readonly report: XsRunReport | null;
+  /** The snapshot XS took at the end (with `snapshotProducer`), or null. */
+  readonly snapshot: Uint8Array | null;
   readonly error: string | null;
   /** The reason of the host's stop request, if one was made. */
   readonly stopReason: string | null;
@@ -86,6 +97,8 @@ export interface XsEngineResult {
 export interface XsEngineRun {
   /** Asks the VM to stop for `reason`; the worker is killed if it has not ended 10 s later. */
   stop(reason: string): void;
+  /** Asks XS to restart the guest (Ctrl-A r), as a fresh boot of the same VM. */
+  restart(): void;
   /** Settles when the worker has ended. Never rejects. */
   readonly done: Promise<XsEngineResult>;
 }
@@ -120,16 +133,25 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     bootargs: options.bootargs ?? null,
     dtbName: options.dtb?.name ?? null,
     loads: (options.loads ?? []).map((l) => ({ name: l.name, addr: l.addr })),
+    snapshotLoad: options.snapshotLoad?.name ?? null,
+    snapshotProducer: options.snapshotProducer ?? null,
+    trace: options.trace ?? [],
+    stats: options.stats ?? false,
   };
   const far = new XsBridgeHost({
     setup,
     image: options.image,
-    // DATA n: the --dtb blob first when there is one, then the --load files.
-    data: [...(options.dtb === null || options.dtb === undefined ? [] : [options.dtb.bytes]), ...(options.loads ?? []).map((l) => l.bytes)],
+    // DATA n: the --dtb blob first when there is one, then the --load files, then the snapshot to resume.
+    data: [
+      ...(options.dtb === null || options.dtb === undefined ? [] : [options.dtb.bytes]),
+      ...(options.loads ?? []).map((l) => l.bytes),
+      ...(options.snapshotLoad === null || options.snapshotLoad === undefined ? [] : [options.snapshotLoad.bytes]),
+    ],
     port: options.port,
     onConsole: options.onConsoleOutput,
     onLog: options.log,
     onProgress: options.onProgress,
+    onTrace: options.onTrace,
   });
 
   const worker = new XsWorker({
@@ -153,7 +175,7 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     if (killTimer !== null) clearTimeout(killTimer);
     far.close();
     const report = far.report as XsRunReport | null;
-    return { report, error: report === null ? (error ?? 'the XS engine ended without a report') : error, stopReason: far.stopRequested, exit, meter };
+    return { report, snapshot: far.snapshot, error: report === null ? (error ?? 'the XS engine ended without a report') : error, stopReason: far.stopRequested, exit, meter };
   })();
 
   return {
@@ -161,6 +183,7 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
       far.stop(reason);
       killTimer ??= setTimeout(() => worker.kill(), STOP_GRACE_MS);
     },
+    restart: () => far.restart(),
     done,
   };
 }

@@ -1,9 +1,9 @@
 /**
  * The Node side of the XS bridge (protocol.ts): serves the requests a
  * script in an xsnap worker makes through `issueCommand` (set-up, image,
- * data files, the UART's bytes, the idle wait, log text, the report).
- * Used by `--engine xs` (engine.ts) and by the Moddable app under XS
- * (host/moddable/xs.ts).
+ * data files, the UART's bytes, the idle wait, log and trace text, the
+ * snapshot saved, the report). Used by `--engine xs` (engine.ts) and by
+ * the Moddable app under XS (host/moddable/xs.ts).
  *
  * Owns the far end of the guest's UART: input handed to XS within the
  * room it reports, output kept until the port takes it (never more than
@@ -12,7 +12,7 @@
  */
 
 import type { SerialPort, SerialPortFactory } from '../../src/ports/index.js';
-import { HEADER_BYTES, OP, readU32, REPLY_STOP, writeU32 } from './protocol.js';
+import { HEADER_BYTES, OP, readU32, REPLY_RESTART, REPLY_STOP, writeU32 } from './protocol.js';
 import type { CommandReply } from './worker.js';
 
 /** Options of an {@link XsBridgeHost}. */
@@ -33,6 +33,8 @@ export interface XsBridgeHostOptions {
   readonly onIdle?: () => void;
   /** Receives PROGRESS: the instructions retired so far. */
   readonly onProgress?: (instret: number) => void;
+  /** Receives TRACE text (whole lines, each ending in a newline); none: it is dropped. */
+  readonly onTrace?: (text: string) => void;
 }
 
 const decoder = new TextDecoder();
@@ -41,12 +43,15 @@ const decoder = new TextDecoder();
 export class XsBridgeHost {
   /** EXIT's JSON, parsed; null until XS has reported. */
   report: unknown = null;
+  /** SNAPSHOT's bytes; null until XS has sent them. */
+  snapshot: Uint8Array | null = null;
 
   private readonly options: XsBridgeHostOptions;
   private readonly port: SerialPort | null = null;
   private budget = 0;
   private pending: Uint8Array = new Uint8Array(0);
   private stopReason: string | null = null;
+  private restartAsked = false;
   private wake: (() => void) | null = null;
   private readable = false;
 
@@ -97,6 +102,12 @@ export class XsBridgeHost {
       case OP.LOG:
         this.options.onLog(decoder.decode(payload));
         return undefined;
+      case OP.SNAPSHOT:
+        this.snapshot = payload.slice();
+        return undefined;
+      case OP.TRACE:
+        this.options.onTrace?.(decoder.decode(payload));
+        return undefined;
       case OP.EXIT:
         this.report = JSON.parse(decoder.decode(payload)) as unknown;
         return undefined;
@@ -114,6 +125,12 @@ export class XsBridgeHost {
   stop(reason: string): void {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
+    this.wake?.();
+  }
+
+  /** Asks XS to restart the guest (Ctrl-A r): in the reply to its next exchange (a wait ends at once). */
+  restart(): void {
+    this.restartAsked = true;
     this.wake?.();
   }
 
@@ -147,6 +164,8 @@ export class XsBridgeHost {
       return r;
     }
     const input: number[] = [];
+    const flags = this.restartAsked ? REPLY_RESTART : 0;
+    this.restartAsked = false;
     if (this.port !== null) {
       while (input.length < room) {
         const b = this.port.read();
@@ -158,6 +177,7 @@ export class XsBridgeHost {
       }
     }
     const r = new Uint8Array(HEADER_BYTES + input.length);
+    r[0] = flags;
     writeU32(r, 1, outRoom);
     r.set(input, HEADER_BYTES);
     return r;
@@ -165,7 +185,7 @@ export class XsBridgeHost {
 
   /** Resolves after `ms` milliseconds, or at once when input or a stop arrives. */
   private waitForInput(ms: number): Promise<void> {
-    if (this.readable || this.stopReason !== null || ms <= 0) return Promise.resolve();
+    if (this.readable || this.stopReason !== null || this.restartAsked || ms <= 0) return Promise.resolve();
     this.options.onIdle?.();
     return new Promise((resolve) => {
       const done = (): void => {

@@ -33,12 +33,18 @@ export const OP = Object.freeze({
   PROGRESS: 0x52, // 'R'
   /** Text for the host's log (UTF-8 payload): a loader warning, the app's trace. */
   LOG: 0x4c, // 'L'
+  /** With `--snapshot-save`: the VM's snapshot at the run's end (payload: src/snapshot's bytes), just before EXIT. */
+  SNAPSHOT: 0x4e, // 'N'
+  /** With `--trace`: trace lines, each ending in a newline (UTF-8 payload), a bounded chunk at a time. */
+  TRACE: 0x45, // 'E'
   /** The run's end: JSON (the script's own: {@link XsRunReport} for engine-entry.ts). */
   EXIT: 0x58, // 'X'
 });
 
 /** Reply flag: the host asks the VM to stop; the payload is the reason. */
 export const REPLY_STOP = 1;
+/** Reply flag: the host asks for the guest's restart (Ctrl-A r); the payload is input as usual. */
+export const REPLY_RESTART = 2;
 /** Bytes before the payload in requests and in replies. */
 export const HEADER_BYTES = 5;
 
@@ -67,6 +73,14 @@ export interface XsRunSetup {
   readonly dtbName: string | null;
   /** `--load`: each file's name and address; the bytes are DATA 1, 2, ... (0, 1, ... without --dtb). */
   readonly loads: readonly { readonly name: string; readonly addr: number }[];
+  /** `--snapshot-load`'s file name for messages (its bytes are the last DATA file), or null. */
+  readonly snapshotLoad: string | null;
+  /** With `--snapshot-save`: the producer written into the snapshot (sent as SNAPSHOT); null: none is taken. */
+  readonly snapshotProducer: string | null;
+  /** `--trace`'s categories (src/monitor/trace.ts); with none and no `stats`, no tracer. */
+  readonly trace: readonly string[];
+  /** `--stats`: count device accesses, traps and SBI calls (the report's traceStats). */
+  readonly stats: boolean;
 }
 
 /** How the run in engine-entry.ts ended (its last message). */
@@ -87,6 +101,8 @@ export interface XsRunReport {
   readonly instret: number;
   /** Seconds spent in the run loop, by XS's clock. */
   readonly seconds: number;
+  /** With `stats`: the tracer's statistics block (src/monitor/trace.ts formatTraceStats). */
+  readonly traceStats?: readonly string[];
   /** When the monitor's fault rules stopped the guest: the rule, its reason, and the registers (src/monitor/fault.ts RegisterDump). */
   readonly fault?: { readonly kind: string; readonly reason: string; readonly dump: { readonly [field: string]: number | readonly number[] } };
 }

@@ -83,9 +83,21 @@ function writeSection(w: ByteWriter, tag: string, body: (w: ByteWriter) => void)
   w.patchU32(at, w.length - at - 4);
 }
 
-/** True when the 4 KiB (or shorter, at the end) page of `b` at `from` holds only zeros. */
-function zeroPage(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+/**
+ * True when the 4 KiB (or shorter, at the end) page of `b` at `from`
+ * holds only zeros. `words` is `b` as unsigned 32-bit words when it is
+ * aligned: a page's words are all zero when their maximum is, which
+ * Math.max finds in a native loop (a loop over the bytes takes XS seconds
+ * for 128 MiB of RAM).
+ */
+function zeroPage(b: Uint8Array, words: Uint32Array | null, from: number, to: number): boolean {
+  let i = from;
+  if (words !== null) {
+    const w = words.subarray(from >> 2, to >> 2);
+    if (Math.max.apply(null, w as unknown as number[]) !== 0) return false;
+    i = from + (w.length << 2);
+  }
+  for (; i < to; i++) if (b[i] !== 0) return false;
   return true;
 }
 
@@ -98,9 +110,10 @@ export function ramImages(pieces: readonly { readonly base: number; readonly byt
   return pieces.map((p) => {
     const pages: { offset: number; bytes: Uint8Array }[] = [];
     const b = p.bytes;
+    const words = (b.byteOffset & 3) === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >> 2) : null;
     for (let off = 0; off < b.length; off += SNAPSHOT_PAGE) {
       const end = off + SNAPSHOT_PAGE < b.length ? off + SNAPSHOT_PAGE : b.length;
-      if (!zeroPage(b, off, end)) pages.push({ offset: off, bytes: b.subarray(off, end) });
+      if (!zeroPage(b, words, off, end)) pages.push({ offset: off, bytes: b.subarray(off, end) });
     }
     return { base: p.base, length: b.length, pages };
   });

@@ -14,7 +14,7 @@ import { Csr } from '../../src/cpu/index.js';
 import type { DeviceState } from '../../src/state/index.js';
 import { InstructionClock, VirtVm, type VmExit } from '../../src/monitor/index.js';
 import { ManualClock, MemorySerial } from '../../src/ports/sim/index.js';
-import { decodeVmSnapshot, encodeVmSnapshot, SnapshotError } from '../../src/snapshot/index.js';
+import { decodeVmSnapshot, encodeVmSnapshot, ramImages, SNAPSHOT_PAGE, SnapshotError } from '../../src/snapshot/index.js';
 import { Program, addi, andi, beq, blt, bne, csrrsi, csrw, lbu, lw, mret, sb, sw, wfi, zero, t0, t1, t2, t3, t4, t5, s0, s1, s2, s3, s4 } from './rv-encode.js';
 
 const RAM = 0x8000_0000;
@@ -151,6 +151,26 @@ describe('VirtVm snapshots: deterministic resume', () => {
     assert.ok(snap.length < 16 * 1024, `snapshot of ${snap.length} bytes`);
     const pages = decodeVmSnapshot(snap).ram[0].pages.length;
     assert.ok(pages >= 2 && pages <= 3, `${pages} pages: image and device tree`);
+  });
+
+  it('keeps every page with one non-zero byte, wherever it lies, in aligned and unaligned pieces', () => {
+    const size = 3 * SNAPSHOT_PAGE + 7; // a short last page, its length not a multiple of 4
+    const backing = new Uint8Array(size + 1);
+    for (const shift of [0, 1]) {
+      const b = backing.subarray(shift, shift + size);
+      for (const at of [0, 3, SNAPSHOT_PAGE - 1, SNAPSHOT_PAGE + 2, 2 * SNAPSHOT_PAGE + 4095, 3 * SNAPSHOT_PAGE + 3, size - 1]) {
+        for (const v of [1, 0x80, 0xff]) {
+          backing.fill(0);
+          b[at] = v;
+          const [piece] = ramImages([{ base: 0, bytes: b }]);
+          // The page a byte-by-byte scan finds: the one holding `at`.
+          const page = at - (at % SNAPSHOT_PAGE);
+          assert.deepEqual(piece.pages.map((p) => p.offset), [page], `shift ${shift}, byte ${at} = ${v}`);
+        }
+      }
+      backing.fill(0);
+      assert.equal(ramImages([{ base: 0, bytes: b }])[0].pages.length, 0);
+    }
   });
 });
 

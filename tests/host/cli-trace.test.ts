@@ -130,7 +130,7 @@ describe('xsvisor run --trace', () => {
     assert.match(r.stderr, /^xsvisor: VM 'hello': device uart0: /m);
   });
 
-  it('usage errors: unknown categories, --trace-file without --trace, --engine xs', () => {
+  it('usage errors: unknown categories, --trace-file without --trace', () => {
     const bad = cli(['run', '--trace', 'mmio,irqs', g('hello')]);
     assert.equal(bad.status, 64);
     assert.match(bad.stderr, /--trace: unknown category 'irqs' \(expected mmio, irq, trap, sbi or all\)/);
@@ -139,9 +139,6 @@ describe('xsvisor run --trace', () => {
     const file = cli(['run', '--trace-file', join(tmp, 'x'), g('hello')]);
     assert.equal(file.status, 64);
     assert.match(file.stderr, /--trace-file needs --trace LIST/);
-    const xs = cli(['run', '--engine', 'xs', '--trace', 'mmio', g('hello')]);
-    assert.equal(xs.status, 64);
-    assert.match(xs.stderr, /--trace is not available with --engine xs/);
   });
 
   it('a trace file that cannot be created: status 73, nothing run', () => {

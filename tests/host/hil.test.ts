@@ -490,10 +490,12 @@ describe('xsvisor run --serial mon:... (the escapes the monitor reset needs)', (
     assert.ok(on.kind === 'run' && on.options.serialEscapes && on.options.serial?.kind === 'pty');
     const tcp = parseArgs(['run', '--serial=mon:tcp:4444', 'g.elf']);
     assert.ok(tcp.kind === 'run' && tcp.options.serialEscapes && tcp.options.serial?.kind === 'tcp');
+    const xs = parseArgs(['run', '--serial', 'mon:pty', '--engine', 'xs', 'g.elf']);
+    assert.ok(xs.kind === 'run' && xs.options.serialEscapes && xs.options.engine === 'xs', 'the escapes under XS too');
     const off = parseArgs(['run', '--serial', 'pty', 'g.elf']);
     assert.ok(off.kind === 'run' && !off.options.serialEscapes, 'plain pty stays raw');
     for (const argv of [['run', '--serial', 'mon:stdio', 'g.elf'], ['run', '--serial', 'mon:none', 'g.elf'], ['run', '--serial', 'mon:', 'g.elf'],
-      ['run', '--serial', 'mon:pty', '--engine', 'xs', 'g.elf'], ['run', '--serial', 'mon:pty', '--deterministic', 'g.elf']]) {
+      ['run', '--serial', 'mon:pty', '--deterministic', 'g.elf']]) {
       assert.throws(() => parseArgs(argv), UsageError, argv.join(' '));
     }
     assert.deepEqual(parseArgs(['hil', '--port', '/dev/x', 's.json']), { kind: 'hil', argv: ['--port', '/dev/x', 's.json'] });

@@ -3,7 +3,8 @@
  * Node) joined in one process, as `issueCommand` joins them across xsnap:
  * set-up and files, the UART's bytes within the room each side reports,
  * input into the bridge's port or a caller's sink, the HTIF console, log
- * text, the report, and a stop delivered once.
+ * and trace text, the snapshot, the report, a stop delivered once, and a
+ * restart acted on between slices only.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,5 +132,28 @@ describe('the XS bridge, both ends', () => {
     w.set([0x80, 0xee, 0x36, 0x00], 5);
     const reply = await host.serve(w);
     assert.ok(reply instanceof Uint8Array && reply[0] === 1);
+  });
+
+  it('carries a restart once, acted on at a sync (between slices), not at a console exchange mid-slice', () => {
+    const { host, bridge } = joined({});
+    let restarts = 0;
+    bridge.onRestart = () => restarts++;
+    host.restart();
+    // A full console buffer forces an exchange from inside the guest's slice: the flag is taken, not acted on.
+    for (let i = 0; i <= 256; i++) bridge.consoleByte(0x2e);
+    assert.equal(restarts, 0);
+    bridge.sync();
+    assert.equal(restarts, 1);
+    bridge.sync();
+    assert.equal(restarts, 1, 'once');
+  });
+
+  it('hands over trace text and the snapshot taken', () => {
+    const traced: string[] = [];
+    const { host, bridge } = joined({ onTrace: (t) => traced.push(t) });
+    bridge.send(OP.TRACE, new TextEncoder().encode('[         1] trap a\n[         2] trap b\n'));
+    bridge.send(OP.SNAPSHOT, Uint8Array.of(0x58, 0x53, 0x56));
+    assert.deepEqual(traced, ['[         1] trap a\n[         2] trap b\n']);
+    assert.deepEqual([...host.snapshot!], [0x58, 0x53, 0x56]);
   });
 });
