@@ -14,22 +14,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findXsnapWorker } from '../../host/xs/index.js';
-import { cliEntry } from './cli-entry.js';
+import { cliEntry, xsEngineMissing } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'guests', 'bin');
 let entry = '';
 
-function xsMissing(): string | false {
-  try {
-    findXsnapWorker();
-    return false;
-  } catch (e) {
-    return `no XS engine: ${(e as Error).message}`;
-  }
-}
-const skip = xsMissing();
+const skip = xsEngineMissing();
 
 before(() => {
   if (skip === false) entry = cliEntry();

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findXsnapWorker } from '../../host/xs/index.js';
 
 /** The repository's root directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,4 +20,19 @@ export function cliEntry(): string {
   const entry = process.env['XSVISOR_CLI'] ?? join(REPO_ROOT, 'dist', 'host', 'cli', 'entry.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: run 'npm run build' first (npm test does)`);
   return entry;
+}
+
+/**
+ * Why the XS engine's tests cannot run here (no xsnap-worker, which `npm
+ * install` builds), for `it`'s `skip`; false when they can. In CI a missing
+ * engine is a failure, not a skip: it throws.
+ */
+export function xsEngineMissing(): string | false {
+  try {
+    findXsnapWorker();
+    return false;
+  } catch (e) {
+    if (process.env['CI'] === 'true') throw e;
+    return `no XS engine: ${(e as Error).message}`;
+  }
 }

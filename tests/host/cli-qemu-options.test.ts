@@ -20,23 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { buildVirtDeviceTree } from '../../src/machine/index.js';
 import { fdtValueStrings, findFdtNode, parseFdt } from '../../src/fdt/index.js';
 import { decodeVmSnapshot } from '../../src/snapshot/index.js';
-import { findXsnapWorker } from '../../host/xs/index.js';
-import { cliEntry } from './cli-entry.js';
+import { cliEntry, xsEngineMissing } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const g = (name: string): string => join(root, 'guests', 'bin', `${name}.elf`);
 let entry = '';
 let tmp = '';
 
-function xsMissing(): string | false {
-  try {
-    findXsnapWorker();
-    return false;
-  } catch (e) {
-    return `no XS engine: ${(e as Error).message}`;
-  }
-}
-const noXs = xsMissing();
+const noXs = xsEngineMissing();
 
 before(() => {
   entry = cliEntry();

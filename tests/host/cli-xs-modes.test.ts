@@ -21,24 +21,14 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findXsnapWorker } from '../../host/xs/index.js';
-import { cliEntry } from './cli-entry.js';
+import { cliEntry, xsEngineMissing } from './cli-entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const g = (name: string): string => join(root, 'guests', 'bin', `${name}.elf`);
 let entry = '';
 let tmp = '';
 
-function xsMissing(): string | false {
-  try {
-    findXsnapWorker();
-    return false;
-  } catch (e) {
-    if (process.env['CI'] === 'true') throw e;
-    return `no XS engine: ${(e as Error).message}`;
-  }
-}
-const skip = xsMissing();
+const skip = xsEngineMissing();
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'xsvisor-xs-modes-'));

@@ -8,9 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { findXsnapWorker } from '../../host/xs/index.js';
 import { formatCount, formatElapsed, ProgressDisplay, progressSink } from '../../host/progress.js';
-import { cliEntry, REPO_ROOT } from './cli-entry.js';
+import { cliEntry, REPO_ROOT, xsEngineMissing } from './cli-entry.js';
 
 /** A stream that records writes and resolves waiters on each one. */
 class FakeStream {
@@ -128,18 +127,10 @@ function progressOf(engine: 'node' | 'xs'): Promise<{ lines: string[]; stdout: s
   });
 }
 
-function xsMissing(): string | false {
-  try {
-    findXsnapWorker();
-    return false;
-  } catch (e) {
-    return process.env['CI'] === 'true' ? false : `no XS engine: ${(e as Error).message}`;
-  }
-}
 
 describe('progress: the CLI', () => {
   for (const engine of ['node', 'xs'] as const) {
-    it(`--engine ${engine} --progress: lines on stderr with a growing count, none on stdout, while a long guest runs`, { skip: engine === 'xs' ? xsMissing() : false }, async () => {
+    it(`--engine ${engine} --progress: lines on stderr with a growing count, none on stdout, while a long guest runs`, { skip: engine === 'xs' ? xsEngineMissing() : false }, async () => {
       const r = await progressOf(engine);
       assert.equal(r.stdout, '', 'progress never reaches the console');
       const counts = r.lines.map((l) => {
