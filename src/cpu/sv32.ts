@@ -88,8 +88,14 @@ export class Sv32Mmu {
   /** Any-page TLB: row = access kind; tag and physical page address. */
   private readonly stag = new Int32Array(3 * STLB_ENTRIES).fill(-1);
   private readonly spa = new Float64Array(3 * STLB_ENTRIES);
-  /** True when an entry may come from a megapage (see flushPage). */
-  private mega = false;
+  /**
+   * The 4 MiB regions (by VPN[1]) in which an entry may come from a
+   * megapage (see flushPage), and how many are marked: a kernel mapping
+   * itself with megapages must not make every fence of a 4 KiB user page
+   * scan the whole TLB.
+   */
+  private readonly megaRegions = new Uint8Array(1024);
+  private megaCount = 0;
   /** Views of window pages, by page index in the window; `viewAt` holds the window offset of each (-1 none). */
   private readonly views: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(VIEW_ENTRIES).fill(null);
   private readonly viewAt = new Int32Array(VIEW_ENTRIES).fill(-1);
@@ -129,26 +135,31 @@ export class Sv32Mmu {
     this.tagW.fill(-1);
     this.tagX.fill(-1);
     this.stag.fill(-1);
-    this.mega = false;
+    if (this.megaCount !== 0) {
+      this.megaRegions.fill(0);
+      this.megaCount = 0;
+    }
   }
 
   /**
    * Drops the entries that may translate `va` (SFENCE.VMA with rs1 != x0).
-   * Without cached megapages that is one slot per table (which may hold
-   * another page: dropping more than asked is always allowed, spec 4.2.1);
-   * with them, every entry in the same 4 MiB region, since each 4 KiB
-   * piece of a megapage sits in its own slot.
+   * Unless a megapage was cached in va's 4 MiB region, that is one slot
+   * per table (which may hold another page: dropping more than asked is
+   * always allowed, spec 4.2.1); if one was, every entry in the region,
+   * since each 4 KiB piece of a megapage sits in its own slot.
    */
   flushPage(va: number): void {
     const vpn = va >>> 12;
-    if (!this.mega) {
+    const region = vpn >>> 10;
+    if (this.megaRegions[region] === 0) {
       this.tagR[vpn & (DTLB_ENTRIES - 1)] = -1;
       this.tagW[vpn & (DTLB_ENTRIES - 1)] = -1;
       this.tagX[vpn & (ITLB_ENTRIES - 1)] = -1;
       for (let k = 0; k < 3; k++) this.stag[k * STLB_ENTRIES + (vpn & (STLB_ENTRIES - 1))] = -1;
       return;
     }
-    const region = vpn >>> 10;
+    this.megaRegions[region] = 0;
+    this.megaCount--;
     dropRegion(this.tagR, region);
     dropRegion(this.tagW, region);
     dropRegion(this.tagX, region);
@@ -268,7 +279,10 @@ export class Sv32Mmu {
     const si = acc * STLB_ENTRIES + ((va >>> 12) & (STLB_ENTRIES - 1));
     this.stag[si] = key;
     this.spa[si] = page;
-    if (level === 1) this.mega = true;
+    if (level === 1 && this.megaRegions[va >>> 22] === 0) {
+      this.megaRegions[va >>> 22] = 1;
+      this.megaCount++;
+    }
     // A load may also fill the store entry of a writable page that is already dirty.
     this.fillFast(va, acc, key, page, acc === ACC_LOAD && (pte & (W | D)) === (W | D));
   }

@@ -145,6 +145,43 @@ describe('Sv32 TLB: SFENCE.VMA is required and sufficient', () => {
     assert.equal(r2.hart.readCsr(Csr.mcause), 13);
     assert.equal(r2.hart.readCsr(Csr.mepc), RAM_BASE + 16);
   });
+  it('a megapage cached again after a fence is dropped by the next fence inside it, and fences elsewhere drop their own page', () => {
+    const MEGA = 0xc000_0000;
+    // Megapage at MEGA, a 4 KiB page at VA (another region). Fence inside the megapage, reload it (cached again),
+    // park; the host invalidates both mappings; after the parking: both stale, fence VA and inside the megapage, both gone.
+    const r = svRun((p) => p.i(
+      E.lw(a2, a3, 0), E.lw(s0, a1, 0), E.sfenceVma(a4, 0), E.lw(a2, a3, 0), E.ecall(),
+      E.lw(a2, a3, 0), E.lw(s1, a1, 0), E.sfenceVma(a1, 0), E.lw(t0, a1, 0),
+    ), {
+      regs: [[a1, VA], [a3, MEGA + 0x8000], [a4, MEGA + 0x3f_f000]],
+      map: (t, r) => {
+        t.mapMega(MEGA, RAM_BASE, RW);
+        t.map(VA, PAGE_B, RW);
+        tagPages(r, PAGE_A, PAGE_B);
+      },
+    });
+    assert.equal(r.hart.readCsr(Csr.mcause), 9, 'stopped at the ecall');
+    r.t.mapMega(MEGA, RAM_BASE, 0);
+    r.t.map(VA, PAGE_B, 0);
+    resumeS(r, RAM_BASE + 20);
+    assert.equal(ureg(r, a2), PAGE_A, 'the megapage, stale before its fence');
+    assert.equal(ureg(r, s1), PAGE_B, 'the 4 KiB page, stale before its fence');
+    assert.equal(trapped(r), true, 'the 4 KiB page is gone after its own fence');
+    assert.equal(r.hart.readCsr(Csr.mepc), RAM_BASE + 32);
+    // Now the megapage: fence inside it (not the address loaded), then load.
+    const r2 = svRun((p) => p.i(E.lw(a2, a3, 0), E.sfenceVma(a4, 0), E.lw(a2, a3, 0), E.ecall(), E.lw(a2, a3, 0), E.sfenceVma(a4, 0), E.lw(a5, a3, 0)), {
+      regs: [[a3, MEGA + 0x8000], [a4, MEGA + 0x3f_f000]],
+      map: (t, r) => {
+        t.mapMega(MEGA, RAM_BASE, RW);
+        tagPages(r, PAGE_A);
+      },
+    });
+    r2.t.mapMega(MEGA, RAM_BASE, 0);
+    resumeS(r2, RAM_BASE + 16);
+    assert.equal(ureg(r2, a2), PAGE_A, 'cached again after the first fence: stale before the second');
+    assert.equal(trapped(r2), true, 'gone after the second fence');
+    assert.equal(r2.hart.readCsr(Csr.mepc), RAM_BASE + 24);
+  });
 });
 
 describe('Sv32 TLB: the host and the trap path', () => {

@@ -73,6 +73,13 @@ export const ILLEGAL_EXPANSION = 0;
 /** The 32-bit EBREAK, which C.EBREAK expands to. */
 const EBREAK = System.EBREAK;
 
+// rd'/rs1' (bits 9:7) and rd'/rs2' (bits 4:2) name x8-x15.
+const r97 = (h: number): number => fieldValue(RvcFields.rs1p, h) + 8;
+const r42 = (h: number): number => fieldValue(RvcFields.rs2p, h) + 8;
+const rdFull = (h: number): number => fieldValue(RvcFields.rd, h);
+const rs2Full = (h: number): number => fieldValue(RvcFields.rs2, h);
+const imm6 = (h: number): number => fieldValue(RvcFields.imm6, h);
+
 /**
  * Takes a 16-bit parcel whose bits 1:0 are not 11 and returns the 32-bit
  * instruction it expands to (unprivileged ISA chapter 16, tables 16.5-16.7),
@@ -91,12 +98,8 @@ export function expandCompressed(parcel: number): number {
   const h = parcel & 0xffff;
   if (h !== parcel || (h & 3) === 3) return ILLEGAL_EXPANSION;
   const f3 = h >>> 13;
-  // rd'/rs1' (bits 9:7) and rd'/rs2' (bits 4:2) name x8-x15.
-  const r97 = fieldValue(RvcFields.rs1p, h) + 8;
-  const r42 = fieldValue(RvcFields.rs2p, h) + 8;
-  const rdFull = fieldValue(RvcFields.rd, h);
-  const rs2Full = fieldValue(RvcFields.rs2, h);
-  const imm6 = fieldValue(RvcFields.imm6, h);
+  // Fields are read where a form uses them: under Sv32 the interpreter
+  // expands every load and store it meets (see fieldValue).
   switch (h & 3) {
     case 0:
       switch (f3) {
@@ -104,34 +107,34 @@ export function expandCompressed(parcel: number): number {
           // C.ADDI4SPN
           const imm = fieldValue(RvcFields.addi4spn, h);
           if (imm === 0) return ILLEGAL_EXPANSION;
-          return encI(Opcode.OP_IMM, r42, 0, 2, imm);
+          return encI(Opcode.OP_IMM, r42(h), 0, 2, imm);
         }
         case 2: // C.LW
-          return encI(Opcode.LOAD, r42, 2, r97, fieldValue(RvcFields.lsw, h));
+          return encI(Opcode.LOAD, r42(h), 2, r97(h), fieldValue(RvcFields.lsw, h));
         case 6: // C.SW
-          return encS(Opcode.STORE, 2, r97, r42, fieldValue(RvcFields.lsw, h));
+          return encS(Opcode.STORE, 2, r97(h), r42(h), fieldValue(RvcFields.lsw, h));
         default: // C.FLD, C.FLW, C.FSD, C.FSW (no F/D) and the reserved funct3 = 100
           return ILLEGAL_EXPANSION;
       }
     case 1:
       switch (f3) {
         case 0: // C.ADDI (C.NOP and HINTs included)
-          return encI(Opcode.OP_IMM, rdFull, 0, rdFull, imm6);
+          return encI(Opcode.OP_IMM, rdFull(h), 0, rdFull(h), imm6(h));
         case 1: // C.JAL (RV32 only)
         case 5: // C.J
           return encJ(f3 === 1 ? 1 : 0, fieldValue(RvcFields.jump, h));
         case 2: // C.LI
-          return encI(Opcode.OP_IMM, rdFull, 0, 0, imm6);
+          return encI(Opcode.OP_IMM, rdFull(h), 0, 0, imm6(h));
         case 3: {
-          if (rdFull === 2) {
+          if (rdFull(h) === 2) {
             // C.ADDI16SP
             const imm = fieldValue(RvcFields.addi16sp, h);
             if (imm === 0) return ILLEGAL_EXPANSION;
             return encI(Opcode.OP_IMM, 2, 0, 2, imm);
           }
           // C.LUI: nzimm[17:12]; zero is reserved, rd = x0 is a HINT.
-          if (imm6 === 0) return ILLEGAL_EXPANSION;
-          return ((imm6 << 12) & ~0xfff) | (rdFull << 7) | Opcode.LUI;
+          if (imm6(h) === 0) return ILLEGAL_EXPANSION;
+          return ((imm6(h) << 12) & ~0xfff) | (rdFull(h) << 7) | Opcode.LUI;
         }
         case 4: {
           const f2 = (h >>> 10) & 3;
@@ -139,40 +142,40 @@ export function expandCompressed(parcel: number): number {
             // C.SRLI / C.SRAI: shamt[5] = 1 is reserved on RV32C (16.5).
             if ((h & 0x1000) !== 0) return ILLEGAL_EXPANSION;
             const shamt = fieldValue(RvcFields.shamt, h);
-            return encI(Opcode.OP_IMM, r97, 5, r97, f2 === 0 ? shamt : shamt | 0x400);
+            return encI(Opcode.OP_IMM, r97(h), 5, r97(h), f2 === 0 ? shamt : shamt | 0x400);
           }
-          if (f2 === 2) return encI(Opcode.OP_IMM, r97, 7, r97, imm6); // C.ANDI
+          if (f2 === 2) return encI(Opcode.OP_IMM, r97(h), 7, r97(h), imm6(h)); // C.ANDI
           if ((h & 0x1000) !== 0) return ILLEGAL_EXPANSION; // C.SUBW, C.ADDW (RV64) and reserved
           const op = opNamed(RVC_CA_OPS[(h >>> 5) & 3]); // C.SUB, C.XOR, C.OR, C.AND
-          return encR(Opcode.OP, r97, op.funct3, r97, r42, op.funct7);
+          return encR(Opcode.OP, r97(h), op.funct3, r97(h), r42(h), op.funct7);
         }
         default: // C.BEQZ (6) / C.BNEZ (7)
-          return encB(f3 === 6 ? 0 : 1, r97, 0, fieldValue(RvcFields.branch, h));
+          return encB(f3 === 6 ? 0 : 1, r97(h), 0, fieldValue(RvcFields.branch, h));
       }
     default:
       // Quadrant 2.
       switch (f3) {
         case 0: // C.SLLI
           if ((h & 0x1000) !== 0) return ILLEGAL_EXPANSION;
-          return encI(Opcode.OP_IMM, rdFull, 1, rdFull, fieldValue(RvcFields.shamt, h));
+          return encI(Opcode.OP_IMM, rdFull(h), 1, rdFull(h), fieldValue(RvcFields.shamt, h));
         case 2: // C.LWSP (rd = x0 reserved)
-          if (rdFull === 0) return ILLEGAL_EXPANSION;
-          return encI(Opcode.LOAD, rdFull, 2, 2, fieldValue(RvcFields.lwsp, h));
+          if (rdFull(h) === 0) return ILLEGAL_EXPANSION;
+          return encI(Opcode.LOAD, rdFull(h), 2, 2, fieldValue(RvcFields.lwsp, h));
         case 4:
           if ((h & 0x1000) === 0) {
-            if (rs2Full === 0) {
-              if (rdFull === 0) return ILLEGAL_EXPANSION; // C.JR x0 is reserved
-              return encI(Opcode.JALR, 0, 0, rdFull, 0); // C.JR
+            if (rs2Full(h) === 0) {
+              if (rdFull(h) === 0) return ILLEGAL_EXPANSION; // C.JR x0 is reserved
+              return encI(Opcode.JALR, 0, 0, rdFull(h), 0); // C.JR
             }
-            return encR(Opcode.OP, rdFull, 0, 0, rs2Full, 0); // C.MV
+            return encR(Opcode.OP, rdFull(h), 0, 0, rs2Full(h), 0); // C.MV
           }
-          if (rs2Full === 0) {
-            if (rdFull === 0) return EBREAK; // C.EBREAK
-            return encI(Opcode.JALR, 1, 0, rdFull, 0); // C.JALR
+          if (rs2Full(h) === 0) {
+            if (rdFull(h) === 0) return EBREAK; // C.EBREAK
+            return encI(Opcode.JALR, 1, 0, rdFull(h), 0); // C.JALR
           }
-          return encR(Opcode.OP, rdFull, 0, rdFull, rs2Full, 0); // C.ADD
+          return encR(Opcode.OP, rdFull(h), 0, rdFull(h), rs2Full(h), 0); // C.ADD
         case 6: // C.SWSP
-          return encS(Opcode.STORE, 2, 2, rs2Full, fieldValue(RvcFields.swsp, h));
+          return encS(Opcode.STORE, 2, 2, rs2Full(h), fieldValue(RvcFields.swsp, h));
         default: // C.FLDSP, C.FLWSP, C.FSDSP, C.FSWSP (no F/D)
           return ILLEGAL_EXPANSION;
       }
