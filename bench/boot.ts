@@ -8,9 +8,10 @@
  * boot-qemu.elf, the same kernel behind guests/boot/shim.S. Every run's
  * output must equal QEMU's, or the bench fails.
  *
- *   npm run bench:boot -- [--tier jit|interp] [--rounds N] [--shim]
+ *   npm run bench:boot -- [--tier jit|interp] [--rounds N] [--shim] [--baseline DIR]
  * `--shim` adds xsvisor on boot-qemu.elf (the guest's own M-mode SBI, as
- * QEMU runs it). Last line: `boot: interp X x QEMU, jit Y x QEMU
+ * QEMU runs it); `--baseline DIR` adds the CLI of another built tree (a
+ * worktree of an earlier commit: before/after in the same run). Last line: `boot: interp X x QEMU, jit Y x QEMU
  * (whole-process CPU time; QEMU Z s)`.
  */
 import { existsSync } from 'node:fs';
@@ -37,6 +38,9 @@ if (!haveQemu()) throw new Error(`${QEMU} not found (Debian package qemu-system-
 const contenders: Contender[] = [
   { label: 'QEMU 7.2 TCG, boot-qemu.elf (guest shim SBI)', cmd: QEMU, args: ['-M', 'virt', '-bios', 'none', '-nographic', '-cpu', QEMU_CPU, '-kernel', bin('boot-qemu.elf')] },
   ...tiers.map((t) => ({ label: `xsvisor --firmware sbi --tier ${t}`, cmd: process.execPath, args: [cli, 'run', '--firmware', 'sbi', '--tier', t, bin('boot.elf')] })),
+  ...(opt('--baseline') !== undefined
+    ? tiers.map((t) => ({ label: `baseline ${opt('--baseline')!.split('/').pop()} --tier ${t}`, cmd: process.execPath, args: [`${opt('--baseline')!}/bin/xsvisor.js`, 'run', '--firmware', 'sbi', '--tier', t, bin('boot.elf')] }))
+    : []),
   ...(args.includes('--shim') ? [{ label: 'xsvisor boot-qemu.elf --tier interp', cmd: process.execPath, args: [cli, 'run', '--tier', 'interp', bin('boot-qemu.elf')] }] : []),
 ];
 console.log(`boot: ${rounds} round(s), best CPU time of each (Node ${process.version})`);
