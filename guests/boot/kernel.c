@@ -22,6 +22,9 @@
 #ifndef ROUNDS
 #define ROUNDS 100
 #endif
+#ifndef CLEAR_PAGES
+#define CLEAR_PAGES 1  /* 0: pages are not zeroed (an experiment: the event paths alone) */
+#endif
 #define TICKS 10000
 #define TICK_DELTA 100  /* 10 us at virt's 10 MHz timebase */
 
@@ -177,7 +180,7 @@ static uint32_t page_alloc(void)
     }
     uint32_t pa = POOL_BASE + 4096u * free_pages[--free_count];
     uint32_t *w = (uint32_t *)pa;
-    for (int i = 0; i < 1024; i += 4) {
+    for (int i = 0; i < 1024 * CLEAR_PAGES; i += 4) {
         w[i] = 0;
         w[i + 1] = 0;
         w[i + 2] = 0;
