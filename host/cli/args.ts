@@ -310,15 +310,11 @@ export function parseArgs(argv: readonly string[]): Command {
   // The board view serves the VM's pins and console from this process; under XS they live in the worker.
   if (engine === 'xs' && view) throw new UsageError('--view is not available with --engine xs (the board view needs the VM in this process; use --engine node)', '--view');
 
-  if (engine === 'xs' && config !== null) {
-    throw new UsageError('--config runs its VMs under the monitor with --engine node', '--engine');
-  }
-
   if (serialEscapes && (deterministic || icount !== null)) {
     throw new UsageError(`--serial mon:... restarts the VM when a key comes, at no set instruction count: not with ${deterministic ? '--deterministic' : '--icount'}`, serialGiven);
   }
 
-  const gdb = parseGdbOptions(seen, wait, engine, config);
+  const gdb = parseGdbOptions(seen, wait, config);
   // Default: $XSVISOR_TIER, so that test suites spawning the CLI run in either tier (`npm run test:jit`).
   const tierText = seen.get('--tier') ?? process.env['XSVISOR_TIER'] ?? 'interp';
   if (tierText !== 'interp' && tierText !== 'jit') throw new UsageError(`--tier: '${tierText}' is not interp or jit`, tierText);
@@ -351,8 +347,8 @@ export function parseArgs(argv: readonly string[]): Command {
   }) };
 }
 
-/** The --gdb options, checked; null without --gdb. Refuses the others without --gdb, and --gdb with --engine xs. */
-function parseGdbOptions(seen: ReadonlyMap<string, string>, wait: boolean, engine: Engine, config: string | null): GdbOptions | null {
+/** The --gdb options, checked; null without --gdb. Refuses the others without --gdb. */
+function parseGdbOptions(seen: ReadonlyMap<string, string>, wait: boolean, config: string | null): GdbOptions | null {
   const portText = seen.get('--gdb');
   if (portText === undefined) {
     for (const opt of ['--gdb-host', '--gdb-vm']) if (seen.has(opt)) throw new UsageError(`${opt} needs --gdb PORT`, opt);
@@ -361,7 +357,6 @@ function parseGdbOptions(seen: ReadonlyMap<string, string>, wait: boolean, engin
   }
   const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--gdb: '${portText}' is not a TCP port (0-65535; 0 picks a free one)`, portText);
-  if (engine === 'xs') throw new UsageError('--gdb is not available with --engine xs (the stub drives the VM in this process; use --engine node)', '--gdb');
   const host = seen.get('--gdb-host') ?? '127.0.0.1';
   if (host === '' || /[\s/]/.test(host)) throw new UsageError(`--gdb-host: '${host}' is not an address`, host);
   const vm = seen.get('--gdb-vm') ?? null;
