@@ -85,7 +85,7 @@ export async function runSession(s: SessionOptions): Promise<number> {
   let started = performance.now();
   try {
     const made = opts.engine === 'xs'
-      ? await startXsRun({ plan, io, opts, err, producer: s.producer, trace: s.trace })
+      ? await startXsRun({ plan, io, opts, err, producer: s.producer, trace: s.trace, mirror })
       : await startLocalRun({ plan, io, pins, opts, trace: s.trace, mirror, producer: s.producer, err });
     if (typeof made === 'number') return made;
     run = made;

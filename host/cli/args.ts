@@ -307,8 +307,6 @@ export function parseArgs(argv: readonly string[]): Command {
   const engineText = seen.get('--engine') ?? DEFAULT_ENGINE;
   if (engineText !== 'node' && engineText !== 'xs') throw new UsageError(`--engine: '${engineText}' is not node or xs`, engineText);
   const engine: Engine = engineText;
-  // The board view serves the VM's pins and console from this process; under XS they live in the worker.
-  if (engine === 'xs' && view) throw new UsageError('--view is not available with --engine xs (the board view needs the VM in this process; use --engine node)', '--view');
 
   if (serialEscapes && (deterministic || icount !== null)) {
     throw new UsageError(`--serial mon:... restarts the VM when a key comes, at no set instruction count: not with ${deterministic ? '--deterministic' : '--icount'}`, serialGiven);

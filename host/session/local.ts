@@ -7,7 +7,7 @@
 
 import { ImageError } from '../../src/loader/index.js';
 import {
-  formatTraceStats, InstructionClock, Monitor, VirtVm, VmConfigError, VmTracer, type MonitorVmOptions, type TraceBuffer, type VmExit,
+  formatTraceStats, InstructionClock, Monitor, VirtVm, VmConfigError, VmTracer, type MonitorVmOptions, type TraceBuffer,
 } from '../../src/monitor/index.js';
 import { EXIT } from '../exit-status.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
@@ -19,7 +19,7 @@ import { BoardView, BoardViewError, type ConsoleMirror, type SimulatedBoardPins 
 import type { SessionIo } from './io.js';
 import type { SessionPlan, Say } from './plan.js';
 import type { RunEnd, SessionRun } from './run.js';
-import { sayEvent } from './status.js';
+import { endedBecause, sayEvent } from './status.js';
 
 /** Options of {@link startLocalRun}. */
 export interface LocalRunOptions {
@@ -166,15 +166,4 @@ export async function startLocalRun(o: LocalRunOptions): Promise<SessionRun | nu
     // Last, so the page gets the guest's final output before it is told why the run ended.
     closeView: async (end) => view?.close(end === null ? 'stopped' : endedBecause(end.outcomes[0].exit)),
   };
-}
-
-/** How the run ended, in a few words for the board view's status line. */
-function endedBecause(exit: VmExit): string {
-  switch (exit.kind) {
-    case 'exit': return `guest exited (status ${exit.status})`;
-    case 'limit': return `stopped after ${exit.instructions} instructions`;
-    case 'stopped': return exit.reason === 'quit' ? 'quit' : `stopped (${exit.reason})`;
-    case 'fatal': return 'stopped by an internal error';
-    default: return 'stopped';
-  }
 }

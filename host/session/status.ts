@@ -11,7 +11,7 @@
  */
 
 import { GDB_KILL } from '../gdb/index.js';
-import { formatRegisterDump, type MonitorEvent, type VmOutcome } from '../../src/monitor/index.js';
+import { formatRegisterDump, type MonitorEvent, type VmExit, type VmOutcome } from '../../src/monitor/index.js';
 import { EXIT } from '../exit-status.js';
 import { stuckMessage } from '../stuck.js';
 import type { SessionPlan, Say } from './plan.js';
@@ -97,5 +97,16 @@ export function sayEvent(e: MonitorEvent, plan: SessionPlan, err: Say): void {
     err(`VM '${e.vm}' ${what}: ${e.fault.reason}\n${formatRegisterDump(e.fault.dump).replace(/^/gm, 'xsvisor:   ')}`);
   } else if (!plan.single && plan.vms.length > 1 && e.exit.kind === 'exit') {
     err(`VM '${e.vm}' exited with status ${e.exit.status}`);
+  }
+}
+
+/** How the run ended, in a few words for the board view's status line. */
+export function endedBecause(exit: VmExit): string {
+  switch (exit.kind) {
+    case 'exit': return `guest exited (status ${exit.status})`;
+    case 'limit': return `stopped after ${exit.instructions} instructions`;
+    case 'stopped': return exit.reason === 'quit' ? 'quit' : `stopped (${exit.reason})`;
+    case 'fatal': return 'stopped by an internal error';
+    default: return 'stopped';
   }
 }

@@ -19,7 +19,8 @@ import type { RunOptions } from '../run-options.js';
 import type { SessionIo } from '../session/io.js';
 import type { SessionPlan, Say } from '../session/plan.js';
 import type { RunEnd, SessionRun } from '../session/run.js';
-import { sayEvent } from '../session/status.js';
+import { endedBecause, sayEvent } from '../session/status.js';
+import { BoardView, BoardViewError, RemoteBoardPins, type ConsoleMirror } from '../view/index.js';
 import { readSnapshotFile, writeSnapshotFile } from '../snapshot-file.js';
 import { stuckMessage } from '../stuck.js';
 import { startXsEngine, XsEngineUnavailableError, type XsEngineOptions, type XsEngineResult, type XsEngineRun } from './engine.js';
@@ -36,6 +37,8 @@ export interface XsRunOptions {
   readonly producer: string;
   /** `--trace`'s buffer (stderr or --trace-file), or null. */
   readonly trace: TraceBuffer | null;
+  /** `--view`'s console mirror (already teed in front of UART0's port by the session), or null. */
+  readonly mirror: ConsoleMirror | null;
 }
 
 /**
@@ -59,6 +62,9 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
     err(`${plan.file}: --snapshot-save and --snapshot-load take a configuration of one VM; this one has ${plan.vms.length}`);
     return EXIT.USAGE;
   }
+  // The snapshot's bytes go to XS, which restores (and checks) them as the Node engine does.
+  const snapshot = opts.snapshotLoad === null ? null : readSnapshotFile(opts.snapshotLoad, err);
+  if (typeof snapshot === 'number') return snapshot;
   const config = plan.config === null ? null : configOf(plan, o.io, boardText, boardFile, (e) => sayEvent(monitorEvent(e), plan, err));
   /** Controls asked for before the worker started (a client connecting at once), sent when it has. */
   const early: XsControl[] = [];
@@ -67,6 +73,22 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
     else worker.control(c);
   };
   let worker: XsEngineRun | null = null;
+  // --view: the page here, the pins in XS (their changes reported, presses sent back); the console is mirrored here.
+  let view: BoardView | null = null;
+  let pins: RemoteBoardPins | null = null;
+  if (o.mirror !== null) {
+    pins = new RemoteBoardPins({ lines: plan.board.gpioLines, press: (name, pressed) => control({ kind: 'press', name, pressed }) });
+    view = new BoardView({ pins, console: o.mirror, boardName: plan.board.name });
+    try {
+      err(`board view at ${await view.start()}`);
+    } catch (e) {
+      await view.close();
+      if (!(e instanceof BoardViewError)) throw e;
+      err(e.message);
+      return EXIT.UNAVAILABLE;
+    }
+  }
+  const viewPins = pins;
   // --gdb: the stub runs in XS beside the VM; this process relays the socket's bytes (host/gdb/relay.ts).
   let relay: GdbRelay | null = null;
   let gdbVm = 0;
@@ -74,6 +96,7 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
     const g = opts.gdb;
     gdbVm = g.vm === null ? 0 : plan.vms.findIndex((v) => v.name === g.vm);
     if (gdbVm < 0) {
+      await view?.close();
       err(`--gdb-vm: ${plan.file} has no VM named '${g.vm}' (VMs: ${plan.vms.map((v) => v.name).join(', ')})`);
       return EXIT.USAGE;
     }
@@ -82,6 +105,7 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
         port: g.port, host: g.host, log: err, onConnect: () => control({ kind: 'gdb', event: 'connect' }), onGone: () => control({ kind: 'gdb', event: 'gone' }),
       });
     } catch (e) {
+      await view?.close();
       if (!(e instanceof GdbServerError)) throw e;
       err(e.message);
       return EXIT.UNAVAILABLE;
@@ -89,9 +113,6 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
     err(`gdb listening on ${relay.address}${plan.single ? '' : ` for VM '${plan.vms[gdbVm].name}'`}${g.wait ? ' (the guest waits for gdb)' : ''}`);
   }
   const debugged = relay;
-  // The snapshot's bytes go to XS, which restores (and checks) them as the Node engine does.
-  const snapshot = opts.snapshotLoad === null ? null : readSnapshotFile(opts.snapshotLoad, err);
-  if (typeof snapshot === 'number') return snapshot;
   let stopped: string | null = null;
   let reported = 0; // instructions retired, as XS last said (OP.PROGRESS)
   const stoppedEnd = (reason: string): RunEnd => end({ kind: 'stopped', reason }, 0, 0, null, null);
@@ -110,6 +131,7 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
             reported = instret;
           },
           config,
+          onPins: viewPins === null ? undefined : (states) => viewPins.update(states),
           gdb: debugged === null ? null : { vm: gdbVm, wait: opts.gdb!.wait, port: debugged.factory, onEnd: () => debugged.endClient() },
         });
       } catch (e) {
@@ -143,7 +165,8 @@ export async function startXsRun(o: XsRunOptions): Promise<SessionRun | number> 
     close: async () => {
       await relay?.close();
     },
-    closeView: async () => {},
+    // Last, so the page gets the guest's final output before it is told why the run ended.
+    closeView: async (end) => view?.close(end === null ? 'stopped' : endedBecause(end.outcomes[0].exit)),
   };
 }
 

@@ -21,6 +21,7 @@ import {
 } from '../../src/monitor/index.js';
 import type { Clock } from '../../src/ports/index.js';
 import { SnapshotError } from '../../src/snapshot/index.js';
+import { BoardPinsError } from '../view/errors.js';
 import { SimulatedBoardPins } from '../view/pins.js';
 import { XsBridge } from './bridge.js';
 import { OP, writeU32, type XsConfigSetup, type XsExitDescription, type XsFault, type XsMonitorEvent, type XsRunReport, type XsRunSetup } from './protocol.js';
@@ -92,11 +93,15 @@ function clockAndTracer(vmName: string | undefined): { icount: InstructionClock 
   };
 }
 
+/** The one IMAGE's board pins (reported with --view). */
+let boardPins: SimulatedBoardPins | null = null;
+
 /** The one IMAGE's VM. */
 function buildOne(): Built {
   const board = parseBoard(setup.boardText, setup.boardFile);
-  // The board's lines at rest (buttons released), as the Node engine's simulated pins without --view.
+  // The board's lines at rest (buttons released), as the Node engine's simulated pins; --view reports them and presses them.
   const pins = new SimulatedBoardPins({ lines: board.gpioLines });
+  boardPins = pins;
   const { icount, tracer } = clockAndTracer(undefined);
   const vm = new VirtVm({
     image, imageName: setup.imageName, ramSize: setup.ramSize, tier: setup.tier, board, clock: icount ?? wall, firmware: setup.firmware,
@@ -214,10 +219,16 @@ if (ready) {
   });
   bridge.onStop = (reason) => monitor.stop(reason);
   const gdb = setup.gdb === null ? null : debuggerOn(setup.gdb, vms[setup.gdb.vm].vm, () => monitor.stop(GDB_KILL));
+  const view = setup.view && boardPins !== null ? pinReports(boardPins) : null;
   bridge.onControl = (c) => {
     if (c.kind === 'focus') shared?.focus(c.index);
     else if (c.kind === 'release') monitor.release(c.vm);
+    else if (c.kind === 'press') view?.press(c.name, c.pressed);
     else gdb?.control(c.event);
+  };
+  bridge.onExchanged = () => {
+    view?.report();
+    gdb?.afterExchange();
   };
   // The first exchange gives the UARTs their room for output; input waits for the first slice.
   bridge.sync(false);
@@ -226,6 +237,7 @@ if (ready) {
     // The guests' last words: what is still in the UARTs' FIFOs goes out as the host makes room.
     const fifos = (): number => vms.reduce((n, v) => n + v.vm.uart.txFifoLength, 0);
     for (let i = 0; i < 64 && (fifos() > 0 || bridge.pendingOutput > 0); i++) bridge.sync();
+    view?.report();
     traceBuffer.flush();
     if (setup.snapshotProducer !== null) bridge.send(OP.SNAPSHOT, first.snapshot({ producer: setup.snapshotProducer }));
     gdb?.close();
@@ -260,7 +272,7 @@ if (ready) {
  * connection made when Node says a debugger connected, and ended (Node told,
  * after its last bytes) when the stub ends it.
  */
-function debuggerOn(g: NonNullable<XsRunSetup['gdb']>, vm: VirtVm, onKill: () => void): { control(event: 'connect' | 'gone'): void; close(): void } {
+function debuggerOn(g: NonNullable<XsRunSetup['gdb']>, vm: VirtVm, onKill: () => void): { control(event: 'connect' | 'gone'): void; afterExchange(): void; close(): void } {
   let conn: GdbConnection | null = null;
   let ending = false;
   const dbg = new VmDebugger({ vm, halted: g.wait, onStop: (e) => conn?.stopped(e) });
@@ -276,13 +288,13 @@ function debuggerOn(g: NonNullable<XsRunSetup['gdb']>, vm: VirtVm, onKill: () =>
       }
     },
   });
-  const tellEnd = (): void => {
-    if (!ending || bridge.pendingOutput > 0) return;
-    ending = false;
-    bridge.send(OP.GDB_END);
-  };
-  bridge.onExchanged = tellEnd;
   return {
+    // Node is told of the end once the connection's last bytes have crossed.
+    afterExchange(): void {
+      if (!ending || bridge.pendingOutput > 0) return;
+      ending = false;
+      bridge.send(OP.GDB_END);
+    },
     control(event): void {
       if (event === 'gone') {
         conn?.gone();
@@ -302,6 +314,30 @@ function debuggerOn(g: NonNullable<XsRunSetup['gdb']>, vm: VirtVm, onKill: () =>
     close(): void {
       for (let i = 0; i < 64 && ending; i++) bridge.sync();
       dbg.close();
+    },
+  };
+}
+
+/** `--view`: the lines that changed since the last exchange, reported once per exchange (not per guest pin write); presses from the page. */
+function pinReports(pins: SimulatedBoardPins): { report(): void; press(name: string, pressed: boolean): void } {
+  // Every line once at the start, so the page draws the board as it is.
+  const changed = new Set<string>(pins.lines.map((l) => l.name));
+  pins.subscribe((name) => changed.add(name));
+  return {
+    report(): void {
+      if (changed.size === 0) return;
+      const states = pins.states().filter((s) => changed.has(s.name));
+      changed.clear();
+      bridge.send(OP.PINS, encoder.encode(JSON.stringify(states)));
+    },
+    press(name, pressed): void {
+      try {
+        if (pressed) pins.press(name);
+        else pins.release(name);
+      } catch (e) {
+        // Node checked the name already; a stale one is dropped.
+        if (!(e instanceof BoardPinsError)) throw e;
+      }
     },
   };
 }

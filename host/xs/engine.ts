@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SerialPortFactory } from '../../src/ports/index.js';
+import type { PinState } from '../view/pins.js';
 import { bundleForXs } from './bundle.js';
 import { XsBridgeHost, type XsHostLane } from './host.js';
 import { XsEvalError, XsWorker, XsWorkerError, findXsnapWorker, type XsExit, type XsMeter } from './worker.js';
@@ -89,6 +90,8 @@ export interface XsEngineOptions {
   } | null;
   /** `--gdb`: the VM debugged (its index), `--wait`, the port whose far end is the debugger's socket, and what to do when the stub ends a connection. */
   readonly gdb?: { readonly vm: number; readonly wait: boolean; readonly port: SerialPortFactory; readonly onEnd: () => void } | null;
+  /** `--view`: receives the board's lines as they change (host/view's PinState[]); none: not reported. */
+  readonly onPins?: (states: readonly PinState[]) => void;
   /** The xsnap-worker binary (default: the one @agoric/xsnap built). */
   readonly workerPath?: string;
 }
@@ -159,6 +162,7 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     stats: options.stats ?? false,
     config: options.config?.setup ?? null,
     gdb: gdb === null ? null : { lane: gdbLane, vm: gdb.vm, wait: gdb.wait },
+    view: options.onPins !== undefined,
   };
   const far = new XsBridgeHost({
     setup,
@@ -178,6 +182,7 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     onTrace: options.onTrace,
     lanes,
     onGdbEnd: gdb?.onEnd,
+    onPins: options.onPins === undefined ? undefined : (states) => options.onPins!(states as readonly PinState[]),
     onEvent: options.config === null || options.config === undefined ? undefined : (e) => options.config!.onEvent(e as XsMonitorEvent),
   });
 

@@ -48,6 +48,8 @@ export interface XsBridgeHostOptions {
   readonly onTrace?: (text: string) => void;
   /** Receives EVENT's JSON, parsed (a configuration's monitor events). */
   readonly onEvent?: (event: unknown) => void;
+  /** Receives PINS' JSON, parsed (the lines that changed). */
+  readonly onPins?: (states: unknown) => void;
   /** Told of GDB_END: the debugger's connection ended in XS. */
   readonly onGdbEnd?: () => void;
 }
@@ -199,6 +201,9 @@ export class XsBridgeHost {
         return undefined;
       case OP.EVENT:
         this.options.onEvent?.(JSON.parse(decoder.decode(payload)) as unknown);
+        return undefined;
+      case OP.PINS:
+        this.options.onPins?.(JSON.parse(decoder.decode(payload)) as unknown);
         return undefined;
       case OP.GDB_END:
         this.options.onGdbEnd?.();

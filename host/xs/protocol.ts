@@ -45,6 +45,8 @@ export const OP = Object.freeze({
   LANE_CONSOLE: 0x4b, // 'K'
   /** A monitor event of a configuration's run (JSON: {@link XsMonitorEvent}), said by Node as it happens. */
   EVENT: 0x56, // 'V'
+  /** `--view`: the board's lines that changed since the last report (JSON: host/view's PinState[]). */
+  PINS: 0x51, // 'Q'
   /** `--gdb`: the debugger's connection ended (W, k, D); its lane's bytes were all sent before: Node closes the socket. */
   GDB_END: 0x47, // 'G'
 });
@@ -71,7 +73,9 @@ export type XsControl =
   /** The VM's port has its client (`tcp:PORT` without `nowait`): it may run. */
   | { readonly kind: 'release'; readonly vm: string }
   /** `--gdb`: a debugger connected (its bytes come on the GDB lane), or went away. */
-  | { readonly kind: 'gdb'; readonly event: 'connect' | 'gone' };
+  | { readonly kind: 'gdb'; readonly event: 'connect' | 'gone' }
+  /** `--view`: a button pressed or released on the page. */
+  | { readonly kind: 'press'; readonly name: string; readonly pressed: boolean };
 
 /** One VM of a configuration: where its bytes come from and go, by index. */
 export interface XsVmSetup {
@@ -172,6 +176,8 @@ export interface XsRunSetup {
   readonly config: XsConfigSetup | null;
   /** `--gdb`: the lane of the debugger's bytes, the VM debugged (its index), and `--wait`; null: no debugger. */
   readonly gdb: { readonly lane: number; readonly vm: number; readonly wait: boolean } | null;
+  /** `--view`: report the board's lines as they change (OP.PINS), take presses. */
+  readonly view: boolean;
 }
 
 /** How the run in engine-entry.ts ended (its last message). */
