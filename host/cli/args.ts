@@ -116,9 +116,7 @@ Options:
                     drives them, buttons to press, the console mirrored
   --engine ENGINE   node (default): the monitor runs in this process (V8);
                     xs: in Moddable's XS engine (an xsnap worker), as on a
-                    board, with the same UART piping, exit statuses,
-                    snapshots, traces and Ctrl-A keys; not with --view,
-                    --gdb or --config
+                    board; every option works as under V8
   --tier TIER       interp (default): the hart interprets each instruction;
                     jit: guest code is translated to JavaScript blocks
                     (docs/jit.md); falls back to interp where the engine
@@ -192,6 +190,9 @@ Exit status:
 
 const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial', '--engine', '--config', '--trace', '--trace-file', '--snapshot-save', '--snapshot-load', '--gdb', '--gdb-host', '--gdb-vm', '--tier',
   '--icount', '--firmware', '--append', '--dtb', '--load']);
+const FLAG_OPTIONS = Object.freeze(['--stats', '--view', '--deterministic', '--wait', '--progress', '--no-progress']);
+/** Every option of `xsvisor run` (help and version aside): tests/host/cli-xs-options.test.ts checks each works under `--engine xs`. */
+export const RUN_OPTIONS: readonly string[] = Object.freeze([...VALUE_OPTIONS, ...FLAG_OPTIONS]);
 
 /**
  * Takes the arguments after the program name; returns the command. Refuses
@@ -211,7 +212,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const split = splitOptions(argv.slice(1), {
     values: VALUE_OPTIONS,
     repeatable: ['--load'],
-    flags: ['--stats', '--view', '--deterministic', '--wait', '--progress', '--no-progress'],
+    flags: FLAG_OPTIONS,
     early: ['-h', '--help', '-V', '--version'],
   }, (message, argument) => new UsageError(message, argument));
   if (split.early === '-h' || split.early === '--help') return { kind: 'help' };
