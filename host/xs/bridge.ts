@@ -290,11 +290,13 @@ export class XsBridge {
   }
 
   /**
-   * After the exchanges, between slices: each lane's port callbacks (input
-   * waiting, room for output), then a restart and the controls the host
-   * asked for (an exchange for the console may come mid-slice).
+   * After the exchanges, between slices: the controls the host asked for,
+   * each lane's port callbacks (input waiting, room for output), then a
+   * restart (an exchange for the console may come mid-slice).
    */
   private deliver(): void {
+    // Controls first: a focus key pressed before the input in the same reply moves that input.
+    while (this.controls.length > 0) this.onControl?.(this.controls.shift()!);
     if (!this.closed) {
       for (const l of this.lanes) {
         const cb = l.callbacks;
@@ -308,7 +310,6 @@ export class XsBridge {
       this.restartAsked = false;
       this.onRestart?.();
     }
-    while (this.controls.length > 0) this.onControl?.(this.controls.shift()!);
     this.onExchanged?.();
   }
 }

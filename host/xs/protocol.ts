@@ -10,7 +10,9 @@
  * wants the guest stopped; otherwise it is input for the guest's UART (at
  * most the request's room), and `room` is how many output bytes the host
  * takes in the next T. Exchanges happen per slice of guest instructions or
- * batch of bytes, never per byte.
+ * batch of bytes, never per byte. More serial streams (a configuration's
+ * ports, GDB's connection) are lanes: U and K name theirs; controls from
+ * Node ride in replies ({@link REPLY_CONTROL}).
  */
 
 /** Operations XS asks of Node (the request's first byte). */

@@ -274,7 +274,7 @@ describe('--config under --engine xs: the shared console on a terminal', { skip:
       { expect: '^\\[b\\] xsvisor demo: UART0 input' },
       { send: 'help\r' },
       { expect: '^\\[a\\] .*poweroff' },
-      // A key at a time: V8's terminal reads ahead what follows Ctrl-A 2 in the same chunk into the VM in focus before.
+      // The focus moved (said on stderr) before the command is typed.
       { send: '\x012' },
       { expectErr: "now goes to VM 'b'" },
       { send: 'led on\r' },
