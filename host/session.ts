@@ -71,9 +71,12 @@ export async function runSession(s: SessionOptions): Promise<number> {
       onStop?.(reason);
     },
     restart: () => run?.restart() ?? false,
+    focus: (index) => run?.focus(index) ?? false,
   };
   const mirror = opts.view ? new ConsoleMirror() : null;
-  const io = await openSessionIo({ plan, stdin: s.stdin, stdout: s.stdout, escapes: opts.serialEscapes, mirror, control, err });
+  const io = await openSessionIo({
+    plan, stdin: s.stdin, stdout: s.stdout, escapes: opts.serialEscapes, mirror, control, err, sharedConsole: opts.engine === 'xs' ? 'engine' : 'here',
+  });
   if (io === null) return EXIT.UNAVAILABLE;
 
   let end: RunEnd | number | null = null;
@@ -82,7 +85,7 @@ export async function runSession(s: SessionOptions): Promise<number> {
   let started = performance.now();
   try {
     const made = opts.engine === 'xs'
-      ? await startXsRun({ plan, io, opts, err, producer: s.producer, trace: s.trace })
+      ? await startXsRun({ plan, io, opts, err, producer: s.producer, trace: s.trace, mirror })
       : await startLocalRun({ plan, io, pins, opts, trace: s.trace, mirror, producer: s.producer, err });
     if (typeof made === 'number') return made;
     run = made;
@@ -98,8 +101,8 @@ export async function runSession(s: SessionOptions): Promise<number> {
       started = performance.now();
       if (opts.timeout !== null && end === null) timer = setTimeout(() => control.stop('timeout'), opts.timeout * 1000);
     });
-    // XS runs one VM, made when it may start: wait for its client first, or for a stop meanwhile.
-    if (opts.engine === 'xs') await Promise.race([released, new Promise<void>((res) => { onStop = () => res(); })]);
+    // XS runs one IMAGE's VM, made when it may start: wait for its client first, or for a stop meanwhile (a configuration's VMs are released one by one).
+    if (opts.engine === 'xs' && plan.single) await Promise.race([released, new Promise<void>((res) => { onStop = () => res(); })]);
     const running = run;
     s.progress?.start(() => running.instret());
     end = await run.run();

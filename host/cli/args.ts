@@ -116,9 +116,7 @@ Options:
                     drives them, buttons to press, the console mirrored
   --engine ENGINE   node (default): the monitor runs in this process (V8);
                     xs: in Moddable's XS engine (an xsnap worker), as on a
-                    board, with the same UART piping, exit statuses,
-                    snapshots, traces and Ctrl-A keys; not with --view,
-                    --gdb or --config
+                    board; every option works as under V8
   --tier TIER       interp (default): the hart interprets each instruction;
                     jit: guest code is translated to JavaScript blocks
                     (docs/jit.md); falls back to interp where the engine
@@ -192,6 +190,9 @@ Exit status:
 
 const VALUE_OPTIONS = Object.freeze(['--ram', '--max-insns', '--timeout', '--board', '--serial', '--engine', '--config', '--trace', '--trace-file', '--snapshot-save', '--snapshot-load', '--gdb', '--gdb-host', '--gdb-vm', '--tier',
   '--icount', '--firmware', '--append', '--dtb', '--load']);
+const FLAG_OPTIONS = Object.freeze(['--stats', '--view', '--deterministic', '--wait', '--progress', '--no-progress']);
+/** Every option of `xsvisor run` (help and version aside): tests/host/cli-xs-options.test.ts checks each works under `--engine xs`. */
+export const RUN_OPTIONS: readonly string[] = Object.freeze([...VALUE_OPTIONS, ...FLAG_OPTIONS]);
 
 /**
  * Takes the arguments after the program name; returns the command. Refuses
@@ -211,7 +212,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const split = splitOptions(argv.slice(1), {
     values: VALUE_OPTIONS,
     repeatable: ['--load'],
-    flags: ['--stats', '--view', '--deterministic', '--wait', '--progress', '--no-progress'],
+    flags: FLAG_OPTIONS,
     early: ['-h', '--help', '-V', '--version'],
   }, (message, argument) => new UsageError(message, argument));
   if (split.early === '-h' || split.early === '--help') return { kind: 'help' };
@@ -307,18 +308,12 @@ export function parseArgs(argv: readonly string[]): Command {
   const engineText = seen.get('--engine') ?? DEFAULT_ENGINE;
   if (engineText !== 'node' && engineText !== 'xs') throw new UsageError(`--engine: '${engineText}' is not node or xs`, engineText);
   const engine: Engine = engineText;
-  // The board view serves the VM's pins and console from this process; under XS they live in the worker.
-  if (engine === 'xs' && view) throw new UsageError('--view is not available with --engine xs (the board view needs the VM in this process; use --engine node)', '--view');
-
-  if (engine === 'xs' && config !== null) {
-    throw new UsageError('--config runs its VMs under the monitor with --engine node', '--engine');
-  }
 
   if (serialEscapes && (deterministic || icount !== null)) {
     throw new UsageError(`--serial mon:... restarts the VM when a key comes, at no set instruction count: not with ${deterministic ? '--deterministic' : '--icount'}`, serialGiven);
   }
 
-  const gdb = parseGdbOptions(seen, wait, engine, config);
+  const gdb = parseGdbOptions(seen, wait, config);
   // Default: $XSVISOR_TIER, so that test suites spawning the CLI run in either tier (`npm run test:jit`).
   const tierText = seen.get('--tier') ?? process.env['XSVISOR_TIER'] ?? 'interp';
   if (tierText !== 'interp' && tierText !== 'jit') throw new UsageError(`--tier: '${tierText}' is not interp or jit`, tierText);
@@ -351,8 +346,8 @@ export function parseArgs(argv: readonly string[]): Command {
   }) };
 }
 
-/** The --gdb options, checked; null without --gdb. Refuses the others without --gdb, and --gdb with --engine xs. */
-function parseGdbOptions(seen: ReadonlyMap<string, string>, wait: boolean, engine: Engine, config: string | null): GdbOptions | null {
+/** The --gdb options, checked; null without --gdb. Refuses the others without --gdb. */
+function parseGdbOptions(seen: ReadonlyMap<string, string>, wait: boolean, config: string | null): GdbOptions | null {
   const portText = seen.get('--gdb');
   if (portText === undefined) {
     for (const opt of ['--gdb-host', '--gdb-vm']) if (seen.has(opt)) throw new UsageError(`${opt} needs --gdb PORT`, opt);
@@ -361,7 +356,6 @@ function parseGdbOptions(seen: ReadonlyMap<string, string>, wait: boolean, engin
   }
   const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--gdb: '${portText}' is not a TCP port (0-65535; 0 picks a free one)`, portText);
-  if (engine === 'xs') throw new UsageError('--gdb is not available with --engine xs (the stub drives the VM in this process; use --engine node)', '--gdb');
   const host = seen.get('--gdb-host') ?? '127.0.0.1';
   if (host === '' || /[\s/]/.test(host)) throw new UsageError(`--gdb-host: '${host}' is not an address`, host);
   const vm = seen.get('--gdb-vm') ?? null;

@@ -2,10 +2,9 @@
  * `xsvisor run --gdb PORT`: the GDB remote stub's TCP server on Node.
  *
  * Owns the socket side: listening (127.0.0.1 unless told otherwise), one
- * debugger connection at a time (others are closed at once), the
- * acknowledgements (`+`/`-`, retransmission, `QStartNoAckMode`), the
- * interrupt byte, and sending stop replies when the VM stops. The protocol
- * and the VM control are the engine-neutral core's (src/debug/).
+ * debugger connection at a time (others are closed at once). The
+ * connection (acknowledgements, interrupt, stop replies), the protocol and
+ * the VM control are the engine-neutral core's (src/debug/).
  *
  * A connection halts the VM (as QEMU's stub does), so GDB finds it
  * stopped; `D` or a dropped connection lets it run on without breakpoints;
@@ -15,10 +14,9 @@
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { VirtVm } from '../../src/monitor/index.js';
-import { encodePacket, GdbStub, RspDecoder, stopReply, VmDebugger, type RspEvent, type StopEvent } from '../../src/debug/index.js';
+import { GDB_KILL, GdbConnection, GdbStub, VmDebugger, type StopEvent } from '../../src/debug/index.js';
 
-/** The reason to stop a VM or monitor with when GDB kills the target (`k`): the CLI exits 0, as QEMU's stub does. */
-export const GDB_KILL = 'gdb-kill';
+export { GDB_KILL };
 
 /** How long `close` waits for GDB to close its side of the connection before cutting it. */
 const CLOSE_GRACE_MS = 1000;
@@ -76,117 +74,51 @@ export async function startGdbServer(options: GdbServerOptions): Promise<GdbServ
   const dbg = new VmDebugger({
     vm: options.vm,
     halted: options.wait === true,
-    onStop: (event: StopEvent) => client?.stopped(event),
+    onStop: (event: StopEvent) => client?.core.stopped(event),
   });
   const stub = new GdbStub({ target: dbg, lastStop: () => dbg.lastStop });
 
+  /** A socket's connection: the engine-neutral core's (src/debug/connection.ts), its bytes on the socket. */
   class Connection {
+    readonly core: GdbConnection;
     private readonly socket: Socket;
-    private readonly decoder: RspDecoder;
-    private ack = true;
-    private lastSent: Uint8Array | null = null;
-    private closing = false;
 
     constructor(socket: Socket) {
       this.socket = socket;
-      this.decoder = new RspDecoder({ onEvent: (e) => this.event(e) });
+      this.core = new GdbConnection({
+        debugger: dbg,
+        stub,
+        trace,
+        log,
+        onKill: options.onKill,
+        write: (bytes) => socket.write(bytes),
+        end: () => {
+          if (client === this) client = null;
+          socket.end();
+        },
+      });
       socket.setNoDelay(true);
-      socket.on('data', (chunk: Buffer) => this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+      socket.on('data', (chunk: Buffer) => this.core.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
       socket.on('error', () => {});
       socket.on('close', () => this.gone());
-    }
-
-    /** The VM stopped (or ended): tell GDB. */
-    stopped(event: StopEvent): void {
-      if (this.closing) return;
-      this.send(stopReply(event));
-      if (event.kind === 'exited' || event.kind === 'terminated') this.end();
     }
 
     /** Ends the session: the next debugger may connect at once, while this socket finishes closing. */
     end(): void {
       if (client === this) client = null;
-      if (this.closing) return;
-      this.closing = true;
-      this.socket.end();
+      this.core.end();
     }
 
     destroy(): void {
-      this.closing = true;
       this.socket.destroy();
     }
 
-    private send(payload: string): void {
-      if (this.closing) return;
-      if (trace) log(`gdb <- ${payload.length > 200 ? `${payload.slice(0, 200)}...` : payload}`);
-      const bytes = encodePacket(payload);
-      this.lastSent = bytes;
-      this.socket.write(bytes);
-    }
-
-    private raw(text: string): void {
-      if (!this.closing) this.socket.write(text);
-    }
-
-    private event(e: RspEvent): void {
-      switch (e.kind) {
-        case 'ack':
-          this.lastSent = null;
-          return;
-        case 'nak':
-          if (this.ack && this.lastSent !== null && !this.closing) this.socket.write(this.lastSent);
-          return;
-        case 'bad-checksum':
-          if (this.ack) this.raw('-');
-          return;
-        case 'overflow':
-          if (this.ack) this.raw('+');
-          this.send('E01');
-          return;
-        case 'interrupt':
-          if (trace) log('gdb -> ^C');
-          if (!dbg.isHalted && !dbg.hasEnded) this.send(stopReply(dbg.halt()));
-          return;
-        default:
-          break;
-      }
-      if (this.ack) this.raw('+');
-      if (trace) log(`gdb -> ${e.payload}`);
-      const action = stub.handle(e.payload);
-      switch (action.kind) {
-        case 'reply':
-          this.send(action.payload);
-          return;
-        case 'no-ack':
-          this.send('OK');
-          this.ack = false;
-          return;
-        case 'resume':
-          // After the end there is nothing to run: say so again.
-          if (dbg.hasEnded) this.send(stopReply(dbg.lastStop));
-          else dbg.resume(action.step, action.address);
-          return;
-        case 'kill':
-          if (action.reply !== null) this.send(action.reply);
-          log('gdb killed the target');
-          this.end();
-          options.onKill();
-          return;
-        default:
-          this.send('OK');
-          log('gdb detached');
-          this.end();
-          dbg.detach();
-      }
-    }
-
     private gone(): void {
-      this.closing = true;
       open.delete(this);
       if (client === this) {
         client = null;
         // A debugger that vanished leaves no breakpoints behind, and no halted VM.
-        if (!dbg.hasEnded) dbg.detach();
+        this.core.gone();
       }
     }
   }

@@ -19,6 +19,8 @@ export interface SessionControl {
   stop(reason: string): void;
   /** Boots the guest afresh (Ctrl-A r); false when the run cannot (XS, or over). */
   restart(): boolean;
+  /** Ctrl-A 1-9 with the shared console in the engine (XS): its input goes to VM `index` on it; false when the run cannot. */
+  focus(index: number): boolean;
 }
 
 /** The opened ports, per VM in plan order. */
@@ -28,6 +30,8 @@ export interface SessionIo {
   /** Each VM's HTIF console, when its UART0 is the terminal (or the board view mirrors it). */
   readonly console: readonly (((byte: number) => void) | undefined)[];
   readonly shared: SharedConsole | null;
+  /** With `sharedConsole: 'engine'`: the board UART0's port that the engine's shared console writes to, or undefined. */
+  readonly sharedPort: SerialPortFactory | undefined;
   /** VMs held until their port's first client connects, by name. */
   readonly waiting: ReadonlyMap<string, StartedSerialBackend>;
   /** Banners of the waiting ports: said once the signal handlers are in place, so a signal sent on seeing one is caught. */
@@ -47,6 +51,8 @@ export interface SessionIoOptions {
   readonly mirror: ConsoleMirror | null;
   readonly control: SessionControl;
   readonly err: Say;
+  /** Where the shared console that tags the `console` VMs' lines runs: here (V8's monitor) or in the engine, given its port (XS). Default here. */
+  readonly sharedConsole?: 'here' | 'engine';
 }
 
 /** Opens every port the plan names; null (the opened ones closed again, the reason said) when one cannot start: status 69. */
@@ -54,6 +60,7 @@ export async function openSessionIo(o: SessionIoOptions): Promise<SessionIo | nu
   const { plan, control, err } = o;
   let terminal: TerminalSerial | null = null;
   let shared: SharedConsole | null = null;
+  let sharedPort: SerialPortFactory | undefined;
   let sharedOnTerminal = false;
   const backends: StartedSerialBackend[] = [];
   const waiting = new Map<string, StartedSerialBackend>();
@@ -77,10 +84,10 @@ export async function openSessionIo(o: SessionIoOptions): Promise<SessionIo | nu
       onEscape: (key: number): boolean => {
         if (plan.single) return key === 0x72 /* r */ && control.restart();
         // The focus keys reach the shared console when it is on the terminal.
-        if (shared === null || !sharedOnTerminal || key < 0x31 || key > 0x39) return false;
+        if (!sharedOnTerminal || key < 0x31 || key > 0x39 || key - 0x31 >= consoleVms.length) return false;
         const index = key - 0x31;
-        if (!shared.focus(index)) return false;
-        err(`console input now goes to VM '${shared.names[index]}'`);
+        if (!(shared !== null ? shared.focus(index) : control.focus(index))) return false;
+        err(`console input now goes to VM '${consoleVms[index].name}'`);
         return true;
       },
       escapeHelp: plan.single ? 'C-a r    restart the guest\n'
@@ -123,7 +130,8 @@ export async function openSessionIo(o: SessionIoOptions): Promise<SessionIo | nu
       return null;
     }
     if (h.factory !== undefined) {
-      shared = new SharedConsole({ serial: h.factory, names: consoleVms.map((v) => v.name) });
+      if (o.sharedConsole === 'engine') sharedPort = h.factory;
+      else shared = new SharedConsole({ serial: h.factory, names: consoleVms.map((v) => v.name) });
       sharedOnTerminal = boardSerial.kind === 'stdio';
     }
     if (h.waitsOn !== null) for (const v of consoleVms) waiting.set(v.name, h.waitsOn);
@@ -152,5 +160,5 @@ export async function openSessionIo(o: SessionIoOptions): Promise<SessionIo | nu
       mirror?.push(b);
     });
   }
-  return { ports, console: consoles, shared, waiting, banners, close };
+  return { ports, console: consoles, shared, sharedPort, waiting, banners, close };
 }

@@ -7,8 +7,7 @@
 
 import { ImageError } from '../../src/loader/index.js';
 import {
-  formatRegisterDump, formatTraceStats, InstructionClock, Monitor, VirtVm, VmConfigError, VmTracer,
-  type MonitorEvent, type MonitorVmOptions, type TraceBuffer, type VmExit,
+  formatTraceStats, InstructionClock, Monitor, VirtVm, VmConfigError, VmTracer, type MonitorVmOptions, type TraceBuffer,
 } from '../../src/monitor/index.js';
 import { EXIT } from '../exit-status.js';
 import { GDB_KILL, GdbServerError, startGdbServer, type GdbServer } from '../gdb/index.js';
@@ -16,11 +15,11 @@ import { createNodeClock } from '../node/clock.js';
 import { createNodeScheduler } from '../node/scheduler.js';
 import type { RunOptions } from '../run-options.js';
 import { loadSnapshotFile, saveSnapshotFile } from '../snapshot-file.js';
-import { stuckMessage } from '../stuck.js';
 import { BoardView, BoardViewError, type ConsoleMirror, type SimulatedBoardPins } from '../view/index.js';
 import type { SessionIo } from './io.js';
 import type { SessionPlan, Say } from './plan.js';
 import type { RunEnd, SessionRun } from './run.js';
+import { endedBecause, sayEvent } from './status.js';
 
 /** Options of {@link startLocalRun}. */
 export interface LocalRunOptions {
@@ -158,6 +157,8 @@ export async function startLocalRun(o: LocalRunOptions): Promise<SessionRun | nu
       }
       return true;
     },
+    // The shared console is the session's (io.ts) under V8.
+    focus: () => false,
     async close(): Promise<void> {
       await gdb?.close();
       monitor.close();
@@ -165,29 +166,4 @@ export async function startLocalRun(o: LocalRunOptions): Promise<SessionRun | nu
     // Last, so the page gets the guest's final output before it is told why the run ended.
     closeView: async (end) => view?.close(end === null ? 'stopped' : endedBecause(end.outcomes[0].exit)),
   };
-}
-
-/** Says a fault or (with several VMs) a guest's exit as it happens. */
-function sayEvent(e: MonitorEvent, plan: SessionPlan, err: Say): void {
-  if (e.kind === 'fault' && plan.single) {
-    // One IMAGE: said with the likely fix (host/stuck.ts), or as the monitor's own failure.
-    if (e.fault.kind === 'fatal') err(`internal error: ${e.fault.reason}`);
-    else for (const line of stuckMessage({ ...e.fault, imageName: plan.vms[0].imageName, image: plan.vms[0].image, firmware: plan.vms[0].firmware })) err(line);
-  } else if (e.kind === 'fault') {
-    const what = e.action === 'restarted' ? `restarted after a fault (restart ${e.restarts})` : 'stopped by a fault';
-    err(`VM '${e.vm}' ${what}: ${e.fault.reason}\n${formatRegisterDump(e.fault.dump).replace(/^/gm, 'xsvisor:   ')}`);
-  } else if (!plan.single && plan.vms.length > 1 && e.exit.kind === 'exit') {
-    err(`VM '${e.vm}' exited with status ${e.exit.status}`);
-  }
-}
-
-/** How the run ended, in a few words for the board view's status line. */
-function endedBecause(exit: VmExit): string {
-  switch (exit.kind) {
-    case 'exit': return `guest exited (status ${exit.status})`;
-    case 'limit': return `stopped after ${exit.instructions} instructions`;
-    case 'stopped': return exit.reason === 'quit' ? 'quit' : `stopped (${exit.reason})`;
-    case 'fatal': return 'stopped by an internal error';
-    default: return 'stopped';
-  }
 }

@@ -58,6 +58,8 @@ export interface SessionPlan {
   /** Instructions per VM per round. */
   readonly slice: number;
   readonly vms: readonly PlannedVm[];
+  /** `--config`: the configuration's text, and its board's file (path on disk, name for messages), for an engine that parses them again (XS); null for one IMAGE. */
+  readonly config: { readonly text: string; readonly boardPath: string; readonly boardFile: string } | null;
 }
 
 /** Says `xsvisor: TEXT` on stderr. */
@@ -140,6 +142,7 @@ function planImage(o: RunOptions, packageRoot: string, err: Say, hint: (text: st
       name: 'vm', imageName: o.image, image, ramSize: ram, board, firmware: o.firmware, loads,
       bootargs: o.append, dtb, uart: serial.kind === 'none' ? { kind: 'none' } : { kind: 'host', serial }, onFault: 'stop', where: '',
     }],
+    config: null,
   };
 }
 
@@ -157,9 +160,12 @@ function planConfig(o: RunOptions, file: string, packageRoot: string, err: Say):
     err(`${file}: cannot read the configuration: ${whyUnreadable(e)}`);
     return EXIT.BAD_INPUT;
   }
+  let boardAt = { boardPath: '', boardFile: '' };
   const loadBoard = (name: string): Board => {
     try {
-      return isBoardPath(name) ? loadBoardPath(isAbsolute(name) ? name : relative(process.cwd(), resolve(baseDir, name))) : loadBoardFile(packageRoot, name);
+      const path = isAbsolute(name) ? name : relative(process.cwd(), resolve(baseDir, name));
+      boardAt = isBoardPath(name) ? { boardPath: path, boardFile: path } : { boardPath: join(packageRoot, 'boards', `${name}.json`), boardFile: `boards/${name}.json` };
+      return isBoardPath(name) ? loadBoardPath(path) : loadBoardFile(packageRoot, name);
     } catch (e) {
       if (e instanceof BoardFileError || e instanceof BoardError) throw new Error(e.message.split('\n').join('; '));
       throw e;
@@ -219,6 +225,7 @@ function planConfig(o: RunOptions, file: string, packageRoot: string, err: Say):
       name: vm.name, imageName: vm.image, image: images[i], ramSize: vm.ramSize, board: vm.board, firmware: vm.firmware,
       loads: loads[i], bootargs: null, dtb: null, uart: uartOf(vm, boardSerial), onFault: vm.onFault, where: `${file}: ${vm.path}: VM '${vm.name}': `,
     })),
+    config: { text, ...boardAt },
   };
 }
 

@@ -31,6 +31,8 @@ export interface SessionRun {
   release(name: string): void;
   /** Boots the guest afresh (Ctrl-A r, one IMAGE); false when this run cannot. */
   restart(): boolean;
+  /** Moves the shared console's input to its VM `index` when the console is in the engine (XS); false when this run has none there. */
+  focus(index: number): boolean;
   /** Ends what the run holds (the GDB server, the VMs); `end` is null when it never ran. */
   close(end: RunEnd | null): Promise<void>;
   /** Last, after the ports: the board view, told how the run ended. */

@@ -7,12 +7,14 @@
  * that did not end with status 0: its guest status (modulo 256, a non-zero
  * status never becoming 0), 71 for one IMAGE stopped by the fault rules,
  * 70 for a VM stopped by a fault or an internal error. 0 when all exited 0.
+ * Faults and a configuration's exits are said as they happen (sayEvent).
  */
 
 import { GDB_KILL } from '../gdb/index.js';
-import type { VmOutcome } from '../../src/monitor/index.js';
+import { formatRegisterDump, type MonitorEvent, type VmExit, type VmOutcome } from '../../src/monitor/index.js';
 import { EXIT } from '../exit-status.js';
-import type { Say } from './plan.js';
+import { stuckMessage } from '../stuck.js';
+import type { SessionPlan, Say } from './plan.js';
 
 /** The process status for the VMs' outcomes; `single` for one IMAGE, whose messages name no VM. */
 export function statusOf(outcomes: readonly VmOutcome[], single: boolean, timeout: number | null, err: Say): number {
@@ -82,4 +84,29 @@ export function writeStats(
   outcomes.forEach((v, i) => {
     for (const line of traceStats[i] ?? []) stderr.write(`xsvisor: ${many ? `VM '${v.name}': ` : ''}${line}\n`);
   });
+}
+
+/** Says a fault or (with several VMs) a guest's exit as it happens (under either engine). */
+export function sayEvent(e: MonitorEvent, plan: SessionPlan, err: Say): void {
+  if (e.kind === 'fault' && plan.single) {
+    // One IMAGE: said with the likely fix (host/stuck.ts), or as the monitor's own failure.
+    if (e.fault.kind === 'fatal') err(`internal error: ${e.fault.reason}`);
+    else for (const line of stuckMessage({ ...e.fault, imageName: plan.vms[0].imageName, image: plan.vms[0].image, firmware: plan.vms[0].firmware })) err(line);
+  } else if (e.kind === 'fault') {
+    const what = e.action === 'restarted' ? `restarted after a fault (restart ${e.restarts})` : 'stopped by a fault';
+    err(`VM '${e.vm}' ${what}: ${e.fault.reason}\n${formatRegisterDump(e.fault.dump).replace(/^/gm, 'xsvisor:   ')}`);
+  } else if (!plan.single && plan.vms.length > 1 && e.exit.kind === 'exit') {
+    err(`VM '${e.vm}' exited with status ${e.exit.status}`);
+  }
+}
+
+/** How the run ended, in a few words for the board view's status line. */
+export function endedBecause(exit: VmExit): string {
+  switch (exit.kind) {
+    case 'exit': return `guest exited (status ${exit.status})`;
+    case 'limit': return `stopped after ${exit.instructions} instructions`;
+    case 'stopped': return exit.reason === 'quit' ? 'quit' : `stopped (${exit.reason})`;
+    case 'fatal': return 'stopped by an internal error';
+    default: return 'stopped';
+  }
 }

@@ -7,7 +7,8 @@
  */
 
 export * from './errors.js';
-export { SimulatedBoardPins, type PinListener, type PinModeName, type PinState, type SimulatedBoardPinsOptions } from './pins.js';
+export { SimulatedBoardPins, type BoardPinsView, type PinListener, type PinModeName, type PinState, type SimulatedBoardPinsOptions } from './pins.js';
+export { RemoteBoardPins, type RemoteBoardPinsOptions } from './remote-pins.js';
 export { ConsoleMirror, DEFAULT_CONSOLE_CAPACITY, type ConsoleMirrorOptions, type ConsoleSlice } from './console.js';
 export { BoardView, DEFAULT_MAX_VIEWERS, type BoardViewOptions, type BoardViewStats } from './server.js';
 export { renderBoardSvg, LED_COLOURS, type BoardDrawing } from './board-svg.js';

@@ -45,6 +45,16 @@ export interface PinState {
 /** Told the name of a line whose state changed. Runs synchronously, possibly inside a guest's pin write: keep it short, never throw, never drive pins from it. */
 export type PinListener = (name: string) => void;
 
+/** What the board view uses of the pins (SimulatedBoardPins, or RemoteBoardPins for pins in another engine). */
+export interface BoardPinsView {
+  /** The lines, in line-number order. */
+  readonly lines: readonly GpioLineWiring[];
+  states(): PinState[];
+  subscribe(listener: PinListener): () => void;
+  press(name: string): void;
+  release(name: string): void;
+}
+
 /** Options of {@link SimulatedBoardPins}. */
 export interface SimulatedBoardPinsOptions {
   /** The board's GPIO lines (a board's `gpioLines`). Names and line numbers must be unique. */
@@ -74,7 +84,7 @@ function restDrive(pull: GpioLineWiring['pull']): 0 | 1 | null {
 }
 
 /** The board's named GPIO lines on simulated pins. */
-export class SimulatedBoardPins {
+export class SimulatedBoardPins implements BoardPinsView {
   /** The lines, in line-number order. */
   readonly lines: readonly GpioLineWiring[];
   /**

@@ -18,7 +18,7 @@ import { renderBoardSvg } from './board-svg.js';
 import type { ConsoleMirror } from './console.js';
 import { BoardViewError } from './errors.js';
 import { renderPage } from './page.js';
-import type { SimulatedBoardPins } from './pins.js';
+import type { BoardPinsView } from './pins.js';
 
 /** Milliseconds between flushes at most (one frame at 60 Hz). */
 const FRAME_MS = 16;
@@ -35,8 +35,8 @@ export const DEFAULT_MAX_VIEWERS = 8;
 
 /** Options of a {@link BoardView}. */
 export interface BoardViewOptions {
-  /** The board's named lines. */
-  readonly pins: SimulatedBoardPins;
+  /** The board's named lines (simulated here, or reported by the XS engine). */
+  readonly pins: BoardPinsView;
   /** The console output to mirror; omitted: the console pane stays empty. */
   readonly console?: ConsoleMirror;
   /** The board's name, shown on the page (default `board`). */
@@ -83,7 +83,7 @@ export class BoardView {
   /** Counters, updated in place. */
   readonly stats: BoardViewStats = { viewers: 0, viewersRefused: 0, presses: 0, refused: 0, maxBuffered: 0 };
 
-  private readonly pins: SimulatedBoardPins;
+  private readonly pins: BoardPinsView;
   private readonly mirror: ConsoleMirror | null;
   private readonly host: string;
   private readonly requestedPort: number;

@@ -10,10 +10,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SerialPortFactory } from '../../src/ports/index.js';
+import type { PinState } from '../view/pins.js';
 import { bundleForXs } from './bundle.js';
-import { XsBridgeHost } from './host.js';
+import { XsBridgeHost, type XsHostLane } from './host.js';
 import { XsEvalError, XsWorker, XsWorkerError, findXsnapWorker, type XsExit, type XsMeter } from './worker.js';
-import type { XsRunReport, XsRunSetup } from './protocol.js';
+import type { XsConfigSetup, XsControl, XsMonitorEvent, XsRunReport, XsRunSetup } from './protocol.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -75,6 +76,22 @@ export interface XsEngineOptions {
   readonly onTrace?: (text: string) => void;
   /** `--stats`: XS counts device accesses, traps and SBI calls (the report's traceStats). */
   readonly stats?: boolean;
+  /**
+   * `--config`: the configuration (image, board, dtb and loads above are
+   * then unused); its images and `load` files as DATA files 0, 1, ... in
+   * the order its VMs name them; lanes 1, 2, ... (`port` and
+   * `onConsoleOutput` are lane 0's); its monitor events as they happen.
+   */
+  readonly config?: {
+    readonly setup: XsConfigSetup;
+    readonly data: readonly Uint8Array[];
+    readonly lanes: readonly XsHostLane[];
+    readonly onEvent: (event: XsMonitorEvent) => void;
+  } | null;
+  /** `--gdb`: the VM debugged (its index), `--wait`, the port whose far end is the debugger's socket, and what to do when the stub ends a connection. */
+  readonly gdb?: { readonly vm: number; readonly wait: boolean; readonly port: SerialPortFactory; readonly onEnd: () => void } | null;
+  /** `--view`: receives the board's lines as they change (host/view's PinState[]); none: not reported. */
+  readonly onPins?: (states: readonly PinState[]) => void;
   /** The xsnap-worker binary (default: the one @agoric/xsnap built). */
   readonly workerPath?: string;
 }
@@ -99,6 +116,8 @@ export interface XsEngineRun {
   stop(reason: string): void;
   /** Asks XS to restart the guest (Ctrl-A r), as a fresh boot of the same VM. */
   restart(): void;
+  /** Sends a configuration's run a control (focus, release), acted on between slices. */
+  control(c: XsControl): void;
   /** Settles when the worker has ended. Never rejects. */
   readonly done: Promise<XsEngineResult>;
 }
@@ -119,6 +138,10 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     throw new XsEngineUnavailableError(`--engine xs: ${(e as Error).message}`, { cause: e });
   }
   const code = await bundleXsEngine();
+  // Lane 0 is the UART's (a configuration's first port); then the configuration's other ports; then GDB's.
+  const lanes: XsHostLane[] = [...(options.config?.lanes.slice(1) ?? [])];
+  const gdb = options.gdb ?? null;
+  const gdbLane = gdb === null ? 0 : lanes.push({ port: gdb.port });
   const setup: XsRunSetup = {
     boardText: options.boardText,
     boardFile: options.boardFile,
@@ -137,21 +160,30 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
     snapshotProducer: options.snapshotProducer ?? null,
     trace: options.trace ?? [],
     stats: options.stats ?? false,
+    config: options.config?.setup ?? null,
+    gdb: gdb === null ? null : { lane: gdbLane, vm: gdb.vm, wait: gdb.wait },
+    view: options.onPins !== undefined,
   };
   const far = new XsBridgeHost({
     setup,
     image: options.image,
     // DATA n: the --dtb blob first when there is one, then the --load files, then the snapshot to resume.
     data: [
+      ...(options.config?.data ?? []),
       ...(options.dtb === null || options.dtb === undefined ? [] : [options.dtb.bytes]),
       ...(options.loads ?? []).map((l) => l.bytes),
       ...(options.snapshotLoad === null || options.snapshotLoad === undefined ? [] : [options.snapshotLoad.bytes]),
     ],
-    port: options.port,
-    onConsole: options.onConsoleOutput,
+    // A configuration's lane 0 is its first port's.
+    port: options.config ? options.config.lanes[0]?.port : options.port,
+    onConsole: options.config ? options.config.lanes[0]?.onConsole : options.onConsoleOutput,
     onLog: options.log,
     onProgress: options.onProgress,
     onTrace: options.onTrace,
+    lanes,
+    onGdbEnd: gdb?.onEnd,
+    onPins: options.onPins === undefined ? undefined : (states) => options.onPins!(states as readonly PinState[]),
+    onEvent: options.config === null || options.config === undefined ? undefined : (e) => options.config!.onEvent(e as XsMonitorEvent),
   });
 
   const worker = new XsWorker({
@@ -184,6 +216,7 @@ export async function startXsEngine(options: XsEngineOptions): Promise<XsEngineR
       killTimer ??= setTimeout(() => worker.kill(), STOP_GRACE_MS);
     },
     restart: () => far.restart(),
+    control: (c) => far.control(c),
     done,
   };
 }

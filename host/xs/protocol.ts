@@ -10,7 +10,9 @@
  * wants the guest stopped; otherwise it is input for the guest's UART (at
  * most the request's room), and `room` is how many output bytes the host
  * takes in the next T. Exchanges happen per slice of guest instructions or
- * batch of bytes, never per byte.
+ * batch of bytes, never per byte. More serial streams (a configuration's
+ * ports, GDB's connection) are lanes: U and K name theirs; controls from
+ * Node ride in replies ({@link REPLY_CONTROL}).
  */
 
 /** Operations XS asks of Node (the request's first byte). */
@@ -39,14 +41,105 @@ export const OP = Object.freeze({
   TRACE: 0x45, // 'E'
   /** The run's end: JSON (the script's own: {@link XsRunReport} for engine-entry.ts). */
   EXIT: 0x58, // 'X'
+  /** Bytes a UART sent on lane k >= 1 (payload: [lane u8][bytes]; lane 0 is T's); answered as T, with that lane's room and input. */
+  LANE: 0x55, // 'U'
+  /** HTIF console bytes of the VM on lane k >= 1 (payload: [lane u8][bytes]); answered as U. */
+  LANE_CONSOLE: 0x4b, // 'K'
+  /** A monitor event of a configuration's run (JSON: {@link XsMonitorEvent}), said by Node as it happens. */
+  EVENT: 0x56, // 'V'
+  /** `--view`: the board's lines that changed since the last report (JSON: host/view's PinState[]). */
+  PINS: 0x51, // 'Q'
+  /** `--gdb`: the debugger's connection ended (W, k, D); its lane's bytes were all sent before: Node closes the socket. */
+  GDB_END: 0x47, // 'G'
 });
 
 /** Reply flag: the host asks the VM to stop; the payload is the reason. */
 export const REPLY_STOP = 1;
 /** Reply flag: the host asks for the guest's restart (Ctrl-A r); the payload is input as usual. */
 export const REPLY_RESTART = 2;
+/**
+ * Reply flag: controls from the host come first in the payload, as
+ * `[length u16 LE][JSON array of {@link XsControl}]`; the input follows.
+ */
+export const REPLY_CONTROL = 4;
 /** Bytes before the payload in requests and in replies. */
 export const HEADER_BYTES = 5;
+
+/** Lanes at most: each is a serial stream between a port in XS and one in Node (a VM's UART, a shared console). */
+export const MAX_LANES = 16;
+
+/** What the host asks of a configuration's run, besides stop and restart (carried by {@link REPLY_CONTROL}). */
+export type XsControl =
+  /** Ctrl-A 1-9: the shared console's input goes to its VM `index`. */
+  | { readonly kind: 'focus'; readonly index: number }
+  /** The VM's port has its client (`tcp:PORT` without `nowait`): it may run. */
+  | { readonly kind: 'release'; readonly vm: string }
+  /** `--gdb`: a debugger connected (its bytes come on the GDB lane), or went away. */
+  | { readonly kind: 'gdb'; readonly event: 'connect' | 'gone' }
+  /** `--view`: a button pressed or released on the page. */
+  | { readonly kind: 'press'; readonly name: string; readonly pressed: boolean };
+
+/** One VM of a configuration: where its bytes come from and go, by index. */
+export interface XsVmSetup {
+  /** The DATA file of its image, and of its `load` files in order. */
+  readonly image: number;
+  readonly loads: readonly number[];
+  /** The lane of its UART0 (its own port), or null (the shared console, or none). */
+  readonly lane: number | null;
+  /** Its place on the shared console, or null. */
+  readonly shared: number | null;
+  /** Whether its HTIF console bytes go to its lane (as the Node engine: when the lane is the terminal). */
+  readonly console: boolean;
+  /** It waits for {@link XsControl} `release` (its port waits for a client). */
+  readonly held: boolean;
+}
+
+/** A monitor configuration (`--config`), parsed again in XS by the same code as in Node. */
+export interface XsConfigSetup {
+  /** The configuration's text and file name; its board's text and file name (the board is loaded by Node). */
+  readonly text: string;
+  readonly file: string;
+  readonly boardText: string;
+  readonly boardFile: string;
+  /** Per VM, in configuration order. */
+  readonly vms: readonly XsVmSetup[];
+  /** Instructions per VM per round (the configuration's `slice`). */
+  readonly slice: number;
+  /** The lane of the board's UART0 when VMs share it as a console, else null; their names in console order. */
+  readonly sharedLane: number | null;
+  readonly sharedNames: readonly string[];
+}
+
+/** A monitor event as it crosses (src/monitor's MonitorEvent, the fault's dump as plain numbers). */
+export type XsMonitorEvent =
+  | { readonly kind: 'fault'; readonly vm: string; readonly fault: XsFault; readonly action: 'stopped' | 'restarted'; readonly restarts: number }
+  | { readonly kind: 'ended'; readonly vm: string; readonly exit: XsExitDescription };
+
+/** A VM's exit as it crosses (src/monitor's VmExit without the error object). */
+export interface XsExitDescription {
+  readonly kind: string;
+  readonly status?: number;
+  readonly source?: string;
+  readonly reason?: string;
+  readonly instructions?: number;
+}
+
+/** A fault as it crosses: the rule, its reason, the registers (src/monitor/fault.ts RegisterDump). */
+export interface XsFault {
+  readonly kind: string;
+  readonly reason: string;
+  readonly dump: { readonly [field: string]: number | readonly number[] };
+}
+
+/** One VM's end in a configuration's report. */
+export interface XsVmOutcome extends XsExitDescription {
+  readonly name: string;
+  readonly fault?: XsFault;
+  readonly restarts: number;
+  readonly instret: number;
+  /** With `stats`: its tracer's statistics block. */
+  readonly traceStats?: readonly string[];
+}
 
 /** What Node tells engine-entry.ts at set-up. */
 export interface XsRunSetup {
@@ -81,6 +174,12 @@ export interface XsRunSetup {
   readonly trace: readonly string[];
   /** `--stats`: count device accesses, traps and SBI calls (the report's traceStats). */
   readonly stats: boolean;
+  /** `--config`: the VMs of this configuration instead of the one image above (whose fields are then unused); null: one image. */
+  readonly config: XsConfigSetup | null;
+  /** `--gdb`: the lane of the debugger's bytes, the VM debugged (its index), and `--wait`; null: no debugger. */
+  readonly gdb: { readonly lane: number; readonly vm: number; readonly wait: boolean } | null;
+  /** `--view`: report the board's lines as they change (OP.PINS), take presses. */
+  readonly view: boolean;
 }
 
 /** How the run in engine-entry.ts ended (its last message). */
@@ -104,7 +203,9 @@ export interface XsRunReport {
   /** With `stats`: the tracer's statistics block (src/monitor/trace.ts formatTraceStats). */
   readonly traceStats?: readonly string[];
   /** When the monitor's fault rules stopped the guest: the rule, its reason, and the registers (src/monitor/fault.ts RegisterDump). */
-  readonly fault?: { readonly kind: string; readonly reason: string; readonly dump: { readonly [field: string]: number | readonly number[] } };
+  readonly fault?: XsFault;
+  /** `--config`: every VM's end, in configuration order. */
+  readonly vms?: readonly XsVmOutcome[];
 }
 
 /** Writes `v` as an unsigned 32-bit little-endian number at `at`. */
@@ -113,6 +214,11 @@ export function writeU32(b: Uint8Array, at: number, v: number): void {
   b[at + 1] = (v >>> 8) & 0xff;
   b[at + 2] = (v >>> 16) & 0xff;
   b[at + 3] = (v >>> 24) & 0xff;
+}
+
+/** Reads an unsigned 16-bit little-endian number at `at`. */
+export function readU16(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
 }
 
 /** Reads an unsigned 32-bit little-endian number at `at`. */

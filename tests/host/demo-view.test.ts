@@ -6,7 +6,8 @@
  * LED lit in the page, clicks the page's button and sees the guest report
  * `button pressed` on stdout, finds the console mirrored in the page, then
  * types `poweroff`: exit status 0, and the page says the guest exited. A
- * screenshot is left in /tmp/xsvisor-demo.png.
+ * screenshot is left in /tmp/xsvisor-demo.png. The same under `--engine
+ * xs` (the pins in the XS worker, their changes reported to the page here).
  *
  * The CLI spawned is dist/'s build (cli-entry.ts). Skipped with a message
  * when Chromium is not installed, unless CI is set: in CI it must run.
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { cliEntry } from './cli-entry.js';
+import { cliEntry, xsEngineMissing } from './cli-entry.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/xsvisor-demo.png';
@@ -35,6 +36,8 @@ const skip = !existsSync(demo)
     : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); CI is unset, so the demo's browser test is skipped`;
 
 let entry = '';
+/** Both engines when the XS engine is built (in CI it must be). */
+const engines = xsEngineMissing() === false ? (['node', 'xs'] as const) : (['node'] as const);
 
 before(() => {
   if (skip === false) entry = cliEntry();
@@ -73,65 +76,67 @@ class Cli {
 }
 
 describe('npm start: the demo with the live board view, in Chromium', { skip }, () => {
-  it('typed commands light the LED in the page, a click on the button reaches the guest, poweroff exits 0', { timeout: 180_000 }, async () => {
-    assert.ok(haveChromium, `CI is set but Chromium is missing at ${CHROMIUM}: install it (apt-get install chromium)`);
-    const cli = new Cli(['run', '--view', '--timeout', '120', demo]);
-    const userDataDir = mkdtempSync(join(tmpdir(), 'xsvisor-chromium-'));
-    let context: BrowserContext | null = null;
-    try {
-      const url = (await cli.waitFor('stderr', /board view at (http:\/\/127\.0\.0\.1:[0-9]+\/)\n/, 'the view URL'))[1];
-      await cli.waitFor('stdout', /demo> $/, 'the prompt');
+  for (const engine of engines) {
+    it(`${engine}: typed commands light the LED in the page, a click on the button reaches the guest, poweroff exits 0`, { timeout: 180_000 }, async () => {
+      assert.ok(haveChromium, `CI is set but Chromium is missing at ${CHROMIUM}: install it (apt-get install chromium)`);
+      const cli = new Cli(['run', '--engine', engine, '--view', '--timeout', '120', demo]);
+      const userDataDir = mkdtempSync(join(tmpdir(), 'xsvisor-chromium-'));
+      let context: BrowserContext | null = null;
+      try {
+        const url = (await cli.waitFor('stderr', /board view at (http:\/\/127\.0\.0\.1:[0-9]+\/)\n/, 'the view URL'))[1];
+        await cli.waitFor('stdout', /demo> $/, 'the prompt');
 
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ARGS,
-        viewport: { width: 1040, height: 1000 },
-        timeout: 30_000,
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.setDefaultTimeout(15_000);
-      const failures: string[] = [];
-      page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-      page.on('request', (r) => {
-        if (!r.url().startsWith(url) && !r.url().startsWith('data:')) failures.push(`request outside the view: ${r.url()}`);
-      });
-      await page.goto(url);
-      await page.waitForSelector('body[data-connection="live"]');
-      const led = page.locator('.led[data-line="led"]');
-      assert.equal(await led.getAttribute('data-lit'), 'false', 'the demo starts with the LED off');
+        context = await chromium.launchPersistentContext(userDataDir, {
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ARGS,
+          viewport: { width: 1040, height: 1000 },
+          timeout: 30_000,
+        });
+        const page = context.pages()[0] ?? (await context.newPage());
+        page.setDefaultTimeout(15_000);
+        const failures: string[] = [];
+        page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+        page.on('request', (r) => {
+          if (!r.url().startsWith(url) && !r.url().startsWith('data:')) failures.push(`request outside the view: ${r.url()}`);
+        });
+        await page.goto(url);
+        await page.waitForSelector('body[data-connection="live"]');
+        const led = page.locator('.led[data-line="led"]');
+        assert.equal(await led.getAttribute('data-lit'), 'false', 'the demo starts with the LED off');
 
-      // Typed on the terminal (here: the command's stdin, where Enter is CR as on a raw terminal).
-      cli.type('led on\r');
-      await cli.waitFor('stdout', /demo> led on\nled on\ndemo> $/, 'the answer to led on');
-      await page.waitForSelector('.led[data-line="led"][data-lit="true"]');
+        // Typed on the terminal (here: the command's stdin, where Enter is CR as on a raw terminal).
+        cli.type('led on\r');
+        await cli.waitFor('stdout', /demo> led on\nled on\ndemo> $/, 'the answer to led on');
+        await page.waitForSelector('.led[data-line="led"][data-lit="true"]');
 
-      // The console is mirrored in the page.
-      await page.waitForFunction(() => {
-        const doc = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null } } }).document;
-        return (doc.getElementById('console').textContent ?? '').includes('led on');
-      });
+        // The console is mirrored in the page.
+        await page.waitForFunction(() => {
+          const doc = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null } } }).document;
+          return (doc.getElementById('console').textContent ?? '').includes('led on');
+        });
 
-      // A click on the page's button: a press the guest takes from its GPIO interrupt.
-      await page.locator('.button[data-line="button"]').click();
-      await cli.waitFor('stdout', /demo> \nbutton pressed \(1\)\ndemo> $/, 'the guest reporting the press');
+        // A click on the page's button: a press the guest takes from its GPIO interrupt.
+        await page.locator('.button[data-line="button"]').click();
+        await cli.waitFor('stdout', /demo> \nbutton pressed \(1\)\ndemo> $/, 'the guest reporting the press');
 
-      cli.type('led off\r');
-      await page.waitForSelector('.led[data-line="led"][data-lit="false"]');
-      cli.type('led on\r');
-      await page.waitForSelector('.led[data-line="led"][data-lit="true"]');
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+        cli.type('led off\r');
+        await page.waitForSelector('.led[data-line="led"][data-lit="false"]');
+        cli.type('led on\r');
+        await page.waitForSelector('.led[data-line="led"][data-lit="true"]');
+        if (engine === 'node') await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-      cli.type('poweroff\r');
-      assert.equal(await cli.exited, 0, cli.stderr);
-      assert.match(cli.stdout, /powering off\n$/);
-      await page.waitForSelector('body[data-connection="stopped"]');
-      assert.equal(String(await page.locator('#status').textContent()).trim(), 'guest exited (status 0)');
-      assert.deepEqual(failures, []);
-    } finally {
-      if (cli.child.exitCode === null) cli.child.kill('SIGTERM');
-      await context?.close();
-      rmSync(userDataDir, { recursive: true, force: true });
-    }
-  });
+        cli.type('poweroff\r');
+        assert.equal(await cli.exited, 0, cli.stderr);
+        assert.match(cli.stdout, /powering off\n$/);
+        await page.waitForSelector('body[data-connection="stopped"]');
+        assert.equal(String(await page.locator('#status').textContent()).trim(), 'guest exited (status 0)');
+        assert.deepEqual(failures, []);
+      } finally {
+        if (cli.child.exitCode === null) cli.child.kill('SIGTERM');
+        await context?.close();
+        rmSync(userDataDir, { recursive: true, force: true });
+      }
+    });
+  }
 });

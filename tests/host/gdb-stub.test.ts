@@ -543,9 +543,11 @@ describe('the --gdb options', () => {
     assert.deepEqual(run('--gdb', '1234', 'x.elf'), { port: 1234, host: '127.0.0.1', wait: false, vm: null });
     assert.deepEqual(run('--gdb=0', '--wait', '--gdb-host', '0.0.0.0', 'x.elf'), { port: 0, host: '0.0.0.0', wait: true, vm: null });
     assert.deepEqual(run('--gdb', '1', '--gdb-vm', 'b', '--config', 'c.json'), { port: 1, host: '127.0.0.1', wait: false, vm: 'b' });
+    // The stub runs in the XS worker too (gdb-multiarch.test.ts).
+    assert.deepEqual(run('--gdb', '1', '--engine', 'xs', 'x.elf'), { port: 1, host: '127.0.0.1', wait: false, vm: null });
   });
 
-  it('refuse bad ports, the others without --gdb, --gdb-vm without --config, and --engine xs', async () => {
+  it('refuse bad ports, the others without --gdb, and --gdb-vm without --config', async () => {
     const { parseArgs, UsageError } = await import('../../host/cli/args.js');
     const bad = (re: RegExp, ...a: string[]): void => {
       assert.throws(() => parseArgs(['run', ...a]), (e: unknown) => e instanceof UsageError && re.test(e.message));
@@ -555,6 +557,5 @@ describe('the --gdb options', () => {
     bad(/--wait needs --gdb PORT/, '--wait', 'x.elf');
     bad(/--gdb-host needs --gdb PORT/, '--gdb-host', '::1', 'x.elf');
     bad(/--gdb-vm picks a VM of --config/, '--gdb', '1', '--gdb-vm', 'a', 'x.elf');
-    bad(/--gdb is not available with --engine xs/, '--gdb', '1', '--engine', 'xs', 'x.elf');
   });
 });

@@ -120,9 +120,9 @@ describe('xsvisor run --config', () => {
     assert.match(unreadable.stderr, /absent\.json: cannot read the configuration: no such file/);
   });
 
-  it('usage errors: --config with IMAGE, --ram, --board, --view or --engine xs', () => {
+  it('usage errors: --config with IMAGE, --ram, --board or --view', () => {
     const file = config('u.json', { board: 'host-sim', vms: [{ name: 'a', image: g('hello') }] });
-    for (const extra of [[g('hello')], ['--ram', '1M'], ['--board', 'host-sim'], ['--view'], ['--engine', 'xs']]) {
+    for (const extra of [[g('hello')], ['--ram', '1M'], ['--board', 'host-sim'], ['--view']]) {
       const r = cli(['run', '--config', file, ...extra]);
       assert.equal(r.status, 64, `${extra.join(' ')}: ${r.stderr}`);
     }

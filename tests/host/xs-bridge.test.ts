@@ -4,7 +4,10 @@
  * set-up and files, the UART's bytes within the room each side reports,
  * input into the bridge's port or a caller's sink, the HTIF console, log
  * and trace text, the snapshot, the report, a stop delivered once, and a
- * restart acted on between slices only.
+ * restart acted on between slices only; more lanes (a configuration's
+ * ports, GDB's connection), each with its own bytes and room, and the
+ * controls, events, pin reports and GDB end that `--config`, `--gdb` and
+ * `--view` carry.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -155,5 +158,76 @@ describe('the XS bridge, both ends', () => {
     bridge.send(OP.SNAPSHOT, Uint8Array.of(0x58, 0x53, 0x56));
     assert.deepEqual(traced, ['[         1] trap a\n[         2] trap b\n']);
     assert.deepEqual([...host.snapshot!], [0x58, 0x53, 0x56]);
+  });
+});
+
+describe('the XS bridge: lanes, controls and events', () => {
+  const text = (bytes: number[]): string => String.fromCharCode(...bytes);
+
+  it('keeps each lane\'s bytes, room and input apart, HTIF console bytes included', () => {
+    const p0 = nodePort(100);
+    const p1 = nodePort(100);
+    const p2 = nodePort(3);
+    const console1: number[] = [];
+    const { bridge } = joined({ port: p0.factory, lanes: [{ port: p1.factory, onConsole: (b) => console1.push(b) }, { port: p2.factory }] });
+    const got: number[][] = [[], [], []];
+    const ports = [0, 1, 2].map((i) => (i === 0 ? bridge.factory : bridge.lane(i))({
+      onReadable: () => {
+        for (let b = ports[i]?.read(); b !== undefined; b = ports[i]?.read()) got[i].push(b);
+      },
+    }));
+    p2.input.push(0x7a);
+    for (const b of [0x61, 0x62]) ports[1].write(b);
+    for (const b of [0x63, 0x64, 0x65, 0x66]) ports[2].write(b);
+    bridge.consoleByte(0x21, 1);
+    bridge.sync();
+    assert.equal(text(p1.got), 'ab');
+    assert.deepEqual(console1, [0x21]);
+    // Lane 2's port gave room for 3 bytes: the fourth waits in Node until it gives more.
+    assert.equal(text(p2.got), 'cde');
+    assert.deepEqual(p0.got, []);
+    assert.deepEqual(got, [[], [], [0x7a]], 'input reaches its own lane only');
+    assert.throws(() => bridge.lane(16), RangeError);
+  });
+
+  it('carries controls in order, acted on at a sync (not at a console exchange mid-slice), with the input of the same reply', () => {
+    const p0 = nodePort(100);
+    const { host, bridge } = joined({ port: p0.factory });
+    const controls: string[] = [];
+    bridge.onControl = (c) => controls.push(JSON.stringify(c));
+    const got: number[] = [];
+    const port = bridge.factory({ onReadable: () => {
+      for (let b = port.read(); b !== undefined; b = port.read()) got.push(b);
+    } });
+    host.control({ kind: 'focus', index: 1 });
+    host.control({ kind: 'release', vm: 'b' });
+    p0.input.push(0x78);
+    for (let i = 0; i <= 256; i++) bridge.consoleByte(0x2e);
+    assert.deepEqual(controls, []);
+    bridge.sync();
+    assert.deepEqual(controls, ['{"kind":"focus","index":1}', '{"kind":"release","vm":"b"}']);
+    assert.deepEqual(got, [0x78]);
+    bridge.sync();
+    assert.equal(controls.length, 2, 'once');
+  });
+
+  it('hands over monitor events, changed pins and the end of a GDB connection; a GDB reply longer than a buffer goes whole', () => {
+    const events: unknown[] = [];
+    const pins: unknown[] = [];
+    let ends = 0;
+    const gdb = nodePort(OUTPUT_CAPACITY * 4);
+    const { bridge } = joined({ lanes: [{ port: gdb.factory }], onEvent: (e) => events.push(e), onPins: (p) => pins.push(p), onGdbEnd: () => ends++ });
+    bridge.lane(1);
+    const enc = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+    bridge.send(OP.EVENT, enc({ kind: 'ended', vm: 'a', exit: { kind: 'exit', status: 0 } }));
+    bridge.send(OP.PINS, enc([{ name: 'led', lit: true }]));
+    const reply = new Uint8Array(OUTPUT_CAPACITY + 10).map((_, i) => 0x30 + (i % 10));
+    bridge.transmitOn(1, reply);
+    bridge.sync();
+    bridge.send(OP.GDB_END);
+    assert.deepEqual(events, [{ kind: 'ended', vm: 'a', exit: { kind: 'exit', status: 0 } }]);
+    assert.deepEqual(pins, [[{ name: 'led', lit: true }]]);
+    assert.deepEqual(gdb.got, [...reply]);
+    assert.equal(ends, 1);
   });
 });
