@@ -10,10 +10,22 @@
 export interface BitField {
   readonly signed: boolean;
   readonly parts: readonly (readonly [number, number, number])[];
+  /** The parts as (low bit, mask, bit it lands at) triples, and the shift that sign-extends: for {@link fieldValue}. */
+  readonly steps: readonly number[];
+  readonly signShift: number;
 }
 
-const field = (signed: boolean, ...parts: [number, number, number][]): BitField =>
-  Object.freeze({ signed, parts: Object.freeze(parts.map((p) => Object.freeze(p))) });
+function field(signed: boolean, ...parts: [number, number, number][]): BitField {
+  const steps: number[] = [];
+  let top = 0;
+  for (const [hi, lo, at] of parts) {
+    steps.push(lo, (1 << (hi - lo + 1)) - 1, at);
+    top = Math.max(top, at + hi - lo);
+  }
+  return Object.freeze({
+    signed, parts: Object.freeze(parts.map((p) => Object.freeze(p))), steps: Object.freeze(steps), signShift: signed ? 31 - top : 0,
+  });
+}
 
 /** Fields of the 32-bit formats. */
 export const Fields = Object.freeze({
@@ -68,12 +80,17 @@ function topBit(f: BitField): number {
   return top;
 }
 
-/** The value of field `f` in `word` (int32, sign-extended when the field is signed). Not for the hot path: a loop per call. */
+/**
+ * The value of field `f` in `word` (int32, sign-extended when the field is
+ * signed). Off the interpreter's inline paths, but on the expansion of
+ * every compressed instruction they leave (under Sv32, every load and
+ * store): a plain indexed loop, nothing allocated.
+ */
 export function fieldValue(f: BitField, word: number): number {
+  const steps = f.steps;
   let v = 0;
-  for (const [hi, lo, at] of f.parts) v |= ((word >>> lo) & ((1 << (hi - lo + 1)) - 1)) << at;
-  if (!f.signed) return v;
-  const k = 31 - topBit(f);
+  for (let i = 0; i < steps.length; i += 3) v |= ((word >>> steps[i]!) & steps[i + 1]!) << steps[i + 2]!;
+  const k = f.signShift;
   return (v << k) >> k;
 }
 
