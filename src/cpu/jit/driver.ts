@@ -196,7 +196,7 @@ export class JitTier {
     this.keys[i] = pc;
     this.fns[i] = null;
     this.hits[i] = 0;
-    const code = this.window(rom);
+    const code = this.codeWindow(rom);
     this.lens[i] = blockLength(code.m16, code.size, off);
     // No code of this slot is translated: no page holds it.
     this.starts[i] = 0x7fffffff;
@@ -204,7 +204,7 @@ export class JitTier {
   }
 
   /** The code window: the RAM window, or the ROM region the interpreter last fetched from. */
-  private window(rom: boolean): CodeWindow {
+  private codeWindow(rom: boolean): CodeWindow {
     const h = this.h;
     return rom ? { m16: h.rom16, base: h.romBase, size: h.romSize } : { m16: h.m16, base: this.rb, size: this.rsz };
   }
@@ -212,7 +212,7 @@ export class JitTier {
   /** Translates the region at `pc` (offset `off` in RAM, or in ROM when `rom`) into slot `i`. */
   private translate(pc: number, off: number, i: number, rom: boolean): void {
     const h = this.h;
-    const b = translateRegion(this.window(rom), this.rb, this.rsz, pc, off);
+    const b = translateRegion(this.codeWindow(rom), this.rb, this.rsz, pc, off);
     this.hits[i] = this.hot;
     this.keys[i] = pc;
     // ROM cannot be written by the guest: no page of RAM holds the region's code, nothing invalidates it but a flush.

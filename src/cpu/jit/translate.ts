@@ -8,9 +8,9 @@
  * loop headers, labelled breaks for the rest), its budget checks, and the
  * exit protocol with the driver (driver.ts: `io` and the WHY_* codes).
  * Touches no hart: input is a parcel view of the code and a pc, output is
- * source text plus the code's extent. Why blocks, regions and exits are shaped so: docs/jit.md
- * ("How it works", "Budget and interrupt latency") and
- * docs/design.md#the-jit-tier.
+ * source text plus the code's extent. Why blocks, regions and exits are
+ * shaped so: docs/jit.md ("How it works", "Budget and interrupt latency")
+ * and docs/design.md#the-jit-tier.
  */
 
 import {
@@ -156,12 +156,12 @@ export interface RegionSource {
   readonly source: string | null;
   /** The most instructions from the entry to the first budget check or exit: the least budget a call needs (0 when `source` is null). */
   readonly insns: number;
-  /** RAM offsets spanned by the region's code: first byte, first byte after. */
+  /** Offsets in the code window spanned by the region's code: first byte, first byte after. */
   readonly start: number;
   readonly end: number;
   /** Blocks in the region. */
   readonly blocks: number;
-  /** The RAM pages (offset >> 12) holding the region's code. */
+  /** The pages of the code window (offset >> 12) holding the region's code. */
   readonly pages: readonly number[];
 }
 
