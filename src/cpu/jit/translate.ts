@@ -255,7 +255,9 @@ function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<
   // Control flow: the switch of a `for (;;)` dispatches only to *cases* (the entry, the loop headers, and blocks
   // entered from another case's stretch); every other block is reached from the blocks before it in its case's
   // stretch (up to the next case) by a forward `break` out of a labelled block, plain code that TurboFan compiles
-  // as such. Cases are numbered densely (q), so the switch is a jump table; a jump to a case is `continue`.
+  // as such. Cases are numbered densely (q), so the switch is a jump table; a jump to a case sets q and leaves the
+  // switch with a plain `break` (XS leaks a stack slot for every `continue` or labelled break out of a switch,
+  // docs/xs-lane.md; the labelled breaks here stay inside their case).
   const isCase = sorted.map((b) => b.pc === entry || headers.has(b.pc));
   for (let grew = true; grew; ) {
     grew = false;
@@ -346,13 +348,13 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     if (!inRegion.has(target)) return leave(t, 0, WHY_NEXT);
     if (target === nextPc) return '';
     const c = caseNo.get(target);
-    return c !== undefined ? `q = ${c}; continue;` : `break b${index.get(target)!};`;
+    return c !== undefined ? `q = ${c}; break;` : `break b${index.get(target)!};`;
   };
   // A JALR's target: the case at RAM offset p when there is one; else exit 0 (p as it is).
   const dispatch = `switch (p) { ${sorted
     .filter((b) => caseNo.has(b.pc))
-    .map((b) => `case ${(b.pc - codeBase) | 0}: q = ${caseNo.get(b.pc)!}; continue;`)
-    .join(' ')} } k = 0; break;`;
+    .map((b) => `case ${(b.pc - codeBase) | 0}: q = ${caseNo.get(b.pc)!}; break;`)
+    .join(' ')} default: k = 0; } break;`;
   // K(b): the most instructions from the start of block b to the next check (a header, a JALR) or an exit. Paths
   // between checks are acyclic (every cycle passes a header), so K is a longest path, found by memoised DFS.
   const byPc = new Map(blocks.map((b) => [b.pc, b]));
@@ -470,7 +472,7 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
     `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!};\n` +
-    `for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\nbreak;\n}\n${wb}\n` +
+    `for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\nif (k >= 0) break;\n}\n${wb}\n` +
     `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${codeBase}) | 0;\n});`;
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - codeBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
