@@ -256,8 +256,9 @@ function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<
   // entered from another case's stretch); every other block is reached from the blocks before it in its case's
   // stretch (up to the next case) by a forward `break` out of a labelled block, plain code that TurboFan compiles
   // as such. Cases are numbered densely (q), so the switch is a jump table; a jump to a case sets q and leaves the
-  // switch with a plain `break` (XS leaks a stack slot for every `continue` or labelled break out of a switch,
-  // docs/xs-lane.md; the labelled breaks here stay inside their case).
+  // switch with a plain `break`, and the loop dispatches again (XS leaks a stack slot for every `continue` or
+  // labelled break out of a switch, docs/xs-lane.md, until the function returns: only exits, once per call, leave
+  // the switch by `break R`; the labelled breaks to blocks stay inside their case).
   const isCase = sorted.map((b) => b.pc === entry || headers.has(b.pc));
   for (let grew = true; grew; ) {
     grew = false;
@@ -332,7 +333,7 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
       xc.push(dc);
       xw.push(why);
     }
-    return `k = ${k}; break;`;
+    return `k = ${k}; break R;`;
   };
   // Blocks in address order: a fall-through to the next block needs no code.
   const sorted = [...blocks].sort((a, b) => ((a.pc - codeBase) | 0) - ((b.pc - codeBase) | 0));
@@ -354,7 +355,7 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   const dispatch = `switch (p) { ${sorted
     .filter((b) => caseNo.has(b.pc))
     .map((b) => `case ${(b.pc - codeBase) | 0}: q = ${caseNo.get(b.pc)!}; break;`)
-    .join(' ')} default: k = 0; } break;`;
+    .join(' ')} default: k = 0; break R; } break;`;
   // K(b): the most instructions from the start of block b to the next check (a header, a JALR) or an exit. Paths
   // between checks are acyclic (every cycle passes a header), so K is a longest path, found by memoised DFS.
   const byPc = new Map(blocks.map((b) => [b.pc, b]));
@@ -380,7 +381,8 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   const out: string[] = [];
   for (let bi = 0; bi < sorted.length; bi++) {
     const b = sorted[bi];
-    nextPc = bi + 1 < sorted.length ? sorted[bi + 1].pc : 0;
+    // 1: no pc (pcs are even), so that the last block never falls off the switch.
+    nextPc = bi + 1 < sorted.length ? sorted[bi + 1].pc : 1;
     const L = b.list.length;
     if (isCase[bi]) {
       out.push(`case ${caseNo.get(b.pc)!}:`);
@@ -465,14 +467,14 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     if (b.how === END_INTERP) out.push(`c += ${L}; ${leave((b.next - codeBase) | 0, 0, WHY_INTERP)}`);
     else if (b.how === END_LIMIT) out.push(`c += ${L}; ${goto(b.next)}`);
   }
-  out.push('default: k = 0; break;');
+  out.push('default: k = 0; break R;');
   const regs = [...used].sort((a, b) => a - b);
   const decl = regs.length > 0 ? `let ${regs.map((r) => `r${r} = x[${r}]`).join(', ')};\n` : '';
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
     `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!};\n` +
-    `for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\nif (k >= 0) break;\n}\n${wb}\n` +
+    `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n` +
     `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${codeBase}) | 0;\n});`;
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - codeBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
