@@ -5,13 +5,14 @@
  * Workload: guests/bin/mips.elf (120,583,674 instructions, checked against
  * QEMU) or a synthetic program (`--synthetic`). Prints per tier MIPS by wall
  * clock and CPU time: bare, on the CLI's VirtVm, through Sv32 pages, and
- * QEMU's time when installed. Method: README, "Benchmarks".
+ * QEMU's (wall and whole-process CPU time) when installed. Method: README,
+ * "Benchmarks".
  *
  *   npm run bench:mips -- [--rounds N] [--slice N] [--synthetic] [--xs]
  *     [--xs-insns N] [--no-paged] [--no-vm] [--no-qemu] [--tier interp|jit]
- * Last line: `mips: interp X, jit Y (MIPS by wall clock)` (Node: best round).
+ * Last line: `mips: interp X, jit Y (MIPS by wall clock); by CPU: interp bare
+ * A, VirtVm B; jit bare C, VirtVm D; QEMU E (whole process)` (Node: best round).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ import { loadImage } from '../src/loader/index.js';
 import { ExitReason, Hart } from '../src/cpu/index.js';
 import { VirtVm } from '../src/monitor/index.js';
 import * as E from '../tests/core/rv-encode.js';
+import { haveQemu, QEMU, QEMU_CPU, runMeasured } from './child-cpu.js';
 import { reportTook } from './took.js';
 
 reportTook('mips');
@@ -31,9 +33,6 @@ const RAM_BASE = 0x8000_0000;
 const RAM_SIZE = 16 * 1024 * 1024;
 const MIPS_ELF = new URL('../guests/bin/mips.elf', import.meta.url);
 const HELLO_ELF = new URL('../guests/bin/hello.elf', import.meta.url);
-/** QEMU's reference CPU (tests/qemu/qemu.ts): RV32IMAC with S and U. */
-const QEMU_CPU = 'rv32,f=false,d=false,h=false,zba=false,zbb=false,zbc=false,zbs=false,sstc=false';
-const QEMU = process.env['QEMU_SYSTEM_RISCV32'] ?? 'qemu-system-riscv32';
 /** What QEMU 7.2 (`-icount shift=0`) counts and prints for mips.elf. */
 const MIPS_ELF_INSTRUCTIONS = 120_583_674;
 const MIPS_ELF_CHECKSUM = 'checksum 14309215';
@@ -301,19 +300,22 @@ function runVm(w: Workload, tier: Tier): NodeResult {
   return { best: sorted[sorted.length - 1], median: sorted[sorted.length >> 1], bestCpu: Math.max(...cpuRates), seconds: Math.min(...times), instructions: total };
 }
 
-/** Best wall time of `runs` QEMU runs of `image` (URL), or null without QEMU; throws when the output lacks `expect`. */
-function qemuSeconds(image: URL, expect: string, runs: number): number | null {
-  if (spawnSync(QEMU, ['--version'], { encoding: 'utf8' }).status !== 0) return null;
+/**
+ * Best wall time and best whole-process CPU time (bench/child-cpu.ts: every thread, user + system, 10 ms
+ * resolution) of `runs` QEMU runs of `image` (URL), or null without QEMU; throws when the output lacks `expect`.
+ */
+function qemuSeconds(image: URL, expect: string, runs: number): { wall: number; cpu: number } | null {
+  if (!haveQemu()) return null;
   const argv = ['-M', 'virt', '-bios', 'none', '-nographic', '-cpu', QEMU_CPU, '-kernel', fileURLToPath(image)];
-  let best = Infinity;
+  let wall = Infinity;
+  let cpu = Infinity;
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(QEMU, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    const dt = (performance.now() - t0) / 1000;
+    const r = runMeasured(QEMU, argv, 120_000);
     if (r.status !== 0 || !r.stdout.includes(expect)) throw new Error(`QEMU on ${fileURLToPath(image)}: status ${r.status}, output ${JSON.stringify(r.stdout.slice(-200))}`);
-    best = Math.min(best, dt);
+    wall = Math.min(wall, r.wallSeconds);
+    cpu = Math.min(cpu, r.cpuSeconds);
   }
-  return best;
+  return { wall, cpu };
 }
 
 function mainNode(w: Workload): void {
@@ -326,6 +328,7 @@ function mainNode(w: Workload): void {
   const isMips = w.expectInstructions !== null;
   const qemu = isMips && !args.includes('--no-qemu') ? qemuSeconds(MIPS_ELF, MIPS_ELF_CHECKSUM, 3) : null;
   const qemuStart = qemu !== null ? qemuSeconds(HELLO_ELF, 'bye', 3) : null;
+  const qemuCpuMips = qemu !== null ? MIPS_ELF_INSTRUCTIONS / qemu.cpu / 1e6 : null;
   const row = (what: string, insns: number | string, seconds: string, mips: string, cpu: string) =>
     console.log(`${what.padEnd(36)} ${String(insns).padStart(12)} ${seconds.padStart(9)} ${mips.padStart(10)} ${cpu.padStart(10)}`);
   console.log('');
@@ -341,9 +344,10 @@ function mainNode(w: Workload): void {
   const paged = results[0].paged;
   if (qemu !== null) {
     const n = MIPS_ELF_INSTRUCTIONS;
-    row('QEMU 7.2 TCG (whole process)', n, qemu.toFixed(3), (n / qemu / 1e6).toFixed(1), '-');
-    if (qemuStart !== null && qemu > qemuStart) {
-      row(`  less start-up (hello.elf: ${qemuStart.toFixed(3)} s)`, n, (qemu - qemuStart).toFixed(3), (n / (qemu - qemuStart) / 1e6).toFixed(1), '-');
+    row('QEMU 7.2 TCG (whole process)', n, qemu.wall.toFixed(3), (n / qemu.wall / 1e6).toFixed(1), (n / qemu.cpu / 1e6).toFixed(1));
+    if (qemuStart !== null && qemu.wall > qemuStart.wall) {
+      const cpu = qemu.cpu > qemuStart.cpu ? (n / (qemu.cpu - qemuStart.cpu) / 1e6).toFixed(1) : '-';
+      row(`  less start-up (hello.elf: ${qemuStart.wall.toFixed(3)} s)`, n, (qemu.wall - qemuStart.wall).toFixed(3), (n / (qemu.wall - qemuStart.wall) / 1e6).toFixed(1), cpu);
     }
   } else if (isMips && !args.includes('--no-qemu')) {
     console.log(`(${QEMU} not found: no QEMU figure)`);
@@ -354,7 +358,10 @@ function mainNode(w: Workload): void {
     console.log(`jit/interp (Bare): ${(j.bare.best / i.bare.best).toFixed(2)} (wall), ${(j.bare.bestCpu / i.bare.bestCpu).toFixed(2)} (CPU)`);
     if (i.vm !== null && j.vm !== null) console.log(`jit/interp (VirtVm): ${(j.vm.best / i.vm.best).toFixed(2)} (wall), ${(j.vm.bestCpu / i.vm.bestCpu).toFixed(2)} (CPU)`);
   }
-  console.log(`mips: ${results.map((r) => `${r.tier} ${r.bare.best.toFixed(1)}`).join(', ')} (MIPS by wall clock)`);
+  // By CPU time (steadier on a shared machine): each tier's bare hart and VirtVm, and QEMU's whole process.
+  const byCpu = results.map((r) => `${r.tier} bare ${r.bare.bestCpu.toFixed(1)}${r.vm !== null ? `, VirtVm ${r.vm.bestCpu.toFixed(1)}` : ''}`);
+  if (qemuCpuMips !== null) byCpu.push(`QEMU ${qemuCpuMips.toFixed(1)} (whole process)`);
+  console.log(`mips: ${results.map((r) => `${r.tier} ${r.bare.best.toFixed(1)}`).join(', ')} (MIPS by wall clock); by CPU: ${byCpu.join('; ')}`);
 }
 
 /** The machine of runNode as an XS script: IMAGE, WARMUP, INSNS, PAGED and START are defined before it. */

@@ -10,12 +10,12 @@
 import { assert, describe, it as itRaw } from '../harness/index.js';
 import { Csr, ExitReason, Hart, jitAvailable } from '../../src/cpu/index.js';
 import { DEFAULT_HOT_ENTRIES, setJitHotEntries } from '../../src/cpu/jit/index.js';
-import { DATA, DEV_BASE, HALT, place, RAM_BASE, rig, UNMAPPED, type Rig } from './cpu-fixture.js';
+import { DATA, DEV_BASE, HALT, place, RAM_BASE, rig, ROM_BASE, UNMAPPED, type Rig } from './cpu-fixture.js';
 import * as E from './rv-encode.js';
 
 /** A rig whose hart runs in `tier` (the fixture's hart is replaced; RAM, devices and the halt handler are kept). */
-function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number } = {}): Rig {
-  const r = rig();
+function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number; rom?: Uint8Array } = {}): Rig {
+  const r = rig({ rom: options.rom });
   setJitHotEntries(hotEntries);
   r.hart = new Hart({ bus: r.bus, readTime: () => r.time.now, tier, jitCacheBlocks: options.jitCacheBlocks });
   setJitHotEntries(DEFAULT_HOT_ENTRIES);
@@ -56,9 +56,9 @@ const SKIP = RAM_BASE + 0xe000;
  * branches, counted loops, CSR reads of minstret, ECALL and EBREAK; it ends
  * by storing to the stopper.
  */
-function randomProgram(seed: number): E.Program {
+function randomProgram(seed: number, base = RAM_BASE): E.Program {
   const r = rng(seed);
-  const p = new E.Program(RAM_BASE);
+  const p = new E.Program(base);
   const reg = () => 1 + r(15);
   for (let k = 1; k < 16; k++) p.li(k, (r(0x10000) << 16) | r(0x10000));
   p.li(E.s0, DATA);
@@ -130,8 +130,8 @@ function state(r: Rig): string {
 }
 
 /** Runs `setup`'s machine in both tiers in lockstep with the budgets `slices`; asserts equal state after each slice and equal RAM at the end. */
-function lockstep(setup: (r: Rig) => void, slices: readonly number[], what: string): Rig[] {
-  const rigs = [rigIn('interp'), rigIn('jit')];
+function lockstep(setup: (r: Rig) => void, slices: readonly number[], what: string, rom?: Uint8Array): Rig[] {
+  const rigs = [rigIn('interp', { rom }), rigIn('jit', { rom })];
   for (const r of rigs) setup(r);
   for (let i = 0; i < slices.length; i++) {
     const exits = rigs.map((r) => r.hart.run(slices[i]));
@@ -181,6 +181,36 @@ function suite(hot: number): void {
       );
       assert.ok(rigs[0].hart.trapCount > 0 || seed > 0, 'traps happen');
     }
+  });
+
+  it('translates code in ROM (a board\'s flash) and agrees with the interpreter there', () => {
+    const image = (p: E.Program): Uint8Array => {
+      const rom = new Uint8Array(0x10000);
+      rom.set(p.bytes());
+      return rom;
+    };
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = rng(seed * 104729);
+      const slices = Array.from({ length: 300 }, () => 1 + r(r(4) === 0 ? 3 : 60));
+      const setup = (m: Rig): void => {
+        place(m, skipHandler(SKIP));
+        m.hart.writeCsr(Csr.mtvec, SKIP);
+        m.hart.pc = ROM_BASE;
+      };
+      lockstep(setup, slices, `ROM, seed ${seed}`, image(randomProgram(seed, ROM_BASE)));
+    }
+    // A loop nest in ROM storing to RAM: translated (not only interpreted), the same sums as the interpreter.
+    const p = new E.Program(ROM_BASE).li(E.s0, DATA).i(E.addi(E.a0, 0, 0), E.addi(E.s1, 0, 300));
+    p.label('outer').i(E.addi(E.t0, 0, 50));
+    p.label('inner').i(E.add(E.a0, E.a0, E.t0), E.sw(E.a0, E.s0, 0), E.lw(E.a1, E.s0, 0), E.xor(E.a2, E.a2, E.a1), E.addi(E.t0, E.t0, -1));
+    p.at(4, (pc, L) => E.bne(E.t0, 0, L('inner') - pc));
+    p.i(E.addi(E.s1, E.s1, -1));
+    p.at(4, (pc, L) => E.bne(E.s1, 0, L('outer') - pc));
+    p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0));
+    const rigs = lockstep((m) => (m.hart.pc = ROM_BASE), [7, 1000, 99_999, 1_000_000], 'ROM loop', image(p));
+    assert.equal(rigs[1].hart.regs[E.a0], 300 * ((50 * 51) / 2));
+    const st = rigs[1].hart.jitStats;
+    if (st !== null) assert.ok(st.translations > 0, 'the loop in ROM was translated');
   });
 
   it('stops a loop exactly at the budget', () => {
@@ -267,6 +297,57 @@ function suite(hot: number): void {
     const t = rigs[1].hart.lastTrap!;
     assert.ok(t.interrupt && t.code === 7, 'MTI taken');
     assert.equal(rigs[1].hart.regs[E.a0], 5 * 1024, 'right after the fifth device write');
+  });
+
+  it('takes interrupts the host raises between slices while regions run one after another, as the interpreter', () => {
+    // A loop nest of several regions (an outer loop, a called function with its own loop, an inner loop with a
+    // forward branch over part of it); the host raises MTIP before some slices, the handler counts it, clears it
+    // through the device and returns. Every slice must end in the same state in both tiers.
+    const H = RAM_BASE + 0x2000;
+    const F = RAM_BASE + 0x1000;
+    const p = new E.Program(RAM_BASE).li(E.t0, H).i(E.csrw(Csr.mtvec, E.t0));
+    p.li(E.t0, 1 << 7).i(E.csrw(Csr.mie, E.t0), E.csrrsi(0, Csr.mstatus, 8));
+    p.li(E.s0, DATA).i(E.addi(E.s1, 0, 0), E.addi(E.a5, 0, 2000));
+    p.label('outer').li(E.t3, F).i(E.jalr(E.ra, E.t3, 0), E.addi(E.t1, 0, 13));
+    p.label('inner').i(E.add(E.s1, E.s1, E.t1), E.andi(E.a2, E.s1, 3));
+    p.at(4, (pc, L) => E.beq(E.a2, 0, L('over') - pc));
+    p.i(E.sw(E.s1, E.s0, 8), E.lw(E.a3, E.s0, 8), E.xor(E.s1, E.s1, E.a3), E.addi(E.s1, E.s1, 7));
+    p.label('over').i(E.addi(E.t1, E.t1, -1));
+    p.at(4, (pc, L) => E.bne(E.t1, 0, L('inner') - pc));
+    p.i(E.addi(E.a5, E.a5, -1));
+    p.at(4, (pc, L) => E.bne(E.a5, 0, L('outer') - pc));
+    p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0));
+    const f = new E.Program(F).i(E.addi(E.a0, 0, 9));
+    f.label('f').i(E.mul(E.a1, E.a0, E.s1), E.add(E.s1, E.s1, E.a1), E.addi(E.a0, E.a0, -1));
+    f.at(4, (pc, L) => E.bne(E.a0, 0, L('f') - pc));
+    f.i(E.jalr(0, E.ra, 0));
+    const h = new E.Program(H).i(E.addi(E.s2, E.s2, 1)).li(E.t6, DEV_BASE).i(E.sw(E.s2, E.t6, 0), E.mret());
+    const rigs = [rigIn('interp'), rigIn('jit')];
+    for (const m of rigs) {
+      place(m, p);
+      place(m, f);
+      place(m, h);
+      m.dev.onAccess = (op) => {
+        if (op === 'write') m.hart.setInterruptPending(7, false);
+      };
+    }
+    const r = rng(4242);
+    let raised = 0;
+    for (let i = 0; i < 3000; i++) {
+      const budget = 1 + r(r(3) === 0 ? 40 : 700);
+      const raise = r(5) === 0;
+      raised += raise ? 1 : 0;
+      const exits = rigs.map((m) => {
+        if (raise) m.hart.setInterruptPending(7, true);
+        return m.hart.run(budget);
+      });
+      assert.equal(exits[1], exits[0], `exit of slice ${i}`);
+      assert.equal(state(rigs[1]), state(rigs[0]), `state after slice ${i} (budget ${budget})`);
+      if (exits[0] !== ExitReason.BudgetSpent) break;
+    }
+    assert.ok(raised > 100 && rigs[1].hart.regs[E.s2] > 100, `interrupts taken: ${rigs[1].hart.regs[E.s2]}`);
+    const st = rigs[1].hart.jitStats;
+    if (st !== null) assert.ok(st.translations >= 3, `${st.translations} regions translated`);
   });
 
   it('keeps traps precise inside blocks: mepc, mtval and instret as the interpreter has them', () => {

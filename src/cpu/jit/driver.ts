@@ -7,14 +7,16 @@
  * map of RAM pages holding translated code and its invalidation
  * ({@link JitTier.noteStore}, {@link JitTier.flush}), and the accounting of a
  * run() (instret, lastRunSteps, the exact budget). Runs no region unless the
- * hart's `blocksOk` holds, pc is in the RAM window and no LR reservation is
- * held; the interpreter runs then, in chunks of {@link INTERP_CHUNK}.
+ * hart's `blocksOk` holds, pc is in the RAM window (or in a ROM window PMP
+ * lets the mode execute) and no LR reservation is held; the interpreter runs
+ * then, in chunks of {@link INTERP_CHUNK}.
  * Why: docs/jit.md and docs/design.md#the-jit-tier.
  */
 
 import { mulh, mulhsu, mulhu } from '../arith.js';
 import type { HartCore } from '../core.js';
-import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT } from './translate.js';
+import { ACC_FETCH } from '../sv32.js';
+import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT, type CodeWindow } from './translate.js';
 
 /** What the driver reads and writes in a Hart: its internal view (core.ts). */
 export type HartInternals = HartCore;
@@ -189,25 +191,33 @@ export class JitTier {
    * what was there: no function yet, `lens` the length of its first block
    * (what the interpreter runs per entry until the entry is hot).
    */
-  private enter(pc: number, off: number, i: number): void {
+  private enter(pc: number, off: number, i: number, rom: boolean): void {
     if (this.fns[i] !== null) this.live--;
     this.keys[i] = pc;
     this.fns[i] = null;
     this.hits[i] = 0;
-    this.lens[i] = blockLength(this.h.m16, this.rsz, off);
+    const code = this.codeWindow(rom);
+    this.lens[i] = blockLength(code.m16, code.size, off);
     // No code of this slot is translated: no page holds it.
     this.starts[i] = 0x7fffffff;
     this.ends[i] = 0x7fffffff;
   }
 
-  /** Translates the region at `pc` (RAM offset `off`) into slot `i`. */
-  private translate(pc: number, off: number, i: number): void {
+  /** The code window: the RAM window, or the ROM region the interpreter last fetched from. */
+  private codeWindow(rom: boolean): CodeWindow {
     const h = this.h;
-    const b = translateRegion(h.m16, this.rb, this.rsz, pc, off);
+    return rom ? { m16: h.rom16, base: h.romBase, size: h.romSize } : { m16: h.m16, base: this.rb, size: this.rsz };
+  }
+
+  /** Translates the region at `pc` (offset `off` in RAM, or in ROM when `rom`) into slot `i`. */
+  private translate(pc: number, off: number, i: number, rom: boolean): void {
+    const h = this.h;
+    const b = translateRegion(this.codeWindow(rom), this.rb, this.rsz, pc, off);
     this.hits[i] = this.hot;
     this.keys[i] = pc;
-    this.starts[i] = b.start;
-    this.ends[i] = b.end;
+    // ROM cannot be written by the guest: no page of RAM holds the region's code, nothing invalidates it but a flush.
+    this.starts[i] = rom ? 0x7fffffff : b.start;
+    this.ends[i] = rom ? 0x7fffffff : b.end;
     this.lens[i] = b.insns;
     if (b.source === null) {
       // Nothing to translate at pc: the interpreter runs that one instruction, every time.
@@ -217,7 +227,7 @@ export class JitTier {
     }
     const factory = new Function(...BLOCK_PARAMS, b.source) as Factory;
     this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu);
-    for (const p of b.pages) this.pg[p] = 1;
+    if (!rom) for (const p of b.pages) this.pg[p] = 1;
     this.live++;
     this.translations++;
   }
@@ -243,7 +253,21 @@ export class JitTier {
           let pc = h.pcv;
           let off = (pc - this.rb) | 0;
           let k = left < INTERP_CHUNK ? left : INTERP_CHUNK;
-          if (off >>> 0 < this.rsz && h.blocksOk !== 0 && h.resvW === NO_RESV) {
+          // Code in the ROM window (set by the interpreter's first fetch there) runs translated too when PMP lets
+          // the mode execute all of it (blocksOk covers RAM and triggers only). Checked here, for a pc in ROM only;
+          // the chain below never enters ROM from RAM.
+          let romB = 0;
+          let romS = 0;
+          let rom = false;
+          if (off >>> 0 >= this.rsz && ((pc - h.romBase) | 0) >>> 0 < h.romSize && h.blocksOk !== 0) {
+            if (h.guarded === 0 || h.pmp.covers(h.romBase >>> 0, h.romSize, ACC_FETCH, h.privv)) {
+              romB = h.romBase;
+              romS = h.romSize;
+              off = (pc - romB) | 0;
+              rom = true;
+            }
+          }
+          if ((rom || off >>> 0 < this.rsz) && h.blocksOk !== 0 && h.resvW === NO_RESV) {
             // Chain blocks while they run: nothing a block does raises an event.
             const keys = this.keys;
             const fns = this.fns;
@@ -258,12 +282,12 @@ export class JitTier {
             // Instructions for the interpreter when why is WHY_INTERP: 1, or a cold entry's first block.
             let run1 = 1;
             for (;;) {
-              const i = (off >>> 1) & mask;
-              if (keys[i] !== pc) this.enter(pc, off, i);
+              const i = (pc >>> 1) & mask;
+              if (keys[i] !== pc) this.enter(pc, off, i, rom);
               let f = fns[i];
               if (f === null) {
                 if (hits[i] < hot && ++hits[i] === hot) {
-                  this.translate(pc, off, i);
+                  this.translate(pc, off, i, rom);
                   f = fns[i];
                 }
                 if (f === null) {
@@ -281,7 +305,14 @@ export class JitTier {
               why = io[1];
               if (why !== WHY_NEXT) break;
               off = (pc - rb) | 0;
-              if (off >>> 0 >= rsz) break;
+              if (off >>> 0 >= rsz) {
+                // Stay in ROM only when the chain started there (so its permission was checked).
+                off = (pc - romB) | 0;
+                if (off >>> 0 >= romS) break;
+                rom = true;
+              } else {
+                rom = false;
+              }
             }
             left -= done;
             steps += done;

@@ -1,15 +1,16 @@
 /**
  * The translator of the JIT tier: decodes guest code from the hart's RAM
- * window into regions of basic blocks and writes the JavaScript source of
- * a function that runs each region.
+ * window or a ROM region into regions of basic blocks and writes the
+ * JavaScript source of a function that runs each region.
  *
  * Owns which instructions a block may hold (none that can trap), the source
- * emitted for each, how a region is formed, its budget checks, and the exit
- * protocol with the driver (driver.ts: `io` and the WHY_* codes). Touches no
- * hart: input is a parcel view of RAM and a pc, output is source text plus
- * the code's extent. Why blocks, regions and exits are shaped so: docs/jit.md
- * ("How it works", "Budget and interrupt latency") and
- * docs/design.md#the-jit-tier.
+ * emitted for each, how a region is formed, its control flow (a switch over
+ * loop headers, labelled breaks for the rest), its budget checks, and the
+ * exit protocol with the driver (driver.ts: `io` and the WHY_* codes).
+ * Touches no hart: input is a parcel view of the code and a pc, output is
+ * source text plus the code's extent. Why blocks, regions and exits are
+ * shaped so: docs/jit.md ("How it works", "Budget and interrupt latency")
+ * and docs/design.md#the-jit-tier.
  */
 
 import {
@@ -155,25 +156,34 @@ export interface RegionSource {
   readonly source: string | null;
   /** The most instructions from the entry to the first budget check or exit: the least budget a call needs (0 when `source` is null). */
   readonly insns: number;
-  /** RAM offsets spanned by the region's code: first byte, first byte after. */
+  /** Offsets in the code window spanned by the region's code: first byte, first byte after. */
   readonly start: number;
   readonly end: number;
   /** Blocks in the region. */
   readonly blocks: number;
-  /** The RAM pages (offset >> 12) holding the region's code. */
+  /** The pages of the code window (offset >> 12) holding the region's code. */
   readonly pages: readonly number[];
 }
 
+/** Where guest code is read from: a parcel view of a RAM or ROM window, its address (int32) and length in bytes. */
+export interface CodeWindow {
+  readonly m16: Uint16Array<ArrayBufferLike>;
+  readonly base: number;
+  readonly size: number;
+}
+
 /**
- * Decodes and translates the region entered at `pc` (int32), whose RAM
- * offset is `off` (even, inside the window): the block there and the
- * blocks reachable from it through static branch and jump targets, up to {@link MAX_REGION_BLOCKS} blocks and
- * {@link MAX_REGION_INSNS} instructions. `m16` is the RAM window as
- * parcels, `ramBase` its address (int32), `ramSize` its length in bytes.
- * Never throws for any guest bytes.
+ * Decodes and translates the region entered at `pc` (int32), whose offset
+ * in the code window `code` is `off` (even, inside the window): the block
+ * there and the blocks reachable from it through static branch and jump
+ * targets, up to {@link MAX_REGION_BLOCKS} blocks and
+ * {@link MAX_REGION_INSNS} instructions, of which it keeps the loops through
+ * the entry. Loads and stores go inline to the RAM window at `ramBase`
+ * (int32) of `ramSize` bytes (the views the factory takes); code may be in
+ * it or in ROM. Never throws for any guest bytes.
  */
 export function translateRegion(
-  m16: Uint16Array<ArrayBufferLike>,
+  code: CodeWindow,
   ramBase: number,
   ramSize: number,
   pc: number,
@@ -181,16 +191,17 @@ export function translateRegion(
   maxBlocks: number = MAX_REGION_BLOCKS,
   maxInsns: number = MAX_REGION_INSNS,
 ): RegionSource {
-  const first = decodeBlock(m16, ramSize, pc, off);
+  const { m16, base: codeBase, size: codeSize } = code;
+  const first = decodeBlock(m16, codeSize, pc, off);
   if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [] };
   const blocks = new Map<number, Block>([[pc, first]]);
   const work = successors(first);
   let total = first.list.length;
   while (work.length > 0 && blocks.size < maxBlocks && total < maxInsns) {
     const p = work.shift()!;
-    const o = (p - ramBase) | 0;
-    if (blocks.has(p) || o >>> 0 >= ramSize) continue;
-    const b = decodeBlock(m16, ramSize, p, o);
+    const o = (p - codeBase) | 0;
+    if (blocks.has(p) || o >>> 0 >= codeSize) continue;
+    const b = decodeBlock(m16, codeSize, p, o);
     if (b.list.length === 0) continue;
     blocks.set(p, b);
     total += b.list.length;
@@ -212,7 +223,7 @@ export function translateRegion(
   }
   const drop = back.size > 1 ? [...blocks.keys()].filter((p) => !back.has(p)) : [...blocks.keys()].slice(LINEAR_REGION_BLOCKS);
   for (const p of drop) blocks.delete(p);
-  return emitRegion([...blocks.values()], ramBase, ramSize);
+  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize);
 }
 
 /** An exit-table pc offset meaning "p as it is" (offsets of code are even). */
@@ -227,13 +238,64 @@ const int32 = (e: AluOp, a: string, b: string): string => {
   return e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ${value}` : value;
 };
 
-function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number): RegionSource {
+/** How a region's blocks (`sorted`, in address order) are reached: see the comment in the body. */
+interface Flow {
+  /** Position of each block (by pc) in `sorted`. */
+  readonly index: Map<number, number>;
+  /** Per position: the block is a case of the switch. */
+  readonly isCase: boolean[];
+  /** The case number of each case block (by pc), dense from 0. */
+  readonly caseNo: Map<number, number>;
+  /** Positions of the blocks reached by a labelled break. */
+  readonly labelled: Set<number>;
+}
+
+function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<number>): Flow {
+  const index = new Map(sorted.map((b, i) => [b.pc, i]));
+  // Control flow: the switch of a `for (;;)` dispatches only to *cases* (the entry, the loop headers, and blocks
+  // entered from another case's stretch); every other block is reached from the blocks before it in its case's
+  // stretch (up to the next case) by a forward `break` out of a labelled block, plain code that TurboFan compiles
+  // as such. Cases are numbered densely (q), so the switch is a jump table; a jump to a case sets q and leaves the
+  // switch with a plain `break`, and the loop dispatches again (XS leaks a stack slot for every `continue` or
+  // labelled break out of a switch, docs/xs-lane.md, until the function returns: only exits, once per call, leave
+  // the switch by `break R`; the labelled breaks to blocks stay inside their case).
+  const isCase = sorted.map((b) => b.pc === entry || headers.has(b.pc));
+  for (let grew = true; grew; ) {
+    grew = false;
+    let seg = 0;
+    const segOf = sorted.map((_, i) => (isCase[i] ? ++seg : seg));
+    sorted.forEach((b, i) => {
+      for (const q of successors(b)) {
+        const j = index.get(q);
+        if (j !== undefined && !isCase[j] && (segOf[j] !== segOf[i] || j <= i)) {
+          isCase[j] = true;
+          grew = true;
+        }
+      }
+    });
+  }
+  const caseNo = new Map<number, number>();
+  sorted.forEach((b, i) => {
+    if (isCase[i]) caseNo.set(b.pc, caseNo.size);
+  });
+  // Blocks some jump reaches by a labelled break (a forward jump in the same stretch, not to the next block).
+  const labelled = new Set<number>();
+  sorted.forEach((b, i) => {
+    for (const q of successors(b)) {
+      const j = index.get(q);
+      if (j !== undefined && !isCase[j] && j > i + 1) labelled.add(j);
+    }
+  });
+  return { index, isCase, caseNo, labelled };
+}
+
+function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number): RegionSource {
   const used = new Set<number>();
   const written = new Set<number>();
   let start = Infinity;
   let end = 0;
   for (const b of blocks) {
-    start = Math.min(start, (b.pc - ramBase) | 0);
+    start = Math.min(start, (b.pc - codeBase) | 0);
     end = Math.max(end, b.end);
     for (const { inst } of b.list) {
       const op = inst & 0x7f;
@@ -271,22 +333,29 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
       xc.push(dc);
       xw.push(why);
     }
-    return `k = ${k}; break;`;
+    return `k = ${k}; break R;`;
   };
-  // The dispatch variable is the RAM offset p, not the pc: small integers stay Smis in V8 (pcs above 2^30 would be heap numbers).
-  // Cases are in address order, so a fall-through or a jump to the next case needs no dispatch.
-  const sorted = [...blocks].sort((a, b) => ((a.pc - ramBase) | 0) - ((b.pc - ramBase) | 0));
-  let nextCase = 0;
-  const goto = (target: number): string => {
-    const t = (target - ramBase) | 0;
-    if (!inRegion.has(target)) return leave(t, 0, WHY_NEXT);
-    return target === nextCase ? '' : `p = ${t}; break;`;
-  };
+  // Blocks in address order: a fall-through to the next block needs no code.
+  const sorted = [...blocks].sort((a, b) => ((a.pc - codeBase) | 0) - ((b.pc - codeBase) | 0));
   // The budget: every cycle in the region has an edge to a block at the same or a lower address, or a JALR; the
   // budget is checked there, for the longest path to the next check (K below). The driver calls a region only with
   // at least its entry's K left. So no block runs past the budget and the loop of one region stays cheap.
   const headers = new Set<number>();
-  for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - ramBase) | 0) <= ((b.pc - ramBase) | 0)) headers.add(q);
+  for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - codeBase) | 0) <= ((b.pc - codeBase) | 0)) headers.add(q);
+  const { index, isCase, caseNo, labelled } = planFlow(sorted, blocks[0].pc, headers);
+  let nextPc = 0;
+  const goto = (target: number): string => {
+    const t = (target - codeBase) | 0;
+    if (!inRegion.has(target)) return leave(t, 0, WHY_NEXT);
+    if (target === nextPc) return '';
+    const c = caseNo.get(target);
+    return c !== undefined ? `q = ${c}; break;` : `break b${index.get(target)!};`;
+  };
+  // A JALR's target: the case at RAM offset p when there is one; else exit 0 (p as it is).
+  const dispatch = `switch (p) { ${sorted
+    .filter((b) => caseNo.has(b.pc))
+    .map((b) => `case ${(b.pc - codeBase) | 0}: q = ${caseNo.get(b.pc)!}; break;`)
+    .join(' ')} default: k = 0; break R; } break;`;
   // K(b): the most instructions from the start of block b to the next check (a header, a JALR) or an exit. Paths
   // between checks are acyclic (every cycle passes a header), so K is a longest path, found by memoised DFS.
   const byPc = new Map(blocks.map((b) => [b.pc, b]));
@@ -312,10 +381,19 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
   const out: string[] = [];
   for (let bi = 0; bi < sorted.length; bi++) {
     const b = sorted[bi];
-    nextCase = bi + 1 < sorted.length ? sorted[bi + 1].pc : 0;
+    // 1: no pc (pcs are even), so that the last block never falls off the switch.
+    nextPc = bi + 1 < sorted.length ? sorted[bi + 1].pc : 1;
     const L = b.list.length;
-    out.push(`case ${(b.pc - ramBase) | 0}:`);
-    if (headers.has(b.pc)) out.push(budget(K.get(b.pc)!, (b.pc - ramBase) | 0));
+    if (isCase[bi]) {
+      out.push(`case ${caseNo.get(b.pc)!}:`);
+      // Open the labelled blocks of this stretch, the farthest outermost.
+      let end = bi + 1;
+      while (end < sorted.length && !isCase[end]) end++;
+      for (let j = end - 1; j > bi; j--) if (labelled.has(j)) out.push(`b${j}: {`);
+    } else if (labelled.has(bi)) {
+      out.push('}');
+    }
+    if (headers.has(b.pc)) out.push(budget(K.get(b.pc)!, (b.pc - codeBase) | 0));
     for (let i = 0; i < L; i++) {
       const { pc, size, inst } = b.list[i];
       const next = (pc + size) | 0;
@@ -351,14 +429,14 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
           const m = memOp(f3, store)!;
           const idx = m.width === 1 ? 'o' : `o >> ${m.width >> 1}`;
           out.push(`o = (${a} + ${((store ? immS(inst) : immI(inst)) - ramBase) | 0}) | 0;`);
-          out.push(`if (${inRam(m.width - 1, ramSize - m.width)}) { ${leave((pc - ramBase) | 0, i, WHY_INTERP)} }`);
+          out.push(`if (${inRam(m.width - 1, ramSize - m.width)}) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
           if (!store) {
             if (rdN !== 0) out.push(`${rd} = ${m.view}[${idx}];`);
             break;
           }
           out.push(`${m.view}[${idx}] = ${bb};`);
           // An aligned access lies in one page: one look at the code-page map.
-          out.push(`if (pg[o >>> 12] !== 0) { io[2] = o; ${leave((next - ramBase) | 0, i + 1, WHY_CODE_STORE)} }`);
+          out.push(`if (pg[o >>> 12] !== 0) { io[2] = o; ${leave((next - codeBase) | 0, i + 1, WHY_CODE_STORE)} }`);
           break;
         }
         case Opcode.MISC_MEM: // FENCE: nothing to order for one hart
@@ -380,25 +458,25 @@ function emitRegion(blocks: readonly Block[], ramBase: number, ramSize: number):
           // The target before the link: rd may be rs1. The switch finds it if it is in the region.
           out.push(`o = ${UPPER.jalrTarget(a, lit(immI(inst)))};`);
           if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
-          out.push(`c += ${L}; p = (o - ${ramBase}) | 0; ${budget(kMax, SAME_P)} break;`);
+          out.push(`c += ${L}; p = (o - ${codeBase}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
           break;
         default:
           break;
       }
     }
-    if (b.how === END_INTERP) out.push(`c += ${L}; ${leave((b.next - ramBase) | 0, 0, WHY_INTERP)}`);
+    if (b.how === END_INTERP) out.push(`c += ${L}; ${leave((b.next - codeBase) | 0, 0, WHY_INTERP)}`);
     else if (b.how === END_LIMIT) out.push(`c += ${L}; ${goto(b.next)}`);
   }
-  out.push('default: k = 0; break;');
+  out.push('default: k = 0; break R;');
   const regs = [...used].sort((a, b) => a - b);
   const decl = regs.length > 0 ? `let ${regs.map((r) => `r${r} = x[${r}]`).join(', ')};\n` : '';
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
-    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = ${(blocks[0].pc - ramBase) | 0};\n` +
-    `for (;;) {\nswitch (p) {\n${out.join('\n')}\n}\nif (k >= 0) break;\n}\n${wb}\n` +
-    `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${ramBase}) | 0;\n});`;
+    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!};\n` +
+    `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n` +
+    `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${codeBase}) | 0;\n});`;
   const pages = new Set<number>();
-  for (const b of blocks) for (let q = ((b.pc - ramBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
+  for (const b of blocks) for (let q = ((b.pc - codeBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
   return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
 }
