@@ -557,7 +557,7 @@ export function interpreterSource(): string {
 import { amoValue } from './amo.js';
 import { mulh, mulhsu, mulhu } from './arith.js';
 import {
-  EMPTY16, EV_IRQ, EV_MMU, EV_STOP, EXC_ILLEGAL, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED, EXIT_BUDGET, EXIT_FATAL, EXIT_STOP, EXIT_WFI, NO_RESV,
+  EV_IRQ, EV_MMU, EV_STOP, EXC_ILLEGAL, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED, EXIT_BUDGET, EXIT_FATAL, EXIT_STOP, EXIT_WFI, NO_RESV,
   ST_EVENT, ST_EXC, ST_ILLEGAL, ST_OK, ST_WFI, SYS_JUMP, SYS_NEXT, SYS_WFI, type HartCore,
 } from './core.js';
 import { expandCompressed } from './isa/index.js';
@@ -603,10 +603,12 @@ function loopPrologue(): string {
   let storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
   let storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
   // The fetch page (see the field): the whole window without translation.
-  // fetchLast is fetchLimit / 2: the loop compares parcel indices, (pc - fetchBase) >> 1.
+  // fetchLo is the same view less its last parcel: its valid indices are
+  // the parcel indices [0, fetchLimit / 2] where an instruction starts
+  // inside the window, so a fetch outside reads undefined (see the loop).
   let fetchBase = hart.fetchBase;
-  let fetchLast = hart.fetchLimit >> 1;
   let fetch16 = hart.fetch16;
+  let fetchLo = hart.fetchLo;
   const loadTags = hart.mmu.tagR;
   const loadOffsets = hart.mmu.offR;
   const storeTags = hart.mmu.tagW;
@@ -677,8 +679,8 @@ function loopPrologue(): string {
           storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
           pc = (fetchBase + (parcel << 1)) | 0;
           fetchBase = hart.fetchBase;
-          fetchLast = hart.fetchLimit >> 1;
           fetch16 = hart.fetch16;
+          fetchLo = hart.fetchLo;
           parcel = (pc - fetchBase) >> 1;
         }
       }
@@ -691,54 +693,57 @@ function loopPrologue(): string {
 function loopBody(): string {
   return `      while (--left >= status) {
         // ---- fetch
-        // parcel >>> 0: below the window (or 2^31 parcels above) fails the unsigned test.
-        if (parcel >>> 0 <= fetchLast) {
-          // The first parcel only: a compressed instruction needs no more (the upper one is read below).
-          inst = fetch16[parcel];
-        } else {
-          pc = (fetchBase + (parcel << 1)) | 0;
-          inst = fetchSlow(hart, pc);
-          // With translation, fetchSlow moves the fetch page to pc's page.
-          fetchBase = hart.fetchBase;
-          fetchLast = hart.fetchLimit >> 1;
-          fetch16 = hart.fetch16;
-          parcel = (pc - fetchBase) >> 1;
-          if (hart.fetchFault !== -1) {
-            hart.sliceLeft = left; // instret exact for the trap hook
-            pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
-            parcel = (pc - fetchBase) >> 1;
-            if (hart.events !== 0) continue outer;
-            continue;
-          }
-          // inst is whole. The read of the upper parcel below gives it again
-          // from the window that holds pc, or undefined (which \`<<\` makes 0)
-          // past its end; outside any window, an empty one (and this path
-          // again next time).
-          if (parcel >>> 0 > fetchLast) {
-            fetch16 = EMPTY16;
-            fetchLast = -1;
-          }
-        }
-        if ((inst & 3) === 3) {
-          inst |= fetch16[parcel + 1] << 16;
-          nextParcel = parcel + 2;
-        } else {
+        // Outside the window (and at its last parcel) fetchLo gives
+        // undefined, 0 here: the parcel 0, illegal in any case, which the
+        // compressed path below sends to the slow fetch. No range test.
+        inst = fetchLo[parcel] | 0;
+        if ((~inst & 3) !== 0) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
 ${ind(10, compressedFastPaths())}
           nextParcel = parcel + 1;
           // Everything else: expandCompressed through the cache; an illegal
-          // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches).
+          // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches). Key 0 is
+          // never cached (expansions[0] starts at -1): it may be a fetch outside the window.
           tmp = inst & 0xffff;
           off = ((tmp ^ (tmp >>> 7)) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
           if (expansions[off] === tmp) {
             inst = expansions[off + 1];
+          } else if (tmp === 0 && fetchLo[parcel] === undefined) {
+            // Outside the window: the address space (with translation,
+            // fetchSlow moves the fetch page to pc's page).
+            pc = (fetchBase + (parcel << 1)) | 0;
+            inst = fetchSlow(hart, pc);
+            fetchBase = hart.fetchBase;
+            fetch16 = hart.fetch16;
+            fetchLo = hart.fetchLo;
+            parcel = (pc - fetchBase) >> 1;
+            if (hart.fetchFault !== -1) {
+              hart.sliceLeft = left; // instret exact for the trap hook
+              pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
+              parcel = (pc - fetchBase) >> 1;
+              if (hart.events !== 0) continue outer;
+              continue;
+            }
+            // inst is whole.
+            if ((inst & 3) === 3) {
+              nextParcel = parcel + 2;
+            } else {
+              nextParcel = parcel + 1;
+              inst = expandCompressed(inst);
+              if (inst === 0) inst = -1;
+            }
           } else {
             inst = expandCompressed(tmp);
             if (inst === 0) inst = -1;
-            expansions[off] = tmp;
-            expansions[off + 1] = inst;
+            if (tmp !== 0) {
+              expansions[off] = tmp;
+              expansions[off + 1] = inst;
+            }
           }
+        } else {
+          inst |= fetch16[parcel + 1] << 16;
+          nextParcel = parcel + 2;
         }
         // ---- execute: sets nextParcel for control transfers, status for anything unusual
 ${ind(8, executeSwitch())}
