@@ -92,15 +92,23 @@ function killReservation(width: number, addr: string): string {
 }
 
 /** x[rd] = the result of `e` on src1 and src2 (an Int32Array store: ToInt32 of any result). */
-const aluStore = (e: AluOp): string =>
-  `x[rd] = ${e.byZero !== undefined ? `src2 === 0 ? ${e.byZero('src1')} : ` : ''}${e.src('src1', 'src2')};`;
+const aluStore = (e: AluOp, a = 'src1', b = 'src2', dest = 'x[rd]'): string =>
+  `${dest} = ${e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ` : ''}${e.src(a, b)};`;
+
+/** Operands inline (no temporaries: XS pays a store and a load for each), for ops that read each operand once. */
+interface Inline {
+  readonly a: string;
+  readonly b: string;
+  readonly dest: string;
+}
 
 /**
  * A switch on funct3 over `ops`, cases in `order`; the last one is the
  * default when every funct3 has an entry. With `checkF7`, an entry's funct7
  * (unless -1) is tested inside its case.
  */
-function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: boolean): string {
+function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: boolean, io?: Inline): string {
+  const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
   complete(ops, order);
   const groups = new Map<number, AluOp[]>();
   for (const e of byName(ops, order.filter((n) => ops.some((o) => o.name === n)))) {
@@ -114,10 +122,10 @@ function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: 
     const last = all && ++k === groups.size;
     const label = last ? `default: // ${list.map((e) => e.name).join(' / ')}` : `case ${f3case(f3)}: // ${list.map((e) => e.name).join(' / ')}`;
     let body: string;
-    if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = aluStore(list[0]);
-    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) ${aluStore(list[0])}\nelse {\n${ind(2, ILLEGAL)}\n}`;
+    if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = store(list[0]);
+    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) ${store(list[0])}\nelse {\n${ind(2, ILLEGAL)}\n}`;
     else {
-      body = `tmp = ${funct7Field};\n` + list.map((e, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${hex(e.funct7)}) ${aluStore(e)}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+      body = `tmp = ${funct7Field};\n` + list.map((e, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${hex(e.funct7)}) ${store(e)}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
     }
     cases.push(`${label}\n${ind(2, body)}${last ? '' : '\n  break;'}`);
   }
@@ -128,30 +136,25 @@ function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: 
 // ---------------------------------------------------------------- the execute cases
 
 function caseBranch(): string {
-  const cases = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) => `case ${f3case(e.funct3)}: // ${e.name}\n  taken = ${e.cond('src1', 'src2')};\n  break;`);
-  return `case ${hex(Opcode.BRANCH)}: {
+  // Operands and the B-immediate (in parcels: pc counts parcels) inline in each case: no temporaries (XS pays for each).
+  const target = `nextParcel = parcel + ${fieldSource(Fields.immB, 'inst', 1)};`;
+  const a = `x[${rs1Field}]`;
+  const b = `x[${rs2Field}]`;
+  const cases = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) => `case ${f3case(e.funct3)}: // ${e.name}\n  if (${e.cond(a, b)}) ${target}\n  break;`);
+  return `case ${hex(Opcode.BRANCH)}:
   // BRANCH
-  src1 = x[${rs1Field}];
-  src2 = x[${rs2Field}];
   switch (inst & 0x7000) {
 ${ind(4, cases.join('\n'))}
     default:
-      taken = false;
 ${ind(6, ILLEGAL)}
   }
-  // Taken: the B-immediate in parcels (pc counts parcels).
-  if (taken) nextParcel = parcel + ${fieldSource(Fields.immB, 'inst', 1)};
-  break;
-}`;
+  break;`;
 }
 
 function caseOpImm(): string {
   return `case ${hex(Opcode.OP_IMM)}: {
   // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-  rd = ${RD};
-  src1 = x[${rs1Field}];
-  src2 = ${fieldSource(Fields.immI, 'inst')};
-${ind(2, funct3Switch(OP_IMM_OPS, OP_IMM_ORDER, true))}
+${ind(2, funct3Switch(OP_IMM_OPS, OP_IMM_ORDER, true, { a: `x[${rs1Field}]`, b: `(${fieldSource(Fields.immI, 'inst')})`, dest: `x[${RD}]` }))}
   break;
 }`;
 }
@@ -161,19 +164,21 @@ function caseOp(): string {
   for (const e of byName(OP_OPS, complete(OP_OPS, OP_ORDER))) if (!f7s.includes(e.funct7)) f7s.push(e.funct7);
   const arms = f7s.map((f7, i) => {
     const ops = OP_OPS.filter((e) => e.funct7 === f7);
+    // Operands inline where each is read once; temporaries for the M group (divisions read them twice, and it is rarer).
+    const once = ops.every((e) => e.byZero === undefined);
+    const io: Inline | undefined = once ? { a: `x[${rs1Field}]`, b: `x[${rs2Field}]`, dest: `x[${RD}]` } : undefined;
+    const temps = once ? '' : `rd = ${RD};\nsrc1 = x[${rs1Field}];\nsrc2 = x[${rs2Field}];\n`;
     let body: string;
-    if (ops.length === 8) body = funct3Switch(ops, OP_ORDER, false);
+    if (ops.length === 8) body = temps + funct3Switch(ops, OP_ORDER, false, io);
     else {
       const list = byName(ops, OP_ORDER.filter((n) => ops.some((o) => o.name === n)));
-      body = `tmp = ${funct3Field};\n` + list.map((e, j) => `${j > 0 ? 'else ' : ''}if (tmp === ${e.funct3}) ${aluStore(e)} // ${e.name}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+      const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
+      body = temps + `tmp = ${funct3Field};\n` + list.map((e, j) => `${j > 0 ? 'else ' : ''}if (tmp === ${e.funct3}) ${store(e)} // ${e.name}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
     }
     return `${i > 0 ? ' else ' : ''}if (tmp === ${hex(f7)}) {\n${ind(2, body)}\n}`;
   });
   return `case ${hex(Opcode.OP)}: {
   // OP
-  rd = ${RD};
-  src1 = x[${rs1Field}];
-  src2 = x[${rs2Field}];
   tmp = ${funct7Field};
 ${ind(2, arms.join(''))} else {
 ${ind(4, ILLEGAL)}
@@ -441,7 +446,7 @@ function compressedFastPaths(): string {
   const lw = LOAD_OPS.find((m) => m.name === 'LW')!;
   const op = (name: string, a: string, b: string): string => opNamed(name).src(a, b);
   const ca = RVC_CA_OPS.map((n, i) => `${i > 0 ? 'else ' : ''}${i < RVC_CA_OPS.length - 1 ? `if (off === ${i}) ` : ''}x[rd] = ${op(n, 'x[rd]', 'src2')}; // C.${n}`);
-  const next = 'parcel += 1;\ncontinue;';
+  const next = 'parcel++;\ncontinue;';
   const storeWord = `src2 = REG;\n${ramStore(4, 'off', 'src2')}\n${killReservation(4, 'src1')}\n${next}`;
   return `tmp = inst & 0xe003;
 if (tmp === ${key16(RvcKey.ADDI)}) {
@@ -468,7 +473,7 @@ ${ind(4, next)}
 } else if ((tmp & 0xdfff) === ${key16(RvcKey.BEQZ)}) {
   // C.BEQZ, C.BNEZ: the offset in parcels
   if ((${BRANCH_OPS[0].cond(`x[${rs1p}]`, '0')}) === (tmp === ${key16(RvcKey.BEQZ)})) parcel += ${fieldSource(RvcFields.branch, 'inst', 1)};
-  else parcel += 1;
+  else parcel++;
   continue;
 } else if (tmp === ${key16(RvcKey.MISC_ALU)}) {
   // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
@@ -638,7 +643,6 @@ function loopPrologue(): string {
   let off = 0;
   let tmp = 0;
   let rd = 0;
-  let taken = false; // a branch's condition
   hart.sliceBudget = budget;
   hart.sliceLeft = budget;
   hart.inRun = true;
@@ -697,7 +701,7 @@ function loopBody(): string {
         // undefined, 0 here: the parcel 0, illegal in any case, which the
         // compressed path below sends to the slow fetch. No range test.
         inst = fetchLo[parcel] | 0;
-        if ((~inst & 3) !== 0) {
+        if (~inst & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
 ${ind(10, compressedFastPaths())}

@@ -87,7 +87,6 @@ export function interpret(hart: HartCore, budget: number): number {
   let off = 0;
   let tmp = 0;
   let rd = 0;
-  let taken = false; // a branch's condition
   hart.sliceBudget = budget;
   hart.sliceLeft = budget;
   hart.inRun = true;
@@ -141,7 +140,7 @@ export function interpret(hart: HartCore, budget: number): number {
         // undefined, 0 here: the parcel 0, illegal in any case, which the
         // compressed path below sends to the slow fetch. No range test.
         inst = fetchLo[parcel] | 0;
-        if ((~inst & 3) !== 0) {
+        if (~inst & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
           tmp = inst & 0xe003;
@@ -149,7 +148,7 @@ export function interpret(hart: HartCore, budget: number): number {
             // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
             rd = ((inst >>> 7) & 0x1f) || 32;
             x[rd] = x[rd] + (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20));
-            parcel += 1;
+            parcel++;
             continue;
           }
           if (tmp === 0x8002) {
@@ -159,7 +158,7 @@ export function interpret(hart: HartCore, budget: number): number {
             if (off !== 0) {
               if ((inst & 0x1000) === 0) x[rd || 32] = x[off]; // C.MV
               else x[rd || 32] = x[rd] + x[off]; // C.ADD
-              parcel += 1;
+              parcel++;
               continue;
             }
             if (rd !== 0) {
@@ -171,7 +170,7 @@ export function interpret(hart: HartCore, budget: number): number {
           } else if ((tmp & 0xdfff) === 0xc001) {
             // C.BEQZ, C.BNEZ: the offset in parcels
             if ((x[((inst >>> 7) & 7) + 8] === 0) === (tmp === 0xc001)) parcel += ((((inst >>> 8) & 0xc) | (inst & 0x60) | ((inst >>> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >>> 5) & 0x80));
-            else parcel += 1;
+            else parcel++;
             continue;
           } else if (tmp === 0x8001) {
             // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
@@ -185,18 +184,18 @@ export function interpret(hart: HartCore, budget: number): number {
                 else if (off === 1) x[rd] = x[rd] ^ src2; // C.XOR
                 else if (off === 2) x[rd] = x[rd] | src2; // C.OR
                 else x[rd] = x[rd] & src2; // C.AND
-                parcel += 1;
+                parcel++;
                 continue;
               }
             } else if (off === 2) {
               x[rd] = x[rd] & (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20)); // C.ANDI
-              parcel += 1;
+              parcel++;
               continue;
             } else if ((inst & 0x1000) === 0) {
               // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
               if (off === 0) x[rd] = x[rd] >>> ((inst >>> 2) & 0x1f);
               else x[rd] = x[rd] >> ((inst >>> 2) & 0x1f);
-              parcel += 1;
+              parcel++;
               continue;
             }
           } else if (tmp === 0x4002) {
@@ -206,20 +205,20 @@ export function interpret(hart: HartCore, budget: number): number {
             off = (src1 - ramBase) | 0;
             if (off >>> 0 <= loadLimit4 && rd !== 0) {
               x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
-              parcel += 1;
+              parcel++;
               continue;
             }
           } else if (tmp === 0x4001) {
             // C.LI (rd = x0 is a HINT)
             x[((inst >>> 7) & 0x1f) || 32] = (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20));
-            parcel += 1;
+            parcel++;
             continue;
           } else if (tmp === 0x0002) {
             // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
             if ((inst & 0x1000) === 0) {
               rd = ((inst >>> 7) & 0x1f) || 32;
               x[rd] = x[rd] << ((inst >>> 2) & 0x1f);
-              parcel += 1;
+              parcel++;
               continue;
             }
           } else if ((tmp & 0x7fff) === 0x2001) {
@@ -243,7 +242,7 @@ export function interpret(hart: HartCore, budget: number): number {
               }
               tmp = hart.resvW;
               if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
-              parcel += 1;
+              parcel++;
               continue;
             }
           } else if ((tmp & 0x7fff) === 0x4000) {
@@ -254,7 +253,7 @@ export function interpret(hart: HartCore, budget: number): number {
             if (tmp === 0x4000) {
               if (off >>> 0 <= loadLimit4) {
                 x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
-                parcel += 1;
+                parcel++;
                 continue;
               }
             } else if (off >>> 0 <= storeLimit4) {
@@ -269,7 +268,7 @@ export function interpret(hart: HartCore, budget: number): number {
               }
               tmp = hart.resvW;
               if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
-              parcel += 1;
+              parcel++;
               continue;
             }
           }
@@ -319,113 +318,104 @@ export function interpret(hart: HartCore, budget: number): number {
         }
         // ---- execute: sets nextParcel for control transfers, status for anything unusual
         switch (inst & 0x7f) {
-          case 0x63: {
+          case 0x63:
             // BRANCH
-            src1 = x[((inst >>> 15) & 0x1f)];
-            src2 = x[((inst >>> 20) & 0x1f)];
             switch (inst & 0x7000) {
               case 0x1000: // BNE
-                taken = src1 !== src2;
+                if (x[((inst >>> 15) & 0x1f)] !== x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x4000: // BLT
-                taken = src1 < src2;
+                if (x[((inst >>> 15) & 0x1f)] < x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x0000: // BEQ
-                taken = src1 === src2;
+                if (x[((inst >>> 15) & 0x1f)] === x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x5000: // BGE
-                taken = src1 >= src2;
+                if (x[((inst >>> 15) & 0x1f)] >= x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x6000: // BLTU
-                taken = src1 >>> 0 < src2 >>> 0;
+                if (x[((inst >>> 15) & 0x1f)] >>> 0 < x[((inst >>> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x7000: // BGEU
-                taken = src1 >>> 0 >= src2 >>> 0;
+                if (x[((inst >>> 15) & 0x1f)] >>> 0 >= x[((inst >>> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               default:
-                taken = false;
                 status = ST_ILLEGAL;
                 nextParcel = parcel;
             }
-            // Taken: the B-immediate in parcels (pc counts parcels).
-            if (taken) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
             break;
-          }
           case 0x13: {
             // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-            rd = ((inst >>> 7) & 0x1f) || 32;
-            src1 = x[((inst >>> 15) & 0x1f)];
-            src2 = (inst >> 20);
             switch (inst & 0x7000) {
               case 0x5000: // SRLI / SRAI
                 tmp = (inst >>> 25);
-                if (tmp === 0x0) x[rd] = src1 >>> src2;
-                else if (tmp === 0x20) x[rd] = src1 >> src2;
+                if (tmp === 0x0) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> ((inst >> 20));
+                else if (tmp === 0x20) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >> ((inst >> 20));
                 else {
                   status = ST_ILLEGAL;
                   nextParcel = parcel;
                 }
                 break;
               case 0x7000: // ANDI
-                x[rd] = src1 & src2;
+                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] & ((inst >> 20));
                 break;
               case 0x1000: // SLLI
-                if ((inst >>> 25) === 0) x[rd] = src1 << src2;
+                if ((inst >>> 25) === 0) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] << ((inst >> 20));
                 else {
                   status = ST_ILLEGAL;
                   nextParcel = parcel;
                 }
                 break;
               case 0x0000: // ADDI
-                x[rd] = src1 + src2;
+                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] + ((inst >> 20));
                 break;
               case 0x4000: // XORI
-                x[rd] = src1 ^ src2;
+                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] ^ ((inst >> 20));
                 break;
               case 0x6000: // ORI
-                x[rd] = src1 | src2;
+                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] | ((inst >> 20));
                 break;
               case 0x2000: // SLTI
-                x[rd] = src1 < src2 ? 1 : 0;
+                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] < ((inst >> 20)) ? 1 : 0;
                 break;
               default: // SLTIU
-                x[rd] = src1 >>> 0 < src2 >>> 0 ? 1 : 0;
+                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> 0 < ((inst >> 20)) >>> 0 ? 1 : 0;
             }
             break;
           }
           case 0x33: {
             // OP
-            rd = ((inst >>> 7) & 0x1f) || 32;
-            src1 = x[((inst >>> 15) & 0x1f)];
-            src2 = x[((inst >>> 20) & 0x1f)];
             tmp = (inst >>> 25);
             if (tmp === 0x0) {
               switch (inst & 0x7000) {
                 case 0x4000: // XOR
-                  x[rd] = src1 ^ src2;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] ^ x[((inst >>> 20) & 0x1f)];
                   break;
                 case 0x0000: // ADD
-                  x[rd] = src1 + src2;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] + x[((inst >>> 20) & 0x1f)];
                   break;
                 case 0x6000: // OR
-                  x[rd] = src1 | src2;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] | x[((inst >>> 20) & 0x1f)];
                   break;
                 case 0x7000: // AND
-                  x[rd] = src1 & src2;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] & x[((inst >>> 20) & 0x1f)];
                   break;
                 case 0x1000: // SLL
-                  x[rd] = src1 << src2;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] << x[((inst >>> 20) & 0x1f)];
                   break;
                 case 0x5000: // SRL
-                  x[rd] = src1 >>> src2;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> x[((inst >>> 20) & 0x1f)];
                   break;
                 case 0x2000: // SLT
-                  x[rd] = src1 < src2 ? 1 : 0;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] < x[((inst >>> 20) & 0x1f)] ? 1 : 0;
                   break;
                 default: // SLTU
-                  x[rd] = src1 >>> 0 < src2 >>> 0 ? 1 : 0;
+                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> 0 < x[((inst >>> 20) & 0x1f)] >>> 0 ? 1 : 0;
               }
             } else if (tmp === 0x1) {
+              rd = ((inst >>> 7) & 0x1f) || 32;
+              src1 = x[((inst >>> 15) & 0x1f)];
+              src2 = x[((inst >>> 20) & 0x1f)];
               switch (inst & 0x7000) {
                 case 0x7000: // REMU
                   x[rd] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
@@ -453,8 +443,8 @@ export function interpret(hart: HartCore, budget: number): number {
               }
             } else if (tmp === 0x20) {
               tmp = ((inst >>> 12) & 7);
-              if (tmp === 0) x[rd] = src1 - src2; // SUB
-              else if (tmp === 5) x[rd] = src1 >> src2; // SRA
+              if (tmp === 0) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] - x[((inst >>> 20) & 0x1f)]; // SUB
+              else if (tmp === 5) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >> x[((inst >>> 20) & 0x1f)]; // SRA
               else {
                 status = ST_ILLEGAL;
                 nextParcel = parcel;
