@@ -193,8 +193,8 @@ function caseStore(): string {
     return `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
   // ${m.name}
   if (off >>> 0 <= ${lim}) {
-${ind(4, ramStore(m.width, 'off', 'src2'))}
-${ind(4, killReservation(m.width, 'src1'))}
+${ind(4, ramStore(m.width, 'off', `x[${rs2Field}]`))}
+${ind(4, killReservation(m.width, '(off + ramBase)'))}
     break;
   }
   tmp = ${m.width};
@@ -205,15 +205,16 @@ ${ind(4, killReservation(m.width, 'src1'))}
     return `${i > 0 ? ' else ' : ''}${test}{\n${ind(2, ramStore(m.width, 'off', 'src2'))}\n}`;
   });
   return `case ${hex(Opcode.STORE)}: {
-  // STORE: src1 is the address; tmp the funct3, then the width
-  src1 = (x[${rs1Field}] + ${fieldSource(Fields.immS, 'inst')}) | 0;
-  off = (src1 - ramBase) | 0;
-  src2 = x[${rs2Field}];
+  // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
+  // the address, src2 the value, tmp the width
+  off = (x[${rs1Field}] + ${fieldSource(Fields.immS, 'inst')} - ramBase) | 0;
   tmp = ${funct3Field};
 ${ind(2, fast.join(''))} else {
 ${ind(4, ILLEGAL)}
     break;
   }
+  src1 = (off + ramBase) | 0;
+  src2 = x[${rs2Field}];
   if (dataTranslated !== 0) {
     // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
     tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
@@ -247,7 +248,7 @@ function caseLoad(): string {
   const fast = ordered.map((m, i) => `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
   // ${m.name}
   if (off >>> 0 <= loadLimit${m.width}) {
-    x[rd] = ${ramLoad(m, 'off')};
+    x[${RD}] = ${ramLoad(m, 'off')};
     break;
   }
   src2 = ${m.width};
@@ -258,15 +259,16 @@ function caseLoad(): string {
   });
   const extend = LOAD_OPS.filter((m) => m.extend('v') !== 'v').map((m, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${m.funct3}) off = ${m.extend('off')};`);
   return `case ${hex(Opcode.LOAD)}: {
-  // LOAD: src1 is the address; tmp the funct3; src2 the width
-  src1 = (x[${rs1Field}] + ${fieldSource(Fields.immI, 'inst')}) | 0;
-  off = (src1 - ramBase) | 0;
-  rd = ${RD};
+  // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
+  // address; tmp the funct3; src2 the width
+  off = (x[${rs1Field}] + ${fieldSource(Fields.immI, 'inst')} - ramBase) | 0;
   tmp = ${funct3Field};
 ${ind(2, fast.join(''))} else {
 ${ind(4, ILLEGAL)}
     break;
   }
+  src1 = (off + ramBase) | 0;
+  rd = ${RD};
   if (dataTranslated !== 0) {
     // Sv32: the load TLB, unless the access spans two pages.
     tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1

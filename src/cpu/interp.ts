@@ -456,16 +456,15 @@ export function interpret(hart: HartCore, budget: number): number {
             break;
           }
           case 0x23: {
-            // STORE: src1 is the address; tmp the funct3, then the width
-            src1 = (x[((inst >>> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >>> 7) & 0x1f))) | 0;
-            off = (src1 - ramBase) | 0;
-            src2 = x[((inst >>> 20) & 0x1f)];
+            // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
+            // the address, src2 the value, tmp the width
+            off = (x[((inst >>> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >>> 7) & 0x1f)) - ramBase) | 0;
             tmp = ((inst >>> 12) & 7);
             if (tmp === 0) {
               // SB
               if (off >>> 0 <= storeLimit1) {
-                m8[off] = src2;
-                if (src1 >> 2 === hart.resvW) hart.resvW = 0x40000000;
+                m8[off] = x[((inst >>> 20) & 0x1f)];
+                if ((off + ramBase) >> 2 === hart.resvW) hart.resvW = 0x40000000;
                 break;
               }
               tmp = 1;
@@ -473,15 +472,15 @@ export function interpret(hart: HartCore, budget: number): number {
               // SW
               if (off >>> 0 <= storeLimit4) {
                 if ((off & 3) === 0) {
-                  m32[off >> 2] = src2;
+                  m32[off >> 2] = x[((inst >>> 20) & 0x1f)];
                 } else {
-                  m8[off] = src2;
-                  m8[off + 1] = src2 >> 8;
-                  m8[off + 2] = src2 >> 16;
-                  m8[off + 3] = src2 >> 24;
+                  m8[off] = x[((inst >>> 20) & 0x1f)];
+                  m8[off + 1] = x[((inst >>> 20) & 0x1f)] >> 8;
+                  m8[off + 2] = x[((inst >>> 20) & 0x1f)] >> 16;
+                  m8[off + 3] = x[((inst >>> 20) & 0x1f)] >> 24;
                 }
                 tmp = hart.resvW;
-                if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
+                if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
                 break;
               }
               tmp = 4;
@@ -489,13 +488,13 @@ export function interpret(hart: HartCore, budget: number): number {
               // SH
               if (off >>> 0 <= storeLimit2) {
                 if ((off & 1) === 0) {
-                  m16[off >> 1] = src2;
+                  m16[off >> 1] = x[((inst >>> 20) & 0x1f)];
                 } else {
-                  m8[off] = src2;
-                  m8[off + 1] = src2 >> 8;
+                  m8[off] = x[((inst >>> 20) & 0x1f)];
+                  m8[off + 1] = x[((inst >>> 20) & 0x1f)] >> 8;
                 }
                 tmp = hart.resvW;
-                if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 1) >> 2 === tmp)) hart.resvW = 0x40000000;
+                if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 1) >> 2 === tmp)) hart.resvW = 0x40000000;
                 break;
               }
               tmp = 2;
@@ -504,6 +503,8 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
+            src1 = (off + ramBase) | 0;
+            src2 = x[((inst >>> 20) & 0x1f)];
             if (dataTranslated !== 0) {
               // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
               tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
@@ -549,43 +550,42 @@ export function interpret(hart: HartCore, budget: number): number {
             break;
           }
           case 0x3: {
-            // LOAD: src1 is the address; tmp the funct3; src2 the width
-            src1 = (x[((inst >>> 15) & 0x1f)] + (inst >> 20)) | 0;
-            off = (src1 - ramBase) | 0;
-            rd = ((inst >>> 7) & 0x1f) || 32;
+            // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
+            // address; tmp the funct3; src2 the width
+            off = (x[((inst >>> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
             tmp = ((inst >>> 12) & 7);
             if (tmp === 2) {
               // LW
               if (off >>> 0 <= loadLimit4) {
-                x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
+                x[((inst >>> 7) & 0x1f) || 32] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
                 break;
               }
               src2 = 4;
             } else if (tmp === 4) {
               // LBU
               if (off >>> 0 <= loadLimit1) {
-                x[rd] = m8[off];
+                x[((inst >>> 7) & 0x1f) || 32] = m8[off];
                 break;
               }
               src2 = 1;
             } else if (tmp === 1) {
               // LH
               if (off >>> 0 <= loadLimit2) {
-                x[rd] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
+                x[((inst >>> 7) & 0x1f) || 32] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
                 break;
               }
               src2 = 2;
             } else if (tmp === 0) {
               // LB
               if (off >>> 0 <= loadLimit1) {
-                x[rd] = i8[off];
+                x[((inst >>> 7) & 0x1f) || 32] = i8[off];
                 break;
               }
               src2 = 1;
             } else if (tmp === 5) {
               // LHU
               if (off >>> 0 <= loadLimit2) {
-                x[rd] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
+                x[((inst >>> 7) & 0x1f) || 32] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
                 break;
               }
               src2 = 2;
@@ -594,6 +594,8 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
+            src1 = (off + ramBase) | 0;
+            rd = ((inst >>> 7) & 0x1f) || 32;
             if (dataTranslated !== 0) {
               // Sv32: the load TLB, unless the access spans two pages.
               tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
