@@ -139,7 +139,7 @@ export function interpret(hart: HartCore, budget: number): number {
         // Outside the window (and at its last parcel) fetchLo gives
         // undefined, 0 here: the parcel 0, illegal in any case, which the
         // compressed path below sends to the slow fetch. No range test.
-        inst = fetchLo[parcel] | 0;
+        inst = fetchLo[parcel];
         if (~inst & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
