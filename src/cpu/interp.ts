@@ -146,15 +146,15 @@ export function interpret(hart: HartCore, budget: number): number {
           tmp = inst & 0xe003;
           if (tmp === 0x0001) {
             // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
-            rd = ((inst >>> 7) & 0x1f) || 32;
-            x[rd] = x[rd] + (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20));
+            rd = ((inst >> 7) & 0x1f) || 32;
+            x[rd] = x[rd] + (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
             parcel++;
             continue;
           }
           if (tmp === 0x8002) {
             // C.MV, C.ADD, C.JR, C.JALR; C.EBREAK and C.JR x0 (reserved) go through expansion
-            rd = ((inst >>> 7) & 0x1f);
-            off = ((inst >>> 2) & 0x1f);
+            rd = ((inst >> 7) & 0x1f);
+            off = ((inst >> 2) & 0x1f);
             if (off !== 0) {
               if ((inst & 0x1000) === 0) x[rd || 32] = x[off]; // C.MV
               else x[rd || 32] = x[rd] + x[off]; // C.ADD
@@ -169,17 +169,17 @@ export function interpret(hart: HartCore, budget: number): number {
             }
           } else if ((tmp & 0xdfff) === 0xc001) {
             // C.BEQZ, C.BNEZ: the offset in parcels
-            if ((x[((inst >>> 7) & 7) + 8] === 0) === (tmp === 0xc001)) parcel += ((((inst >>> 8) & 0xc) | (inst & 0x60) | ((inst >>> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >>> 5) & 0x80));
+            if ((x[((inst >> 7) & 7) + 8] === 0) === (tmp === 0xc001)) parcel += ((((inst >> 8) & 0xc) | (inst & 0x60) | ((inst >> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >> 5) & 0x80));
             else parcel++;
             continue;
           } else if (tmp === 0x8001) {
             // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
-            rd = ((inst >>> 7) & 7) + 8;
-            off = (inst >>> 10) & 3;
+            rd = ((inst >> 7) & 7) + 8;
+            off = (inst >> 10) & 3;
             if (off === 3) {
               if ((inst & 0x1000) === 0) {
-                src2 = x[((inst >>> 2) & 7) + 8];
-                off = (inst >>> 5) & 3;
+                src2 = x[((inst >> 2) & 7) + 8];
+                off = (inst >> 5) & 3;
                 if (off === 0) x[rd] = x[rd] - src2; // C.SUB
                 else if (off === 1) x[rd] = x[rd] ^ src2; // C.XOR
                 else if (off === 2) x[rd] = x[rd] | src2; // C.OR
@@ -188,20 +188,20 @@ export function interpret(hart: HartCore, budget: number): number {
                 continue;
               }
             } else if (off === 2) {
-              x[rd] = x[rd] & (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20)); // C.ANDI
+              x[rd] = x[rd] & (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20)); // C.ANDI
               parcel++;
               continue;
             } else if ((inst & 0x1000) === 0) {
               // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
-              if (off === 0) x[rd] = x[rd] >>> ((inst >>> 2) & 0x1f);
-              else x[rd] = x[rd] >> ((inst >>> 2) & 0x1f);
+              if (off === 0) x[rd] = x[rd] >>> ((inst >> 2) & 0x1f);
+              else x[rd] = x[rd] >> ((inst >> 2) & 0x1f);
               parcel++;
               continue;
             }
           } else if (tmp === 0x4002) {
             // C.LWSP (rd = x0 reserved)
-            rd = ((inst >>> 7) & 0x1f);
-            src1 = (x[2] + (((inst >>> 7) & 0x20) | ((inst >>> 2) & 0x1c) | ((inst << 4) & 0xc0))) | 0;
+            rd = ((inst >> 7) & 0x1f);
+            src1 = (x[2] + (((inst >> 7) & 0x20) | ((inst >> 2) & 0x1c) | ((inst << 4) & 0xc0))) | 0;
             off = (src1 - ramBase) | 0;
             if (off >>> 0 <= loadLimit4 && rd !== 0) {
               x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
@@ -210,28 +210,28 @@ export function interpret(hart: HartCore, budget: number): number {
             }
           } else if (tmp === 0x4001) {
             // C.LI (rd = x0 is a HINT)
-            x[((inst >>> 7) & 0x1f) || 32] = (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20));
+            x[((inst >> 7) & 0x1f) || 32] = (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
             parcel++;
             continue;
           } else if (tmp === 0x0002) {
             // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
             if ((inst & 0x1000) === 0) {
-              rd = ((inst >>> 7) & 0x1f) || 32;
-              x[rd] = x[rd] << ((inst >>> 2) & 0x1f);
+              rd = ((inst >> 7) & 0x1f) || 32;
+              x[rd] = x[rd] << ((inst >> 2) & 0x1f);
               parcel++;
               continue;
             }
           } else if ((tmp & 0x7fff) === 0x2001) {
             // C.JAL, C.J: the offset in parcels
             if (tmp === 0x2001) x[1] = fetchBase + (parcel << 1) + 2;
-            parcel += ((((inst >>> 8) & 8) | ((inst >>> 2) & 0x180) | ((inst << 1) & 0x200) | ((inst >>> 2) & 0x20) | (inst & 0x40) | ((inst >>> 3) & 7) | ((inst << 2) & 0x10)) - ((inst >>> 2) & 0x400));
+            parcel += ((((inst >> 8) & 8) | ((inst >> 2) & 0x180) | ((inst << 1) & 0x200) | ((inst >> 2) & 0x20) | (inst & 0x40) | ((inst >> 3) & 7) | ((inst << 2) & 0x10)) - ((inst >> 2) & 0x400));
             continue;
           } else if (tmp === 0xc002) {
             // C.SWSP
-            src1 = (x[2] + (((inst >>> 7) & 0x3c) | ((inst >>> 1) & 0xc0))) | 0;
+            src1 = (x[2] + (((inst >> 7) & 0x3c) | ((inst >> 1) & 0xc0))) | 0;
             off = (src1 - ramBase) | 0;
             if (off >>> 0 <= storeLimit4) {
-              src2 = x[((inst >>> 2) & 0x1f)];
+              src2 = x[((inst >> 2) & 0x1f)];
               if ((off & 3) === 0) {
                 m32[off >> 2] = src2;
               } else {
@@ -247,9 +247,9 @@ export function interpret(hart: HartCore, budget: number): number {
             }
           } else if ((tmp & 0x7fff) === 0x4000) {
             // C.LW, C.SW
-            src1 = (x[((inst >>> 7) & 7) + 8] + (((inst >>> 7) & 0x38) | ((inst >>> 4) & 4) | ((inst << 1) & 0x40))) | 0;
+            src1 = (x[((inst >> 7) & 7) + 8] + (((inst >> 7) & 0x38) | ((inst >> 4) & 4) | ((inst << 1) & 0x40))) | 0;
             off = (src1 - ramBase) | 0;
-            rd = ((inst >>> 2) & 7) + 8;
+            rd = ((inst >> 2) & 7) + 8;
             if (tmp === 0x4000) {
               if (off >>> 0 <= loadLimit4) {
                 x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
@@ -322,22 +322,22 @@ export function interpret(hart: HartCore, budget: number): number {
             // BRANCH
             switch (inst & 0x7000) {
               case 0x1000: // BNE
-                if (x[((inst >>> 15) & 0x1f)] !== x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
+                if (x[((inst >> 15) & 0x1f)] !== x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x4000: // BLT
-                if (x[((inst >>> 15) & 0x1f)] < x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
+                if (x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x0000: // BEQ
-                if (x[((inst >>> 15) & 0x1f)] === x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
+                if (x[((inst >> 15) & 0x1f)] === x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x5000: // BGE
-                if (x[((inst >>> 15) & 0x1f)] >= x[((inst >>> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
+                if (x[((inst >> 15) & 0x1f)] >= x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x6000: // BLTU
-                if (x[((inst >>> 15) & 0x1f)] >>> 0 < x[((inst >>> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
+                if (x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x7000: // BGEU
-                if (x[((inst >>> 15) & 0x1f)] >>> 0 >= x[((inst >>> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
+                if (x[((inst >> 15) & 0x1f)] >>> 0 >= x[((inst >> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               default:
                 status = ST_ILLEGAL;
@@ -349,37 +349,37 @@ export function interpret(hart: HartCore, budget: number): number {
             switch (inst & 0x7000) {
               case 0x5000: // SRLI / SRAI
                 tmp = (inst >>> 25);
-                if (tmp === 0x0) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> ((inst >> 20));
-                else if (tmp === 0x20) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >> ((inst >> 20));
+                if (tmp === 0x0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> ((inst >> 20));
+                else if (tmp === 0x20) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> ((inst >> 20));
                 else {
                   status = ST_ILLEGAL;
                   nextParcel = parcel;
                 }
                 break;
               case 0x7000: // ANDI
-                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] & ((inst >> 20));
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & ((inst >> 20));
                 break;
               case 0x1000: // SLLI
-                if ((inst >>> 25) === 0) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] << ((inst >> 20));
+                if ((inst >>> 25) === 0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << ((inst >> 20));
                 else {
                   status = ST_ILLEGAL;
                   nextParcel = parcel;
                 }
                 break;
               case 0x0000: // ADDI
-                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] + ((inst >> 20));
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + ((inst >> 20));
                 break;
               case 0x4000: // XORI
-                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] ^ ((inst >> 20));
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ ((inst >> 20));
                 break;
               case 0x6000: // ORI
-                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] | ((inst >> 20));
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | ((inst >> 20));
                 break;
               case 0x2000: // SLTI
-                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] < ((inst >> 20)) ? 1 : 0;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < ((inst >> 20)) ? 1 : 0;
                 break;
               default: // SLTIU
-                x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> 0 < ((inst >> 20)) >>> 0 ? 1 : 0;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < ((inst >> 20)) >>> 0 ? 1 : 0;
             }
             break;
           }
@@ -389,33 +389,33 @@ export function interpret(hart: HartCore, budget: number): number {
             if (tmp === 0x0) {
               switch (inst & 0x7000) {
                 case 0x4000: // XOR
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] ^ x[((inst >>> 20) & 0x1f)];
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x0000: // ADD
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] + x[((inst >>> 20) & 0x1f)];
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x6000: // OR
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] | x[((inst >>> 20) & 0x1f)];
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x7000: // AND
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] & x[((inst >>> 20) & 0x1f)];
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x1000: // SLL
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] << x[((inst >>> 20) & 0x1f)];
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x5000: // SRL
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> x[((inst >>> 20) & 0x1f)];
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x2000: // SLT
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] < x[((inst >>> 20) & 0x1f)] ? 1 : 0;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)] ? 1 : 0;
                   break;
                 default: // SLTU
-                  x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >>> 0 < x[((inst >>> 20) & 0x1f)] >>> 0 ? 1 : 0;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0 ? 1 : 0;
               }
             } else if (tmp === 0x1) {
-              rd = ((inst >>> 7) & 0x1f) || 32;
-              src1 = x[((inst >>> 15) & 0x1f)];
-              src2 = x[((inst >>> 20) & 0x1f)];
+              rd = ((inst >> 7) & 0x1f) || 32;
+              src1 = x[((inst >> 15) & 0x1f)];
+              src2 = x[((inst >> 20) & 0x1f)];
               switch (inst & 0x7000) {
                 case 0x7000: // REMU
                   x[rd] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
@@ -442,9 +442,9 @@ export function interpret(hart: HartCore, budget: number): number {
                   x[rd] = src2 === 0 ? src1 : src1 % src2;
               }
             } else if (tmp === 0x20) {
-              tmp = ((inst >>> 12) & 7);
-              if (tmp === 0) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] - x[((inst >>> 20) & 0x1f)]; // SUB
-              else if (tmp === 5) x[((inst >>> 7) & 0x1f) || 32] = x[((inst >>> 15) & 0x1f)] >> x[((inst >>> 20) & 0x1f)]; // SRA
+              tmp = ((inst >> 12) & 7);
+              if (tmp === 0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] - x[((inst >> 20) & 0x1f)]; // SUB
+              else if (tmp === 5) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> x[((inst >> 20) & 0x1f)]; // SRA
               else {
                 status = ST_ILLEGAL;
                 nextParcel = parcel;
@@ -458,12 +458,12 @@ export function interpret(hart: HartCore, budget: number): number {
           case 0x23: {
             // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
             // the address, src2 the value, tmp the width
-            off = (x[((inst >>> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >>> 7) & 0x1f)) - ramBase) | 0;
-            tmp = ((inst >>> 12) & 7);
+            off = (x[((inst >> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >> 7) & 0x1f)) - ramBase) | 0;
+            tmp = ((inst >> 12) & 7);
             if (tmp === 0) {
               // SB
               if (off >>> 0 <= storeLimit1) {
-                m8[off] = x[((inst >>> 20) & 0x1f)];
+                m8[off] = x[((inst >> 20) & 0x1f)];
                 if ((off + ramBase) >> 2 === hart.resvW) hart.resvW = 0x40000000;
                 break;
               }
@@ -472,12 +472,12 @@ export function interpret(hart: HartCore, budget: number): number {
               // SW
               if (off >>> 0 <= storeLimit4) {
                 if ((off & 3) === 0) {
-                  m32[off >> 2] = x[((inst >>> 20) & 0x1f)];
+                  m32[off >> 2] = x[((inst >> 20) & 0x1f)];
                 } else {
-                  m8[off] = x[((inst >>> 20) & 0x1f)];
-                  m8[off + 1] = x[((inst >>> 20) & 0x1f)] >> 8;
-                  m8[off + 2] = x[((inst >>> 20) & 0x1f)] >> 16;
-                  m8[off + 3] = x[((inst >>> 20) & 0x1f)] >> 24;
+                  m8[off] = x[((inst >> 20) & 0x1f)];
+                  m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
+                  m8[off + 2] = x[((inst >> 20) & 0x1f)] >> 16;
+                  m8[off + 3] = x[((inst >> 20) & 0x1f)] >> 24;
                 }
                 tmp = hart.resvW;
                 if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
@@ -488,10 +488,10 @@ export function interpret(hart: HartCore, budget: number): number {
               // SH
               if (off >>> 0 <= storeLimit2) {
                 if ((off & 1) === 0) {
-                  m16[off >> 1] = x[((inst >>> 20) & 0x1f)];
+                  m16[off >> 1] = x[((inst >> 20) & 0x1f)];
                 } else {
-                  m8[off] = x[((inst >>> 20) & 0x1f)];
-                  m8[off + 1] = x[((inst >>> 20) & 0x1f)] >> 8;
+                  m8[off] = x[((inst >> 20) & 0x1f)];
+                  m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
                 }
                 tmp = hart.resvW;
                 if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 1) >> 2 === tmp)) hart.resvW = 0x40000000;
@@ -504,10 +504,10 @@ export function interpret(hart: HartCore, budget: number): number {
               break;
             }
             src1 = (off + ramBase) | 0;
-            src2 = x[((inst >>> 20) & 0x1f)];
+            src2 = x[((inst >> 20) & 0x1f)];
             if (dataTranslated !== 0) {
               // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
-              tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+              tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
               if (storeTags[tlbEntry] === (((src1 + tmp - 1) >>> 12) | dataKey)) {
                 off = (src1 + storeOffsets[tlbEntry]) | 0;
                 if (tmp === 4) {
@@ -552,40 +552,40 @@ export function interpret(hart: HartCore, budget: number): number {
           case 0x3: {
             // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
             // address; tmp the funct3; src2 the width
-            off = (x[((inst >>> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
-            tmp = ((inst >>> 12) & 7);
+            off = (x[((inst >> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
+            tmp = ((inst >> 12) & 7);
             if (tmp === 2) {
               // LW
               if (off >>> 0 <= loadLimit4) {
-                x[((inst >>> 7) & 0x1f) || 32] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
+                x[((inst >> 7) & 0x1f) || 32] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
                 break;
               }
               src2 = 4;
             } else if (tmp === 4) {
               // LBU
               if (off >>> 0 <= loadLimit1) {
-                x[((inst >>> 7) & 0x1f) || 32] = m8[off];
+                x[((inst >> 7) & 0x1f) || 32] = m8[off];
                 break;
               }
               src2 = 1;
             } else if (tmp === 1) {
               // LH
               if (off >>> 0 <= loadLimit2) {
-                x[((inst >>> 7) & 0x1f) || 32] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
+                x[((inst >> 7) & 0x1f) || 32] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
                 break;
               }
               src2 = 2;
             } else if (tmp === 0) {
               // LB
               if (off >>> 0 <= loadLimit1) {
-                x[((inst >>> 7) & 0x1f) || 32] = i8[off];
+                x[((inst >> 7) & 0x1f) || 32] = i8[off];
                 break;
               }
               src2 = 1;
             } else if (tmp === 5) {
               // LHU
               if (off >>> 0 <= loadLimit2) {
-                x[((inst >>> 7) & 0x1f) || 32] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
+                x[((inst >> 7) & 0x1f) || 32] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
                 break;
               }
               src2 = 2;
@@ -595,10 +595,10 @@ export function interpret(hart: HartCore, budget: number): number {
               break;
             }
             src1 = (off + ramBase) | 0;
-            rd = ((inst >>> 7) & 0x1f) || 32;
+            rd = ((inst >> 7) & 0x1f) || 32;
             if (dataTranslated !== 0) {
               // Sv32: the load TLB, unless the access spans two pages.
-              tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+              tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
               if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
                 off = (src1 + loadOffsets[tlbEntry]) | 0;
                 if (tmp === 2) x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
@@ -626,8 +626,8 @@ export function interpret(hart: HartCore, budget: number): number {
             break;
           }
           case 0x6f: // JAL; the J-immediate in parcels, as for BRANCH
-            x[((inst >>> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
-            nextParcel = parcel + (((inst >> 12) & ~0x7ffff) | ((inst >>> 21) & 0x3ff) | ((inst >>> 10) & 0x400) | ((inst >>> 1) & 0x7f800));
+            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
+            nextParcel = parcel + (((inst >> 12) & ~0x7ffff) | ((inst >> 21) & 0x3ff) | ((inst >> 10) & 0x400) | ((inst >> 1) & 0x7f800));
             break;
           case 0x67: // JALR
             if ((inst & 0x7000) !== 0) {
@@ -635,15 +635,15 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
-            tmp = (x[((inst >>> 15) & 0x1f)] + (inst >> 20)) & ~1;
-            x[((inst >>> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
+            tmp = (x[((inst >> 15) & 0x1f)] + (inst >> 20)) & ~1;
+            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
             nextParcel = (tmp - fetchBase) >> 1;
             break;
           case 0x37: // LUI
-            x[((inst >>> 7) & 0x1f) || 32] = (inst & ~0xfff);
+            x[((inst >> 7) & 0x1f) || 32] = (inst & ~0xfff);
             break;
           case 0x17: // AUIPC
-            x[((inst >>> 7) & 0x1f) || 32] = fetchBase + (parcel << 1) + (inst & ~0xfff);
+            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (parcel << 1) + (inst & ~0xfff);
             break;
           case 0x73:
             // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
@@ -671,7 +671,7 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
-            src1 = x[((inst >>> 15) & 0x1f)];
+            src1 = x[((inst >> 15) & 0x1f)];
             if ((src1 & 3) !== 0) {
               // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
               excCause = tmp === 2 ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
@@ -681,8 +681,8 @@ export function interpret(hart: HartCore, budget: number): number {
               break;
             }
             off = (src1 - ramBase) | 0;
-            src2 = x[((inst >>> 20) & 0x1f)];
-            rd = ((inst >>> 7) & 0x1f);
+            src2 = x[((inst >> 20) & 0x1f)];
+            rd = ((inst >> 7) & 0x1f);
             if (off >>> 0 <= storeLimit4) {
               off >>= 2;
               if (tmp === 2) {
