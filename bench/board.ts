@@ -8,7 +8,11 @@
  * at its peak, guest instructions per second and RP2040 cycles per guest
  * instruction. Method and figures: docs/moddable.md ("Budget and speed").
  * Last line: `board pico: X cycles/insn, Y guest insn/s simulated, boot Z ms
- * simulated, heap W KiB` (by the emulated RP2040's clock).
+ * simulated, heap W KiB` (by the emulated RP2040's clock). With `--jit`, a
+ * third build runs the compute guest in the JIT tier (XS's compiler in the
+ * firmware, `new Function`), guest RAM cut to JIT_RAM so the block cache
+ * fits the heap, and prints its figures first (see {@link jitFigures});
+ * `--jit-only` runs that build alone.
  */
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +30,8 @@ interface RunFigures {
   readonly end: { simNs: number; cycles: number; instructions: number } | null;
   readonly heap: Record<string, { slots: number; chunks: number; stack: number }>;
   readonly console: string;
+  /** The firmware's USB stdio lines that start with `xsvisor` or `#` (the last 50). */
+  readonly usb: readonly string[];
   readonly wallMs: number;
   readonly simNs: number;
 }
@@ -42,6 +48,7 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
   let vmStart: RunFigures['vmStart'] = null;
   let end: RunFigures['end'] = null;
   const heap: RunFigures['heap'] = {};
+  const usb: string[] = [];
   let session: PicoSession | null = null;
   session = new PicoSession({
     board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut,
@@ -51,6 +58,7 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
     },
     onUsbLine: (line) => {
       const s = session!.stats;
+      if ((line.startsWith('xsvisor') || line.startsWith('#')) && usb.push(line) > 50) usb.shift();
       if (line.startsWith('xsvisor: clock ')) vmStart = { simNs: s.simNs, cycles: s.cycles };
       const n = /^xsvisor: (\d+) instructions in /.exec(line);
       if (n !== null) end = { simNs: s.simNs, cycles: s.cycles, instructions: Number(n[1]) };
@@ -67,7 +75,47 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
   }
   const st = session.stats;
   session.close();
-  return { firstByteNs, vmStart, end, heap, console: consoleText, wallMs: st.wallMs, simNs: st.simNs };
+  return { firstByteNs, vmStart, end, heap, console: consoleText, usb, wallMs: st.wallMs, simNs: st.simNs };
+}
+
+/** Guest RAM of the JIT build (the least a board file allows; board-bench.elf needs 34 KiB beside its code in flash) and its block cache slots. */
+const JIT_RAM = '64KiB';
+const JIT_BLOCKS = 64;
+/** The JIT build's static XS heap: the app's 245,760 less the 48 KiB of guest RAM it does not allocate. */
+const JIT_STATIC = 196608;
+
+/**
+ * The compute guest in the JIT tier: a firmware whose mc/config says
+ * `tier: "jit"` (src/moddable/bench.ts sets the default tier and the cache
+ * size), on the bench board with JIT_RAM of guest RAM. Prints the tier the
+ * firmware ran (the interpreter if the compiler is stripped), its cache and
+ * cycles per instruction; returns them.
+ */
+async function jitFigures(sdk: BoardSdk, work: string, boardFile: string): Promise<{ cyclesPerInsn: number; peakKiB: number } | null> {
+  const jitBoard = join(work, 'pico-bench-jit.json');
+  const base = JSON.parse(readFileSync(boardFile, 'utf8')) as Record<string, unknown>;
+  writeFileSync(jitBoard, JSON.stringify({ ...base, name: 'pico-bench-jit', ramBudget: JIT_RAM }, null, 2));
+  const manifest = join(work, 'manifest-jit.json');
+  const bench = JSON.parse(readFileSync(join(work, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  // XS's parser allocates with the C heap (the Pico SDK's malloc panics "Out of memory" when it fails): the static
+  // XS heap gives back what the smaller guest RAM frees.
+  writeFileSync(manifest, JSON.stringify({ ...bench, config: { tier: 'jit', jitBlocks: JIT_BLOCKS }, platforms: { pico: { creation: { static: JIT_STATIC } } } }, null, '\t'));
+  const dir = join(ROOT, 'dist', 'board', 'bench-jit');
+  await buildFirmware(sdk, { board: jitBoard, manifest, instrument: true, outDir: dir, guest: join(ROOT, 'guests', 'bin', 'board-bench.elf'), say: (l) => process.stderr.write(`bench:board: ${l}\n`) });
+  const run = await emulate(dir, jitBoard, 'end', 600e9);
+  const checksum = /checksum ([0-9a-f]{8})/.exec(run.console)?.[1];
+  const vmStart = run.vmStart as RunFigures['vmStart'];
+  const end = run.end as RunFigures['end'];
+  for (const l of run.usb.filter((x) => x.startsWith('xsvisor-bench: tier') || x.startsWith('xsvisor-bench: jit'))) say(`jit build: ${l.slice('xsvisor-bench: '.length)}`);
+  if (vmStart === null || end === null) {
+    say(`jit build: the compute run did not finish; console: ${JSON.stringify(run.console.slice(-300))}; usb: ${JSON.stringify(run.usb.slice(-5))}`);
+    return null;
+  }
+  const cyclesPerInsn = (end.cycles - vmStart.cycles) / end.instructions;
+  const peak = run.heap['peak'];
+  const peakKiB = peak ? Math.round((peak.slots + peak.chunks) / 1024) : -1;
+  say(`jit build (guest RAM ${JIT_RAM}, ${JIT_BLOCKS} cache slots): ${end.instructions} instructions, checksum ${checksum ?? '?'}, ${Math.round(cyclesPerInsn)} cycles/insn, heap peak ${peakKiB} KiB`);
+  return { cyclesPerInsn, peakKiB };
 }
 
 async function main(): Promise<void> {
@@ -90,6 +138,11 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`bench:board: ${line}\n`);
   };
+  if (process.argv.includes('--jit-only')) {
+    // The JIT build alone (half the time of a whole run).
+    await jitFigures(sdk, work, boardFile);
+    return;
+  }
   const release: FirmwareInfo = await buildFirmware(sdk, { board: 'pico', say: log });
   const bootDir = join(ROOT, 'dist', 'board', 'bench-boot');
   await buildFirmware(sdk, { board: boardFile, manifest, instrument: true, outDir: bootDir, say: log });
@@ -97,6 +150,7 @@ async function main(): Promise<void> {
   const computeDir = join(ROOT, 'dist', 'board', 'bench-compute');
   await buildFirmware(sdk, { board: boardFile, manifest, instrument: true, outDir: computeDir, guest: join(ROOT, 'guests', 'bin', 'board-bench.elf'), say: log });
   const compute = await emulate(computeDir, boardFile, 'end', 600e9);
+  if (process.argv.includes('--jit')) await jitFigures(sdk, work, boardFile);
 
   const checksum = /checksum ([0-9a-f]{8})/.exec(compute.console)?.[1];
   const vmStart = compute.vmStart as RunFigures['vmStart'];

@@ -406,6 +406,7 @@ async function runXs(w: Workload): Promise<void> {
     bundle: true,
     format: 'iife',
     target: 'es2022',
+    minifyWhitespace: true, // as host/xs/bundle.ts: no per-line bytecodes
     write: false,
   });
   const body = bundle.outputFiles[0].text;

@@ -191,6 +191,8 @@ async function xsScript(image: Uint8Array): Promise<string> {
     format: 'iife',
     platform: 'neutral',
     target: 'es2022',
+    // As host/xs/bundle.ts (the CLI's XS bundle): no per-line bytecodes (xsnap keeps line numbers; a board's release build has none).
+    minifyWhitespace: true,
     write: false,
     logLevel: 'silent',
   });

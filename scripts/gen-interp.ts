@@ -92,15 +92,23 @@ function killReservation(width: number, addr: string): string {
 }
 
 /** x[rd] = the result of `e` on src1 and src2 (an Int32Array store: ToInt32 of any result). */
-const aluStore = (e: AluOp): string =>
-  `x[rd] = ${e.byZero !== undefined ? `src2 === 0 ? ${e.byZero('src1')} : ` : ''}${e.src('src1', 'src2')};`;
+const aluStore = (e: AluOp, a = 'src1', b = 'src2', dest = 'x[rd]'): string =>
+  `${dest} = ${e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ` : ''}${e.src(a, b)};`;
+
+/** Operands inline (no temporaries: XS pays a store and a load for each), for ops that read each operand once. */
+interface Inline {
+  readonly a: string;
+  readonly b: string;
+  readonly dest: string;
+}
 
 /**
  * A switch on funct3 over `ops`, cases in `order`; the last one is the
  * default when every funct3 has an entry. With `checkF7`, an entry's funct7
  * (unless -1) is tested inside its case.
  */
-function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: boolean): string {
+function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: boolean, io?: Inline): string {
+  const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
   complete(ops, order);
   const groups = new Map<number, AluOp[]>();
   for (const e of byName(ops, order.filter((n) => ops.some((o) => o.name === n)))) {
@@ -114,10 +122,10 @@ function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: 
     const last = all && ++k === groups.size;
     const label = last ? `default: // ${list.map((e) => e.name).join(' / ')}` : `case ${f3case(f3)}: // ${list.map((e) => e.name).join(' / ')}`;
     let body: string;
-    if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = aluStore(list[0]);
-    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) ${aluStore(list[0])}\nelse {\n${ind(2, ILLEGAL)}\n}`;
+    if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = store(list[0]);
+    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) ${store(list[0])}\nelse {\n${ind(2, ILLEGAL)}\n}`;
     else {
-      body = `tmp = ${funct7Field};\n` + list.map((e, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${hex(e.funct7)}) ${aluStore(e)}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+      body = `tmp = ${funct7Field};\n` + list.map((e, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${hex(e.funct7)}) ${store(e)}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
     }
     cases.push(`${label}\n${ind(2, body)}${last ? '' : '\n  break;'}`);
   }
@@ -128,30 +136,25 @@ function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: 
 // ---------------------------------------------------------------- the execute cases
 
 function caseBranch(): string {
-  const cases = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) => `case ${f3case(e.funct3)}: // ${e.name}\n  taken = ${e.cond('src1', 'src2')};\n  break;`);
-  return `case ${hex(Opcode.BRANCH)}: {
+  // Operands and the B-immediate (in parcels: pc counts parcels) inline in each case: no temporaries (XS pays for each).
+  const target = `nextParcel = parcel + ${fieldSource(Fields.immB, 'inst', 1)};`;
+  const a = `x[${rs1Field}]`;
+  const b = `x[${rs2Field}]`;
+  const cases = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) => `case ${f3case(e.funct3)}: // ${e.name}\n  if (${e.cond(a, b)}) ${target}\n  break;`);
+  return `case ${hex(Opcode.BRANCH)}:
   // BRANCH
-  src1 = x[${rs1Field}];
-  src2 = x[${rs2Field}];
   switch (inst & 0x7000) {
 ${ind(4, cases.join('\n'))}
     default:
-      taken = false;
 ${ind(6, ILLEGAL)}
   }
-  // Taken: the B-immediate in parcels (pc counts parcels).
-  if (taken) nextParcel = parcel + ${fieldSource(Fields.immB, 'inst', 1)};
-  break;
-}`;
+  break;`;
 }
 
 function caseOpImm(): string {
   return `case ${hex(Opcode.OP_IMM)}: {
   // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-  rd = ${RD};
-  src1 = x[${rs1Field}];
-  src2 = ${fieldSource(Fields.immI, 'inst')};
-${ind(2, funct3Switch(OP_IMM_OPS, OP_IMM_ORDER, true))}
+${ind(2, funct3Switch(OP_IMM_OPS, OP_IMM_ORDER, true, { a: `x[${rs1Field}]`, b: `(${fieldSource(Fields.immI, 'inst')})`, dest: `x[${RD}]` }))}
   break;
 }`;
 }
@@ -161,19 +164,21 @@ function caseOp(): string {
   for (const e of byName(OP_OPS, complete(OP_OPS, OP_ORDER))) if (!f7s.includes(e.funct7)) f7s.push(e.funct7);
   const arms = f7s.map((f7, i) => {
     const ops = OP_OPS.filter((e) => e.funct7 === f7);
+    // Operands inline where each is read once; temporaries for the M group (divisions read them twice, and it is rarer).
+    const once = ops.every((e) => e.byZero === undefined);
+    const io: Inline | undefined = once ? { a: `x[${rs1Field}]`, b: `x[${rs2Field}]`, dest: `x[${RD}]` } : undefined;
+    const temps = once ? '' : `rd = ${RD};\nsrc1 = x[${rs1Field}];\nsrc2 = x[${rs2Field}];\n`;
     let body: string;
-    if (ops.length === 8) body = funct3Switch(ops, OP_ORDER, false);
+    if (ops.length === 8) body = temps + funct3Switch(ops, OP_ORDER, false, io);
     else {
       const list = byName(ops, OP_ORDER.filter((n) => ops.some((o) => o.name === n)));
-      body = `tmp = ${funct3Field};\n` + list.map((e, j) => `${j > 0 ? 'else ' : ''}if (tmp === ${e.funct3}) ${aluStore(e)} // ${e.name}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+      const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
+      body = temps + `tmp = ${funct3Field};\n` + list.map((e, j) => `${j > 0 ? 'else ' : ''}if (tmp === ${e.funct3}) ${store(e)} // ${e.name}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
     }
     return `${i > 0 ? ' else ' : ''}if (tmp === ${hex(f7)}) {\n${ind(2, body)}\n}`;
   });
   return `case ${hex(Opcode.OP)}: {
   // OP
-  rd = ${RD};
-  src1 = x[${rs1Field}];
-  src2 = x[${rs2Field}];
   tmp = ${funct7Field};
 ${ind(2, arms.join(''))} else {
 ${ind(4, ILLEGAL)}
@@ -188,8 +193,8 @@ function caseStore(): string {
     return `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
   // ${m.name}
   if (off >>> 0 <= ${lim}) {
-${ind(4, ramStore(m.width, 'off', 'src2'))}
-${ind(4, killReservation(m.width, 'src1'))}
+${ind(4, ramStore(m.width, 'off', `x[${rs2Field}]`))}
+${ind(4, killReservation(m.width, '(off + ramBase)'))}
     break;
   }
   tmp = ${m.width};
@@ -200,15 +205,16 @@ ${ind(4, killReservation(m.width, 'src1'))}
     return `${i > 0 ? ' else ' : ''}${test}{\n${ind(2, ramStore(m.width, 'off', 'src2'))}\n}`;
   });
   return `case ${hex(Opcode.STORE)}: {
-  // STORE: src1 is the address; tmp the funct3, then the width
-  src1 = (x[${rs1Field}] + ${fieldSource(Fields.immS, 'inst')}) | 0;
-  off = (src1 - ramBase) | 0;
-  src2 = x[${rs2Field}];
+  // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
+  // the address, src2 the value, tmp the width
+  off = (x[${rs1Field}] + ${fieldSource(Fields.immS, 'inst')} - ramBase) | 0;
   tmp = ${funct3Field};
 ${ind(2, fast.join(''))} else {
 ${ind(4, ILLEGAL)}
     break;
   }
+  src1 = (off + ramBase) | 0;
+  src2 = x[${rs2Field}];
   if (dataTranslated !== 0) {
     // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
     tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
@@ -242,7 +248,7 @@ function caseLoad(): string {
   const fast = ordered.map((m, i) => `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
   // ${m.name}
   if (off >>> 0 <= loadLimit${m.width}) {
-    x[rd] = ${ramLoad(m, 'off')};
+    x[${RD}] = ${ramLoad(m, 'off')};
     break;
   }
   src2 = ${m.width};
@@ -253,15 +259,16 @@ function caseLoad(): string {
   });
   const extend = LOAD_OPS.filter((m) => m.extend('v') !== 'v').map((m, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${m.funct3}) off = ${m.extend('off')};`);
   return `case ${hex(Opcode.LOAD)}: {
-  // LOAD: src1 is the address; tmp the funct3; src2 the width
-  src1 = (x[${rs1Field}] + ${fieldSource(Fields.immI, 'inst')}) | 0;
-  off = (src1 - ramBase) | 0;
-  rd = ${RD};
+  // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
+  // address; tmp the funct3; src2 the width
+  off = (x[${rs1Field}] + ${fieldSource(Fields.immI, 'inst')} - ramBase) | 0;
   tmp = ${funct3Field};
 ${ind(2, fast.join(''))} else {
 ${ind(4, ILLEGAL)}
     break;
   }
+  src1 = (off + ramBase) | 0;
+  rd = ${RD};
   if (dataTranslated !== 0) {
     // Sv32: the load TLB, unless the access spans two pages.
     tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
@@ -441,7 +448,7 @@ function compressedFastPaths(): string {
   const lw = LOAD_OPS.find((m) => m.name === 'LW')!;
   const op = (name: string, a: string, b: string): string => opNamed(name).src(a, b);
   const ca = RVC_CA_OPS.map((n, i) => `${i > 0 ? 'else ' : ''}${i < RVC_CA_OPS.length - 1 ? `if (off === ${i}) ` : ''}x[rd] = ${op(n, 'x[rd]', 'src2')}; // C.${n}`);
-  const next = 'parcel += 1;\ncontinue;';
+  const next = 'parcel++;\ncontinue;';
   const storeWord = `src2 = REG;\n${ramStore(4, 'off', 'src2')}\n${killReservation(4, 'src1')}\n${next}`;
   return `tmp = inst & 0xe003;
 if (tmp === ${key16(RvcKey.ADDI)}) {
@@ -468,7 +475,7 @@ ${ind(4, next)}
 } else if ((tmp & 0xdfff) === ${key16(RvcKey.BEQZ)}) {
   // C.BEQZ, C.BNEZ: the offset in parcels
   if ((${BRANCH_OPS[0].cond(`x[${rs1p}]`, '0')}) === (tmp === ${key16(RvcKey.BEQZ)})) parcel += ${fieldSource(RvcFields.branch, 'inst', 1)};
-  else parcel += 1;
+  else parcel++;
   continue;
 } else if (tmp === ${key16(RvcKey.MISC_ALU)}) {
   // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
@@ -542,8 +549,23 @@ ${ind(4, storeWord.replace('REG', 'x[rd]'))}
 
 const GENERATED = '// Generated by scripts/gen-interp.ts from src/cpu/isa/: do not edit (npm run gen:interp).';
 
+/**
+ * `(v >>> n) & m` as `(v >> n) & m` where m has no bit at or above 32 - n
+ * (the same value): XS runs `>>` on integers inline but `>>>` through two
+ * fxToUnsigned calls and fxUnsigned, about 5 % of the Pico's cycles in
+ * this loop (docs/moddable.md); the bytecodes and V8's code are the same.
+ */
+function signedShifts(text: string): string {
+  return text.replace(/\((\w+) >>> (\d+)\) & (0x[0-9a-f]+|\d+)\b/g, (all, v: string, n: string, m: string) =>
+    Number(m) < 2 ** (32 - Number(n)) ? `(${v} >> ${n}) & ${m}` : all);
+}
+
 /** The text of src/cpu/interp.ts. */
 export function interpreterSource(): string {
+  return signedShifts(interpreterText());
+}
+
+function interpreterText(): string {
   return `${GENERATED}
 /**
  * The hart's interpreter: one switch loop (opcode, then funct3) over the
@@ -557,7 +579,7 @@ export function interpreterSource(): string {
 import { amoValue } from './amo.js';
 import { mulh, mulhsu, mulhu } from './arith.js';
 import {
-  EMPTY16, EV_IRQ, EV_MMU, EV_STOP, EXC_ILLEGAL, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED, EXIT_BUDGET, EXIT_FATAL, EXIT_STOP, EXIT_WFI, NO_RESV,
+  EV_IRQ, EV_MMU, EV_STOP, EXC_ILLEGAL, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED, EXIT_BUDGET, EXIT_FATAL, EXIT_STOP, EXIT_WFI, NO_RESV,
   ST_EVENT, ST_EXC, ST_ILLEGAL, ST_OK, ST_WFI, SYS_JUMP, SYS_NEXT, SYS_WFI, type HartCore,
 } from './core.js';
 import { expandCompressed } from './isa/index.js';
@@ -603,10 +625,12 @@ function loopPrologue(): string {
   let storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
   let storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
   // The fetch page (see the field): the whole window without translation.
-  // fetchLast is fetchLimit / 2: the loop compares parcel indices, (pc - fetchBase) >> 1.
+  // fetchLo is the same view less its last parcel: its valid indices are
+  // the parcel indices [0, fetchLimit / 2] where an instruction starts
+  // inside the window, so a fetch outside reads undefined (see the loop).
   let fetchBase = hart.fetchBase;
-  let fetchLast = hart.fetchLimit >> 1;
   let fetch16 = hart.fetch16;
+  let fetchLo = hart.fetchLo;
   const loadTags = hart.mmu.tagR;
   const loadOffsets = hart.mmu.offR;
   const storeTags = hart.mmu.tagW;
@@ -636,7 +660,6 @@ function loopPrologue(): string {
   let off = 0;
   let tmp = 0;
   let rd = 0;
-  let taken = false; // a branch's condition
   hart.sliceBudget = budget;
   hart.sliceLeft = budget;
   hart.inRun = true;
@@ -677,8 +700,8 @@ function loopPrologue(): string {
           storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
           pc = (fetchBase + (parcel << 1)) | 0;
           fetchBase = hart.fetchBase;
-          fetchLast = hart.fetchLimit >> 1;
           fetch16 = hart.fetch16;
+          fetchLo = hart.fetchLo;
           parcel = (pc - fetchBase) >> 1;
         }
       }
@@ -691,54 +714,57 @@ function loopPrologue(): string {
 function loopBody(): string {
   return `      while (--left >= status) {
         // ---- fetch
-        // parcel >>> 0: below the window (or 2^31 parcels above) fails the unsigned test.
-        if (parcel >>> 0 <= fetchLast) {
-          // The first parcel only: a compressed instruction needs no more (the upper one is read below).
-          inst = fetch16[parcel];
-        } else {
-          pc = (fetchBase + (parcel << 1)) | 0;
-          inst = fetchSlow(hart, pc);
-          // With translation, fetchSlow moves the fetch page to pc's page.
-          fetchBase = hart.fetchBase;
-          fetchLast = hart.fetchLimit >> 1;
-          fetch16 = hart.fetch16;
-          parcel = (pc - fetchBase) >> 1;
-          if (hart.fetchFault !== -1) {
-            hart.sliceLeft = left; // instret exact for the trap hook
-            pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
-            parcel = (pc - fetchBase) >> 1;
-            if (hart.events !== 0) continue outer;
-            continue;
-          }
-          // inst is whole. The read of the upper parcel below gives it again
-          // from the window that holds pc, or undefined (which \`<<\` makes 0)
-          // past its end; outside any window, an empty one (and this path
-          // again next time).
-          if (parcel >>> 0 > fetchLast) {
-            fetch16 = EMPTY16;
-            fetchLast = -1;
-          }
-        }
-        if ((inst & 3) === 3) {
-          inst |= fetch16[parcel + 1] << 16;
-          nextParcel = parcel + 2;
-        } else {
+        // Outside the window (and at its last parcel) fetchLo gives
+        // undefined, 0 here: the parcel 0, illegal in any case, which the
+        // compressed path below sends to the slow fetch. No range test.
+        inst = fetchLo[parcel];
+        if (~inst & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
 ${ind(10, compressedFastPaths())}
           nextParcel = parcel + 1;
           // Everything else: expandCompressed through the cache; an illegal
-          // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches).
+          // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches). Key 0 is
+          // never cached (expansions[0] starts at -1): it may be a fetch outside the window.
           tmp = inst & 0xffff;
           off = ((tmp ^ (tmp >>> 7)) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
           if (expansions[off] === tmp) {
             inst = expansions[off + 1];
+          } else if (tmp === 0 && fetchLo[parcel] === undefined) {
+            // Outside the window: the address space (with translation,
+            // fetchSlow moves the fetch page to pc's page).
+            pc = (fetchBase + (parcel << 1)) | 0;
+            inst = fetchSlow(hart, pc);
+            fetchBase = hart.fetchBase;
+            fetch16 = hart.fetch16;
+            fetchLo = hart.fetchLo;
+            parcel = (pc - fetchBase) >> 1;
+            if (hart.fetchFault !== -1) {
+              hart.sliceLeft = left; // instret exact for the trap hook
+              pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
+              parcel = (pc - fetchBase) >> 1;
+              if (hart.events !== 0) continue outer;
+              continue;
+            }
+            // inst is whole.
+            if ((inst & 3) === 3) {
+              nextParcel = parcel + 2;
+            } else {
+              nextParcel = parcel + 1;
+              inst = expandCompressed(inst);
+              if (inst === 0) inst = -1;
+            }
           } else {
             inst = expandCompressed(tmp);
             if (inst === 0) inst = -1;
-            expansions[off] = tmp;
-            expansions[off + 1] = inst;
+            if (tmp !== 0) {
+              expansions[off] = tmp;
+              expansions[off + 1] = inst;
+            }
           }
+        } else {
+          inst |= fetch16[parcel + 1] << 16;
+          nextParcel = parcel + 2;
         }
         // ---- execute: sets nextParcel for control transfers, status for anything unusual
 ${ind(8, executeSwitch())}

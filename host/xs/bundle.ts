@@ -1,7 +1,10 @@
 /**
  * Bundles an entry module and what it imports into one classic script
  * (an IIFE) for an xsnap worker, with esbuild; once per entry and process.
- * Node modules are refused: nothing of Node may reach XS.
+ * Node modules are refused: nothing of Node may reach XS. Whitespace is
+ * minified: xsnap compiles with line numbers (mxDebug), one bytecode per
+ * source line run, which costs the interpreter loop about 14 % of its
+ * bytecodes (docs/xs-performance.md); a board's release build has none.
  */
 
 import { relative } from 'node:path';
@@ -40,6 +43,7 @@ export function bundleForXs(options: BundleOptions): Promise<string> {
         format: 'iife',
         platform: 'neutral',
         target: 'es2022',
+        minifyWhitespace: true,
         legalComments: 'none',
         logLevel: 'silent',
         ...(options.tsconfig === undefined ? {} : { tsconfig: options.tsconfig }),

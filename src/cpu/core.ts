@@ -298,6 +298,16 @@ export abstract class HartCore {
   fetchBase = 0;
   fetchLimit = -4;
   fetch16: Uint16Array<ArrayBufferLike> = EMPTY16;
+  /**
+   * fetch16 less its last parcel: the interpreter reads an instruction's
+   * first parcel from it, so a pc outside the window, or on its last
+   * parcel (where a 32-bit instruction would run past it), reads undefined
+   * and takes the slow fetch, with no range test per instruction.
+   */
+  fetchLo: Uint16Array<ArrayBufferLike> = EMPTY16;
+  /** m16 and rom16 less their last parcel (fetchLo for those windows). */
+  m16Lo: Uint16Array<ArrayBufferLike> = EMPTY16;
+  rom16Lo: Uint16Array<ArrayBufferLike> = EMPTY16;
   /** The ROM region last fetched from without translation, as a parcel view (see refreshRomWindow). */
   romBase = 0;
   romSize = 0;

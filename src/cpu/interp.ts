@@ -11,7 +11,7 @@
 import { amoValue } from './amo.js';
 import { mulh, mulhsu, mulhu } from './arith.js';
 import {
-  EMPTY16, EV_IRQ, EV_MMU, EV_STOP, EXC_ILLEGAL, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED, EXIT_BUDGET, EXIT_FATAL, EXIT_STOP, EXIT_WFI, NO_RESV,
+  EV_IRQ, EV_MMU, EV_STOP, EXC_ILLEGAL, EXC_LOAD_MISALIGNED, EXC_STORE_MISALIGNED, EXIT_BUDGET, EXIT_FATAL, EXIT_STOP, EXIT_WFI, NO_RESV,
   ST_EVENT, ST_EXC, ST_ILLEGAL, ST_OK, ST_WFI, SYS_JUMP, SYS_NEXT, SYS_WFI, type HartCore,
 } from './core.js';
 import { expandCompressed } from './isa/index.js';
@@ -52,10 +52,12 @@ export function interpret(hart: HartCore, budget: number): number {
   let storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
   let storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
   // The fetch page (see the field): the whole window without translation.
-  // fetchLast is fetchLimit / 2: the loop compares parcel indices, (pc - fetchBase) >> 1.
+  // fetchLo is the same view less its last parcel: its valid indices are
+  // the parcel indices [0, fetchLimit / 2] where an instruction starts
+  // inside the window, so a fetch outside reads undefined (see the loop).
   let fetchBase = hart.fetchBase;
-  let fetchLast = hart.fetchLimit >> 1;
   let fetch16 = hart.fetch16;
+  let fetchLo = hart.fetchLo;
   const loadTags = hart.mmu.tagR;
   const loadOffsets = hart.mmu.offR;
   const storeTags = hart.mmu.tagW;
@@ -85,7 +87,6 @@ export function interpret(hart: HartCore, budget: number): number {
   let off = 0;
   let tmp = 0;
   let rd = 0;
-  let taken = false; // a branch's condition
   hart.sliceBudget = budget;
   hart.sliceLeft = budget;
   hart.inRun = true;
@@ -126,8 +127,8 @@ export function interpret(hart: HartCore, budget: number): number {
           storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
           pc = (fetchBase + (parcel << 1)) | 0;
           fetchBase = hart.fetchBase;
-          fetchLast = hart.fetchLimit >> 1;
           fetch16 = hart.fetch16;
+          fetchLo = hart.fetchLo;
           parcel = (pc - fetchBase) >> 1;
         }
       }
@@ -135,56 +136,29 @@ export function interpret(hart: HartCore, budget: number): number {
       // left counts down before the test: the instruction is charged before it runs (a fetch fault included).
       while (--left >= status) {
         // ---- fetch
-        // parcel >>> 0: below the window (or 2^31 parcels above) fails the unsigned test.
-        if (parcel >>> 0 <= fetchLast) {
-          // The first parcel only: a compressed instruction needs no more (the upper one is read below).
-          inst = fetch16[parcel];
-        } else {
-          pc = (fetchBase + (parcel << 1)) | 0;
-          inst = fetchSlow(hart, pc);
-          // With translation, fetchSlow moves the fetch page to pc's page.
-          fetchBase = hart.fetchBase;
-          fetchLast = hart.fetchLimit >> 1;
-          fetch16 = hart.fetch16;
-          parcel = (pc - fetchBase) >> 1;
-          if (hart.fetchFault !== -1) {
-            hart.sliceLeft = left; // instret exact for the trap hook
-            pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
-            parcel = (pc - fetchBase) >> 1;
-            if (hart.events !== 0) continue outer;
-            continue;
-          }
-          // inst is whole. The read of the upper parcel below gives it again
-          // from the window that holds pc, or undefined (which `<<` makes 0)
-          // past its end; outside any window, an empty one (and this path
-          // again next time).
-          if (parcel >>> 0 > fetchLast) {
-            fetch16 = EMPTY16;
-            fetchLast = -1;
-          }
-        }
-        if ((inst & 3) === 3) {
-          inst |= fetch16[parcel + 1] << 16;
-          nextParcel = parcel + 2;
-        } else {
+        // Outside the window (and at its last parcel) fetchLo gives
+        // undefined, 0 here: the parcel 0, illegal in any case, which the
+        // compressed path below sends to the slow fetch. No range test.
+        inst = fetchLo[parcel];
+        if (~inst & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
           tmp = inst & 0xe003;
           if (tmp === 0x0001) {
             // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
-            rd = ((inst >>> 7) & 0x1f) || 32;
-            x[rd] = x[rd] + (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20));
-            parcel += 1;
+            rd = ((inst >> 7) & 0x1f) || 32;
+            x[rd] = x[rd] + (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
+            parcel++;
             continue;
           }
           if (tmp === 0x8002) {
             // C.MV, C.ADD, C.JR, C.JALR; C.EBREAK and C.JR x0 (reserved) go through expansion
-            rd = ((inst >>> 7) & 0x1f);
-            off = ((inst >>> 2) & 0x1f);
+            rd = ((inst >> 7) & 0x1f);
+            off = ((inst >> 2) & 0x1f);
             if (off !== 0) {
               if ((inst & 0x1000) === 0) x[rd || 32] = x[off]; // C.MV
               else x[rd || 32] = x[rd] + x[off]; // C.ADD
-              parcel += 1;
+              parcel++;
               continue;
             }
             if (rd !== 0) {
@@ -195,69 +169,69 @@ export function interpret(hart: HartCore, budget: number): number {
             }
           } else if ((tmp & 0xdfff) === 0xc001) {
             // C.BEQZ, C.BNEZ: the offset in parcels
-            if ((x[((inst >>> 7) & 7) + 8] === 0) === (tmp === 0xc001)) parcel += ((((inst >>> 8) & 0xc) | (inst & 0x60) | ((inst >>> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >>> 5) & 0x80));
-            else parcel += 1;
+            if ((x[((inst >> 7) & 7) + 8] === 0) === (tmp === 0xc001)) parcel += ((((inst >> 8) & 0xc) | (inst & 0x60) | ((inst >> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >> 5) & 0x80));
+            else parcel++;
             continue;
           } else if (tmp === 0x8001) {
             // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
-            rd = ((inst >>> 7) & 7) + 8;
-            off = (inst >>> 10) & 3;
+            rd = ((inst >> 7) & 7) + 8;
+            off = (inst >> 10) & 3;
             if (off === 3) {
               if ((inst & 0x1000) === 0) {
-                src2 = x[((inst >>> 2) & 7) + 8];
-                off = (inst >>> 5) & 3;
+                src2 = x[((inst >> 2) & 7) + 8];
+                off = (inst >> 5) & 3;
                 if (off === 0) x[rd] = x[rd] - src2; // C.SUB
                 else if (off === 1) x[rd] = x[rd] ^ src2; // C.XOR
                 else if (off === 2) x[rd] = x[rd] | src2; // C.OR
                 else x[rd] = x[rd] & src2; // C.AND
-                parcel += 1;
+                parcel++;
                 continue;
               }
             } else if (off === 2) {
-              x[rd] = x[rd] & (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20)); // C.ANDI
-              parcel += 1;
+              x[rd] = x[rd] & (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20)); // C.ANDI
+              parcel++;
               continue;
             } else if ((inst & 0x1000) === 0) {
               // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
-              if (off === 0) x[rd] = x[rd] >>> ((inst >>> 2) & 0x1f);
-              else x[rd] = x[rd] >> ((inst >>> 2) & 0x1f);
-              parcel += 1;
+              if (off === 0) x[rd] = x[rd] >>> ((inst >> 2) & 0x1f);
+              else x[rd] = x[rd] >> ((inst >> 2) & 0x1f);
+              parcel++;
               continue;
             }
           } else if (tmp === 0x4002) {
             // C.LWSP (rd = x0 reserved)
-            rd = ((inst >>> 7) & 0x1f);
-            src1 = (x[2] + (((inst >>> 7) & 0x20) | ((inst >>> 2) & 0x1c) | ((inst << 4) & 0xc0))) | 0;
+            rd = ((inst >> 7) & 0x1f);
+            src1 = (x[2] + (((inst >> 7) & 0x20) | ((inst >> 2) & 0x1c) | ((inst << 4) & 0xc0))) | 0;
             off = (src1 - ramBase) | 0;
             if (off >>> 0 <= loadLimit4 && rd !== 0) {
               x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
-              parcel += 1;
+              parcel++;
               continue;
             }
           } else if (tmp === 0x4001) {
             // C.LI (rd = x0 is a HINT)
-            x[((inst >>> 7) & 0x1f) || 32] = (((inst >>> 2) & 0x1f) - ((inst >>> 7) & 0x20));
-            parcel += 1;
+            x[((inst >> 7) & 0x1f) || 32] = (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
+            parcel++;
             continue;
           } else if (tmp === 0x0002) {
             // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
             if ((inst & 0x1000) === 0) {
-              rd = ((inst >>> 7) & 0x1f) || 32;
-              x[rd] = x[rd] << ((inst >>> 2) & 0x1f);
-              parcel += 1;
+              rd = ((inst >> 7) & 0x1f) || 32;
+              x[rd] = x[rd] << ((inst >> 2) & 0x1f);
+              parcel++;
               continue;
             }
           } else if ((tmp & 0x7fff) === 0x2001) {
             // C.JAL, C.J: the offset in parcels
             if (tmp === 0x2001) x[1] = fetchBase + (parcel << 1) + 2;
-            parcel += ((((inst >>> 8) & 8) | ((inst >>> 2) & 0x180) | ((inst << 1) & 0x200) | ((inst >>> 2) & 0x20) | (inst & 0x40) | ((inst >>> 3) & 7) | ((inst << 2) & 0x10)) - ((inst >>> 2) & 0x400));
+            parcel += ((((inst >> 8) & 8) | ((inst >> 2) & 0x180) | ((inst << 1) & 0x200) | ((inst >> 2) & 0x20) | (inst & 0x40) | ((inst >> 3) & 7) | ((inst << 2) & 0x10)) - ((inst >> 2) & 0x400));
             continue;
           } else if (tmp === 0xc002) {
             // C.SWSP
-            src1 = (x[2] + (((inst >>> 7) & 0x3c) | ((inst >>> 1) & 0xc0))) | 0;
+            src1 = (x[2] + (((inst >> 7) & 0x3c) | ((inst >> 1) & 0xc0))) | 0;
             off = (src1 - ramBase) | 0;
             if (off >>> 0 <= storeLimit4) {
-              src2 = x[((inst >>> 2) & 0x1f)];
+              src2 = x[((inst >> 2) & 0x1f)];
               if ((off & 3) === 0) {
                 m32[off >> 2] = src2;
               } else {
@@ -268,18 +242,18 @@ export function interpret(hart: HartCore, budget: number): number {
               }
               tmp = hart.resvW;
               if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
-              parcel += 1;
+              parcel++;
               continue;
             }
           } else if ((tmp & 0x7fff) === 0x4000) {
             // C.LW, C.SW
-            src1 = (x[((inst >>> 7) & 7) + 8] + (((inst >>> 7) & 0x38) | ((inst >>> 4) & 4) | ((inst << 1) & 0x40))) | 0;
+            src1 = (x[((inst >> 7) & 7) + 8] + (((inst >> 7) & 0x38) | ((inst >> 4) & 4) | ((inst << 1) & 0x40))) | 0;
             off = (src1 - ramBase) | 0;
-            rd = ((inst >>> 2) & 7) + 8;
+            rd = ((inst >> 2) & 7) + 8;
             if (tmp === 0x4000) {
               if (off >>> 0 <= loadLimit4) {
                 x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
-                parcel += 1;
+                parcel++;
                 continue;
               }
             } else if (off >>> 0 <= storeLimit4) {
@@ -294,133 +268,154 @@ export function interpret(hart: HartCore, budget: number): number {
               }
               tmp = hart.resvW;
               if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
-              parcel += 1;
+              parcel++;
               continue;
             }
           }
           nextParcel = parcel + 1;
           // Everything else: expandCompressed through the cache; an illegal
-          // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches).
+          // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches). Key 0 is
+          // never cached (expansions[0] starts at -1): it may be a fetch outside the window.
           tmp = inst & 0xffff;
           off = ((tmp ^ (tmp >>> 7)) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
           if (expansions[off] === tmp) {
             inst = expansions[off + 1];
+          } else if (tmp === 0 && fetchLo[parcel] === undefined) {
+            // Outside the window: the address space (with translation,
+            // fetchSlow moves the fetch page to pc's page).
+            pc = (fetchBase + (parcel << 1)) | 0;
+            inst = fetchSlow(hart, pc);
+            fetchBase = hart.fetchBase;
+            fetch16 = hart.fetch16;
+            fetchLo = hart.fetchLo;
+            parcel = (pc - fetchBase) >> 1;
+            if (hart.fetchFault !== -1) {
+              hart.sliceLeft = left; // instret exact for the trap hook
+              pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
+              parcel = (pc - fetchBase) >> 1;
+              if (hart.events !== 0) continue outer;
+              continue;
+            }
+            // inst is whole.
+            if ((inst & 3) === 3) {
+              nextParcel = parcel + 2;
+            } else {
+              nextParcel = parcel + 1;
+              inst = expandCompressed(inst);
+              if (inst === 0) inst = -1;
+            }
           } else {
             inst = expandCompressed(tmp);
             if (inst === 0) inst = -1;
-            expansions[off] = tmp;
-            expansions[off + 1] = inst;
+            if (tmp !== 0) {
+              expansions[off] = tmp;
+              expansions[off + 1] = inst;
+            }
           }
+        } else {
+          inst |= fetch16[parcel + 1] << 16;
+          nextParcel = parcel + 2;
         }
         // ---- execute: sets nextParcel for control transfers, status for anything unusual
         switch (inst & 0x7f) {
-          case 0x63: {
+          case 0x63:
             // BRANCH
-            src1 = x[((inst >>> 15) & 0x1f)];
-            src2 = x[((inst >>> 20) & 0x1f)];
             switch (inst & 0x7000) {
               case 0x1000: // BNE
-                taken = src1 !== src2;
+                if (x[((inst >> 15) & 0x1f)] !== x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x4000: // BLT
-                taken = src1 < src2;
+                if (x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x0000: // BEQ
-                taken = src1 === src2;
+                if (x[((inst >> 15) & 0x1f)] === x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x5000: // BGE
-                taken = src1 >= src2;
+                if (x[((inst >> 15) & 0x1f)] >= x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x6000: // BLTU
-                taken = src1 >>> 0 < src2 >>> 0;
+                if (x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               case 0x7000: // BGEU
-                taken = src1 >>> 0 >= src2 >>> 0;
+                if (x[((inst >> 15) & 0x1f)] >>> 0 >= x[((inst >> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
                 break;
               default:
-                taken = false;
                 status = ST_ILLEGAL;
                 nextParcel = parcel;
             }
-            // Taken: the B-immediate in parcels (pc counts parcels).
-            if (taken) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >>> 21) & 0x3f0) | ((inst >>> 8) & 0xf) | ((inst << 3) & 0x400));
             break;
-          }
           case 0x13: {
             // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-            rd = ((inst >>> 7) & 0x1f) || 32;
-            src1 = x[((inst >>> 15) & 0x1f)];
-            src2 = (inst >> 20);
             switch (inst & 0x7000) {
               case 0x5000: // SRLI / SRAI
                 tmp = (inst >>> 25);
-                if (tmp === 0x0) x[rd] = src1 >>> src2;
-                else if (tmp === 0x20) x[rd] = src1 >> src2;
+                if (tmp === 0x0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> ((inst >> 20));
+                else if (tmp === 0x20) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> ((inst >> 20));
                 else {
                   status = ST_ILLEGAL;
                   nextParcel = parcel;
                 }
                 break;
               case 0x7000: // ANDI
-                x[rd] = src1 & src2;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & ((inst >> 20));
                 break;
               case 0x1000: // SLLI
-                if ((inst >>> 25) === 0) x[rd] = src1 << src2;
+                if ((inst >>> 25) === 0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << ((inst >> 20));
                 else {
                   status = ST_ILLEGAL;
                   nextParcel = parcel;
                 }
                 break;
               case 0x0000: // ADDI
-                x[rd] = src1 + src2;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + ((inst >> 20));
                 break;
               case 0x4000: // XORI
-                x[rd] = src1 ^ src2;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ ((inst >> 20));
                 break;
               case 0x6000: // ORI
-                x[rd] = src1 | src2;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | ((inst >> 20));
                 break;
               case 0x2000: // SLTI
-                x[rd] = src1 < src2 ? 1 : 0;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < ((inst >> 20)) ? 1 : 0;
                 break;
               default: // SLTIU
-                x[rd] = src1 >>> 0 < src2 >>> 0 ? 1 : 0;
+                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < ((inst >> 20)) >>> 0 ? 1 : 0;
             }
             break;
           }
           case 0x33: {
             // OP
-            rd = ((inst >>> 7) & 0x1f) || 32;
-            src1 = x[((inst >>> 15) & 0x1f)];
-            src2 = x[((inst >>> 20) & 0x1f)];
             tmp = (inst >>> 25);
             if (tmp === 0x0) {
               switch (inst & 0x7000) {
                 case 0x4000: // XOR
-                  x[rd] = src1 ^ src2;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x0000: // ADD
-                  x[rd] = src1 + src2;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x6000: // OR
-                  x[rd] = src1 | src2;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x7000: // AND
-                  x[rd] = src1 & src2;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x1000: // SLL
-                  x[rd] = src1 << src2;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x5000: // SRL
-                  x[rd] = src1 >>> src2;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> x[((inst >> 20) & 0x1f)];
                   break;
                 case 0x2000: // SLT
-                  x[rd] = src1 < src2 ? 1 : 0;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)] ? 1 : 0;
                   break;
                 default: // SLTU
-                  x[rd] = src1 >>> 0 < src2 >>> 0 ? 1 : 0;
+                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0 ? 1 : 0;
               }
             } else if (tmp === 0x1) {
+              rd = ((inst >> 7) & 0x1f) || 32;
+              src1 = x[((inst >> 15) & 0x1f)];
+              src2 = x[((inst >> 20) & 0x1f)];
               switch (inst & 0x7000) {
                 case 0x7000: // REMU
                   x[rd] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
@@ -447,9 +442,9 @@ export function interpret(hart: HartCore, budget: number): number {
                   x[rd] = src2 === 0 ? src1 : src1 % src2;
               }
             } else if (tmp === 0x20) {
-              tmp = ((inst >>> 12) & 7);
-              if (tmp === 0) x[rd] = src1 - src2; // SUB
-              else if (tmp === 5) x[rd] = src1 >> src2; // SRA
+              tmp = ((inst >> 12) & 7);
+              if (tmp === 0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] - x[((inst >> 20) & 0x1f)]; // SUB
+              else if (tmp === 5) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> x[((inst >> 20) & 0x1f)]; // SRA
               else {
                 status = ST_ILLEGAL;
                 nextParcel = parcel;
@@ -461,16 +456,15 @@ export function interpret(hart: HartCore, budget: number): number {
             break;
           }
           case 0x23: {
-            // STORE: src1 is the address; tmp the funct3, then the width
-            src1 = (x[((inst >>> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >>> 7) & 0x1f))) | 0;
-            off = (src1 - ramBase) | 0;
-            src2 = x[((inst >>> 20) & 0x1f)];
-            tmp = ((inst >>> 12) & 7);
+            // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
+            // the address, src2 the value, tmp the width
+            off = (x[((inst >> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >> 7) & 0x1f)) - ramBase) | 0;
+            tmp = ((inst >> 12) & 7);
             if (tmp === 0) {
               // SB
               if (off >>> 0 <= storeLimit1) {
-                m8[off] = src2;
-                if (src1 >> 2 === hart.resvW) hart.resvW = 0x40000000;
+                m8[off] = x[((inst >> 20) & 0x1f)];
+                if ((off + ramBase) >> 2 === hart.resvW) hart.resvW = 0x40000000;
                 break;
               }
               tmp = 1;
@@ -478,15 +472,15 @@ export function interpret(hart: HartCore, budget: number): number {
               // SW
               if (off >>> 0 <= storeLimit4) {
                 if ((off & 3) === 0) {
-                  m32[off >> 2] = src2;
+                  m32[off >> 2] = x[((inst >> 20) & 0x1f)];
                 } else {
-                  m8[off] = src2;
-                  m8[off + 1] = src2 >> 8;
-                  m8[off + 2] = src2 >> 16;
-                  m8[off + 3] = src2 >> 24;
+                  m8[off] = x[((inst >> 20) & 0x1f)];
+                  m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
+                  m8[off + 2] = x[((inst >> 20) & 0x1f)] >> 16;
+                  m8[off + 3] = x[((inst >> 20) & 0x1f)] >> 24;
                 }
                 tmp = hart.resvW;
-                if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
+                if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
                 break;
               }
               tmp = 4;
@@ -494,13 +488,13 @@ export function interpret(hart: HartCore, budget: number): number {
               // SH
               if (off >>> 0 <= storeLimit2) {
                 if ((off & 1) === 0) {
-                  m16[off >> 1] = src2;
+                  m16[off >> 1] = x[((inst >> 20) & 0x1f)];
                 } else {
-                  m8[off] = src2;
-                  m8[off + 1] = src2 >> 8;
+                  m8[off] = x[((inst >> 20) & 0x1f)];
+                  m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
                 }
                 tmp = hart.resvW;
-                if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 1) >> 2 === tmp)) hart.resvW = 0x40000000;
+                if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 1) >> 2 === tmp)) hart.resvW = 0x40000000;
                 break;
               }
               tmp = 2;
@@ -509,9 +503,11 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
+            src1 = (off + ramBase) | 0;
+            src2 = x[((inst >> 20) & 0x1f)];
             if (dataTranslated !== 0) {
               // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
-              tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+              tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
               if (storeTags[tlbEntry] === (((src1 + tmp - 1) >>> 12) | dataKey)) {
                 off = (src1 + storeOffsets[tlbEntry]) | 0;
                 if (tmp === 4) {
@@ -554,43 +550,42 @@ export function interpret(hart: HartCore, budget: number): number {
             break;
           }
           case 0x3: {
-            // LOAD: src1 is the address; tmp the funct3; src2 the width
-            src1 = (x[((inst >>> 15) & 0x1f)] + (inst >> 20)) | 0;
-            off = (src1 - ramBase) | 0;
-            rd = ((inst >>> 7) & 0x1f) || 32;
-            tmp = ((inst >>> 12) & 7);
+            // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
+            // address; tmp the funct3; src2 the width
+            off = (x[((inst >> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
+            tmp = ((inst >> 12) & 7);
             if (tmp === 2) {
               // LW
               if (off >>> 0 <= loadLimit4) {
-                x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
+                x[((inst >> 7) & 0x1f) || 32] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
                 break;
               }
               src2 = 4;
             } else if (tmp === 4) {
               // LBU
               if (off >>> 0 <= loadLimit1) {
-                x[rd] = m8[off];
+                x[((inst >> 7) & 0x1f) || 32] = m8[off];
                 break;
               }
               src2 = 1;
             } else if (tmp === 1) {
               // LH
               if (off >>> 0 <= loadLimit2) {
-                x[rd] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
+                x[((inst >> 7) & 0x1f) || 32] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
                 break;
               }
               src2 = 2;
             } else if (tmp === 0) {
               // LB
               if (off >>> 0 <= loadLimit1) {
-                x[rd] = i8[off];
+                x[((inst >> 7) & 0x1f) || 32] = i8[off];
                 break;
               }
               src2 = 1;
             } else if (tmp === 5) {
               // LHU
               if (off >>> 0 <= loadLimit2) {
-                x[rd] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
+                x[((inst >> 7) & 0x1f) || 32] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
                 break;
               }
               src2 = 2;
@@ -599,9 +594,11 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
+            src1 = (off + ramBase) | 0;
+            rd = ((inst >> 7) & 0x1f) || 32;
             if (dataTranslated !== 0) {
               // Sv32: the load TLB, unless the access spans two pages.
-              tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+              tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
               if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
                 off = (src1 + loadOffsets[tlbEntry]) | 0;
                 if (tmp === 2) x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
@@ -629,8 +626,8 @@ export function interpret(hart: HartCore, budget: number): number {
             break;
           }
           case 0x6f: // JAL; the J-immediate in parcels, as for BRANCH
-            x[((inst >>> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
-            nextParcel = parcel + (((inst >> 12) & ~0x7ffff) | ((inst >>> 21) & 0x3ff) | ((inst >>> 10) & 0x400) | ((inst >>> 1) & 0x7f800));
+            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
+            nextParcel = parcel + (((inst >> 12) & ~0x7ffff) | ((inst >> 21) & 0x3ff) | ((inst >> 10) & 0x400) | ((inst >> 1) & 0x7f800));
             break;
           case 0x67: // JALR
             if ((inst & 0x7000) !== 0) {
@@ -638,15 +635,15 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
-            tmp = (x[((inst >>> 15) & 0x1f)] + (inst >> 20)) & ~1;
-            x[((inst >>> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
+            tmp = (x[((inst >> 15) & 0x1f)] + (inst >> 20)) & ~1;
+            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
             nextParcel = (tmp - fetchBase) >> 1;
             break;
           case 0x37: // LUI
-            x[((inst >>> 7) & 0x1f) || 32] = (inst & ~0xfff);
+            x[((inst >> 7) & 0x1f) || 32] = (inst & ~0xfff);
             break;
           case 0x17: // AUIPC
-            x[((inst >>> 7) & 0x1f) || 32] = fetchBase + (parcel << 1) + (inst & ~0xfff);
+            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (parcel << 1) + (inst & ~0xfff);
             break;
           case 0x73:
             // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
@@ -674,7 +671,7 @@ export function interpret(hart: HartCore, budget: number): number {
               nextParcel = parcel;
               break;
             }
-            src1 = x[((inst >>> 15) & 0x1f)];
+            src1 = x[((inst >> 15) & 0x1f)];
             if ((src1 & 3) !== 0) {
               // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
               excCause = tmp === 2 ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
@@ -684,8 +681,8 @@ export function interpret(hart: HartCore, budget: number): number {
               break;
             }
             off = (src1 - ramBase) | 0;
-            src2 = x[((inst >>> 20) & 0x1f)];
-            rd = ((inst >>> 7) & 0x1f);
+            src2 = x[((inst >> 20) & 0x1f)];
+            rd = ((inst >> 7) & 0x1f);
             if (off >>> 0 <= storeLimit4) {
               off >>= 2;
               if (tmp === 2) {

@@ -19,6 +19,7 @@ export function refreshWindow(h: HartCore): void {
   h.m8 = EMPTY8;
   h.i8 = new Int8Array(0);
   h.m16 = EMPTY16;
+  h.m16Lo = EMPTY16;
   h.i16 = new Int16Array(0);
   h.m32 = new Int32Array(0);
   h.ramBase = 0;
@@ -26,6 +27,7 @@ export function refreshWindow(h: HartCore): void {
   h.romBase = 0;
   h.romSize = 0;
   h.rom16 = EMPTY16;
+  h.rom16Lo = EMPTY16;
   h.events |= EV_MMU;
   const w = h.bus.ramWindow();
   if (w !== null && LITTLE_ENDIAN) {
@@ -39,6 +41,7 @@ export function refreshWindow(h: HartCore): void {
       h.m8 = new Uint8Array(buf, byteOffset, size);
       h.i8 = new Int8Array(buf, byteOffset, size);
       h.m16 = new Uint16Array(buf, byteOffset, size / 2);
+      h.m16Lo = h.m16.subarray(0, size / 2 - 1);
       h.i16 = new Int16Array(buf, byteOffset, size / 2);
       h.m32 = new Int32Array(buf, byteOffset, size / 4);
       h.ramBase = start | 0;
@@ -80,10 +83,12 @@ export function mmuRefresh(h: HartCore): void {
     h.fetchBase = 0;
     h.fetchLimit = -4;
     h.fetch16 = EMPTY16;
+    h.fetchLo = EMPTY16;
   } else {
     h.fetchBase = h.ramBase;
     h.fetchLimit = h.ramSize - 4;
     h.fetch16 = h.m16;
+    h.fetchLo = h.m16Lo;
   }
 }
 
@@ -163,6 +168,7 @@ export function fetchParcel(h: HartCore, va: number): number {
     h.fetchBase = (va - (va & 0xfff)) | 0;
     h.fetchLimit = 4092;
     h.fetch16 = view;
+    h.fetchLo = mmu.viewXLo[e]!;
   }
   return view[(va & 0xfff) >> 1];
 }
@@ -186,6 +192,7 @@ export function fetchParcelPhys(h: HartCore, pa: number): number {
         h.fetchBase = h.ramBase;
         h.fetchLimit = h.ramSize - 4;
         h.fetch16 = h.m16;
+        h.fetchLo = h.m16Lo;
       } else {
         // PMP or a trigger rules out the whole window: the page, when nothing in it needs a check.
         const w = ro - (ro & 0xfff);
@@ -194,6 +201,7 @@ export function fetchParcelPhys(h: HartCore, pa: number): number {
           h.fetchBase = (h.ramBase + w) | 0;
           h.fetchLimit = 4092;
           h.fetch16 = view;
+          h.fetchLo = h.mmu.pageViewLo(w);
         }
       }
       return h.m16[ro >> 1];
@@ -206,6 +214,7 @@ export function fetchParcelPhys(h: HartCore, pa: number): number {
         h.fetchBase = h.romBase;
         h.fetchLimit = h.romSize - 4;
         h.fetch16 = h.rom16;
+        h.fetchLo = h.rom16Lo;
       }
       return h.rom16[o >> 1];
     }
@@ -220,12 +229,14 @@ export function refreshRomWindow(h: HartCore, pa: number): void {
   h.romBase = 0;
   h.romSize = 0;
   h.rom16 = EMPTY16;
+  h.rom16Lo = EMPTY16;
   const w = h.bus.fetchWindow(pa as GuestPhysAddr);
   // RAM outside the RAM window (a second region) keeps the slow path: it can be written, and stores do not watch this view.
   if (w === null || h.bus.regionAt(pa as GuestPhysAddr)?.kind !== 'rom' || !LITTLE_ENDIAN) return;
   const size = Math.min(w.bytes.length - (w.bytes.length % 4), TWO32 - w.base, 0x7ffffff0);
   if (size < 4 || w.bytes.byteOffset % 2 !== 0) return;
   h.rom16 = new Uint16Array(w.bytes.buffer, w.bytes.byteOffset, size / 2);
+  h.rom16Lo = h.rom16.subarray(0, size / 2 - 1);
   h.romBase = w.base | 0;
   h.romSize = size;
 }

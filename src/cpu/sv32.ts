@@ -81,6 +81,8 @@ export class Sv32Mmu {
   /** Fetch TLB tags and the views of the physical pages they name. */
   readonly tagX = new Int32Array(ITLB_ENTRIES).fill(-1);
   readonly viewX: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(ITLB_ENTRIES).fill(null);
+  /** viewX less each view's last parcel (the interpreter's fetchLo). */
+  readonly viewXLo: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(ITLB_ENTRIES).fill(null);
   /** The exception cause of the last failed {@link translate} or {@link walk}. */
   cause = 0;
 
@@ -99,6 +101,8 @@ export class Sv32Mmu {
   /** Views of window pages, by page index in the window; `viewAt` holds the window offset of each (-1 none). */
   private readonly views: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(VIEW_ENTRIES).fill(null);
   private readonly viewAt = new Int32Array(VIEW_ENTRIES).fill(-1);
+  /** The same views less their last parcel. */
+  private readonly viewsLo: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(VIEW_ENTRIES).fill(null);
   // The hart's RAM window: unsigned base, size, word view, byte view.
   private winBase = 0;
   private winSize = 0;
@@ -125,7 +129,9 @@ export class Sv32Mmu {
     this.win32 = words;
     this.flushAll();
     this.viewX.fill(null);
+    this.viewXLo.fill(null);
     this.views.fill(null);
+    this.viewsLo.fill(null);
     this.viewAt.fill(-1);
   }
 
@@ -241,9 +247,16 @@ export class Sv32Mmu {
     if (view === null || this.viewAt[vi] !== w) {
       view = new Uint16Array(this.win8.buffer, this.win8.byteOffset + w, PAGE / 2);
       this.views[vi] = view;
+      this.viewsLo[vi] = view.subarray(0, PAGE / 2 - 1);
       this.viewAt[vi] = w;
     }
     return view;
+  }
+
+  /** pageView(w) less its last parcel (the interpreter's fetchLo: see HartCore). */
+  pageViewLo(w: number): Uint16Array<ArrayBufferLike> {
+    this.pageView(w);
+    return this.viewsLo[(w / PAGE) & (VIEW_ENTRIES - 1)]!;
   }
 
   // ------------------------------------------------------------ internals
@@ -296,6 +309,7 @@ export class Sv32Mmu {
       const e = vpn & (ITLB_ENTRIES - 1);
       this.tagX[e] = key;
       this.viewX[e] = this.pageView(w);
+      this.viewXLo[e] = this.pageViewLo(w);
       return;
     }
     // `(va + off) | 0` is the window offset of va (int32 wrap-around is harmless: the result fits).

@@ -4,13 +4,17 @@
  * app as main.ts does, and traces the XS heap the way Moddable's
  * instrumentation counts it (slots and chunks in use, bytes; the stack's
  * high-water mark) after boot and at the run's peak, sampled every 10 ms
- * on Timer. Not part of the app a user flashes.
+ * on Timer. With `tier: "jit"` in mc/config (bench:board's jit build) the
+ * hart runs the JIT tier, its block cache `jitBlocks` slots. Not part of
+ * the app a user flashes.
  */
 
 import Instrumentation from 'instrumentation';
+import config from 'mc/config';
 import Timer from 'timer';
+import { jitAvailable, setDefaultTier, setJitCacheBlocks } from '../cpu/index.js';
 import main from './main.js';
-import type { AppResult } from './app.js';
+import type { AppResult, AppRun } from './app.js';
 
 /** Runs the app and traces `xsvisor-bench: heap ...` lines; resolves as main() does. */
 export default function bench(): Promise<AppResult> {
@@ -22,17 +26,27 @@ export default function bench(): Promise<AppResult> {
     for (let i = 0; i < 3; i++) if (s[i]! > peak[i]!) peak[i] = s[i]!;
   };
   const line = (what: string, s: readonly number[]): void => trace(`xsvisor-bench: heap ${what}: slots ${s[0]} B, chunks ${s[1]} B, stack ${s[2]} B\n`);
+  const jit = config['tier'] === 'jit';
+  if (jit) {
+    setDefaultTier('jit');
+    if (config['jitBlocks'] !== undefined) setJitCacheBlocks(Number(config['jitBlocks']));
+  }
+  let started: AppRun | null = null;
   const timer = Timer.repeat(note, 10);
   return main({
-    onStart: (): void => {
+    onStart: (run): void => {
+      started = run;
       const s = sample();
       note();
       line('after boot', s);
+      if (jit) trace(`xsvisor-bench: tier ${run.vm.hart.tier} (compiler ${jitAvailable() ? 'present' : 'absent'})\n`);
     },
   }).then((result) => {
     Timer.clear(timer);
     note();
     line('peak', peak);
+    const stats = (started as AppRun | null)?.vm.hart.jitStats;
+    if (stats) trace(`xsvisor-bench: jit ${stats.blocks} blocks cached, ${stats.translations} translations, ${stats.invalidations} invalidations, ${stats.flushes} flushes\n`);
     return result;
   });
 }

@@ -47,6 +47,18 @@ const INTERP_CHUNK = 1024;
 export const DEFAULT_HOT_ENTRIES = 256;
 
 let hotEntriesV = DEFAULT_HOT_ENTRIES;
+let cacheBlocksV = DEFAULT_CACHE_BLOCKS;
+
+/**
+ * Sets the block cache size of tiers constructed from now on whose options
+ * name none (a power of two in [16, 65536]): for a host that sizes the
+ * cache to its heap (a board), as setJitHotEntries. Refuses anything else
+ * with a RangeError.
+ */
+export function setJitCacheBlocks(n: number): void {
+  if (!Number.isInteger(n) || n < 16 || n > 65536 || (n & (n - 1)) !== 0) throw new RangeError(`jit cache size ${n} is not a power of two in [16, 65536]`);
+  cacheBlocksV = n;
+}
 
 /**
  * Sets how many entries a pc needs before its region is translated, for
@@ -121,7 +133,7 @@ export class JitTier {
 
   /** Takes the options (see {@link JitTierOptions}); refuses a cache size that is not a power of two in [16, 65536] with a RangeError. */
   constructor(options: JitTierOptions) {
-    const n = options.cacheBlocks ?? DEFAULT_CACHE_BLOCKS;
+    const n = options.cacheBlocks ?? cacheBlocksV;
     if (!Number.isInteger(n) || n < 16 || n > 65536 || (n & (n - 1)) !== 0) {
       throw new RangeError(`jit cache size ${n} is not a power of two in [16, 65536]`);
     }

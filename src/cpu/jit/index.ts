@@ -6,6 +6,7 @@ export {
   defaultTier,
   jitAvailable,
   setDefaultTier,
+  setJitCacheBlocks,
   setJitHotEntries,
   type HartInternals,
   type JitTierOptions,
