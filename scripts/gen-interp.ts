@@ -727,7 +727,11 @@ ${ind(10, compressedFastPaths())}
           // parcel becomes -1 (inst & 0x7f = 0x7f: no case matches). Key 0 is
           // never cached (expansions[0] starts at -1): it may be a fetch outside the window.
           tmp = inst & 0xffff;
-          off = ((tmp ^ (tmp >>> 7)) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
+          // Fibonacci hashing (Knuth, TAOCP 6.4): 20253 is about 2^15 / the
+          // golden ratio, small enough that tmp * 20253 stays an int32 (no
+          // double in XS). The xor-fold used before sent a trap frame's
+          // c.swsp/c.lwsp of one register to the same entry (39 misses a trap).
+          off = (((tmp * 20253) >>> 6) & 1023) << 1; // 1023 = CC_ENTRIES - 1 (a literal: a module constant costs a load on V8)
           if (expansions[off] === tmp) {
             inst = expansions[off + 1];
           } else if (tmp === 0 && fetchLo[parcel] === undefined) {
