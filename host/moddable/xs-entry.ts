@@ -46,7 +46,7 @@ let running: MainRun | null = null;
 let stopFor: string | null = null;
 bridge.onStop = (reason) => {
   stopFor = reason;
-  running?.vm.stop(reason);
+  running?.stop(reason);
 };
 if (host.serial !== null) host.serial.onTransmit = (bytes) => bridge.transmit(bytes);
 setIdleWaiter((ms) => bridge.wait(ms));
@@ -56,7 +56,7 @@ const poller = Timer.repeat(() => bridge.sync(), 20);
 void main({
   onStart: (run) => {
     running = run;
-    if (stopFor !== null) run.vm.stop(stopFor);
+    if (stopFor !== null) run.stop(stopFor);
   },
 }).then((result) => {
   Timer.clear(poller);

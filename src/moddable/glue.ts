@@ -375,3 +375,49 @@ export function sharedConsole(factory: SerialPortFactory, capacity = 2048): Shar
     },
   };
 }
+
+/**
+ * Takes the factory of the board's console port and a key handler; returns
+ * the factory wrapped so that Ctrl-A followed by `1`-`9` is taken out of
+ * the input and handed to `onKey` (the digit's code), as the host's
+ * terminal does for a shared console (docs/monitor.md). Ctrl-A Ctrl-A sends
+ * one Ctrl-A; Ctrl-A and any other byte pass through unchanged. The keys
+ * are seen as the guest in focus reads, so `onKey` is called from inside a
+ * port's `read()`: it must only schedule what it does.
+ */
+export function consoleEscapes(factory: SerialPortFactory, onKey: (key: number) => void): SerialPortFactory {
+  return (callbacks): SerialPort => {
+    const port = factory(callbacks);
+    let escaped = false;
+    // A byte held back after a Ctrl-A that was not an escape.
+    let held = -1;
+    return {
+      read(): number | undefined {
+        if (held >= 0) {
+          const b = held;
+          held = -1;
+          return b;
+        }
+        for (;;) {
+          const b = port.read();
+          if (b === undefined) return undefined;
+          if (!escaped) {
+            if (b !== 0x01) return b;
+            escaped = true;
+            continue;
+          }
+          escaped = false;
+          if (b >= 0x31 && b <= 0x39) {
+            onKey(b);
+            continue;
+          }
+          if (b === 0x01) return b;
+          held = b;
+          return 0x01;
+        }
+      },
+      write: (byte: number): void => port.write(byte),
+      close: (): void => port.close(),
+    };
+  };
+}
