@@ -24,11 +24,19 @@ import type { SerialPortFactory } from '../ports/index.js';
 import { ModdableAppError } from './errors.js';
 import {
   consoleEscapes, digitalPinFactory, moddableClock, serialPortFactory, sharedConsole, timerScheduler,
-  type HeldDigitalPinFactory, type SerialGlueStats,
+  type DigitalClassLike, type HeldDigitalPinFactory, type SerialClassLike, type SerialGlueStats, type TimeLike, type TimerClassLike,
 } from './glue.js';
 import { minimumRam, planGuestImage, type GuestImagePlan } from './image.js';
-import { decodeUtf8, resourceBytes } from './resources.js';
-import type { ModdableHost } from './app.js';
+import { decodeUtf8, resourceBytes, type ResourceClassLike } from './resources.js';
+
+/** What a configuration's run takes from the app's host (app.ts ModdableHost, described by the parts used, so that Node's type-check need not know Moddable's modules). */
+export interface ConfigHost<M = unknown, T = unknown> {
+  readonly Serial: SerialClassLike;
+  readonly Digital: DigitalClassLike<M>;
+  readonly Timer: TimerClassLike<T>;
+  readonly Resource: ResourceClassLike;
+  readonly Time: TimeLike;
+}
 
 /** The resource that holds a monitor configuration; the app runs it instead of one guest when it is in flash. */
 export const CONFIG_RESOURCE = 'vms.json';
@@ -96,7 +104,7 @@ function describeVmExit(name: string, exit: VmExit): string {
  * VM's RAM (`no-room`, naming the VM and the bytes), and a VM the machine
  * refuses (VmConfigError).
  */
-export function startConfig(host: ModdableHost, board: Board, boardSlice: number, say: (line: string) => void): ConfigRun {
+export function startConfig<M, T>(host: ConfigHost<M, T>, board: Board, boardSlice: number, say: (line: string) => void): ConfigRun {
   const text = decodeUtf8(resourceBytes(host.Resource, CONFIG_RESOURCE), CONFIG_RESOURCE);
   const file = `flash:${CONFIG_RESOURCE}`;
   const loadBoard = (name: string): Board => {
@@ -237,7 +245,7 @@ export function startConfig(host: ModdableHost, board: Board, boardSlice: number
 }
 
 /** Waits (polling on Timer, at most 2 s) until the UARTs' FIFOs, the console's queue and the messages have gone to the port, then for the port's own FIFO to reach the wire. */
-function drain(host: ModdableHost, vms: readonly BoardVm[], mux: SharedConsole | null, messages: { readonly pending: number } | null, baud: number): Promise<void> {
+function drain<M, T>(host: ConfigHost<M, T>, vms: readonly BoardVm[], mux: SharedConsole | null, messages: { readonly pending: number } | null, baud: number): Promise<void> {
   const pollMs = 10;
   const wireMs = Math.ceil((256 * 10 * 1000) / baud);
   return new Promise<void>((resolve) => {

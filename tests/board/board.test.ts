@@ -34,6 +34,7 @@ const skip = inCi ? false
 const OUT = join(ROOT, 'dist', 'board-test');
 let sdk: BoardSdk;
 const builds: Partial<Record<'pico' | 'esp32-devkitc', FirmwareInfo>> = {};
+let vmsBuild: FirmwareInfo;
 
 describe('the board build with the stock Moddable SDK', { skip }, () => {
   before(async () => {
@@ -44,6 +45,10 @@ describe('the board build with the stock Moddable SDK', { skip }, () => {
       builds[board] = await buildFirmware(sdk, { board, outDir: join(OUT, board) });
       process.stderr.write(`test:board: ${board} built in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
     }
+    // The Pico again, with a monitor configuration in flash: two demos on the shared console and a VM that crashes.
+    const t0 = Date.now();
+    vmsBuild = await buildFirmware(sdk, { config: join(ROOT, 'boards', 'vms', 'pico-fault.json'), outDir: join(OUT, 'pico-vms') });
+    process.stderr.write(`test:board: pico with boards/vms/pico-fault.json built in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   });
 
   for (const board of ['pico', 'esp32-devkitc'] as const) {
@@ -180,6 +185,70 @@ describe('the board build with the stock Moddable SDK', { skip }, () => {
       assert.ok(usb.includes('xsvisor: clock Time.ticks (1 ms)'), usb.join('\n'));
       const st = s.stats;
       process.stderr.write(`test:board: demo scenario: ${(st.simNs / 1e9).toFixed(1)} s simulated, ${(st.wallMs / 1000).toFixed(1)} s wall, ${(st.cycles / 1e6).toFixed(0)} M cycles\n`);
+    });
+  });
+
+  describe('a monitor configuration in flash, on the Pico firmware in rp2040js', () => {
+    let session: PicoSession | null = null;
+    after(() => session?.close());
+
+    it('boots boards/vms/pico-fault.json: both demos answer on the shared console, pins stay with their VM, the crashing VM is contained', async () => {
+      const info = vmsBuild;
+      assert.deepEqual(info.config?.vms.map((v) => [v.name, v.resource, v.ram]), [
+        ['demo', 'vm-demo.elf', 32768], ['demo2', 'vm-demo2.elf', 32768], ['crash', 'vm-crash.elf', 8192],
+      ]);
+      const { uf2 } = readFirmware(join(OUT, 'pico-vms'));
+      const board = parseBoard(readFileSync(join(ROOT, 'boards', 'pico.json'), 'utf8'), 'boards/pico.json');
+      let transcript = '';
+      const usb: string[] = [];
+      session = new PicoSession({
+        board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut,
+        onConsoleByte: (b) => { transcript += String.fromCharCode(b); },
+        onUsbLine: (line) => usb.push(line),
+      });
+      const s = session;
+      const why = (): string => `\n--- console:\n${transcript}\n--- usb:\n${usb.join('\n')}`;
+      const waitFor = async (re: RegExp, what: string): Promise<void> => {
+        assert.ok(await s.runUntil(() => re.test(transcript), 240e9), `${what}${why()}`);
+      };
+      const send = (text: string): void => s.pico.sendToUart(0, [...text].map((c) => c.charCodeAt(0)));
+
+      await waitFor(/xsvisor: board pico \(rp2040\), 3 VMs from flash:vms\.json/, 'the monitor boots the configuration');
+      await waitFor(/\[demo\] xsvisor demo: /, "the first demo's banner, tagged");
+      await waitFor(/\[demo2\] xsvisor demo: /, "the second demo's banner, tagged");
+      await waitFor(/\[crash\] trap-loop: mtvec -> illegal instruction\n/, "the crashing guest's last words");
+      await waitFor(/xsvisor: VM 'crash' stopped by a fault: no progress/, 'the crashing VM stopped after its restarts');
+      assert.equal(transcript.match(/VM 'crash' restarted after a fault/g)?.length, 3, `onFault restart: 3 restarts${why()}`);
+
+      // The second demo, in focus by Ctrl-A 2: it answers, and its `led on` reaches no pin.
+      send('\x012');
+      await waitFor(/console input now goes to VM 'demo2'/, 'Ctrl-A 2 moves the input');
+      send('led on\r');
+      await waitFor(/\[demo2\] demo> led on\r?\n/, 'demo2 answers `led on`');
+      send('uptime\r');
+      await waitFor(/\[demo2\] up \d+\.\d{3} s/, 'demo2 answers `uptime`');
+      assert.notEqual(s.outputLevel('led'), 1, `GP25 stays low: demo2 has no pins${why()}`);
+
+      // The first demo, back in focus: it drives GP25 and reads the button on GP15.
+      send('\x011');
+      await waitFor(/console input now goes to VM 'demo'\n/, 'Ctrl-A 1 moves the input back');
+      send('led on\r');
+      assert.ok(await s.runUntil(() => s.outputLevel('led') === 1, 240e9), `GP25 goes high after demo's \`led on\`${why()}`);
+      s.press('button');
+      await waitFor(/\[demo\] button pressed \(1\)/, 'the button press reaches demo by interrupt');
+      s.press('button', false);
+      assert.doesNotMatch(transcript, /\[demo2\] button pressed/, 'the button reaches demo only');
+
+      send('poweroff\r');
+      await waitFor(/xsvisor: VM 'demo' exited with status 0/, 'demo powers off');
+      // The input moves on to demo2, which still runs.
+      send('poweroff\r');
+      const outcome = await s.run(s.pico.simNs + 240e9);
+      // As `xsvisor run --config`: the first VM that did not exit 0 decides, a fault is 70.
+      assert.deepEqual(outcome, { kind: 'exit', status: 70, line: 'xsvisor: all VMs ended, status 70' }, why());
+      assert.match(transcript, /xsvisor: VM 'demo2' exited with status 0/);
+      const st = s.stats;
+      process.stderr.write(`test:board: three VMs: ${(st.simNs / 1e9).toFixed(1)} s simulated, ${(st.wallMs / 1000).toFixed(1)} s wall, ${(st.cycles / 1e6).toFixed(0)} M cycles\n`);
     });
   });
 });

@@ -79,6 +79,32 @@ describe('the app with a monitor configuration in flash, under Node', () => {
     assert.match(r.log.join('\n'), /x0\/zero 00000000/, 'the whole register dump goes to the log');
   });
 
+  it('runs an S-mode guest under the built-in SBI beside the demo (boards/vms/pico-sbi.json)', async () => {
+    let seen = '';
+    const r = await runMainOnNode({
+      board: 'pico',
+      guest: 'guests/bin/demo.elf',
+      resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-sbi.json')),
+      timeoutMs: 60_000,
+      script: async ({ host }) => {
+        const line = host.serial!;
+        const read = (): string => (seen += line.takeText());
+        await until(() => /\[sbi\] sbi: done, 0 failed: PASS\n/.test(read()));
+        await until(() => /\[demo\] xsvisor demo: /.test(read()));
+        line.inject('poweroff\r');
+      },
+    });
+    seen += r.output;
+    assert.ok(r.result.ok, String(!r.result.ok && r.result.error));
+    assert.deepEqual(r.result.config!.outcomes.map((o) => [o.name, o.exit]), [
+      ['demo', { kind: 'exit', status: 0, source: 'finisher' }],
+      ['sbi', { kind: 'exit', status: 0, source: 'sbi' }],
+    ]);
+    assert.equal(r.result.config!.status, 0);
+    assert.doesNotMatch(seen, /\[sbi\] FAIL/);
+    assert.match(seen, /\[sbi\] sbi: 76 passed, 0 failed; warm reboot\n/);
+  });
+
   it('refuses two VMs claiming the same pin, at build time and at boot, naming both', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xsvisor-vms-'));
     try {
