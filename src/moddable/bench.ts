@@ -4,7 +4,8 @@
  * app as main.ts does, and traces the XS heap the way Moddable's
  * instrumentation counts it (slots and chunks in use, bytes; the stack's
  * high-water mark) after boot and at the run's peak, sampled every 10 ms
- * on Timer. Not part of the app a user flashes.
+ * on Timer, and the instructions retired every second. Not part of the
+ * app a user flashes.
  */
 
 import Instrumentation from 'instrumentation';
@@ -23,14 +24,19 @@ export default function bench(): Promise<AppResult> {
   };
   const line = (what: string, s: readonly number[]): void => trace(`xsvisor-bench: heap ${what}: slots ${s[0]} B, chunks ${s[1]} B, stack ${s[2]} B\n`);
   const timer = Timer.repeat(note, 10);
+  // Every second, the instructions retired by all VMs so far (bench:board's cost per extra VM reads cycles between two).
+  let counter: ReturnType<typeof Timer.repeat> | null = null;
   return main({
-    onStart: (): void => {
+    onStart: (run): void => {
       const s = sample();
       note();
       line('after boot', s);
+      const vms = run.config === null ? [run.vm] : run.config.vms.map((v) => v.vm);
+      counter = Timer.repeat(() => trace(`xsvisor-bench: instret ${vms.reduce((sum, vm) => sum + vm.instret, 0)}\n`), 1000);
     },
   }).then((result) => {
     Timer.clear(timer);
+    if (counter !== null) Timer.clear(counter);
     note();
     line('peak', peak);
     return result;

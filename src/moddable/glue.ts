@@ -308,7 +308,9 @@ export interface SharedConsole {
  * Messages wait in a queue of `capacity` bytes (beyond, they are dropped
  * and counted) and are written only into room the port has reported,
  * ahead of the guest, whose UART is told the room that remains:
- * Moddable's ports throw "output full" past the room they reported. A message starts on a new
+ * Moddable's ports throw "output full" past the room they reported. A
+ * guest byte written when the messages have taken that room (or while
+ * some wait) joins the queue behind them. A message starts on a new
  * line if the guest's output is mid-line.
  */
 export function sharedConsole(factory: SerialPortFactory, capacity = 2048): SharedConsole {
@@ -351,7 +353,12 @@ export function sharedConsole(factory: SerialPortFactory, capacity = 2048): Shar
         read: (): number | undefined => opened.read(),
         write(byte: number): void {
           guestAtLineStart = (byte & 0xff) === 0x0a;
-          if (room > 0) room--;
+          // Messages took the room the guest's side was told of, or wait ahead of it: queue the byte behind them, in order.
+          if (length > 0 || room <= 0) {
+            put(byte & 0xff);
+            return;
+          }
+          room--;
           opened.write(byte);
         },
         close(): void {

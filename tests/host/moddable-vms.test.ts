@@ -17,6 +17,7 @@ import { ROOT, runMainOnNode } from '../../host/moddable/node.js';
 import { consoleEscapes } from '../../src/moddable/glue.js';
 import { configStatus } from '../../src/moddable/vms.js';
 import type { SerialPort } from '../../src/ports/index.js';
+import { echoGuest } from './moddable-fixtures.js';
 
 /** The resources `board:build --config FILE` puts in flash beside board.json and guest.elf. */
 function flashOf(config: string): Record<string, Uint8Array> {
@@ -35,19 +36,18 @@ async function until(cond: () => boolean, ms = 20_000): Promise<void> {
 }
 
 describe('the app with a monitor configuration in flash, under Node', () => {
-  it('runs two demos on the shared console and a crashing VM: each answers, pins stay with their VM, the crash is contained', async () => {
+  it('runs two demos on the shared console (boards/vms/pico-two.json): each answers, Ctrl-A 1-9 moves the input, pins stay with their VM', async () => {
     let seen = '';
     const r = await runMainOnNode({
       board: 'pico',
       guest: 'guests/bin/demo.elf',
-      resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-fault.json')),
+      resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-two.json')),
       timeoutMs: 60_000,
       script: async ({ host }) => {
         const line = host.serial!;
         const read = (): string => (seen += line.takeText());
-        // Both demos print their prompt line once they have a newline: the console sends whole tagged lines.
+        // Each demo's banner line, tagged: the console sends whole lines.
         await until(() => /\[demo\] xsvisor demo: /.test(read()) && /\[demo2\] xsvisor demo: /.test(seen));
-        await until(() => /xsvisor: VM 'crash' stopped by a fault: no progress/.test(read()));
         // Input goes to the first console VM; Ctrl-A 2 moves it to demo2, whose `led on` reaches no pin.
         line.inject('\x012');
         await until(() => read().includes("console input now goes to VM 'demo2'"));
@@ -61,22 +61,86 @@ describe('the app with a monitor configuration in flash, under Node', () => {
         line.inject('led on\r');
         await until(() => /\[demo\] demo> led on\n/.test(read()));
         assert.equal(host.wire('led').history.at(-1), 1, "demo's `led on` lights GP25");
+        host.wire('button').drive(0);
+        await until(() => read().includes('[demo] button pressed (1)'));
+        host.wire('button').drive(1);
         line.inject('poweroff\r');
         await until(() => read().includes("VM 'demo' exited with status 0"));
-        // The focus moves on to a VM still running.
+        // The input moves on to the VM still running.
+        line.inject('poweroff\r');
+      },
+    });
+    seen += r.output;
+    assert.ok(r.result.ok, String(!r.result.ok && r.result.error));
+    assert.deepEqual(r.result.config!.outcomes.map((o) => [o.name, o.exit.kind, o.exit.status]), [['demo', 'exit', 0], ['demo2', 'exit', 0]]);
+    assert.equal(r.result.config!.status, 0);
+    assert.doesNotMatch(seen, /\[demo2\] button pressed/, 'the button reaches demo only');
+    assert.match(seen, /xsvisor: all VMs ended, status 0\n/);
+  });
+
+  it('contains a VM wedged in a trap loop (boards/vms/pico-fault.json): restarted 3 times, then stopped, while the demo answers', async () => {
+    let seen = '';
+    const r = await runMainOnNode({
+      board: 'pico',
+      guest: 'guests/bin/demo.elf',
+      resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-fault.json')),
+      timeoutMs: 60_000,
+      script: async ({ host }) => {
+        const line = host.serial!;
+        const read = (): string => (seen += line.takeText());
+        await until(() => /xsvisor: VM 'crash' stopped by a fault: no progress/.test(read()));
+        line.inject('uptime\r');
+        await until(() => /\[demo\] up \d+\.\d{3} s\n/.test(read()));
         line.inject('poweroff\r');
       },
     });
     seen += r.output;
     assert.ok(r.result.ok, String(!r.result.ok && r.result.error));
     const cfg = r.result.config!;
-    assert.deepEqual(cfg.outcomes.map((o) => [o.name, o.exit.kind, o.restarts]), [['demo', 'exit', 0], ['demo2', 'exit', 0], ['crash', 'stopped', 3]]);
+    assert.deepEqual(cfg.outcomes.map((o) => [o.name, o.exit.kind, o.restarts]), [['demo', 'exit', 0], ['crash', 'stopped', 3]]);
     // Exit status as `xsvisor run --config`: the first VM that did not exit 0 decides, 70 for a fault.
     assert.equal(cfg.status, 70);
-    assert.match(seen, /\[crash\] trap-loop: mtvec -> illegal instruction\n/);
+    assert.equal(seen.match(/\[crash\] trap-loop: mtvec -> illegal instruction\n/g)?.length, 4, `it boots 4 times:\n${seen}`);
     assert.equal(seen.match(/VM 'crash' restarted after a fault/g)?.length, 3);
+    assert.match(seen, /xsvisor:   pc 80000034  priv M/, 'the first lines of the register dump on the console');
     assert.match(seen, /xsvisor: all VMs ended, status 70\n/);
+    assert.doesNotMatch(seen, /refused by the serial port/, 'the messages and both VMs share the port within its room');
     assert.match(r.log.join('\n'), /x0\/zero 00000000/, 'the whole register dump goes to the log');
+  });
+
+  it("stops a VM that wedges itself on request (the echo guest's 'c') while the demo answers on, as test:board does on the emulated Pico", async () => {
+    let seen = '';
+    const r = await runMainOnNode({
+      board: 'pico',
+      guest: 'guests/bin/demo.elf',
+      resources: {
+        'vms.json': new TextEncoder().encode(JSON.stringify({ board: 'pico', vms: [
+          { name: 'demo', image: 'guest.elf', ram: '32KiB', uart: 'console', pins: { 0: 'led', 1: 'button' } },
+          { name: 'echo', image: 'echo.elf', ram: '12KiB', uart: 'console' },
+        ] })),
+        'echo.elf': echoGuest({ crashOn: 'c' }),
+      },
+      timeoutMs: 60_000,
+      script: async ({ host }) => {
+        const line = host.serial!;
+        const read = (): string => (seen += line.takeText());
+        await until(() => /\[echo\] xsvisor echo\n/.test(read()));
+        assert.notEqual(host.wire('led').history.at(-1), 1, "the echo guest's line 0 reaches no pin");
+        line.inject('\x012');
+        await until(() => read().includes("console input now goes to VM 'echo'"));
+        line.inject('ping\n');
+        await until(() => read().includes('[echo] ping\n'));
+        line.inject('c');
+        await until(() => /xsvisor: VM 'echo' stopped by a fault: no progress: .* at pc 0x00000000/.test(read()));
+        line.inject('uptime\r');
+        await until(() => /\[demo\] up \d+\.\d{3} s\n/.test(read()));
+        line.inject('poweroff\r');
+      },
+    });
+    seen += r.output;
+    assert.ok(r.result.ok, String(!r.result.ok && r.result.error));
+    assert.deepEqual(r.result.config!.outcomes.map((o) => [o.name, o.exit.kind]), [['demo', 'exit'], ['echo', 'stopped']]);
+    assert.equal(r.result.config!.status, 70);
   });
 
   it('runs an S-mode guest under the built-in SBI beside the demo (boards/vms/pico-sbi.json)', async () => {
