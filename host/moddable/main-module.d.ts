@@ -22,6 +22,8 @@ declare module 'xsvisor:moddable-main' {
     readonly vm: { stop(reason: string): void; readonly instret: number; readonly isIdle: boolean };
     /** Stops every VM (one guest, or a configuration's). */
     stop(reason: string): void;
+    /** With a configuration in flash: its VMs (src/moddable/vms.ts ConfigRun, loosely); else null. */
+    readonly config: { readonly vms: readonly { readonly name: string; readonly vm: { readonly instret: number; readonly isIdle: boolean } }[] } | null;
   }
   /** Starts the guest; resolves when it has ended or could not start. */
   export default function main(options?: { onStart?(run: MainRun): void }): Promise<MainResult>;

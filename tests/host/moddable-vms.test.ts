@@ -18,6 +18,7 @@ import { consoleEscapes } from '../../src/moddable/glue.js';
 import { configStatus } from '../../src/moddable/vms.js';
 import type { SerialPort } from '../../src/ports/index.js';
 import { echoGuest } from './moddable-fixtures.js';
+import Timer, { timerStats } from '../../host/moddable/timer.js';
 
 /** The resources `board:build --config FILE` puts in flash beside board.json and guest.elf. */
 function flashOf(config: string): Record<string, Uint8Array> {
@@ -141,6 +142,36 @@ describe('the app with a monitor configuration in flash, under Node', () => {
     assert.ok(r.result.ok, String(!r.result.ok && r.result.error));
     assert.deepEqual(r.result.config!.outcomes.map((o) => [o.name, o.exit.kind]), [['demo', 'exit'], ['echo', 'stopped']]);
     assert.equal(r.result.config!.status, 70);
+  });
+
+  it('sleeps while every VM waits in WFI, and wakes the VM whose input arrives', async () => {
+    let firedWhileIdle = -1;
+    const r = await runMainOnNode({
+      board: 'pico',
+      guest: echoGuest(),
+      resources: {
+        'vms.json': new TextEncoder().encode(JSON.stringify({ board: 'pico', vms: [
+          { name: 'a', image: 'guest.elf', ram: '12KiB', uart: 'console' },
+          { name: 'b', image: 'guest.elf', ram: '12KiB', uart: 'console' },
+        ] })),
+      },
+      script: async ({ run, host }) => {
+        const line = host.serial!;
+        let seen = '';
+        const read = (): string => (seen += line.takeText());
+        await until(() => /\[a\] xsvisor echo\n/.test(read()) && /\[b\] xsvisor echo\n/.test(seen) && run.config!.vms.every((v) => v.vm.isIdle));
+        const before = timerStats.fired;
+        // Both guests sleep: until a marker timer 300 ms on fires, the app costs the monitor's idle recheck at most, not a spin.
+        await new Promise((resolve) => Timer.set(resolve, 300));
+        firedWhileIdle = timerStats.fired - before - 1;
+        line.inject('hi\nq');
+        await until(() => read().includes('[a] hi\n'));
+        line.inject('\x012q');
+      },
+    });
+    assert.ok(r.result.ok, String(!r.result.ok && r.result.error));
+    assert.deepEqual(r.result.config!.outcomes.map((o) => [o.name, o.exit.kind, o.exit.status]), [['a', 'exit', 0], ['b', 'exit', 0]]);
+    assert.ok(firedWhileIdle >= 0 && firedWhileIdle <= 3, `timers fired while both guests slept: ${firedWhileIdle}`);
   });
 
   it('runs an S-mode guest under the built-in SBI beside the demo (boards/vms/pico-sbi.json)', async () => {
