@@ -37,12 +37,18 @@ async function until(cond: () => boolean, ms = 20_000): Promise<void> {
 }
 
 describe('the app with a monitor configuration in flash, under Node', () => {
-  it('runs two demos on the shared console (boards/vms/pico-two.json): each answers, Ctrl-A 1-9 moves the input, pins stay with their VM', async () => {
+  it('runs two demos on the shared console: each answers, Ctrl-A 1-9 moves the input, pins stay with their VM', async () => {
     let seen = '';
+    // Two demos need more XS heap than a Pico has (docs/moddable.md); the host's stand-ins have no such limit.
     const r = await runMainOnNode({
       board: 'pico',
       guest: 'guests/bin/demo.elf',
-      resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-two.json')),
+      resources: {
+        'vms.json': new TextEncoder().encode(JSON.stringify({ board: 'pico', vms: [
+          { name: 'demo', image: 'guest.elf', ram: '32KiB', uart: 'console', pins: { 0: 'led', 1: 'button' } },
+          { name: 'demo2', image: 'guest.elf', ram: '32KiB', uart: 'console' },
+        ] })),
+      },
       timeoutMs: 60_000,
       script: async ({ host }) => {
         const line = host.serial!;
@@ -79,12 +85,12 @@ describe('the app with a monitor configuration in flash, under Node', () => {
     assert.match(seen, /xsvisor: all VMs ended, status 0\n/);
   });
 
-  it('contains a VM wedged in a trap loop (boards/vms/pico-fault.json): restarted 3 times, then stopped, while the demo answers', async () => {
+  it('contains a VM wedged in a trap loop (boards/vms/pico-two.json): restarted 3 times, then stopped, while the demo answers', async () => {
     let seen = '';
     const r = await runMainOnNode({
       board: 'pico',
       guest: 'guests/bin/demo.elf',
-      resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-fault.json')),
+      resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-two.json')),
       timeoutMs: 60_000,
       script: async ({ host }) => {
         const line = host.serial!;
@@ -174,30 +180,18 @@ describe('the app with a monitor configuration in flash, under Node', () => {
     assert.ok(firedWhileIdle >= 0 && firedWhileIdle <= 3, `timers fired while both guests slept: ${firedWhileIdle}`);
   });
 
-  it('runs an S-mode guest under the built-in SBI beside the demo (boards/vms/pico-sbi.json)', async () => {
-    let seen = '';
+  it('runs an S-mode guest under the built-in SBI (boards/vms/pico-sbi.json)', async () => {
     const r = await runMainOnNode({
       board: 'pico',
       guest: 'guests/bin/demo.elf',
       resources: flashOf(join(ROOT, 'boards', 'vms', 'pico-sbi.json')),
       timeoutMs: 60_000,
-      script: async ({ host }) => {
-        const line = host.serial!;
-        const read = (): string => (seen += line.takeText());
-        await until(() => /\[sbi\] sbi: done, 0 failed: PASS\n/.test(read()));
-        await until(() => /\[demo\] xsvisor demo: /.test(read()));
-        line.inject('poweroff\r');
-      },
     });
-    seen += r.output;
     assert.ok(r.result.ok, String(!r.result.ok && r.result.error));
-    assert.deepEqual(r.result.config!.outcomes.map((o) => [o.name, o.exit]), [
-      ['demo', { kind: 'exit', status: 0, source: 'finisher' }],
-      ['sbi', { kind: 'exit', status: 0, source: 'sbi' }],
-    ]);
+    assert.deepEqual(r.result.config!.outcomes.map((o) => [o.name, o.exit]), [['sbi', { kind: 'exit', status: 0, source: 'sbi' }]]);
     assert.equal(r.result.config!.status, 0);
-    assert.doesNotMatch(seen, /\[sbi\] FAIL/);
-    assert.match(seen, /\[sbi\] sbi: 76 passed, 0 failed; warm reboot\n/);
+    assert.doesNotMatch(r.output, /^FAIL /m);
+    assert.match(r.output, /\nsbi: 76 passed, 0 failed; warm reboot\n[\s\S]*\nsbi: done, 0 failed: PASS\n/);
   });
 
   it('refuses two VMs claiming the same pin, at build time and at boot, naming both', () => {

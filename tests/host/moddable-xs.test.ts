@@ -71,8 +71,8 @@ describe('main.ts under XS (xsnap)', () => {
     assert.deepEqual(r.report?.exit, { kind: 'exit', status: 0, source: 'finisher' });
   });
 
-  it('runs a monitor configuration from flash (boards/vms/pico-fault.json): the crashing VM is restarted, then stopped; the demo answers', async (t) => {
-    const f = planConfigFlash(join(ROOT, 'boards', 'vms', 'pico-fault.json'));
+  it('runs a monitor configuration from flash (boards/vms/pico-two.json): the crashing VM is restarted, then stopped; the demo answers', async (t) => {
+    const f = planConfigFlash(join(ROOT, 'boards', 'vms', 'pico-two.json'));
     const resources: Record<string, Uint8Array> = { 'vms.json': new TextEncoder().encode(JSON.stringify(f.flashDoc)) };
     for (const file of f.files) resources[file.resource] = new Uint8Array(readFileSync(file.from));
     let sent = false;
