@@ -114,23 +114,25 @@ async function windowRun(dir: string, boardFile: string, seconds: number): Promi
 
 /**
  * The monitor's cost per extra VM (docs/moddable.md, "Several VMs"): the
- * instrumented firmware with a configuration of one compute-bound VM
- * (board-bench.elf, 40 KiB of RAM) and of two, each measured over 4
- * simulated seconds. Per extra VM: XS slots and chunks after boot (the
- * chunks less the VM's RAM), and RP2040 cycles per scheduling slice (a
- * turn of 1000 instructions, the Pico's mc/config slice) with one and
- * with two VMs: their difference is what the second VM adds to a turn.
+ * instrumented firmware with a configuration of one VM and of two, each
+ * running hostile-trap-storm.elf (8 KiB of RAM: two such VMs fit the
+ * Pico's XS heap, two 40 KiB compute guests do not), measured over 4
+ * simulated seconds after boot (the storm rule stops a VM only after a
+ * million instructions, later). Per extra VM: XS slots and chunks after
+ * boot (the chunks less the VM's RAM), and RP2040 cycles per scheduling
+ * slice (a turn of 1000 instructions, the Pico's mc/config slice) with
+ * one and with two VMs: their difference is what a second VM adds.
  */
 async function perVmCost(sdk: BoardSdk, work: string, boardFile: string, manifest: string, log: (line: string) => void): Promise<void> {
-  const image = join(ROOT, 'guests', 'bin', 'board-bench.elf');
-  const ram = 40 * 1024;
+  const image = join(ROOT, 'guests', 'bin', 'hostile-trap-storm.elf');
+  const ram = 8 * 1024;
   const slice = 1000;
   const runs: { heap: { slots: number; chunks: number }; cyclesPerSlice: number }[] = [];
   for (const n of [1, 2]) {
     const config = join(work, `vms-${n}.json`);
     writeFileSync(config, JSON.stringify({
       board: boardFile,
-      vms: Array.from({ length: n }, (_, i) => ({ name: `bench${i + 1}`, image, ram: `${ram / 1024}KiB`, uart: 'console' })),
+      vms: Array.from({ length: n }, (_, i) => ({ name: `vm${i + 1}`, image, ram: `${ram / 1024}KiB`, uart: 'console' })),
     }, null, 2));
     const dir = join(ROOT, 'dist', 'board', `bench-vms-${n}`);
     await buildFirmware(sdk, { config, manifest, instrument: true, outDir: dir, say: log });
@@ -138,7 +140,7 @@ async function perVmCost(sdk: BoardSdk, work: string, boardFile: string, manifes
     if (r.aborted !== null || r.heap === null) throw new Error(`the ${n}-VM firmware did not run: ${r.aborted ?? 'no heap figures'}`);
     const slices = r.instructions / slice;
     runs.push({ heap: r.heap, cyclesPerSlice: r.cycles / slices });
-    say(`${n} VM${n > 1 ? 's' : ''} of board-bench.elf (40 KiB of RAM each): XS heap after boot slots ${r.heap.slots} B, chunks ${r.heap.chunks} B; ` +
+    say(`${n} VM${n > 1 ? 's' : ''} of hostile-trap-storm.elf (8 KiB of RAM each): XS heap after boot slots ${r.heap.slots} B, chunks ${r.heap.chunks} B; ` +
       `${r.instructions} instructions in 4 s simulated, ${Math.round(r.cycles / slices)} cycles per slice of ${slice}, ${Math.round(r.cycles / r.instructions)} cycles/insn`);
   }
   const [one, two] = runs as [typeof runs[0], typeof runs[0]];
