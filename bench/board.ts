@@ -101,10 +101,10 @@ async function windowRun(dir: string, boardFile: string, seconds: number): Promi
       if (n !== null) samples.push({ cycles: session!.stats.cycles, instret: Number(n[1]) });
       const h = /^xsvisor-bench: heap after boot: slots (-?\d+) B, chunks (-?\d+) B/.exec(line);
       if (h !== null) heap = { slots: Number(h[1]), chunks: Number(h[2]) };
-      if (line.startsWith('# ') || line.includes('cannot start')) aborted = line;
+      if (line.startsWith('# ') || line.includes('cannot start') || line.includes('PANIC') || line === 'Out of memory') aborted = aborted === null ? line : `${aborted} ${line}`;
     },
   });
-  await session.runUntil(() => aborted !== null || samples.length > seconds + 1, 600e9);
+  await session.runUntil(() => aborted !== null || samples.length > seconds + 1, 120e9);
   session.close();
   const a = samples[1];
   const b = samples[seconds + 1];
@@ -122,6 +122,10 @@ async function windowRun(dir: string, boardFile: string, seconds: number): Promi
  * boot (the chunks less the VM's RAM), and RP2040 cycles per scheduling
  * slice (a turn of 1000 instructions, the Pico's mc/config slice) with
  * one and with two VMs: their difference is what a second VM adds.
+ * Known problem (2026-12-07): the instrumented firmware with a
+ * configuration in flash panics with "Out of memory" half a simulated
+ * second after reset, before the app starts (the release firmware with the
+ * same configuration runs), so this stops there with that message.
  */
 async function perVmCost(sdk: BoardSdk, work: string, boardFile: string, manifest: string, log: (line: string) => void): Promise<void> {
   const image = join(ROOT, 'guests', 'bin', 'hostile-trap-storm.elf');
@@ -168,7 +172,7 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`bench:board: ${line}\n`);
   };
-  // `npm run bench:board -- --per-vm`: the cost per extra VM only.
+  // `npm run bench:board -- --per-vm`: the cost per extra VM only (not part of the default run: see perVmCost).
   if (process.argv.includes('--per-vm')) {
     await perVmCost(sdk, work, boardFile, manifest, log);
     say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
@@ -198,7 +202,6 @@ async function main(): Promise<void> {
   say(`compute guest: ${insns} instructions, checksum ${checksum ?? '?'} (QEMU: 9e50ec45), ${((end.simNs - vmStart.simNs) / 1e9).toFixed(2)} s simulated, ${(compute.wallMs / 1000).toFixed(1)} s wall for the whole run`);
   say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
   const heapKiB = peak ? Math.round((peak.slots + peak.chunks) / 1024) : -1;
-  await perVmCost(sdk, work, boardFile, manifest, log);
   say(`board pico: ${Math.round(cyclesPerInsn)} cycles/insn, ${Math.round(insnPerSec)} guest insn/s simulated, boot ${(boot.firstByteNs / 1e6).toFixed(0)} ms simulated, heap ${heapKiB} KiB`);
 }
 
