@@ -6,8 +6,9 @@
  * vendored SDKs of $XSVISOR_VENDOR) and prints, in simulated time: flash and
  * static RAM, boot to the guest's first UART byte, the XS heap after boot and
  * at its peak, guest instructions per second and RP2040 cycles per guest
- * instruction. Method and figures: docs/moddable.md ("Budget and speed").
- * Last line: `board pico: X cycles/insn, Y guest insn/s simulated, boot Z ms
+ * instruction, and the monitor's cost per extra VM (XS heap, cycles per
+ * slice; `--per-vm` runs that part alone). Method and figures:
+ * docs/moddable.md ("Budget and speed"). Last line: `board pico: X cycles/insn, Y guest insn/s simulated, boot Z ms
  * simulated, heap W KiB` (by the emulated RP2040's clock).
  */
 
@@ -77,6 +78,8 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
 interface WindowFigures {
   readonly heap: { slots: number; chunks: number } | null;
   readonly cycles: number;
+  /** Simulated time between the two samples (the core asleep in WFI takes time but no cycles). */
+  readonly simNs: number;
   readonly instructions: number;
   readonly aborted: string | null;
 }
@@ -90,7 +93,7 @@ interface WindowFigures {
 async function windowRun(dir: string, boardFile: string, seconds: number): Promise<WindowFigures> {
   const { uf2, info } = readFirmware(dir);
   const board = parseBoard(readFileSync(boardFile, 'utf8'), boardFile);
-  const samples: { cycles: number; instret: number }[] = [];
+  const samples: { cycles: number; simNs: number; instret: number }[] = [];
   let heap: WindowFigures['heap'] = null;
   let aborted: string | null = null;
   let session: PicoSession | null = null;
@@ -98,7 +101,7 @@ async function windowRun(dir: string, boardFile: string, seconds: number): Promi
     board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut,
     onUsbLine: (line) => {
       const n = /^xsvisor-bench: instret (\d+)$/.exec(line);
-      if (n !== null) samples.push({ cycles: session!.stats.cycles, instret: Number(n[1]) });
+      if (n !== null) samples.push({ cycles: session!.stats.cycles, simNs: session!.stats.simNs, instret: Number(n[1]) });
       const h = /^xsvisor-bench: heap after boot: slots (-?\d+) B, chunks (-?\d+) B/.exec(line);
       if (h !== null) heap = { slots: Number(h[1]), chunks: Number(h[2]) };
       if (line.startsWith('# ') || line.includes('cannot start') || line.includes('PANIC') || line === 'Out of memory') aborted = aborted === null ? line : `${aborted} ${line}`;
@@ -108,27 +111,22 @@ async function windowRun(dir: string, boardFile: string, seconds: number): Promi
   session.close();
   const a = samples[1];
   const b = samples[seconds + 1];
-  if (a === undefined || b === undefined) return { heap, cycles: 0, instructions: 0, aborted: aborted ?? 'no instret samples' };
-  return { heap, cycles: b.cycles - a.cycles, instructions: b.instret - a.instret, aborted };
+  if (a === undefined || b === undefined) return { heap, cycles: 0, simNs: 0, instructions: 0, aborted: aborted ?? 'no instret samples' };
+  return { heap, cycles: b.cycles - a.cycles, simNs: b.simNs - a.simNs, instructions: b.instret - a.instret, aborted };
 }
 
 /**
- * The monitor's cost per extra VM (docs/moddable.md, "Several VMs"): the
+ * The monitor's cost per extra VM (docs/moddable.md, "Per extra VM"): the
  * instrumented firmware with a configuration of one VM and of two, each
- * running hostile-trap-storm.elf (8 KiB of RAM: two such VMs fit the
- * Pico's XS heap, two 40 KiB compute guests do not), measured over 4
- * simulated seconds after boot (the storm rule stops a VM only after a
- * million instructions, later). Per extra VM: XS slots and chunks after
- * boot (the chunks less the VM's RAM), and RP2040 cycles per scheduling
- * slice (a turn of 1000 instructions, the Pico's mc/config slice) with
- * one and with two VMs: their difference is what a second VM adds.
- * Known problem (2026-12-07): the instrumented firmware with a
- * configuration in flash panics with "Out of memory" half a simulated
- * second after reset, before the app starts (the release firmware with the
- * same configuration runs), so this stops there with that message.
+ * running board-spin.elf (computes forever without trapping, in 8 KiB of
+ * RAM), measured over 4 simulated seconds after boot. Per extra VM: XS
+ * slots and chunks after boot (the chunks less the VM's RAM), and RP2040
+ * cycles per scheduling slice (1000 guest instructions, the Pico's
+ * mc/config slice) with one VM and with two: their difference is what a
+ * second VM adds to each slice.
  */
 async function perVmCost(sdk: BoardSdk, work: string, boardFile: string, manifest: string, log: (line: string) => void): Promise<void> {
-  const image = join(ROOT, 'guests', 'bin', 'hostile-trap-storm.elf');
+  const image = join(ROOT, 'guests', 'bin', 'board-spin.elf');
   const ram = 8 * 1024;
   const slice = 1000;
   const runs: { heap: { slots: number; chunks: number }; cyclesPerSlice: number }[] = [];
@@ -144,12 +142,14 @@ async function perVmCost(sdk: BoardSdk, work: string, boardFile: string, manifes
     if (r.aborted !== null || r.heap === null) throw new Error(`the ${n}-VM firmware did not run: ${r.aborted ?? 'no heap figures'}`);
     const slices = r.instructions / slice;
     runs.push({ heap: r.heap, cyclesPerSlice: r.cycles / slices });
-    say(`${n} VM${n > 1 ? 's' : ''} of hostile-trap-storm.elf (8 KiB of RAM each): XS heap after boot slots ${r.heap.slots} B, chunks ${r.heap.chunks} B; ` +
-      `${r.instructions} instructions in 4 s simulated, ${Math.round(r.cycles / slices)} cycles per slice of ${slice}, ${Math.round(r.cycles / r.instructions)} cycles/insn`);
+    say(`${n} VM${n > 1 ? 's' : ''} of board-spin.elf (8 KiB of RAM each): XS heap after boot slots ${r.heap.slots} B, chunks ${r.heap.chunks} B; ` +
+      `${r.instructions} instructions in ${(r.simNs / 1e9).toFixed(2)} s simulated (core busy ${(100 * r.cycles / (r.simNs * 0.125)).toFixed(0)} %), ` +
+      `${Math.round(r.cycles / slices)} cycles per slice of ${slice}, ${Math.round(r.cycles / r.instructions)} cycles/insn`);
   }
   const [one, two] = runs as [typeof runs[0], typeof runs[0]];
+  const d = Math.round(two.cyclesPerSlice - one.cyclesPerSlice);
   say(`per extra VM: ${two.heap.slots - one.heap.slots} B of slots, ${two.heap.chunks - one.heap.chunks - ram} B of chunks besides its ${ram} B of RAM; ` +
-    `${Math.round(two.cyclesPerSlice - one.cyclesPerSlice)} cycles more per slice (${Math.round(one.cyclesPerSlice)} with one VM, ${Math.round(two.cyclesPerSlice)} with two)`);
+    `${d >= 0 ? '+' : ''}${d} cycles per slice (${(100 * d / one.cyclesPerSlice).toFixed(1)} %: ${Math.round(one.cyclesPerSlice)} with one VM, ${Math.round(two.cyclesPerSlice)} with two)`);
 }
 
 async function main(): Promise<void> {
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`bench:board: ${line}\n`);
   };
-  // `npm run bench:board -- --per-vm`: the cost per extra VM only (not part of the default run: see perVmCost).
+  // `npm run bench:board -- --per-vm`: the cost per extra VM alone (about a third of the whole run).
   if (process.argv.includes('--per-vm')) {
     await perVmCost(sdk, work, boardFile, manifest, log);
     say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
@@ -200,6 +200,7 @@ async function main(): Promise<void> {
   if (afterBoot) say(`XS heap after boot (demo): slots ${afterBoot.slots} B, chunks ${afterBoot.chunks} B, stack ${afterBoot.stack} B`);
   if (peak) say(`XS heap peak (compute guest, sampled every 10 ms): slots ${peak.slots} B, chunks ${peak.chunks} B, stack ${peak.stack} B`);
   say(`compute guest: ${insns} instructions, checksum ${checksum ?? '?'} (QEMU: 9e50ec45), ${((end.simNs - vmStart.simNs) / 1e9).toFixed(2)} s simulated, ${(compute.wallMs / 1000).toFixed(1)} s wall for the whole run`);
+  await perVmCost(sdk, work, boardFile, manifest, log);
   say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
   const heapKiB = peak ? Math.round((peak.slots + peak.chunks) / 1024) : -1;
   say(`board pico: ${Math.round(cyclesPerInsn)} cycles/insn, ${Math.round(insnPerSec)} guest insn/s simulated, boot ${(boot.firstByteNs / 1e6).toFixed(0)} ms simulated, heap ${heapKiB} KiB`);
