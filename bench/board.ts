@@ -6,13 +6,15 @@
  * vendored SDKs of $XSVISOR_VENDOR) and prints, in simulated time: flash and
  * static RAM, boot to the guest's first UART byte, the XS heap after boot and
  * at its peak, guest instructions per second and RP2040 cycles per guest
- * instruction. Method and figures: docs/moddable.md ("Budget and speed").
- * Last line: `board pico: X cycles/insn, Y guest insn/s simulated, boot Z ms
- * simulated, heap W KiB` (by the emulated RP2040's clock). With `--jit`, a
- * third build runs the compute guest in the JIT tier (XS's compiler in the
- * firmware, `new Function`), guest RAM cut to JIT_RAM so the block cache
- * fits the heap, and prints its figures first (see {@link jitFigures});
- * `--jit-only` runs that build alone.
+ * instruction, and the monitor's cost per extra VM (XS heap, cycles per
+ * slice; `--per-vm` runs that part alone). Method and figures:
+ * docs/moddable.md ("Budget and speed"). Last line: `board pico: X
+ * cycles/insn, Y guest insn/s simulated, boot Z ms simulated, heap W KiB`
+ * (by the emulated RP2040's clock). With `--jit`, a third build runs the
+ * compute guest in the JIT tier (XS's compiler in the firmware, `new
+ * Function`), guest RAM cut to JIT_RAM so the block cache fits the heap,
+ * and prints its figures first (see {@link jitFigures}); `--jit-only` runs
+ * that build alone.
  */
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +52,7 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
   const heap: RunFigures['heap'] = {};
   const usb: string[] = [];
   let session: PicoSession | null = null;
+  let aborted = false;
   session = new PicoSession({
     board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut,
     onConsoleByte: (b) => {
@@ -65,13 +68,15 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
       const h = /^xsvisor-bench: heap (.+): slots (-?\d+) B, chunks (-?\d+) B, stack (-?\d+) B$/.exec(line);
       if (h !== null) heap[h[1]!] = { slots: Number(h[2]), chunks: Number(h[3]), stack: Number(h[4]) };
       if (line.startsWith('#') || line.includes('cannot start')) process.stderr.write(`pico usb: ${line}\n`);
+      // XS aborted (`# Chunk allocation: failed ...`) or the app refused to start: nothing more will come.
+      if (line.startsWith('# ') || line.includes('cannot start')) aborted = true;
     },
   });
   if (stopAt === 'first-byte') {
-    await session.runUntil(() => firstByteNs >= 0 && heap['after boot'] !== undefined, maxSimNs);
+    await session.runUntil(() => aborted || (firstByteNs >= 0 && heap['after boot'] !== undefined), maxSimNs);
   } else {
     // The heap's peak line follows the monitor's last line, once the app's run has settled.
-    await session.pico.runUntil(() => heap['peak'] !== undefined, maxSimNs);
+    await session.pico.runUntil(() => aborted || heap['peak'] !== undefined, maxSimNs);
   }
   const st = session.stats;
   session.close();
@@ -118,6 +123,84 @@ async function jitFigures(sdk: BoardSdk, work: string, boardFile: string): Promi
   return { cyclesPerInsn, peakKiB };
 }
 
+/** What {@link windowRun} saw: the XS heap after boot, and cycles and instructions between two of the app's instret samples. */
+interface WindowFigures {
+  readonly heap: { slots: number; chunks: number } | null;
+  readonly cycles: number;
+  /** Simulated time between the two samples (the core asleep in WFI takes time but no cycles). */
+  readonly simNs: number;
+  readonly instructions: number;
+  readonly aborted: string | null;
+}
+
+/**
+ * Boots an instrumented firmware (src/moddable/bench.ts traces the
+ * instructions retired every second) and measures RP2040 cycles over
+ * `seconds` such samples, starting at the second one (the VMs are then
+ * past their boot). Stops there, or at an XS abort.
+ */
+async function windowRun(dir: string, boardFile: string, seconds: number): Promise<WindowFigures> {
+  const { uf2, info } = readFirmware(dir);
+  const board = parseBoard(readFileSync(boardFile, 'utf8'), boardFile);
+  const samples: { cycles: number; simNs: number; instret: number }[] = [];
+  let heap: WindowFigures['heap'] = null;
+  let aborted: string | null = null;
+  let session: PicoSession | null = null;
+  session = new PicoSession({
+    board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut,
+    onUsbLine: (line) => {
+      const n = /^xsvisor-bench: instret (\d+)$/.exec(line);
+      if (n !== null) samples.push({ cycles: session!.stats.cycles, simNs: session!.stats.simNs, instret: Number(n[1]) });
+      const h = /^xsvisor-bench: heap after boot: slots (-?\d+) B, chunks (-?\d+) B/.exec(line);
+      if (h !== null) heap = { slots: Number(h[1]), chunks: Number(h[2]) };
+      if (line.startsWith('# ') || line.includes('cannot start') || line.includes('PANIC') || line === 'Out of memory') aborted = aborted === null ? line : `${aborted} ${line}`;
+    },
+  });
+  await session.runUntil(() => aborted !== null || samples.length > seconds + 1, 120e9);
+  session.close();
+  const a = samples[1];
+  const b = samples[seconds + 1];
+  if (a === undefined || b === undefined) return { heap, cycles: 0, simNs: 0, instructions: 0, aborted: aborted ?? 'no instret samples' };
+  return { heap, cycles: b.cycles - a.cycles, simNs: b.simNs - a.simNs, instructions: b.instret - a.instret, aborted };
+}
+
+/**
+ * The monitor's cost per extra VM (docs/moddable.md, "Per extra VM"): the
+ * instrumented firmware with a configuration of one VM and of two, each
+ * running board-spin.elf (computes forever without trapping, in 8 KiB of
+ * RAM), measured over 4 simulated seconds after boot. Per extra VM: XS
+ * slots and chunks after boot (the chunks less the VM's RAM), and RP2040
+ * cycles per scheduling slice (1000 guest instructions, the Pico's
+ * mc/config slice) with one VM and with two: their difference is what a
+ * second VM adds to each slice.
+ */
+async function perVmCost(sdk: BoardSdk, work: string, boardFile: string, manifest: string, log: (line: string) => void): Promise<void> {
+  const image = join(ROOT, 'guests', 'bin', 'board-spin.elf');
+  const ram = 8 * 1024;
+  const slice = 1000;
+  const runs: { heap: { slots: number; chunks: number }; cyclesPerSlice: number }[] = [];
+  for (const n of [1, 2]) {
+    const config = join(work, `vms-${n}.json`);
+    writeFileSync(config, JSON.stringify({
+      board: boardFile,
+      vms: Array.from({ length: n }, (_, i) => ({ name: `vm${i + 1}`, image, ram: `${ram / 1024}KiB`, uart: 'console' })),
+    }, null, 2));
+    const dir = join(ROOT, 'dist', 'board', `bench-vms-${n}`);
+    await buildFirmware(sdk, { config, manifest, instrument: true, outDir: dir, say: log });
+    const r = await windowRun(dir, boardFile, 4);
+    if (r.aborted !== null || r.heap === null) throw new Error(`the ${n}-VM firmware did not run: ${r.aborted ?? 'no heap figures'}`);
+    const slices = r.instructions / slice;
+    runs.push({ heap: r.heap, cyclesPerSlice: r.cycles / slices });
+    say(`${n} VM${n > 1 ? 's' : ''} of board-spin.elf (8 KiB of RAM each): XS heap after boot slots ${r.heap.slots} B, chunks ${r.heap.chunks} B; ` +
+      `${r.instructions} instructions in ${(r.simNs / 1e9).toFixed(2)} s simulated (core busy ${(100 * r.cycles / (r.simNs * 0.125)).toFixed(0)} %), ` +
+      `${Math.round(r.cycles / slices)} cycles per slice of ${slice}, ${Math.round(r.cycles / r.instructions)} cycles/insn`);
+  }
+  const [one, two] = runs as [typeof runs[0], typeof runs[0]];
+  const d = Math.round(two.cyclesPerSlice - one.cyclesPerSlice);
+  say(`per extra VM: ${two.heap.slots - one.heap.slots} B of slots, ${two.heap.chunks - one.heap.chunks - ram} B of chunks besides its ${ram} B of RAM; ` +
+    `${d >= 0 ? '+' : ''}${d} cycles per slice (${(100 * d / one.cyclesPerSlice).toFixed(1)} %: ${Math.round(one.cyclesPerSlice)} with one VM, ${Math.round(two.cyclesPerSlice)} with two)`);
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const sdk: BoardSdk = await findBoardSdk(process.env, (line) => process.stderr.write(`bench:board: ${line}\n`));
@@ -143,6 +226,12 @@ async function main(): Promise<void> {
     await jitFigures(sdk, work, boardFile);
     return;
   }
+  // `npm run bench:board -- --per-vm`: the cost per extra VM alone (about a third of the whole run).
+  if (process.argv.includes('--per-vm')) {
+    await perVmCost(sdk, work, boardFile, manifest, log);
+    say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
+    return;
+  }
   const release: FirmwareInfo = await buildFirmware(sdk, { board: 'pico', say: log });
   const bootDir = join(ROOT, 'dist', 'board', 'bench-boot');
   await buildFirmware(sdk, { board: boardFile, manifest, instrument: true, outDir: bootDir, say: log });
@@ -166,6 +255,7 @@ async function main(): Promise<void> {
   if (afterBoot) say(`XS heap after boot (demo): slots ${afterBoot.slots} B, chunks ${afterBoot.chunks} B, stack ${afterBoot.stack} B`);
   if (peak) say(`XS heap peak (compute guest, sampled every 10 ms): slots ${peak.slots} B, chunks ${peak.chunks} B, stack ${peak.stack} B`);
   say(`compute guest: ${insns} instructions, checksum ${checksum ?? '?'} (QEMU: 9e50ec45), ${((end.simNs - vmStart.simNs) / 1e9).toFixed(2)} s simulated, ${(compute.wallMs / 1000).toFixed(1)} s wall for the whole run`);
+  await perVmCost(sdk, work, boardFile, manifest, log);
   say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
   const heapKiB = peak ? Math.round((peak.slots + peak.chunks) / 1024) : -1;
   say(`board pico: ${Math.round(cyclesPerInsn)} cycles/insn, ${Math.round(insnPerSec)} guest insn/s simulated, boot ${(boot.firstByteNs / 1e6).toFixed(0)} ms simulated, heap ${heapKiB} KiB`);

@@ -116,7 +116,7 @@ struct persist {
     uint32_t boots;
     uint32_t fails;
 };
-#define PERSIST ((volatile struct persist *)0x803ff000)
+#define PERSIST ((volatile struct persist *)PERSIST_ADDR) /* 0x803ff000 (Makefile) */
 #define PERSIST_MAGIC 0x53424921
 
 static unsigned passes, fails;

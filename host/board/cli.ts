@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseSerialSpec, startSerialBackend, type StartedSerialBackend } from '../serial/index.js';
 import { TerminalSerial } from '../node/terminal-serial.js';
 import { BoardView, ConsoleMirror } from '../view/index.js';
-import { buildFirmware, FirmwareError, readBoardFile, type FirmwareInfo } from './firmware.js';
+import { buildFirmware, FirmwareError, planConfigFlash, readBoardFile, type FirmwareInfo } from './firmware.js';
 import { bootromModule, BoardSdkError, findBoardSdk, ROOT } from './sdk.js';
 import { Uf2Error } from './rp2040.js';
 import { PicoSession, type PicoOutcome } from './session.js';
@@ -23,9 +23,13 @@ import { PicoSession, type PicoOutcome } from './session.js';
 export const BOARD_EXIT = Object.freeze({ OK: 0, USAGE: 64, DATA: 65, UNAVAILABLE: 69, SOFTWARE: 70, TIMEOUT: 124 });
 
 const BUILD_USAGE = `usage: npm run board:build -- --board NAME [--guest IMAGE] [--out DIR]
+       npm run board:build -- --config FILE [--out DIR]
 
   --board NAME   boards/NAME.json (pico, esp32-devkitc) or a board file's path
   --guest IMAGE  the guest image to build in (default guests/bin/demo.elf)
+  --config FILE  a monitor configuration (as xsvisor run --config): it and the
+                 images it names go into flash, and the board runs its VMs;
+                 its "board" is the board built for (docs/moddable.md)
   --out DIR      where the outputs go (default dist/board/NAME/)
 
 Uses the Moddable SDK at $MODDABLE, or else the vendored SDKs at
@@ -35,10 +39,11 @@ A Pico gets its whole firmware (xsvisor.uf2); an ESP32 every stage before
 ESP-IDF's C compile unless ESP-IDF is set up (IDF_PATH).
 `;
 
-const SIM_USAGE = `usage: npm run board:sim -- [--board NAME] [--guest IMAGE] [--rebuild] [--serial SPEC] [--view] [--sim-seconds N]
+const SIM_USAGE = `usage: npm run board:sim -- [--board NAME] [--guest IMAGE | --config FILE] [--rebuild] [--serial SPEC] [--view] [--sim-seconds N]
 
   --board NAME     an rp2040 board (default pico)
   --guest IMAGE    build the firmware with this guest first
+  --config FILE    build the firmware with this monitor configuration first
   --rebuild        build the firmware again even if dist/board/NAME/ has one
   --serial SPEC    the guest's console: stdio (default), none, pty, tcp:PORT,
                    mon:pty or mon:tcp:PORT (Ctrl-A x quits there too)
@@ -91,11 +96,13 @@ export function sdkHelp(command: string): string {
   ].join('\n');
 }
 
-async function build(board: string, guest: string | undefined, outDir: string | undefined, io: Io): Promise<FirmwareInfo> {
-  readBoardFile(board);
+async function build(board: string | undefined, guest: string | undefined, outDir: string | undefined, io: Io, config?: string): Promise<FirmwareInfo> {
+  // Refused before the SDK is looked for: a bad board, or a configuration that does not fit.
+  if (config !== undefined) planConfigFlash(config, board);
+  else readBoardFile(board ?? '');
   const sdk = await findBoardSdk(process.env, (line) => io.err(`board:build: ${line}\n`));
   io.err(`board:build: Moddable SDK at ${sdk.moddable} (${sdk.source === 'vendor' ? 'vendored, stock 8.2.3' : '$MODDABLE'})\n`);
-  const info = await buildFirmware(sdk, { board, guest, outDir, say: (line) => io.err(`board:build: ${line}\n`) });
+  const info = await buildFirmware(sdk, { board, guest, config, outDir, say: (line) => io.err(`board:build: ${line}\n`) });
   const dir = outDir ?? join(ROOT, 'dist', 'board', info.board);
   const at = (f: string): string => relative(process.cwd(), join(dir, f)) || f;
   io.err(`board:build: ${info.preloads.length} modules preloaded, xsl ${info.xslInstances} instances, ${(info.ms / 1000).toFixed(0)} s\n`);
@@ -114,16 +121,18 @@ async function build(board: string, guest: string | undefined, outDir: string | 
 /** `board:build`: resolves with the exit status. */
 export async function boardBuildCommand(argv: readonly string[], io: Io): Promise<number> {
   try {
-    const a = parseArgs(argv, ['--help', '-h'], ['--board', '--guest', '--out']);
+    const a = parseArgs(argv, ['--help', '-h'], ['--board', '--guest', '--out', '--config']);
     if (a.has('--help') || a.has('-h')) {
       io.out(BUILD_USAGE);
       return BOARD_EXIT.OK;
     }
-    const board = a.get('--board');
-    if (typeof board !== 'string') throw new UsageError('which board? (--board NAME)');
+    const board = a.get('--board') as string | undefined;
+    const config = a.get('--config') as string | undefined;
+    if (board === undefined && config === undefined) throw new UsageError('which board? (--board NAME, or --config FILE)');
     const guest = a.get('--guest') as string | undefined;
+    if (guest !== undefined && config !== undefined) throw new UsageError('--guest and --config do not go together: the configuration names its images');
     const out = a.get('--out') as string | undefined;
-    await build(board, guest === undefined ? undefined : resolve(guest), out === undefined ? undefined : resolve(out), io);
+    await build(board, guest === undefined ? undefined : resolve(guest), out === undefined ? undefined : resolve(out), io, config);
     return BOARD_EXIT.OK;
   } catch (e) {
     return fail('board:build', e, io, BUILD_USAGE);
@@ -177,12 +186,14 @@ export async function boardSimCommand(argv: readonly string[], io: Io): Promise<
   let terminal: TerminalSerial | null = null;
   let view: BoardView | null = null;
   try {
-    const a = parseArgs(argv, ['--help', '-h', '--rebuild', '--view'], ['--board', '--guest', '--serial', '--sim-seconds']);
+    const a = parseArgs(argv, ['--help', '-h', '--rebuild', '--view'], ['--board', '--guest', '--config', '--serial', '--sim-seconds']);
     if (a.has('--help') || a.has('-h')) {
       io.out(SIM_USAGE);
       return BOARD_EXIT.OK;
     }
-    const boardName = (a.get('--board') as string | undefined) ?? 'pico';
+    const config = a.get('--config') as string | undefined;
+    if (config !== undefined && a.has('--guest')) throw new UsageError('--guest and --config do not go together: the configuration names its images');
+    const boardName = (a.get('--board') as string | undefined) ?? (config !== undefined ? planConfigFlash(config).boardFile.file : 'pico');
     const { name, board } = readBoardFile(boardName);
     if (board.platform !== 'rp2040') throw new UsageError(`board ${board.name} is ${board.platform}: only rp2040 boards have an emulator here (rp2040js)`);
     let serialText = (a.get('--serial') as string | undefined) ?? 'stdio';
@@ -198,8 +209,8 @@ export async function boardSimCommand(argv: readonly string[], io: Io): Promise<
 
     const dir = join(ROOT, 'dist', 'board', name);
     const guest = a.get('--guest') as string | undefined;
-    if (guest !== undefined || a.has('--rebuild') || !existsSync(join(dir, 'build-info.json'))) {
-      await build(boardName, guest === undefined ? undefined : resolve(guest), dir, { out: () => {}, err: io.err });
+    if (guest !== undefined || config !== undefined || a.has('--rebuild') || !existsSync(join(dir, 'build-info.json'))) {
+      await build(boardName, guest === undefined ? undefined : resolve(guest), dir, { out: () => {}, err: io.err }, config);
     } else {
       io.err(`board:sim: firmware ${relative(process.cwd(), dir)}/ of ${statSync(join(dir, 'build-info.json')).mtime.toISOString()} (--rebuild to build it again)\n`);
     }

@@ -11,8 +11,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { formatSize, parseBoard, type Board } from '../../src/board/index.js';
+import { MonitorConfigError, parseMonitorConfig, type MonitorConfig } from '../../src/monitor/index.js';
 import { minimumRam, planGuestImage } from '../../src/moddable/image.js';
 import { ROOT, run, type BoardSdk } from './sdk.js';
 
@@ -24,7 +25,7 @@ export const DEFAULT_GUEST = join(ROOT, 'guests', 'bin', 'demo.elf');
 
 /** A board or guest the build refuses, before anything runs. */
 export class FirmwareError extends Error {
-  constructor(readonly reason: 'no-board' | 'bad-board' | 'not-a-device' | 'no-guest' | 'no-room' | 'build-failed', readonly place: string, detail: string) {
+  constructor(readonly reason: 'no-board' | 'bad-board' | 'not-a-device' | 'no-guest' | 'no-room' | 'bad-config' | 'build-failed', readonly place: string, detail: string) {
     super(`${place}: ${detail}`);
     this.name = 'FirmwareError';
   }
@@ -32,10 +33,16 @@ export class FirmwareError extends Error {
 
 /** What to build. */
 export interface FirmwareOptions {
-  /** A board name in boards/ or a path to a board file. */
-  readonly board: string;
+  /** A board name in boards/ or a path to a board file (optional with `config`, whose board it must be). */
+  readonly board?: string;
   /** The guest image (default: the demo). */
   readonly guest?: string;
+  /**
+   * A monitor configuration (`xsvisor run --config`'s schema) to put in
+   * flash with the images it names; the app then runs its VMs. Its
+   * `board` is the board built for (`board` may then be omitted).
+   */
+  readonly config?: string;
   /** Where outputs go (default dist/board/BOARD). */
   readonly outDir?: string;
   /** The manifest to build (default manifest.json; bench:board builds one that includes it). */
@@ -56,6 +63,8 @@ export interface FirmwareInfo {
   readonly guest: string;
   /** The guest's resource name in flash. */
   readonly guestResource: string;
+  /** With a configuration: its file, and each VM's resource in flash, RAM and the RAM its image needs at least (bytes). */
+  readonly config?: { readonly file: string; readonly vms: readonly { readonly name: string; readonly resource: string; readonly ram: number; readonly need: number }[] };
   /** The modules mcconfig told xsl to preload. */
   readonly preloads: readonly string[];
   /** xsl's count of preloaded instances (objects moved to flash). */
@@ -153,13 +162,22 @@ function symbolAddress(elf: string, name: string): number | undefined {
 export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Promise<FirmwareInfo> {
   const started = Date.now();
   const say = options.say ?? (() => {});
-  const { name, file, board } = readBoardFile(options.board);
+  const planned = options.config === undefined ? null : planConfigFlash(options.config, options.board);
+  const { name, file, board } = planned?.boardFile ?? readBoardFile(options.board ?? '');
   const platform = board.platform as 'rp2040' | 'esp32';
   const guest = resolve(options.guest ?? DEFAULT_GUEST);
   checkGuestFits(guest, board);
   const outDir = resolve(options.outDir ?? join(ROOT, 'dist', 'board', name));
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  // The configuration and its images, staged as flash-NAME: the manifest's `"*": "$(XSVISOR_VMS)"` data entry takes them as NAME.
+  const staged = join(outDir, 'flash');
+  mkdirSync(staged, { recursive: true });
+  if (planned !== null) {
+    for (const f of planned.files) copyFileSync(f.from, join(staged, `flash-${f.resource}`));
+    writeFileSync(join(staged, 'flash-vms.json'), `${JSON.stringify(planned.flashDoc, null, 2)}\n`);
+    say(`configuration ${planned.file}: ${planned.vms.map((v) => `${v.name} (${v.resource}, RAM ${formatSize(v.ram)})`).join(', ')}`);
+  }
 
   const mcPlatform = MCCONFIG_PLATFORM[platform];
   const ext = extname(guest);
@@ -169,6 +187,7 @@ export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Pr
     ...sdk.env,
     XSVISOR_BOARD: file.slice(0, -'.json'.length),
     XSVISOR_GUEST: guest.slice(0, guest.length - ext.length),
+    XSVISOR_VMS: join(staged, 'flash-*'),
   };
   const variant = options.instrument === true ? 'instrument' : 'release';
   const tmp = join(sdk.moddable, 'build', 'tmp', mcPlatform, variant, 'xsvisor');
@@ -216,6 +235,7 @@ export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Pr
     kind: platform === 'rp2040' ? 'uf2' : 'xs-stages',
     guest,
     guestResource,
+    config: planned === null ? undefined : { file: planned.file, vms: planned.vms },
     preloads: preloadsOf(makefile),
     xslInstances: xsl.instances,
     xslWarnings: xsl.warnings,
@@ -228,4 +248,74 @@ export async function buildFirmware(sdk: BoardSdk, options: FirmwareOptions): Pr
   writeFileSync(join(outDir, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`);
   if (platform === 'rp2040' && !existsSync(join(outDir, 'xsvisor.uf2'))) throw new FirmwareError('build-failed', outDir, 'mcconfig finished but made no UF2');
   return info;
+}
+
+/** What a configuration puts in flash. */
+interface ConfigFlash {
+  readonly file: string;
+  readonly boardFile: ReturnType<typeof readBoardFile>;
+  /** The configuration as the app reads it: `board` the board's name, each image and load file its resource's name. */
+  readonly flashDoc: Record<string, unknown>;
+  readonly files: readonly { readonly from: string; readonly resource: string }[];
+  readonly vms: readonly { readonly name: string; readonly resource: string; readonly ram: number; readonly need: number }[];
+}
+
+/**
+ * Reads and validates a monitor configuration for a board build (the
+ * same validator as `xsvisor run --config` and the app); returns what goes
+ * into flash. Refuses, with a {@link FirmwareError}: a configuration the
+ * validator refuses (`bad-config`, every problem with its JSON path, the
+ * VMs' RAM beyond the board's ramBudget among them), a host board,
+ * `board` naming another board than the configuration's, a missing image
+ * (`no-guest`) and an image bigger than its VM's RAM (`no-room`, naming the
+ * VM and the bytes).
+ */
+export function planConfigFlash(configPath: string, boardOption?: string): ConfigFlash {
+  const path = resolve(configPath);
+  const shown = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) throw new FirmwareError('bad-config', shown, 'no such configuration file');
+  const baseDir = dirname(path);
+  const text = readFileSync(path, 'utf8');
+  let boardFile: ReturnType<typeof readBoardFile> | null = null;
+  let config: MonitorConfig;
+  try {
+    config = parseMonitorConfig(text, shown, (boardName) => {
+      const asPath = boardName.includes('/') || boardName.endsWith('.json');
+      boardFile = readBoardFile(asPath && !isAbsolute(boardName) ? resolve(baseDir, boardName) : boardName);
+      return boardFile.board;
+    });
+  } catch (e) {
+    if (e instanceof MonitorConfigError) throw new FirmwareError('bad-config', shown, `\n${e.message}`);
+    throw e;
+  }
+  const bf = boardFile as ReturnType<typeof readBoardFile> | null;
+  if (bf === null) throw new FirmwareError('bad-config', shown, '$.board: no board');
+  if (boardOption !== undefined && readBoardFile(boardOption).file !== bf.file) {
+    throw new FirmwareError('bad-config', shown, `$.board: the configuration is for board '${bf.board.name}' (${relative(ROOT, bf.file)}), not --board ${boardOption}`);
+  }
+  const doc = JSON.parse(text) as Record<string, unknown> & { vms: Record<string, unknown>[] };
+  const files: { from: string; resource: string }[] = [];
+  const vms: { name: string; resource: string; ram: number; need: number }[] = [];
+  const flashVms = config.vms.map((vm, i) => {
+    const image = isAbsolute(vm.image) ? vm.image : resolve(baseDir, vm.image);
+    if (!existsSync(image)) throw new FirmwareError('no-guest', `${shown}: ${vm.path}.image`, `${vm.image}: no such file`);
+    const plan = planGuestImage(new Uint8Array(readFileSync(image)), basename(image));
+    const need = minimumRam(plan, { ramSize: vm.ramSize, gpio: vm.board.has('gpio'), virtio: vm.board.has('virtio-mmio') });
+    if (need > vm.ramSize) {
+      throw new FirmwareError('no-room', `${shown}: ${vm.path}.ram`,
+        `VM '${vm.name}' (${vm.image}) needs ${need} bytes (${formatSize(need)}) of guest RAM; it is given ${vm.ramSize} bytes (${formatSize(vm.ramSize)})`);
+    }
+    const resource = `vm-${vm.name}${extname(image)}`;
+    files.push({ from: image, resource });
+    vms.push({ name: vm.name, resource, ram: vm.ramSize, need });
+    const load = vm.loads.map((l, k) => {
+      const from = isAbsolute(l.file) ? l.file : resolve(baseDir, l.file);
+      if (!existsSync(from)) throw new FirmwareError('no-guest', `${shown}: ${vm.path}.load[${k}].file`, `${l.file}: no such file`);
+      const r = `vm-${vm.name}-load${k}${extname(from)}`;
+      files.push({ from, resource: r });
+      return { file: r, addr: l.addr };
+    });
+    return { ...doc.vms[i], image: resource, ...(load.length > 0 ? { load } : {}) };
+  });
+  return { file: shown, boardFile: bf, flashDoc: { ...doc, board: bf.board.name, vms: flashVms }, files, vms };
 }

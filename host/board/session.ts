@@ -168,10 +168,11 @@ export class PicoSession {
 
   /** The app's last messages say how the run ended (src/moddable/app.ts, describeExit and the count that follows). */
   private noteMonitorLine(line: string): void {
-    if (/^xsvisor: (guest exited|guest stopped|monitor error|stopped after|run ended)/.test(line)) this.exitLine = line;
+    if (/^xsvisor: (guest exited|guest stopped|monitor error|stopped after|run ended|all VMs ended)/.test(line)) this.exitLine = line;
     else if (line.startsWith('xsvisor: cannot start: ')) this.outcome ??= { kind: 'refused', line };
     else if (/^xsvisor: \d+ instructions in /.test(line) && this.exitLine !== null) {
-      const m = /^xsvisor: guest exited with status (\d+)/.exec(this.exitLine);
+      // One guest: its exit; a configuration: the run's status (docs/monitor.md, "Exit status").
+      const m = /^xsvisor: (?:guest exited with|all VMs ended,) status (\d+)/.exec(this.exitLine);
       this.outcome ??= m !== null ? { kind: 'exit', status: Number(m[1]), line: this.exitLine } : { kind: 'stopped', line: this.exitLine };
     }
   }

@@ -28,6 +28,8 @@ export interface HostBoardOptions {
   readonly guestName?: string;
   /** More mc/config settings (e.g. `slice`). */
   readonly config?: Readonly<Record<string, unknown>>;
+  /** More resources by name (a monitor configuration `vms.json` and its images, as `board:build --config` puts them in flash). */
+  readonly resources?: Readonly<Record<string, Uint8Array>>;
   /** Receives what the app traces (default: kept in `log` only). */
   readonly onTrace?: (text: string) => void;
 }
@@ -72,6 +74,7 @@ export function setUpHostBoard(options: HostBoardOptions): HostBoard {
   setHostResources({
     'board.json': new TextEncoder().encode(options.boardText),
     [guestName]: options.guest,
+    ...options.resources,
   });
   setHostConfig({ platform: board.platform, guest: guestName, ...options.config });
   setHostMicroseconds(board.platform !== 'rp2040');

@@ -14,10 +14,16 @@ declare module 'xsvisor:moddable-main' {
     readonly reason?: string;
   }
   /** What main's promise resolves with (src/moddable/app.ts AppResult, loosely). */
-  export type MainResult = { readonly ok: true; readonly exit: MainExit } | { readonly ok: false; readonly error: unknown };
+  export type MainResult =
+    | { readonly ok: true; readonly exit: MainExit; readonly config: { readonly status: number; readonly outcomes: readonly { readonly name: string; readonly exit: MainExit; readonly restarts: number }[] } | null }
+    | { readonly ok: false; readonly error: unknown };
   /** The running guest (src/moddable/app.ts AppRun, the parts a host harness uses). */
   export interface MainRun {
     readonly vm: { stop(reason: string): void; readonly instret: number; readonly isIdle: boolean };
+    /** Stops every VM (one guest, or a configuration's). */
+    stop(reason: string): void;
+    /** With a configuration in flash: its VMs (src/moddable/vms.ts ConfigRun, loosely); else null. */
+    readonly config: { readonly vms: readonly { readonly name: string; readonly vm: { readonly instret: number; readonly isIdle: boolean } }[] } | null;
   }
   /** Starts the guest; resolves when it has ended or could not start. */
   export default function main(options?: { onStart?(run: MainRun): void }): Promise<MainResult>;

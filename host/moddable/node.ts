@@ -28,6 +28,8 @@ export interface RunMainOptions {
   readonly guest: string | Uint8Array;
   /** More mc/config settings (e.g. `slice`). */
   readonly config?: Readonly<Record<string, unknown>>;
+  /** More resources in flash by name (a monitor configuration `vms.json` and the images it names). */
+  readonly resources?: Readonly<Record<string, Uint8Array>>;
   /** Stop the guest after this long (default 30 s). */
   readonly timeoutMs?: number;
   /** Called once the guest runs, to drive it (inject input, press buttons). */
@@ -70,7 +72,7 @@ export async function runMainOnNode(options: RunMainOptions): Promise<RunMainRes
   registerModdableHooks();
   const { text, board } = boardSource(options.board);
   const guest = typeof options.guest === 'string' ? new Uint8Array(readFileSync(join(ROOT, options.guest))) : options.guest;
-  const host = setUpHostBoard({ board, boardText: text, guest, config: options.config });
+  const host = setUpHostBoard({ board, boardText: text, guest, config: options.config, resources: options.resources });
   const mainUrl = pathToFileURL(join(ROOT, 'src', 'moddable', 'main.ts')).href;
   // Imported by URL: the Node type-check must not follow it (the app is checked with Moddable's typings, src/moddable/tsconfig.json).
   const main = (await import(mainUrl) as typeof import('xsvisor:moddable-main')).default;
@@ -79,7 +81,7 @@ export async function runMainOnNode(options: RunMainOptions): Promise<RunMainRes
   let scripted: Promise<void> = Promise.resolve();
   const result = await main({
     onStart(run: MainRun): void {
-      timer = setTimeout(() => run.vm.stop('timeout'), options.timeoutMs ?? 30_000);
+      timer = setTimeout(() => run.stop('timeout'), options.timeoutMs ?? 30_000);
       if (options.script !== undefined) scripted = Promise.resolve(options.script({ run, host }));
     },
   });

@@ -2,7 +2,7 @@
  * The entry of the XS bundle (see xs.ts): runs src/moddable/main.ts in an
  * xsnap worker on a simulated board whose far ends live in Node. Everything
  * crosses through the XS bridge (host/xs/bridge.ts, host/xs/protocol.ts):
- * SETUP (JSON {boardText, boardFile, guestName, config}), IMAGE (the
+ * SETUP (JSON {boardText, boardFile, guestName, config, resources}), IMAGE (the
  * guest), the UART's bytes, LOG (traced text) and EXIT (the app's result).
  * The Timer stand-in blocks in the bridge's idle wait when nothing else is
  * queued, so an idle guest sleeps instead of spinning the worker.
@@ -23,6 +23,8 @@ interface SetUp {
   readonly boardFile: string;
   readonly guestName: string;
   readonly config: Record<string, unknown>;
+  /** More resources, each as Latin-1 text (a byte per character). */
+  readonly resources?: Record<string, string>;
 }
 
 let host: HostBoard | null = null;
@@ -39,6 +41,11 @@ host = setUpHostBoard({
   guest: bridge.send(OP.IMAGE),
   guestName: setup.guestName,
   config: setup.config,
+  resources: Object.fromEntries(Object.entries(setup.resources ?? {}).map(([name, text]) => {
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return [name, bytes];
+  })),
   onTrace: (text) => bridge.log(text),
 });
 
@@ -46,7 +53,7 @@ let running: MainRun | null = null;
 let stopFor: string | null = null;
 bridge.onStop = (reason) => {
   stopFor = reason;
-  running?.vm.stop(reason);
+  running?.stop(reason);
 };
 if (host.serial !== null) host.serial.onTransmit = (bytes) => bridge.transmit(bytes);
 setIdleWaiter((ms) => bridge.wait(ms));
@@ -56,7 +63,7 @@ const poller = Timer.repeat(() => bridge.sync(), 20);
 void main({
   onStart: (run) => {
     running = run;
-    if (stopFor !== null) run.vm.stop(stopFor);
+    if (stopFor !== null) run.stop(stopFor);
   },
 }).then((result) => {
   Timer.clear(poller);
@@ -69,6 +76,10 @@ void main({
     exit: exit === undefined ? undefined : { kind: exit.kind, status: exit.status, source: exit.source, reason: exit.reason },
     error: result.ok ? undefined : String(result.error instanceof Error ? result.error.message : result.error),
     instret: running?.vm.instret ?? 0,
+    config: !result.ok || result.config === null ? null : {
+      status: result.config.status,
+      vms: result.config.outcomes.map((o) => ({ name: o.name, kind: o.exit.kind, status: o.exit.status, restarts: o.restarts })),
+    },
     timers: timerStats,
   })));
 });

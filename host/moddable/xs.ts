@@ -29,6 +29,8 @@ export interface XsAppReport {
   readonly error?: string;
   readonly instret: number;
   readonly timers: { readonly set: number; readonly fired: number; readonly idleWaits: number };
+  /** With a configuration in flash: the run's status and each VM's end. */
+  readonly config?: { readonly status: number; readonly vms: readonly { readonly name: string; readonly kind: string; readonly status?: number; readonly restarts: number }[] } | null;
 }
 
 /** Options of {@link runMainInXs}. */
@@ -36,6 +38,8 @@ export interface RunMainInXsOptions {
   readonly board: RunMainOptions['board'];
   readonly guest: RunMainOptions['guest'];
   readonly config?: RunMainOptions['config'];
+  /** More resources in flash by name (a monitor configuration `vms.json` and its images); they cross in SETUP. */
+  readonly resources?: RunMainOptions['resources'];
   /** Ask the guest to stop after this long (default 30 s); the worker is killed 10 s later if it has not ended. */
   readonly timeoutMs?: number;
   /** Called with all output so far each time the guest writes; `send` queues input for its UART, `stop` asks the guest to stop. */
@@ -80,6 +84,12 @@ export function bundleMainForXs(): Promise<string> {
  * UART from `interact`, and resolves when the app has reported its end
  * (or the worker failed). Never rejects for what happens in XS.
  */
+function latin1(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return out;
+}
+
 export async function runMainInXs(options: RunMainInXsOptions): Promise<RunMainInXsResult> {
   const { text, board } = boardSource(options.board);
   const guest = typeof options.guest === 'string' ? new Uint8Array(readFileSync(join(ROOT, options.guest))) : options.guest;
@@ -117,7 +127,11 @@ export async function runMainInXs(options: RunMainInXsOptions): Promise<RunMainI
     callbacks?.onReadable?.(input.length);
   };
   const bridge = new XsBridgeHost({
-    setup: { boardText: text, boardFile: `boards/${board.name}.json`, guestName, config: options.config ?? {} },
+    setup: {
+      boardText: text, boardFile: `boards/${board.name}.json`, guestName, config: options.config ?? {},
+      // Latin-1 text, a byte per character: JSON carries it unchanged to the worker, which makes bytes of it again.
+      resources: Object.fromEntries(Object.entries(options.resources ?? {}).map(([name, bytes]) => [name, latin1(bytes)])),
+    },
     image: guest,
     port,
     onLog: (t) => {

@@ -26,7 +26,7 @@ export class AddrRangeError extends RangeError {
 
   constructor(start: number, end: number, reason: AddrRangeErrorReason, detail: string) {
     super(`address range [${formatAddr(start)}, ${formatAddr(end)}) ${detail}`);
-    this.name = 'AddrRangeError';
+    Object.defineProperty(this, 'name', { value: 'AddrRangeError', writable: true, configurable: true });
     this.start = start;
     this.end = end;
     this.reason = reason;

@@ -42,7 +42,7 @@ export class AddressError extends RangeError {
       : reason === 'negative' ? 'is negative'
       : `is not below ${limit}, the end of the ${kind} address space`;
     super(`guest ${kind} address ${formatAddr(value)} ${why}`);
-    this.name = 'AddressError';
+    Object.defineProperty(this, 'name', { value: 'AddressError', writable: true, configurable: true });
     this.value = value;
     this.kind = kind;
     this.reason = reason;

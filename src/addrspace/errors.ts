@@ -21,7 +21,7 @@ export class RegionOverlapError extends Error {
 
   constructor(region: string, range: AddrRange<GuestPhysAddr>, other: string, otherRange: AddrRange<GuestPhysAddr>) {
     super(`region '${region}' ${range} overlaps '${other}' ${otherRange}`);
-    this.name = 'RegionOverlapError';
+    Object.defineProperty(this, 'name', { value: 'RegionOverlapError', writable: true, configurable: true });
     this.region = region;
     this.range = range;
     this.other = other;
@@ -46,7 +46,7 @@ export class AddressSpaceError extends Error {
 
   constructor(reason: AddressSpaceErrorReason, region: string, message: string) {
     super(`region '${region}': ${message}`);
-    this.name = 'AddressSpaceError';
+    Object.defineProperty(this, 'name', { value: 'AddressSpaceError', writable: true, configurable: true });
     this.reason = reason;
     this.region = region;
   }
@@ -82,7 +82,9 @@ export class AccessFault extends Error {
     const where = region === null ? '' : ` in '${region}'`;
     const why = cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`;
     super(`${op} of ${width} byte(s) at ${formatAddr(address)}${where}: ${kind}${why}`, cause === undefined ? undefined : { cause });
-    this.name = 'AccessFault';
+    // Defined, not assigned: on a board, preloading freezes Error.prototype, so assigning the
+    // inherited read-only `name` throws (every error class of src/ does the same).
+    Object.defineProperty(this, 'name', { value: 'AccessFault', writable: true, configurable: true });
     this.kind = kind;
     this.op = op;
     this.address = address;

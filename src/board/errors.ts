@@ -28,7 +28,7 @@ export class BoardError extends Error {
   constructor(file: string, problems: readonly BoardProblem[]) {
     const list = problems.length > 0 ? problems : [{ path: '$', problem: 'is not a valid board' }];
     super(list.map((p) => `${file}: ${p.path}: ${p.problem}`).join('\n'));
-    this.name = 'BoardError';
+    Object.defineProperty(this, 'name', { value: 'BoardError', writable: true, configurable: true });
     this.file = file;
     this.problems = Object.freeze(list.slice());
     this.path = list[0].path;

@@ -13,7 +13,7 @@ export class SizeError extends Error {
   readonly text: string;
   constructor(text: string, detail: string) {
     super(`'${text}' is not a size: ${detail}`);
-    this.name = 'SizeError';
+    Object.defineProperty(this, 'name', { value: 'SizeError', writable: true, configurable: true });
     this.text = text;
   }
 }

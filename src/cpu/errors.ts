@@ -20,7 +20,7 @@ export class HartError extends Error {
 
   constructor(kind: HartErrorKind, subject: string | number, message: string) {
     super(message);
-    this.name = 'HartError';
+    Object.defineProperty(this, 'name', { value: 'HartError', writable: true, configurable: true });
     this.kind = kind;
     this.subject = subject;
   }

@@ -28,7 +28,7 @@ export class DeviceError extends Error {
   constructor(options: { kind: DeviceErrorKind; address: number; width: AccessWidth; device: string; detail?: string }) {
     const { kind, address, width, device, detail } = options;
     super(`${device}: ${kind} at ${formatAddr(address)} (width ${width})${detail ? `: ${detail}` : ''}`);
-    this.name = 'DeviceError';
+    Object.defineProperty(this, 'name', { value: 'DeviceError', writable: true, configurable: true });
     this.kind = kind;
     this.address = address;
     this.width = width;

@@ -48,7 +48,7 @@ export class HtifPlacementError extends RangeError {
 
   constructor(tohost: number, fromhost: number | null, detail: string) {
     super(`HTIF at tohost 0x${tohost.toString(16)}${fromhost === null ? '' : `, fromhost 0x${fromhost.toString(16)}`}: ${detail}`);
-    this.name = 'HtifPlacementError';
+    Object.defineProperty(this, 'name', { value: 'HtifPlacementError', writable: true, configurable: true });
     this.tohost = tohost;
     this.fromhost = fromhost;
   }

@@ -15,7 +15,7 @@ export class FdtError extends Error {
 
   constructor(reason: FdtErrorReason, path: string, detail: string) {
     super(path === '' ? `device tree: ${detail}` : `device tree ${path}: ${detail}`);
-    this.name = 'FdtError';
+    Object.defineProperty(this, 'name', { value: 'FdtError', writable: true, configurable: true });
     this.reason = reason;
     this.path = path;
   }

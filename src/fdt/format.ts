@@ -20,16 +20,39 @@ export const FdtToken = Object.freeze({
   End: 0x9,
 } as const);
 
-// A function, not a module-level RegExp: Moddable 8.2.3 corrupts RegExps made at preload
-// time (docs/moddable.md, "The stock SDK's defects"); a literal here is made at each call.
+// Character scans, not RegExps: a module-level RegExp is corrupted by Moddable 8.2.3's
+// preload (docs/moddable.md, "The stock SDK's defects"), and a literal is compiled at each
+// call with C malloc outside XS's heap, where a Pico has about 3 KiB to spare: compiling the
+// node-name pattern there panicked the instrumented firmware ("Out of memory").
+
+/** True when code unit `c` may appear in a node name (2.2.1, table 2.1), or with `property` in a property name (2.2.4, table 2.2). */
+function isNameChar(c: number, property: boolean): boolean {
+  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
+  // , . _ + -
+  if (c === 0x2c || c === 0x2e || c === 0x5f || c === 0x2b || c === 0x2d) return true;
+  // ? #
+  return property && (c === 0x3f || c === 0x23);
+}
+
 /** Takes a node name; true when its characters are valid (2.2.1, table 2.1), before and after '@'. */
 export function isNodeName(name: string): boolean {
-  return /^[A-Za-z][0-9A-Za-z,._+-]{0,30}(@[0-9A-Za-z,._+-]+)?$/.test(name);
+  const first = name.charCodeAt(0);
+  if (!((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) return false;
+  let at = -1;
+  for (let i = 1; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x40 && at < 0) at = i;
+    else if (!isNameChar(c, false)) return false;
+  }
+  // 1 to 31 characters before '@'; at least one after it.
+  return at < 0 ? name.length <= 31 : at <= 31 && at < name.length - 1;
 }
 
 /** Takes a property name; true when it has 1 to 31 valid characters (2.2.4, table 2.2). */
 export function isPropertyName(name: string): boolean {
-  return /^[0-9A-Za-z,._+?#-]{1,31}$/.test(name);
+  if (name.length < 1 || name.length > 31) return false;
+  for (let i = 0; i < name.length; i++) if (!isNameChar(name.charCodeAt(i), true)) return false;
+  return true;
 }
 
 /** Encodes a string as UTF-8 (device tree strings are normally ASCII). */

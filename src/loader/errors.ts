@@ -45,7 +45,7 @@ export class ImageError extends Error {
     const offset = options.offset ?? null;
     const at = offset === null ? '' : ` (file offset ${formatAddr(offset)})`;
     super(`${image}: ${place}${at}: ${detail}`);
-    this.name = 'ImageError';
+    Object.defineProperty(this, 'name', { value: 'ImageError', writable: true, configurable: true });
     this.reason = reason;
     this.image = image;
     this.place = place;

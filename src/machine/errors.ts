@@ -23,7 +23,7 @@ export class VmConfigError extends Error {
 
   constructor(reason: VmConfigErrorReason, option: string, detail: string) {
     super(`${option}: ${detail}`);
-    this.name = 'VmConfigError';
+    Object.defineProperty(this, 'name', { value: 'VmConfigError', writable: true, configurable: true });
     this.reason = reason;
     this.option = option;
   }

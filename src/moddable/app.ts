@@ -1,7 +1,8 @@
 /**
  * The xsvisor app on a Moddable host: reads the board file and the guest
  * image from flash, wires UART0 and the GPIO lines to ECMA-419 IO, and
- * runs the VM in slices on Timer until the guest ends.
+ * runs the VM in slices on Timer until the guest ends; with a monitor
+ * configuration in flash (`vms.json`), runs its VMs instead (vms.ts).
  *
  * Everything it touches comes in through {@link ModdableHost} (main.ts on a
  * board, host/moddable/ under Node and xsnap); nothing runs at load, so it
@@ -24,6 +25,7 @@ import { ModdableAppError } from './errors.js';
 import { digitalPinFactory, moddableClock, serialPortFactory, sharedConsole, timerScheduler, type HeldDigitalPinFactory, type SerialGlueStats, type SharedConsole } from './glue.js';
 import { minimumRam, planGuestImage, type GuestImagePlan } from './image.js';
 import { decodeUtf8, resourceBytes } from './resources.js';
+import { CONFIG_RESOURCE, startConfig, type ConfigResult, type ConfigRun } from './vms.js';
 
 /** What the app needs from its host: Moddable's modules and classes, or stand-ins for them. */
 export interface ModdableHost {
@@ -57,18 +59,24 @@ export const APP_DEFAULTS = Object.freeze({
   drainMs: 2000,
 });
 
-/** A started guest. */
+/** A started guest, or a started configuration (see vms.ts). */
 export interface AppRun {
   readonly board: Board;
+  /** The guest's image plan; with a configuration, the first VM's. */
   readonly plan: GuestImagePlan;
+  /** The guest's VM; with a configuration, the first VM's. */
   readonly vm: VirtVm;
-  /** Resolves when the guest has ended and UART0's last bytes have gone to the port. Never rejects. */
+  /** The configuration's run, or null when flash holds one guest. */
+  readonly config: ConfigRun | null;
+  /** Stops every VM that still runs, for `reason`. */
+  stop(reason: string): void;
+  /** Resolves when the guest has ended and UART0's last bytes have gone to the port (with a configuration: the deciding VM's exit). Never rejects. */
   readonly done: Promise<VmExit>;
 }
 
-/** How a run of the app ended. */
+/** How a run of the app ended; `config` holds every VM's outcome and the run's status when flash held a configuration. */
 export type AppResult =
-  | { readonly ok: true; readonly exit: VmExit; readonly board: Board; readonly plan: GuestImagePlan }
+  | { readonly ok: true; readonly exit: VmExit; readonly board: Board; readonly plan: GuestImagePlan; readonly config: ConfigResult | null }
   | { readonly ok: false; readonly error: unknown };
 
 function configString(config: ModdableHost['config'], key: string, fallback?: string): string {
@@ -155,8 +163,17 @@ export function describeExit(exit: VmExit): string {
  */
 export function startXsvisor(host: ModdableHost): AppRun {
   const board = loadBoard(host);
-  const guest = configString(host.config, 'guest', APP_DEFAULTS.guest);
   const slice = configSlice(host.config);
+  if (host.Resource.exists(CONFIG_RESOURCE)) {
+    const run = startConfig(host, board, slice, (line) => host.log(line));
+    const first = run.vms[0]!;
+    return Object.freeze({
+      board, plan: first.plan, vm: first.vm, config: run,
+      stop: (reason: string): void => run.monitor.stop(reason),
+      done: run.done.then((r) => r.exit),
+    });
+  }
+  const guest = configString(host.config, 'guest', APP_DEFAULTS.guest);
   const image = resourceBytes(host.Resource, guest);
   const plan = planGuestImage(image, guest);
   const need = minimumRam(plan, { ramSize: board.ramBudget, gpio: board.has('gpio'), virtio: board.has('virtio-mmio') });
@@ -221,7 +238,7 @@ export function startXsvisor(host: ModdableHost): AppRun {
       return exit;
     });
   });
-  return Object.freeze({ board, plan, vm, done });
+  return Object.freeze({ board, plan, vm, config: null, stop: (reason: string): void => vm.stop(reason), done });
 }
 
 /**
@@ -266,5 +283,8 @@ export function runXsvisor(host: ModdableHost, options: { onStart?(run: AppRun):
     return Promise.resolve({ ok: false, error });
   }
   options.onStart?.(run);
-  return run.done.then((exit) => ({ ok: true as const, exit, board: run.board, plan: run.plan }));
+  if (run.config !== null) {
+    return run.config.done.then((r) => ({ ok: true as const, exit: r.exit, board: run.board, plan: run.plan, config: r }));
+  }
+  return run.done.then((exit) => ({ ok: true as const, exit, board: run.board, plan: run.plan, config: null }));
 }

@@ -4,9 +4,9 @@
  * app as main.ts does, and traces the XS heap the way Moddable's
  * instrumentation counts it (slots and chunks in use, bytes; the stack's
  * high-water mark) after boot and at the run's peak, sampled every 10 ms
- * on Timer. With `tier: "jit"` in mc/config (bench:board's jit build) the
- * hart runs the JIT tier, its block cache `jitBlocks` slots. Not part of
- * the app a user flashes.
+ * on Timer, and the instructions retired every second. With `tier: "jit"`
+ * in mc/config (bench:board's jit build) the hart runs the JIT tier, its
+ * block cache `jitBlocks` slots. Not part of the app a user flashes.
  */
 
 import Instrumentation from 'instrumentation';
@@ -33,6 +33,8 @@ export default function bench(): Promise<AppResult> {
   }
   let started: AppRun | null = null;
   const timer = Timer.repeat(note, 10);
+  // Every second, the instructions retired by all VMs so far (bench:board's cost per extra VM reads cycles between two).
+  let counter: ReturnType<typeof Timer.repeat> | null = null;
   return main({
     onStart: (run): void => {
       started = run;
@@ -40,9 +42,12 @@ export default function bench(): Promise<AppResult> {
       note();
       line('after boot', s);
       if (jit) trace(`xsvisor-bench: tier ${run.vm.hart.tier} (compiler ${jitAvailable() ? 'present' : 'absent'})\n`);
+      const vms = run.config === null ? [run.vm] : run.config.vms.map((v) => v.vm);
+      counter = Timer.repeat(() => trace(`xsvisor-bench: instret ${vms.reduce((sum, vm) => sum + vm.instret, 0)}\n`), 1000);
     },
   }).then((result) => {
     Timer.clear(timer);
+    if (counter !== null) Timer.clear(counter);
     note();
     line('peak', peak);
     const stats = (started as AppRun | null)?.vm.hart.jitStats;

@@ -25,7 +25,7 @@ export class ModdableAppError extends Error {
 
   constructor(reason: ModdableAppErrorReason, subject: string, detail: string) {
     super(`${subject}: ${detail}`);
-    this.name = 'ModdableAppError';
+    Object.defineProperty(this, 'name', { value: 'ModdableAppError', writable: true, configurable: true });
     this.reason = reason;
     this.subject = subject;
   }

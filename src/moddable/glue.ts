@@ -308,7 +308,9 @@ export interface SharedConsole {
  * Messages wait in a queue of `capacity` bytes (beyond, they are dropped
  * and counted) and are written only into room the port has reported,
  * ahead of the guest, whose UART is told the room that remains:
- * Moddable's ports throw "output full" past the room they reported. A message starts on a new
+ * Moddable's ports throw "output full" past the room they reported. A
+ * guest byte written when the messages have taken that room (or while
+ * some wait) joins the queue behind them. A message starts on a new
  * line if the guest's output is mid-line.
  */
 export function sharedConsole(factory: SerialPortFactory, capacity = 2048): SharedConsole {
@@ -351,7 +353,12 @@ export function sharedConsole(factory: SerialPortFactory, capacity = 2048): Shar
         read: (): number | undefined => opened.read(),
         write(byte: number): void {
           guestAtLineStart = (byte & 0xff) === 0x0a;
-          if (room > 0) room--;
+          // Messages took the room the guest's side was told of, or wait ahead of it: queue the byte behind them, in order.
+          if (length > 0 || room <= 0) {
+            put(byte & 0xff);
+            return;
+          }
+          room--;
           opened.write(byte);
         },
         close(): void {
@@ -373,5 +380,51 @@ export function sharedConsole(factory: SerialPortFactory, capacity = 2048): Shar
     get dropped(): number {
       return dropped;
     },
+  };
+}
+
+/**
+ * Takes the factory of the board's console port and a key handler; returns
+ * the factory wrapped so that Ctrl-A followed by `1`-`9` is taken out of
+ * the input and handed to `onKey` (the digit's code), as the host's
+ * terminal does for a shared console (docs/monitor.md). Ctrl-A Ctrl-A sends
+ * one Ctrl-A; Ctrl-A and any other byte pass through unchanged. The keys
+ * are seen as the guest in focus reads, so `onKey` is called from inside a
+ * port's `read()`: it must only schedule what it does.
+ */
+export function consoleEscapes(factory: SerialPortFactory, onKey: (key: number) => void): SerialPortFactory {
+  return (callbacks): SerialPort => {
+    const port = factory(callbacks);
+    let escaped = false;
+    // A byte held back after a Ctrl-A that was not an escape.
+    let held = -1;
+    return {
+      read(): number | undefined {
+        if (held >= 0) {
+          const b = held;
+          held = -1;
+          return b;
+        }
+        for (;;) {
+          const b = port.read();
+          if (b === undefined) return undefined;
+          if (!escaped) {
+            if (b !== 0x01) return b;
+            escaped = true;
+            continue;
+          }
+          escaped = false;
+          if (b >= 0x31 && b <= 0x39) {
+            onKey(b);
+            continue;
+          }
+          if (b === 0x01) return b;
+          held = b;
+          return 0x01;
+        }
+      },
+      write: (byte: number): void => port.write(byte),
+      close: (): void => port.close(),
+    };
   };
 }

@@ -54,7 +54,7 @@ export class MonitorConfigError extends Error {
   constructor(file: string, problems: readonly ConfigProblem[]) {
     const list = problems.length > 0 ? problems : [{ path: '$', problem: 'is not a valid configuration' }];
     super(list.map((p) => `${file}: ${p.path}: ${p.problem}`).join('\n'));
-    this.name = 'MonitorConfigError';
+    Object.defineProperty(this, 'name', { value: 'MonitorConfigError', writable: true, configurable: true });
     this.file = file;
     this.problems = Object.freeze(list.slice());
     this.path = list[0].path;

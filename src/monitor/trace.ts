@@ -31,7 +31,7 @@ export class TraceListError extends Error {
   readonly item: string;
   constructor(item: string, message: string) {
     super(message);
-    this.name = 'TraceListError';
+    Object.defineProperty(this, 'name', { value: 'TraceListError', writable: true, configurable: true });
     this.item = item;
   }
 }

@@ -24,7 +24,7 @@ export class SnapshotError extends Error {
 
   constructor(reason: SnapshotErrorReason, place: string, detail: string) {
     super(`snapshot ${reason} (${place}): ${detail}`);
-    this.name = 'SnapshotError';
+    Object.defineProperty(this, 'name', { value: 'SnapshotError', writable: true, configurable: true });
     this.reason = reason;
     this.place = place;
   }

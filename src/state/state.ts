@@ -39,7 +39,7 @@ export class DeviceStateError extends Error {
   readonly field: string;
   constructor(device: string, field: string, detail: string) {
     super(`${device}: saved state field '${field}' ${detail}`);
-    this.name = 'DeviceStateError';
+    Object.defineProperty(this, 'name', { value: 'DeviceStateError', writable: true, configurable: true });
     this.device = device;
     this.field = field;
   }

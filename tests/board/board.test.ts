@@ -23,6 +23,7 @@ import { loadBootrom, readFirmware } from '../../host/board/cli.js';
 import { PicoSession } from '../../host/board/session.js';
 import { parseBoard } from '../../src/board/index.js';
 import { startSerialBackend, type StartedSerialBackend } from '../../host/serial/index.js';
+import { echoGuest } from '../host/moddable-fixtures.js';
 
 const inCi = !!process.env['CI'];
 const haveSdk = !!process.env['XSVISOR_VENDOR'] || !!process.env['MODDABLE'];
@@ -34,6 +35,7 @@ const skip = inCi ? false
 const OUT = join(ROOT, 'dist', 'board-test');
 let sdk: BoardSdk;
 const builds: Partial<Record<'pico' | 'esp32-devkitc', FirmwareInfo>> = {};
+let vmsBuild: FirmwareInfo;
 
 describe('the board build with the stock Moddable SDK', { skip }, () => {
   before(async () => {
@@ -44,6 +46,22 @@ describe('the board build with the stock Moddable SDK', { skip }, () => {
       builds[board] = await buildFirmware(sdk, { board, outDir: join(OUT, board) });
       process.stderr.write(`test:board: ${board} built in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
     }
+    // The Pico again, with a monitor configuration in flash: two echo guests (tests/host/moddable-fixtures.ts, 12 KiB
+    // of RAM each: the Pico's XS heap holds two small VMs, docs/moddable.md), the second built to wedge itself on 'c'.
+    const t0 = Date.now();
+    const dir = mkdtempSync(join(tmpdir(), 'xsvisor-vms-'));
+    writeFileSync(join(dir, 'echo.elf'), echoGuest());
+    writeFileSync(join(dir, 'crash.elf'), echoGuest({ crashOn: 'c' }));
+    writeFileSync(join(dir, 'vms.json'), JSON.stringify({
+      board: 'pico',
+      vms: [
+        { name: 'a', image: 'echo.elf', ram: '12KiB', uart: 'console', pins: { 1: 'button' } },
+        { name: 'b', image: 'crash.elf', ram: '12KiB', uart: 'console' },
+      ],
+    }));
+    vmsBuild = await buildFirmware(sdk, { config: join(dir, 'vms.json'), outDir: join(OUT, 'pico-vms') });
+    rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(`test:board: pico with two VMs built in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   });
 
   for (const board of ['pico', 'esp32-devkitc'] as const) {
@@ -180,6 +198,61 @@ describe('the board build with the stock Moddable SDK', { skip }, () => {
       assert.ok(usb.includes('xsvisor: clock Time.ticks (1 ms)'), usb.join('\n'));
       const st = s.stats;
       process.stderr.write(`test:board: demo scenario: ${(st.simNs / 1e9).toFixed(1)} s simulated, ${(st.wallMs / 1000).toFixed(1)} s wall, ${(st.cycles / 1e6).toFixed(0)} M cycles\n`);
+    });
+  });
+
+  describe('a monitor configuration in flash, on the Pico firmware in rp2040js', () => {
+    let session: PicoSession | null = null;
+    after(() => session?.close());
+
+    it('boots two VMs: each answers on the shared console, pins stay with their VM, one crashes on purpose and the other answers on', async () => {
+      const info = vmsBuild;
+      assert.deepEqual(info.config?.vms.map((v) => [v.name, v.resource, v.ram]), [['a', 'vm-a.elf', 12288], ['b', 'vm-b.elf', 12288]]);
+      const { uf2 } = readFirmware(join(OUT, 'pico-vms'));
+      const board = parseBoard(readFileSync(join(ROOT, 'boards', 'pico.json'), 'utf8'), 'boards/pico.json');
+      let transcript = '';
+      const usb: string[] = [];
+      session = new PicoSession({
+        board, uf2, bootrom: await loadBootrom(), stdioUsbOut: info.stdioUsbOut,
+        onConsoleByte: (b) => { transcript += String.fromCharCode(b); },
+        onUsbLine: (line) => usb.push(line),
+      });
+      const s = session;
+      const why = (): string => `\n--- console:\n${transcript}\n--- usb:\n${usb.join('\n')}`;
+      const waitFor = async (re: RegExp, what: string): Promise<void> => {
+        assert.ok(await s.runUntil(() => re.test(transcript) || usb.some((l) => l.startsWith('# ') || l.includes('PANIC')), 300e9) && re.test(transcript), `${what}${why()}`);
+      };
+      const send = (text: string): void => s.pico.sendToUart(0, [...text].map((c) => c.charCodeAt(0)));
+
+      await waitFor(/xsvisor: board pico \(rp2040\), 2 VMs from flash:vms\.json, 24 KiB of 112 KiB guest RAM/, 'the monitor boots the configuration');
+      await waitFor(/\[a\] xsvisor echo\n/, "a's banner, tagged");
+      await waitFor(/\[b\] xsvisor echo\n/, "b's banner, tagged");
+      // Both guests drive their GPIO line 0 (the LED's line on this board) high at once; neither was given the LED, so GP25 stays low.
+      assert.notEqual(s.outputLevel('led'), 1, `GP25 is nobody's${why()}`);
+
+      // VM b, in focus by Ctrl-A 2, answers; then 'c' wedges it in a trap loop (onFault stop).
+      send('\x012');
+      await waitFor(/console input now goes to VM 'b'/, 'Ctrl-A 2 moves the input');
+      send('ping\n');
+      await waitFor(/\[b\] ping\n/, 'b answers');
+      send('c');
+      await waitFor(/xsvisor: VM 'b' stopped by a fault: no progress: .* at pc 0x00000000/, 'the crash is caught by the no-progress rule');
+
+      // VM a answers on (the input came back to it when b ended) and reads its own pin, the button on GP15.
+      send('pong\n');
+      await waitFor(/\[a\] pong\n/, 'a answers after the crash');
+      s.press('button');
+      send('q');
+      await waitFor(/\[a\] qbye 0\n/, 'a reads the button held (line 1 low)');
+      s.press('button', false);
+      const outcome = await s.run(s.pico.simNs + 300e9);
+      // As `xsvisor run --config`: the first VM that did not exit 0 decides; b's fault makes it 70.
+      assert.deepEqual(outcome, { kind: 'exit', status: 70, line: 'xsvisor: all VMs ended, status 70' }, why());
+      assert.match(transcript, /xsvisor: VM 'a' exited with status 0/);
+      assert.notEqual(s.outputLevel('led'), 1, `GP25 stayed low${why()}`);
+      assert.doesNotMatch(transcript, /refused by the serial port/);
+      const st = s.stats;
+      process.stderr.write(`test:board: two VMs: ${(st.simNs / 1e9).toFixed(1)} s simulated, ${(st.wallMs / 1000).toFixed(1)} s wall, ${(st.cycles / 1e6).toFixed(0)} M cycles\n`);
     });
   });
 });

@@ -120,6 +120,16 @@ describe('FDT writer: values and names', () => {
     assert.throws(() => fdt.root.setCells('a'.repeat(32), 1), FdtError);
     assert.throws(() => fdt.root.setCells('x y', 1), FdtError);
     fdt.root.setCells('#address-cells', 1).setEmpty('riscv,ndev?');
+    // Table 2.1: 1 to 31 characters before '@' (a letter first), one or more after it, '@' once.
+    for (const ok of ['a', 'a'.repeat(31), `${'a'.repeat(31)}@1`, 'cpu@0', 'pci@1,0', 'x_y.z+w-v@f00', 'A9@x-_.,+']) {
+      assert.doesNotThrow(() => new FdtBuilder().root.addNode(ok), ok);
+    }
+    for (const bad of ['a@', '@0', `${'a'.repeat(32)}@1`, 'a@b@c', 'a#b', 'a?', '_a', 'a/b', 'a\u00e9', 'a@1 ']) {
+      assert.throws(() => new FdtBuilder().root.addNode(bad), FdtError, (e: FdtError) => e.reason === 'bad-name');
+    }
+    // Table 2.2: 1 to 31 characters, '?' and '#' allowed, no '@'.
+    for (const ok of ['#size-cells', '9', 'a'.repeat(31), 'linux,initrd-start', 'x_y.z+w?']) fdt.root.setEmpty(ok);
+    for (const bad of ['', 'a@b', 'a/b', 'a b', 'a\u00e9']) assert.throws(() => fdt.root.setEmpty(bad), FdtError, (e: FdtError) => e.reason === 'bad-name');
   });
 
   it('a property set twice keeps its place and its last value', () => {

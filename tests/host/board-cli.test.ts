@@ -6,6 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../host/board/sdk.js';
 import { forEachUf2Block, Uf2Error } from '../../host/board/rp2040.js';
@@ -49,6 +51,36 @@ describe('board:build and board:sim without an SDK', () => {
     const none = board(['build']);
     assert.equal(none.status, 64);
     assert.match(none.stderr, /which board\?/);
+  });
+
+  it('board:build --config refuses, before looking for an SDK, a pin given to two VMs and RAM beyond the budget, naming VM and bytes (65)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xsvisor-board-cli-'));
+    try {
+      const demo = join(ROOT, 'guests', 'bin', 'demo.elf');
+      const write = (name: string, vms: unknown[]): string => {
+        writeFileSync(join(dir, name), JSON.stringify({ board: 'pico', vms }));
+        return join(dir, name);
+      };
+      const pins = board(['build', '--config', write('pins.json', [
+        { name: 'a', image: demo, ram: '32KiB', pins: { 0: 'led' } },
+        { name: 'b', image: demo, ram: '32KiB', pins: { 2: 'led' } },
+      ])]);
+      assert.equal(pins.status, 65, pins.stderr);
+      assert.match(pins.stderr, /\$\.vms\[1\]\.pins\.2: pin "led" is already given to VM 'a' at \$\.vms\[0\]\.pins\.0; a pin goes to one guest line of one VM/);
+      const ram = board(['build', '--config', write('ram.json', [{ name: 'a', image: demo, ram: '100KiB' }, { name: 'b', image: demo, ram: '32KiB' }])]);
+      assert.equal(ram.status, 65, ram.stderr);
+      assert.match(ram.stderr, /\$\.vms\[1\]\.ram: 32 KiB for VM 'b' brings the VMs' RAM to 132 KiB, more than the ramBudget of board 'pico' \(112 KiB\)/);
+      const tiny = board(['build', '--config', write('tiny.json', [{ name: 'tiny', image: demo, ram: '8KiB' }])]);
+      assert.equal(tiny.status, 65, tiny.stderr);
+      assert.match(tiny.stderr, /\$\.vms\[0\]\.ram: VM 'tiny' \(.*demo\.elf\) needs 32768 bytes \(32 KiB\) of guest RAM; it is given 8192 bytes/);
+      const both = board(['build', '--config', join(dir, 'tiny.json'), '--guest', demo]);
+      assert.equal(both.status, 64);
+      assert.match(both.stderr, /--guest and --config do not go together/);
+      // A good configuration passes the checks and gets as far as the SDK.
+      assert.equal(board(['build', '--config', join(ROOT, 'boards', 'vms', 'pico-two.json')]).status, 69);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('board:sim refuses a board without an emulator', () => {

@@ -8,7 +8,8 @@
  * its data word, then sleeps in WFI until UART0 receives (UART and PLIC
  * interrupt enabled, mstatus.MIE clear: WFI wakes, no trap) and echoes
  * every byte. On 'q' it prints "bye N\n", N the level of GPIO line 1 (the
- * button), and exits through the test finisher with status 0.
+ * button), and exits through the test finisher with status 0 (and, built
+ * with `crashOn`, wedges itself in a trap loop on that byte).
  */
 import {
   a0, a1, t0, t1, t2, s0, s1, s2, s3, zero, ra,
@@ -29,8 +30,8 @@ function split(v: number): [number, number] {
   return [(((v | 0) - lo) >>> 12) & 0xfffff, lo];
 }
 
-/** The guest's code and strings, from 0x8000_0000. */
-function program(): Uint8Array {
+/** The guest's code and strings, from 0x8000_0000; with `crashOn`, that byte (once echoed) sends it to address 0. */
+function program(crashOn?: string): Uint8Array {
   const p = new Program(RAM);
   const la = (rd: number, name: string): void => {
     p.at(4, (_pc, label) => lui(rd, split(label(name))[0]));
@@ -67,6 +68,13 @@ function program(): Uint8Array {
   p.label('got');
   p.li(t1, PLIC + 0x20_0004).i(lw(t2, t1, 0), lbu(a0, s0, 0), sw(t2, t1, 0));
   call('putc');
+  if (crashOn !== undefined) {
+    // Nothing is mapped at 0 and mtvec is 0 (never set): every fetch faults and traps there again, so none retires.
+    p.i(addi(t0, zero, crashOn.charCodeAt(0)));
+    branch((off) => bne(a0, t0, off), 'no-crash');
+    p.i(jalr(zero, zero, 0));
+    p.label('no-crash');
+  }
   p.i(addi(t0, zero, 'q'.charCodeAt(0)));
   branch((off) => bne(a0, t0, off), 'loop');
   la(a0, 'bye');
@@ -144,9 +152,14 @@ export function elf32(entry: number, segments: readonly { vaddr: number; bytes: 
   return out;
 }
 
-/** The echo guest (see the module note) as an ELF image: code and strings read-only at 0x8000_0000, a data word (41) writable at 0x8000_1000. */
-export function echoGuest(): Uint8Array {
-  const code = program();
+/**
+ * The echo guest (see the module note) as an ELF image: code and strings
+ * read-only at 0x8000_0000, a data word (41) writable at 0x8000_1000.
+ * With `crashOn`, echoing that byte wedges it (it jumps to address 0,
+ * where nothing is mapped, with mtvec 0): the monitor's no-progress rule.
+ */
+export function echoGuest(options: { crashOn?: string } = {}): Uint8Array {
+  const code = program(options.crashOn);
   return elf32(RAM, [
     { vaddr: RAM, bytes: code, memsz: code.length, flags: 5 /* R + X */ },
     { vaddr: DATA, bytes: new Uint8Array([41, 0, 0, 0]), memsz: 0x100, flags: 6 /* R + W */ },

@@ -16,7 +16,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import ts from 'typescript';
@@ -96,7 +96,10 @@ describe('manifest.json', () => {
     assert.deepEqual((manifest.platforms['lin'] as { modules?: unknown }).modules, { 'embedded:io/digital': './src/moddable/sim-digital' });
     assert.equal(manifest.creation['main'], 'src/moddable/main');
     assert.equal(manifest.typescript.compiler, '$(XSVISOR)/node_modules/.bin/tsc', "the project's TypeScript (6.x), not whatever is on PATH");
-    assert.deepEqual(manifest.data, { board: '$(XSVISOR_BOARD)', guest: '$(XSVISOR_GUEST)' }, 'one board file and one guest in flash');
+    // One board file and one guest in flash; and what board:build --config stages as flash-NAME (nothing by default: no boards/flash-* file).
+    assert.deepEqual(manifest.data, { board: '$(XSVISOR_BOARD)', guest: '$(XSVISOR_GUEST)', '*': '$(XSVISOR_VMS)' });
+    assert.equal((manifest.build as Record<string, string>)['XSVISOR_VMS ?='], './boards/flash-*');
+    assert.deepEqual(readdirSync(join(ROOT, 'boards')).filter((f) => f.startsWith('flash-')), []);
     assert.equal(manifest.build['XSVISOR_GUEST ?='], './guests/bin/demo');
   });
 

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../host/moddable/node.js';
 import { runMainInXs, type RunMainInXsResult } from '../../host/moddable/xs.js';
+import { planConfigFlash } from '../../host/board/firmware.js';
 import { echoGuest, echoTranscript } from './moddable-fixtures.js';
 
 /** A board file from boards/ with the monitor's messages kept off the guest's console (so the console shows only the guest). */
@@ -68,6 +69,34 @@ describe('main.ts under XS (xsnap)', () => {
     assert.equal(r.error, null);
     assert.match(r.output, /^xsvisor demo: [\s\S]*demo> led on\nled on\ndemo> poweroff\npowering off\n$/);
     assert.deepEqual(r.report?.exit, { kind: 'exit', status: 0, source: 'finisher' });
+  });
+
+  it('runs a monitor configuration from flash (boards/vms/pico-two.json): the crashing VM is restarted, then stopped; the demo answers', async (t) => {
+    const f = planConfigFlash(join(ROOT, 'boards', 'vms', 'pico-two.json'));
+    const resources: Record<string, Uint8Array> = { 'vms.json': new TextEncoder().encode(JSON.stringify(f.flashDoc)) };
+    for (const file of f.files) resources[file.resource] = new Uint8Array(readFileSync(file.from));
+    let sent = false;
+    const r = await runMainInXs({
+      board: 'pico',
+      guest: 'guests/bin/demo.elf',
+      resources,
+      timeoutMs: 120_000,
+      interact: (output, send) => {
+        if (!sent && output.includes("VM 'crash' stopped by a fault") && output.includes("[demo] Type 'help'")) {
+          sent = true;
+          send('poweroff\r');
+        }
+      },
+    });
+    diagnose(t, r);
+    assert.equal(r.error, null);
+    assert.deepEqual(r.report?.config, {
+      status: 70,
+      vms: [{ name: 'demo', kind: 'exit', status: 0, restarts: 0 }, { name: 'crash', kind: 'stopped', restarts: 3 }],
+    });
+    assert.equal(r.output.match(/\[crash\] trap-loop: mtvec -> illegal instruction\n/g)?.length, 4);
+    assert.match(r.output, /\[demo\] powering off\n/);
+    assert.match(r.output, /xsvisor: all VMs ended, status 70\n/);
   });
 
   it('stops a guest when the host asks', async (t) => {

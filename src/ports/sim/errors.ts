@@ -20,7 +20,7 @@ export class PortError extends Error {
 
   constructor(port: string, reason: PortErrorReason, detail: string) {
     super(`${port}: ${detail}`);
-    this.name = 'PortError';
+    Object.defineProperty(this, 'name', { value: 'PortError', writable: true, configurable: true });
     this.port = port;
     this.reason = reason;
   }
