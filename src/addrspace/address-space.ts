@@ -114,6 +114,16 @@ export class GuestAddressSpace {
     return this.faultRecord;
   }
 
+  /**
+   * Whether the most recent access fault was a misaligned access (false
+   * when there was none). The hart's access-fault path asks only this, so
+   * a guest looping on a faulting access builds no AccessFault (an Error,
+   * with its stack trace) per trap; `lastFault` builds it for whoever reads.
+   */
+  get lastFaultMisaligned(): boolean {
+    return this.faultKind === 'misaligned';
+  }
+
   private faultPending = false;
   private faultRecord: AccessFault | null = null;
   private faultKind: AccessFaultKind = 'unassigned';

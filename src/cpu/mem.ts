@@ -318,7 +318,7 @@ export function load(h: HartCore, va: number, width: 1 | 2 | 4): number {
   const v = h.bus.read(pa as GuestPhysAddr, width);
   if (v < 0) {
     h.faultTval = faultingPortion(h, va, pa, width);
-    h.faultCause = h.bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
+    h.faultCause = h.bus.lastFaultMisaligned ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
   } else {
     h.faultCause = -1;
   }
@@ -341,7 +341,7 @@ export function loadSpanning(h: HartCore, va: number, width: number, pa: number,
     v = h.bus.read(pa as GuestPhysAddr, width as 2 | 4);
     if (v < 0) {
       h.faultTval = va >>> 0;
-      h.faultCause = h.bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
+      h.faultCause = h.bus.lastFaultMisaligned ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
     }
   } else {
     for (let i = width - 1; i >= 0; i--) {
@@ -385,7 +385,7 @@ export function store(h: HartCore, va: number, width: 1 | 2 | 4, value: number):
     ok = h.bus.write(pa as GuestPhysAddr, width, value);
     if (!ok) {
       h.faultTval = faultingPortion(h, va, pa, width);
-      h.faultCause = h.bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
+      h.faultCause = h.bus.lastFaultMisaligned ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
     }
   } else {
     ok = true;
@@ -431,7 +431,7 @@ export function amoSlow(h: HartCore, inst: number, va: number, value: number): b
     const v = bus.read(addr, 4);
     afterAccess(h);
     if (v < 0) {
-      h.faultCause = bus.lastFault?.kind === 'misaligned' ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
+      h.faultCause = bus.lastFaultMisaligned ? EXC_LOAD_MISALIGNED : EXC_LOAD_ACCESS;
       return false;
     }
     x[rdN] = v;
@@ -452,7 +452,7 @@ export function amoSlow(h: HartCore, inst: number, va: number, value: number): b
       const ok = bus.write(addr, 4, value);
       afterAccess(h);
       if (!ok) {
-        h.faultCause = bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
+        h.faultCause = bus.lastFaultMisaligned ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
         return false;
       }
     }
@@ -465,7 +465,7 @@ export function amoSlow(h: HartCore, inst: number, va: number, value: number): b
   if (h.jitc !== null) h.jitc.noteStore(pa, 4);
   if (old < 0 || !bus.write(addr, 4, amoValue(f5, old | 0, value))) {
     afterAccess(h);
-    h.faultCause = bus.lastFault?.kind === 'misaligned' ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
+    h.faultCause = bus.lastFaultMisaligned ? EXC_STORE_MISALIGNED : EXC_STORE_ACCESS;
     return false;
   }
   afterAccess(h);
