@@ -7,14 +7,12 @@
  * disconnects are told to the caller, which tells XS.
  */
 
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { SerialPort, SerialPortCallbacks, SerialPortFactory } from '../../src/ports/index.js';
-import { GdbServerError } from './server.js';
+import { closeWithGrace, listenForGdb } from './server.js';
 
 /** Room the relay grants for output at a time: the socket buffers what it is given. */
 const ROOM = 1 << 20;
-/** How long `close` waits for GDB to close its side before cutting it. */
-const CLOSE_GRACE_MS = 1000;
 
 /** Options of {@link startGdbRelay}. */
 export interface GdbRelayOptions {
@@ -104,22 +102,7 @@ export async function startGdbRelay(o: GdbRelayOptions): Promise<GdbRelay> {
     o.onConnect();
   });
 
-  const address = `${host}:${o.port}`;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port: o.port, host }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? null;
-    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : String(e);
-    throw new GdbServerError(`gdb: cannot listen on ${address}: ${why}`, address, code);
-  }
-  server.on('error', () => {});
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenForGdb(server, o.port, host);
   return {
     port,
     address: `${host}:${port}`,
@@ -137,15 +120,7 @@ export async function startGdbRelay(o: GdbRelayOptions): Promise<GdbRelay> {
       flush();
       client?.end();
       client = null;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      let timer: NodeJS.Timeout | null = null;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CLOSE_GRACE_MS);
-      });
-      await Promise.race([closed, grace]);
-      if (timer !== null) clearTimeout(timer);
-      for (const s of open) s.destroy();
-      await closed;
+      await closeWithGrace(server, open);
     },
   };
 }

@@ -135,23 +135,13 @@ export async function startGdbServer(options: GdbServerOptions): Promise<GdbServ
     if (!dbg.hasEnded) dbg.halt();
   });
 
-  const address = `${host}:${options.port}`;
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port: options.port, host }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    port = await listenForGdb(server, options.port, host);
   } catch (e) {
     dbg.close();
-    const code = (e as NodeJS.ErrnoException).code ?? null;
-    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : String(e);
-    throw new GdbServerError(`gdb: cannot listen on ${address}: ${why}`, address, code);
+    throw e;
   }
-  server.on('error', () => {});
-  const port = (server.address() as AddressInfo).port;
   return {
     port,
     address: `${host}:${port}`,
@@ -159,16 +149,48 @@ export async function startGdbServer(options: GdbServerOptions): Promise<GdbServ
     close: async (): Promise<void> => {
       dbg.close();
       client?.end();
-      // GDB closes its side after `W` or `k`; one that does not is cut off after a grace period.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      let timer: NodeJS.Timeout | null = null;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CLOSE_GRACE_MS);
-      });
-      await Promise.race([closed, grace]);
-      if (timer !== null) clearTimeout(timer);
-      for (const c of open) c.destroy();
-      await closed;
+      await closeWithGrace(server, open);
     },
   };
+}
+
+/**
+ * Listens on `host:port` (0: any free port) for GDB, the server's errors
+ * silenced afterwards (a socket's errors are its own). Returns the port;
+ * refuses with a GdbServerError naming the address and why (port in use,
+ * permission, no such address).
+ */
+export async function listenForGdb(server: Server, port: number, host: string): Promise<number> {
+  const address = `${host}:${port}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? null;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : String(e);
+    throw new GdbServerError(`gdb: cannot listen on ${address}: ${why}`, address, code);
+  }
+  server.on('error', () => {});
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Closes the listening server. GDB closes its side after `W` or `k`; a
+ * connection still open after CLOSE_GRACE_MS is destroyed.
+ */
+export async function closeWithGrace(server: Server, open: Iterable<{ destroy(): void }>): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  let timer: NodeJS.Timeout | null = null;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_GRACE_MS);
+  });
+  await Promise.race([closed, grace]);
+  if (timer !== null) clearTimeout(timer);
+  for (const c of open) c.destroy();
+  await closed;
 }
