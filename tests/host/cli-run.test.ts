@@ -10,13 +10,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBoard } from '../../src/board/index.js';
 import { cliEntry } from './cli-entry.js';
+import { freePort } from './waits.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const guests = join(root, 'guests', 'bin');
@@ -243,16 +244,6 @@ describe('xsvisor run: --serial', () => {
     for (const got of [a, b]) assert.match(got, /^Hello from xsvisor guest![^]*bye\r?\n$/);
   });
 });
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(p));
-    });
-  });
-}
 
 /** Connects to the guest's port, writes `text`, and resolves with all it received once the run closes the connection (or, given `until`, once that matches). */
 function talk(port: number, text: string, until?: RegExp): Promise<string> {

@@ -18,10 +18,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEntry, REPO_ROOT, xsEngineMissing } from './cli-entry.js';
+import { freePort, until } from './waits.js';
 
 const g = (name: string): string => join(REPO_ROOT, 'guests', 'bin', `${name}.elf`);
 let entry = '';
@@ -140,29 +141,8 @@ describe('--config under --engine xs, against V8 (--deterministic)', { skip }, (
   });
 });
 
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(p));
-    });
-  });
-}
-
-/** Resolves once `test()` holds, checking whenever `on` fires (a hang guard rejects after `ms`). */
-function until(on: (check: () => void) => void, test: () => boolean, what: string, ms = 120_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`no ${what}`)), ms);
-    const check = (): void => {
-      if (!test()) return;
-      clearTimeout(guard);
-      resolve();
-    };
-    on(check);
-    check();
-  });
-}
+/** Hang guard of the TCP case's waits: an XS worker on a loaded machine is slow to start. */
+const XS_WAIT_MS = 120_000;
 
 describe('--config under --engine xs: VMs on their own TCP ports', { skip }, () => {
   for (const engine of ['node', 'xs'] as const) {
@@ -199,17 +179,17 @@ describe('--config under --engine xs: VMs on their own TCP ports', { skip }, () 
         return s;
       };
       try {
-        await until((c) => checks.push(c), () => stderr.includes('waiting for a client'), 'banner of the held port');
+        await until((c) => checks.push(c), () => stderr.includes('waiting for a client'), 'banner of the held port', XS_WAIT_MS);
         // The others run meanwhile: hello ends before the held VM has a client.
-        await until((c) => checks.push(c), () => stderr.includes("VM 'hello' exited with status 0"), 'hello beside the held VM');
+        await until((c) => checks.push(c), () => stderr.includes("VM 'hello' exited with status 0"), 'hello beside the held VM', XS_WAIT_MS);
         const free = open(p2, 1);
         // Its banner may have gone out before the client came (a nowait port drops it, as QEMU's): ask for a prompt.
         free.write('\r');
-        await until((c) => checks.push(c), () => got[1].endsWith('demo> '), 'the free VM\'s prompt');
+        await until((c) => checks.push(c), () => got[1].endsWith('demo> '), 'the free VM\'s prompt', XS_WAIT_MS);
         const held = open(p1, 0);
-        await until((c) => checks.push(c), () => got[0].endsWith('demo> '), 'the held VM\'s prompt');
+        await until((c) => checks.push(c), () => got[0].endsWith('demo> '), 'the held VM\'s prompt', XS_WAIT_MS);
         held.write('led on\r');
-        await until((c) => checks.push(c), () => /led on\r?\n[^]*demo> $/.test(got[0]), 'the held VM\'s answer');
+        await until((c) => checks.push(c), () => /led on\r?\n[^]*demo> $/.test(got[0]), 'the held VM\'s answer', XS_WAIT_MS);
         assert.doesNotMatch(got[1], /led on/, 'input reaches its own VM only');
         free.write('poweroff\r');
         held.write('poweroff\r');

@@ -17,11 +17,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliEntry, xsEngineMissing } from './cli-entry.js';
+import { freePort, until } from './waits.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const g = (name: string): string => join(root, 'guests', 'bin', `${name}.elf`);
@@ -187,30 +188,6 @@ describe('--engine xs: --trace, --trace-file and --stats give V8\'s lines', { sk
     assert.equal(xst, ns);
   });
 });
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(p));
-    });
-  });
-}
-
-/** Resolves once `test()` holds, checking whenever `on` fires (a hang guard rejects after `ms`). */
-function until(on: (check: () => void) => void, test: () => boolean, what: string, ms = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`no ${what}`)), ms);
-    const check = (): void => {
-      if (!test()) return;
-      clearTimeout(guard);
-      resolve();
-    };
-    on(check);
-    check();
-  });
-}
 
 describe('--engine xs: --serial mon:tcp:PORT, the monitor\'s keys', { skip }, () => {
   for (const engine of ['node', 'xs'] as const) {
