@@ -96,13 +96,11 @@ export class Sv32Mmu {
    * itself with megapages must not make every fence of a 4 KiB user page
    * scan the whole TLB.
    */
-  private readonly megaRegions = new Uint8Array(1024);
+  private readonly megaRegions = new Int32Array(32); // a bit per 4 MiB region
   private megaCount = 0;
   /** Views of window pages, by page index in the window; `viewAt` holds the window offset of each (-1 none). */
   private readonly views: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(VIEW_ENTRIES).fill(null);
   private readonly viewAt = new Int32Array(VIEW_ENTRIES).fill(-1);
-  /** The same views less their last parcel. */
-  private readonly viewsLo: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(VIEW_ENTRIES).fill(null);
   // The hart's RAM window: unsigned base, size, word view, byte view.
   private winBase = 0;
   private winSize = 0;
@@ -131,7 +129,6 @@ export class Sv32Mmu {
     this.viewX.fill(null);
     this.viewXLo.fill(null);
     this.views.fill(null);
-    this.viewsLo.fill(null);
     this.viewAt.fill(-1);
   }
 
@@ -157,14 +154,14 @@ export class Sv32Mmu {
   flushPage(va: number): void {
     const vpn = va >>> 12;
     const region = vpn >>> 10;
-    if (this.megaRegions[region] === 0) {
+    if ((this.megaRegions[region >>> 5]! & (1 << (region & 31))) === 0) {
       this.tagR[vpn & (DTLB_ENTRIES - 1)] = -1;
       this.tagW[vpn & (DTLB_ENTRIES - 1)] = -1;
       this.tagX[vpn & (ITLB_ENTRIES - 1)] = -1;
       for (let k = 0; k < 3; k++) this.stag[k * STLB_ENTRIES + (vpn & (STLB_ENTRIES - 1))] = -1;
       return;
     }
-    this.megaRegions[region] = 0;
+    this.megaRegions[region >>> 5] &= ~(1 << (region & 31));
     this.megaCount--;
     dropRegion(this.tagR, region);
     dropRegion(this.tagW, region);
@@ -247,16 +244,19 @@ export class Sv32Mmu {
     if (view === null || this.viewAt[vi] !== w) {
       view = new Uint16Array(this.win8.buffer, this.win8.byteOffset + w, PAGE / 2);
       this.views[vi] = view;
-      this.viewsLo[vi] = view.subarray(0, PAGE / 2 - 1);
       this.viewAt[vi] = w;
     }
     return view;
   }
 
-  /** pageView(w) less its last parcel (the interpreter's fetchLo: see HartCore). */
+  /**
+   * pageView(w) less its last parcel (the interpreter's fetchLo: see
+   * HartCore). Made on each call (a fetch TLB fill), not kept: a second
+   * table of 256 views cost every hart 4 KiB of heap, which a Pico running
+   * two VMs does not have.
+   */
   pageViewLo(w: number): Uint16Array<ArrayBufferLike> {
-    this.pageView(w);
-    return this.viewsLo[(w / PAGE) & (VIEW_ENTRIES - 1)]!;
+    return this.pageView(w).subarray(0, PAGE / 2 - 1);
   }
 
   // ------------------------------------------------------------ internals
@@ -292,8 +292,8 @@ export class Sv32Mmu {
     const si = acc * STLB_ENTRIES + ((va >>> 12) & (STLB_ENTRIES - 1));
     this.stag[si] = key;
     this.spa[si] = page;
-    if (level === 1 && this.megaRegions[va >>> 22] === 0) {
-      this.megaRegions[va >>> 22] = 1;
+    if (level === 1 && (this.megaRegions[va >>> 27]! & (1 << ((va >>> 22) & 31))) === 0) {
+      this.megaRegions[va >>> 27] |= 1 << ((va >>> 22) & 31);
       this.megaCount++;
     }
     // A load may also fill the store entry of a writable page that is already dirty.
