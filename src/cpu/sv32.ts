@@ -101,6 +101,8 @@ export class Sv32Mmu {
   /** Views of window pages, by page index in the window; `viewAt` holds the window offset of each (-1 none). */
   private readonly views: (Uint16Array<ArrayBufferLike> | null)[] = new Array<Uint16Array<ArrayBufferLike> | null>(VIEW_ENTRIES).fill(null);
   private readonly viewAt = new Int32Array(VIEW_ENTRIES).fill(-1);
+  /** The same views less their last parcel, made by pageViewLo (null until a first call). */
+  private viewsLo: (Uint16Array<ArrayBufferLike> | null)[] | null = null;
   // The hart's RAM window: unsigned base, size, word view, byte view.
   private winBase = 0;
   private winSize = 0;
@@ -129,6 +131,7 @@ export class Sv32Mmu {
     this.viewX.fill(null);
     this.viewXLo.fill(null);
     this.views.fill(null);
+    this.viewsLo?.fill(null);
     this.viewAt.fill(-1);
   }
 
@@ -251,12 +254,22 @@ export class Sv32Mmu {
 
   /**
    * pageView(w) less its last parcel (the interpreter's fetchLo: see
-   * HartCore). Made on each call (a fetch TLB fill), not kept: a second
-   * table of 256 views cost every hart 4 KiB of heap, which a Pico running
-   * two VMs does not have.
+   * HartCore), made once and kept beside it. Its table is made on the
+   * first call: a hart that never translates nor fetches page by page (an
+   * M-mode guest in its RAM window, as on a Pico) spends no 4 KiB on it.
    */
   pageViewLo(w: number): Uint16Array<ArrayBufferLike> {
-    return this.pageView(w).subarray(0, PAGE / 2 - 1);
+    const vi = (w / PAGE) & (VIEW_ENTRIES - 1);
+    const fresh = this.views[vi] === null || this.viewAt[vi] !== w;
+    const view = this.pageView(w);
+    let lo = this.viewsLo;
+    if (lo === null) lo = this.viewsLo = new Array<Uint16Array<ArrayBufferLike> | null>(VIEW_ENTRIES).fill(null);
+    let v = lo[vi];
+    if (fresh || v === null || v === undefined) {
+      v = view.subarray(0, PAGE / 2 - 1);
+      lo[vi] = v;
+    }
+    return v;
   }
 
   // ------------------------------------------------------------ internals
