@@ -7,6 +7,7 @@
  * suite on its own needs `npm run build` first; XSVISOR_CLI may name
  * another compiled entry.js.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,4 +36,29 @@ export function xsEngineMissing(): string | false {
     if (process.env['CI'] === 'true') throw e;
     return `no XS engine: ${(e as Error).message}`;
   }
+}
+
+/** What a finished CLI run gave: exit status (null if killed), stdout and stderr as latin1 text. */
+export interface CliResult { status: number | null; stdout: string; stderr: string }
+
+/**
+ * Runs `xsvisor run --engine ENGINE ARGS...` from the repository's root
+ * with an empty stdin, and resolves when it ends. `hangMs` is a hang guard
+ * only (the run is killed, status null).
+ */
+export function runEngine(engine: 'node' | 'xs', args: readonly string[], hangMs = 300_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliEntry(), 'run', '--engine', engine, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('latin1').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('latin1').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), hangMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.end();
+  });
 }

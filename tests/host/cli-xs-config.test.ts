@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliEntry, REPO_ROOT, xsEngineMissing } from './cli-entry.js';
+import { cliEntry, REPO_ROOT, xsEngineMissing, runEngine, type CliResult } from './cli-entry.js';
 import { freePort, until } from './waits.js';
 
 const g = (name: string): string => join(REPO_ROOT, 'guests', 'bin', `${name}.elf`);
@@ -40,7 +40,7 @@ after(() => {
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Result { status: number | null; stdout: string; stderr: string }
+type Result = CliResult;
 type Engine = 'node' | 'xs';
 
 function config(name: string, doc: unknown): string {
@@ -50,22 +50,7 @@ function config(name: string, doc: unknown): string {
 }
 
 /** `xsvisor run --engine ENGINE ARGS...`, stdin empty. */
-function run(engine: Engine, args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, 'run', '--engine', engine, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('latin1').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('latin1').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000); // a hang guard only
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
+const run = (engine: Engine, args: string[]): Promise<Result> => runEngine(engine, args);
 
 /** Runs ARGS under both engines; asserts the same status, stdout and stderr (wall time and MIPS aside); returns V8's. */
 async function same(args: string[], expected: number): Promise<Result> {

@@ -21,7 +21,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliEntry, xsEngineMissing } from './cli-entry.js';
+import { cliEntry, xsEngineMissing, runEngine, type CliResult } from './cli-entry.js';
 import { freePort, until } from './waits.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,27 +40,11 @@ after(() => {
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Result { status: number | null; stdout: string; stderr: string }
+type Result = CliResult;
 type Engine = 'node' | 'xs';
 
-/** `xsvisor run --engine ENGINE ARGS...`, stdin empty. */
-function run(engine: Engine, args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, 'run', '--engine', engine, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('latin1').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('latin1').on('data', (s: string) => (stderr += s));
-    // A hang guard only: the runs take a few seconds.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
+/** `xsvisor run --engine ENGINE ARGS...`, stdin empty (a hang guard of 180_000 ms). */
+const run = (engine: Engine, args: string[]): Promise<Result> => runEngine(engine, args, 180_000);
 
 const file = (name: string): string => join(tmp, name);
 const other = (e: Engine): Engine => (e === 'xs' ? 'node' : 'xs');

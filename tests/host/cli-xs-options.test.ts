@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_OPTIONS } from '../../host/cli/args.js';
 import { buildVirtDeviceTree } from '../../src/machine/index.js';
-import { cliEntry, REPO_ROOT, xsEngineMissing } from './cli-entry.js';
+import { cliEntry, REPO_ROOT, xsEngineMissing, runEngine, type CliResult } from './cli-entry.js';
 
 /** Where each option is run under --engine xs against V8 (a suite in tests/host/, or this one). */
 const COVERED: Readonly<Record<string, string>> = Object.freeze({
@@ -93,24 +93,11 @@ describe('every xsvisor run option under --engine xs', () => {
   });
 });
 
-interface Result { status: number | null; stdout: string; stderr: string }
+type Result = CliResult;
+type Engine = 'node' | 'xs';
 
-function run(engine: 'node' | 'xs', args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, 'run', '--engine', engine, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('latin1').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('latin1').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000); // a hang guard only
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
+/** `xsvisor run --engine ENGINE ARGS...`, stdin empty (a hang guard of 180_000 ms). */
+const run = (engine: Engine, args: string[]): Promise<Result> => runEngine(engine, args, 180_000);
 
 describe('the options no other suite runs under --engine xs, against V8', { skip }, () => {
   it('--ram, --board FILE, --append, --load, --no-progress; then --dtb: the same output and the same snapshot bytes', async () => {
