@@ -30,7 +30,7 @@ const rounds = Number(opt('--rounds') ?? 3);
 const tiers = opt('--tier') !== undefined ? [opt('--tier')!] : ['interp', 'jit'];
 const bin = (name: string): string => fileURLToPath(new URL(`../guests/bin/${name}`, import.meta.url));
 const cli = fileURLToPath(new URL('../bin/xsvisor.js', import.meta.url));
-const dist = fileURLToPath(new URL('../dist/host/cli/entry.js', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/host/cli/xsvisor.js', import.meta.url));
 
 if (!existsSync(dist)) throw new Error('the CLI is not built: run npm run build first');
 if (!haveQemu()) throw new Error(`${QEMU} not found (Debian package qemu-system-misc): no baseline to compare with`);

@@ -26,7 +26,7 @@ const rounds = Number(opt('--rounds') ?? 1);
 const tiers = opt('--tier') !== undefined ? [opt('--tier')!] : ['jit', 'interp'];
 const image = fileURLToPath(new URL(`../guests/bin/${args.includes('--short') ? 'coremix-short' : 'coremix'}.elf`, import.meta.url));
 const cli = fileURLToPath(new URL('../bin/xsvisor.js', import.meta.url));
-const dist = fileURLToPath(new URL('../dist/host/cli/entry.js', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/host/cli/xsvisor.js', import.meta.url));
 
 if (!existsSync(dist)) throw new Error('the CLI is not built: run npm run build first');
 if (!haveQemu()) throw new Error(`${QEMU} not found (Debian package qemu-system-misc): no baseline to compare with`);

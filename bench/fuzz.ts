@@ -82,7 +82,7 @@ async function againstQemu(): Promise<boolean> {
     return !inCi;
   }
   const cli = join(ROOT, 'bin', 'xsvisor.js');
-  if (useCli && !existsSync(join(ROOT, 'dist', 'host', 'cli', 'entry.js'))) {
+  if (useCli && !existsSync(join(ROOT, 'dist', 'host', 'cli', 'xsvisor.js'))) {
     console.log('QEMU cross-check: the CLI is not built (npm run build)');
     return false;
   }

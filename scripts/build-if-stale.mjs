@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * `npm start`'s first step: compiles the CLI into dist/ (tsc -p
- * tsconfig.build.json) only when a source is newer than the last build,
- * and says so while it works, instead of 20-30 s of silence on every
- * launch. The last build's time is that of dist/host/cli/entry.js, which
- * every tsc build (npm run build) writes anew.
+ * tsconfig.build.json, then scripts/bundle-cli.mjs) only when a source is
+ * newer than the last build, and says so while it works, instead of 20-30 s
+ * of silence on every launch. The last build's time is that of the bundle,
+ * dist/host/cli/xsvisor.js, which every `npm run build` writes anew, last.
  *
  * Exit status: 0 built or up to date, else tsc's.
  */
@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const STAMP = join(ROOT, 'dist', 'host', 'cli', 'entry.js');
+const STAMP = join(ROOT, 'dist', 'host', 'cli', 'xsvisor.js');
 
 /** The newest modification time (ms) of the build's inputs. */
 function newestInput() {
@@ -38,4 +38,6 @@ process.stderr.write('xsvisor: compiling the CLI into dist/ (tsc, about 20 s; ag
 const started = Date.now();
 const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
+const b = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.mjs')], { stdio: 'inherit' });
+if (b.status !== 0) process.exit(b.status ?? 1);
 process.stderr.write(`xsvisor: compiled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -16,7 +16,8 @@ import { XsBridgeHost, type XsHostLane } from './host.js';
 import { XsEvalError, XsWorker, XsWorkerError, findXsnapWorker, type XsExit, type XsMeter } from './worker.js';
 import type { XsConfigSetup, XsControl, XsMonitorEvent, XsRunReport, XsRunSetup } from './protocol.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+// This module's folder, host/xs or dist/host/xs; reached from dist/host/cli too, where the CLI's bundle (scripts/bundle-cli.mjs) holds this code.
+const HERE = join(dirname(fileURLToPath(import.meta.url)), '..', 'xs');
 
 /** The XS engine cannot start here: xsnap-worker or esbuild is missing (both come with `npm install`). */
 export class XsEngineUnavailableError extends Error {

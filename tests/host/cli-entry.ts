@@ -2,10 +2,10 @@
  * The compiled `xsvisor` CLI that the host suites spawn, as users run it.
  *
  * `npm test` builds dist/ before it runs any suite, so every suite spawns
- * the same build: dist/host/cli/entry.js (what bin/xsvisor.js loads).
- * Going through ts-node instead would cost seconds per spawn. Running one
- * suite on its own needs `npm run build` first; XSVISOR_CLI may name
- * another compiled entry.js.
+ * the same build: dist/host/cli/xsvisor.js, the bundle bin/xsvisor.js
+ * loads. Going through ts-node instead would cost seconds per spawn.
+ * Running one suite on its own needs `npm run build` first; XSVISOR_CLI
+ * may name another compiled entry (entry.js or a bundle).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,7 +18,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The CLI's compiled entry: $XSVISOR_CLI, else dist/'s. Throws, saying what to run, when there is none. */
 export function cliEntry(): string {
-  const entry = process.env['XSVISOR_CLI'] ?? join(REPO_ROOT, 'dist', 'host', 'cli', 'entry.js');
+  const entry = process.env['XSVISOR_CLI'] ?? join(REPO_ROOT, 'dist', 'host', 'cli', 'xsvisor.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: run 'npm run build' first (npm test does)`);
   return entry;
 }

@@ -373,7 +373,7 @@ describe('boards/host-sim.json and bin/xsvisor.js', () => {
     assert.equal(r.status, EXIT.INTERNAL);
     assert.match(r.stderr, /npm run build/);
   });
-  it('bin/xsvisor.js runs the compiled CLI when dist/ is built', { skip: !existsSync(join(root, 'dist', 'host', 'cli', 'entry.js')) && 'dist/ not built' }, () => {
+  it('bin/xsvisor.js runs the compiled CLI when dist/ is built', { skip: !existsSync(join(root, 'dist', 'host', 'cli', 'xsvisor.js')) && 'dist/ not built' }, () => {
     const r = spawnSync(process.execPath, [join(root, 'bin', 'xsvisor.js'), '--version'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^xsvisor \d+\.\d+\.\d+/);

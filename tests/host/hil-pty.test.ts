@@ -89,7 +89,7 @@ describe('xsvisor hil against the demo guest on a pty', { skip }, () => {
   let tmp = '';
 
   before(async () => {
-    assert.ok(existsSync(join(root, 'dist', 'host', 'cli', 'entry.js')), 'dist/ is missing: run `npm run build` first');
+    assert.ok(existsSync(join(root, 'dist', 'host', 'cli', 'xsvisor.js')), 'dist/ is missing: run `npm run build` first');
     tmp = mkdtempSync(join(tmpdir(), 'xsvisor-hil-pty-'));
     const child = spawn(process.execPath, [bin, 'run', '--serial', 'mon:pty', demo], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
     run = child;

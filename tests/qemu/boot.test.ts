@@ -37,7 +37,7 @@ function xsvisor(args: string[]): Promise<{ stdout: string; status: number | nul
 
 test('the boot benchmark prints what QEMU prints, under --firmware sbi and behind the guest shim', { skip }, async () => {
   assert.ok(haveQemu, 'qemu-system-riscv32 is required in CI (apt-get install qemu-system-misc)');
-  assert.ok(existsSync(join(REPO_ROOT, 'dist', 'host', 'cli', 'entry.js')), 'the CLI is not built: run npm run build');
+  assert.ok(existsSync(join(REPO_ROOT, 'dist', 'host', 'cli', 'xsvisor.js')), 'the CLI is not built: run npm run build');
   const q = await runQemu(join(GUESTS_BIN, 'boot-qemu.elf'), { timeoutMs: 120_000 });
   assert.equal(q.timedOut, false, q.timeoutReason);
   assert.equal(q.status, 0, `QEMU: status ${q.status}, output ${JSON.stringify(q.stdout.slice(-500))}`);

@@ -17,7 +17,7 @@ import { runDifferential, xsvisorCliRunner } from './run-qemu-suite.js';
 const haveQemu = qemuAvailable();
 const inCi = process.env['CI'] !== undefined && process.env['CI'] !== '';
 const skip = haveQemu || inCi ? false : 'qemu-system-riscv32 not installed (Debian package qemu-system-misc)';
-const cli = join(REPO_ROOT, 'dist', 'host', 'cli', 'entry.js');
+const cli = join(REPO_ROOT, 'dist', 'host', 'cli', 'xsvisor.js');
 
 test('xsvisor matches QEMU on every guest and on random programs', { skip }, async () => {
   assert.ok(haveQemu, 'qemu-system-riscv32 is required in CI (apt-get install qemu-system-misc)');

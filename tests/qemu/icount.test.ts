@@ -30,7 +30,7 @@ function xsvisor(args: string[]): { status: number | null; stdout: string; stder
 
 test('rtos.elf: QEMU -icount shift=2,sleep=off and xsvisor --icount 2 pass with the same output', { skip }, async () => {
   assert.ok(haveQemu, 'qemu-system-riscv32 is required in CI (apt-get install qemu-system-misc)');
-  assert.ok(existsSync(join(REPO_ROOT, 'dist', 'host', 'cli', 'entry.js')), 'the CLI is not built: run npm run build');
+  assert.ok(existsSync(join(REPO_ROOT, 'dist', 'host', 'cli', 'xsvisor.js')), 'the CLI is not built: run npm run build');
   const q = await runQemu(rtos, { extraArgs: ['-icount', 'shift=2,sleep=off'], timeoutMs: 60_000 });
   assert.equal(q.status, 0, `QEMU: ${q.stderr}\n${q.stdout}`);
   assert.match(q.stdout, /\nPASS rtos\n$/);
