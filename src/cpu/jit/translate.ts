@@ -16,6 +16,10 @@
 import {
   FENCE_FUNCT3, OP_IMM_OPS, OP_OPS, Opcode, UPPER, aluOp, branchOp, expandCompressed, immB, immI, immJ, immS, immU, memOp, type AluOp,
 } from '../isa/index.js';
+import { DTLB_ENTRIES } from '../sv32.js';
+
+/** The data TLB's index mask (DTLB_ENTRIES - 1), a literal in paged regions. */
+const DTLB_MASK = DTLB_ENTRIES - 1;
 
 /** Most instructions in one block (a bound on source size). */
 export const MAX_BLOCK_INSNS = 64;
@@ -30,10 +34,13 @@ export const WHY_CODE_STORE = 2;
 /**
  * Parameter names of the factory made from {@link RegionSource.source}, in
  * order: RAM views, the code-page map, the exit record, the M-extension
- * helpers. The factory returns `function (x, n)`: x is the register file,
- * n the budget left (at least one pass of the block).
+ * helpers, the data TLB's arrays (Sv32Mmu's tagR, offR, tagW, offW). The
+ * factory returns `function (x, n, vb, dk)`: x is the register file, n the
+ * budget left (at least one pass of the block); a paged region (code under
+ * Sv32) also takes vb, the virtual address of its page, and dk, the data
+ * TLB's key context (HartCore.dataKeyLoop).
  */
-export const BLOCK_PARAMS: readonly string[] = Object.freeze(['m8', 'i8', 'm16', 'i16', 'm32', 'pg', 'io', 'mulh', 'mulhsu', 'mulhu']);
+export const BLOCK_PARAMS: readonly string[] = Object.freeze(['m8', 'i8', 'm16', 'i16', 'm32', 'pg', 'io', 'mulh', 'mulhsu', 'mulhu', 'tagR', 'offR', 'tagW', 'offW']);
 
 interface Insn {
   pc: number; // int32
@@ -180,7 +187,12 @@ export interface CodeWindow {
  * {@link MAX_REGION_INSNS} instructions, of which it keeps the loops through
  * the entry. Loads and stores go inline to the RAM window at `ramBase`
  * (int32) of `ramSize` bytes (the views the factory takes); code may be in
- * it or in ROM. Never throws for any guest bytes.
+ * it or in ROM. With `paged` (code under Sv32) the code window is one
+ * physical page with `base` 0, so `pc` and `off` are the entry's offset in
+ * it, the region stays in the page, its pcs are relative to the page's
+ * virtual address (a run-time argument, so one translation serves every
+ * virtual alias of the page), and loads and stores go through the data
+ * TLB. Never throws for any guest bytes.
  */
 export function translateRegion(
   code: CodeWindow,
@@ -188,6 +200,7 @@ export function translateRegion(
   ramSize: number,
   pc: number,
   off: number,
+  paged = false,
   maxBlocks: number = MAX_REGION_BLOCKS,
   maxInsns: number = MAX_REGION_INSNS,
 ): RegionSource {
@@ -223,7 +236,7 @@ export function translateRegion(
   }
   const drop = back.size > 1 ? [...blocks.keys()].filter((p) => !back.has(p)) : [...blocks.keys()].slice(LINEAR_REGION_BLOCKS);
   for (const p of drop) blocks.delete(p);
-  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize);
+  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize, paged);
 }
 
 /** An exit-table pc offset meaning "p as it is" (offsets of code are even). */
@@ -289,7 +302,7 @@ function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<
   return { index, isCase, caseNo, labelled };
 }
 
-function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number): RegionSource {
+function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number, paged: boolean): RegionSource {
   const used = new Set<number>();
   const written = new Set<number>();
   let start = Infinity;
@@ -310,6 +323,9 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   }
   used.delete(0);
   written.delete(0);
+  // Where the code window starts: a literal, or for a paged region the virtual address of its page (vb).
+  const base = paged ? 'vb' : `${codeBase}`;
+  const link = (next: number): string => (paged ? `(vb + ${next}) | 0` : UPPER.link(lit(next)));
   const inRegion = new Set(blocks.map((b) => b.pc));
   // The test that o (a RAM offset) is outside the window or misaligned: with a power-of-two window, one AND.
   const pow2 = (ramSize & (ramSize - 1)) === 0 && ramSize >= 4;
@@ -420,7 +436,8 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           if (rdN !== 0) out.push(`${rd} = ${UPPER.lui(lit(immU(inst)))};`);
           break;
         case Opcode.AUIPC:
-          if (rdN !== 0) out.push(`${rd} = (${UPPER.auipc(lit(pc), lit(immU(inst)))}) | 0;`);
+          // In a paged region pc is an offset in the page, whose virtual address (vb) is known only at run time.
+          if (rdN !== 0) out.push(`${rd} = (${paged ? UPPER.auipc('vb', lit((pc + immU(inst)) | 0)) : UPPER.auipc(lit(pc), lit(immU(inst)))}) | 0;`);
           break;
         case Opcode.LOAD:
         case Opcode.STORE: {
@@ -428,8 +445,18 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           const store = op === Opcode.STORE;
           const m = memOp(f3, store)!;
           const idx = m.width === 1 ? 'o' : `o >> ${m.width >> 1}`;
-          out.push(`o = (${a} + ${((store ? immS(inst) : immI(inst)) - ramBase) | 0}) | 0;`);
-          out.push(`if (${inRam(m.width - 1, ramSize - m.width)}) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
+          if (paged) {
+            // Under Sv32: the interpreter's data TLB hit, inline (an aligned access lies in one page, so the tag of
+            // its page is the tag of its last byte); a miss, a misaligned address or a fault is the interpreter's.
+            const [tags, offs] = store ? ['tagW', 'offW'] : ['tagR', 'offR'];
+            out.push(`o = (${a} + ${store ? immS(inst) : immI(inst)}) | 0; e = o >>> 12;`);
+            const al = m.width > 1 ? `(o & ${m.width - 1}) !== 0 || ` : '';
+            out.push(`if (${al}${tags}[e & ${DTLB_MASK}] !== (e | dk)) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
+            out.push(`o = (o + ${offs}[e & ${DTLB_MASK}]) | 0;`);
+          } else {
+            out.push(`o = (${a} + ${((store ? immS(inst) : immI(inst)) - ramBase) | 0}) | 0;`);
+            out.push(`if (${inRam(m.width - 1, ramSize - m.width)}) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
+          }
           if (!store) {
             if (rdN !== 0) out.push(`${rd} = ${m.view}[${idx}];`);
             break;
@@ -451,14 +478,14 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           break;
         }
         case Opcode.JAL:
-          if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
+          if (rdN !== 0) out.push(`${rd} = ${link(next)};`);
           out.push(`c += ${L}; ${goto((pc + immJ(inst)) | 0)}`);
           break;
         case Opcode.JALR:
           // The target before the link: rd may be rs1. The switch finds it if it is in the region.
           out.push(`o = ${UPPER.jalrTarget(a, lit(immI(inst)))};`);
-          if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
-          out.push(`c += ${L}; p = (o - ${codeBase}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
+          if (rdN !== 0) out.push(`${rd} = ${link(next)};`);
+          out.push(`c += ${L}; p = (o - ${base}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
           break;
         default:
           break;
@@ -473,9 +500,9 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
-    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!};\n` +
+    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(${paged ? 'x, n, vb, dk' : 'x, n'}) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!}${paged ? ', e = 0' : ''};\n` +
     `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n` +
-    `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${codeBase}) | 0;\n});`;
+    `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${base}) | 0;\n});`;
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - codeBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
   return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
