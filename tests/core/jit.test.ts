@@ -393,7 +393,7 @@ function suite(hot: number): void {
         const satp = satps[r(2)];
         const exits = rigs.map((m) => {
           if (host === 0) m.hart.flushTranslations();
-          else if (host === 1) m.hart.flushTranslations(page);
+          else if (host === 1) m.hart.flushTranslations(page as never);
           else if (host === 2) m.hart.writeCsr(Csr.satp, satp);
           return m.hart.run(budget);
         });

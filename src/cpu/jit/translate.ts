@@ -251,6 +251,26 @@ const int32 = (e: AluOp, a: string, b: string): string => {
   return e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ${value}` : value;
 };
 
+/**
+ * The source that sets `o` to the RAM offset of a `width`-byte load or store at `a + imm` (a register's source
+ * and an immediate), or runs `exit` when the region cannot make the access inline. Untranslated: the RAM window
+ * at `ramBase` of `ramSize` bytes, aligned (one unsigned compare covers below and above the window; with a
+ * power-of-two window, one AND). Paged (under Sv32): the interpreter's data TLB hit, aligned (an aligned access
+ * lies in one page, so its page's tag is its last byte's, as the interpreter compares); a miss, a misaligned
+ * address or a fault is the interpreter's, which walks, fills, faults or splits.
+ */
+function addressSource(paged: boolean, store: boolean, width: number, a: string, imm: number, ramBase: number, ramSize: number, exit: string): string {
+  const align = width - 1;
+  if (paged) {
+    const [tags, offs] = store ? ['tagW', 'offW'] : ['tagR', 'offR'];
+    const al = align !== 0 ? `(o & ${align}) !== 0 || ` : '';
+    return `o = (${a} + ${imm}) | 0; e = o >>> 12;\nif (${al}${tags}[e & ${DTLB_MASK}] !== (e | dk)) { ${exit} }\no = (o + ${offs}[e & ${DTLB_MASK}]) | 0;`;
+  }
+  const pow2 = (ramSize & (ramSize - 1)) === 0 && ramSize >= 4;
+  const check = pow2 ? `(o & ${(~(ramSize - 1) | align) | 0}) !== 0` : `${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${ramSize - width}`;
+  return `o = (${a} + ${(imm - ramBase) | 0}) | 0;\nif (${check}) { ${exit} }`;
+}
+
 /** How a region's blocks (`sorted`, in address order) are reached: see the comment in the body. */
 interface Flow {
   /** Position of each block (by pc) in `sorted`. */
@@ -327,10 +347,6 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   const base = paged ? 'vb' : `${codeBase}`;
   const link = (next: number): string => (paged ? `(vb + ${next}) | 0` : UPPER.link(lit(next)));
   const inRegion = new Set(blocks.map((b) => b.pc));
-  // The test that o (a RAM offset) is outside the window or misaligned: with a power-of-two window, one AND.
-  const pow2 = (ramSize & (ramSize - 1)) === 0 && ramSize >= 4;
-  const inRam = (align: number, lim: number): string =>
-    pow2 ? `(o & ${(~(ramSize - 1) | align) | 0}) !== 0` : `${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${lim}`;
   // Every exit is a number k into a table of (pc offset, instructions to add to c, why), the same for every exit
   // alike: the exit sets k and leaves the switch; the shared tail after the loop writes the registers back and
   // reads the table. So each exit is small code (less for TurboFan to compile, nothing for the hot path to carry).
@@ -445,18 +461,7 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           const store = op === Opcode.STORE;
           const m = memOp(f3, store)!;
           const idx = m.width === 1 ? 'o' : `o >> ${m.width >> 1}`;
-          if (paged) {
-            // Under Sv32: the interpreter's data TLB hit, inline (an aligned access lies in one page, so the tag of
-            // its page is the tag of its last byte); a miss, a misaligned address or a fault is the interpreter's.
-            const [tags, offs] = store ? ['tagW', 'offW'] : ['tagR', 'offR'];
-            out.push(`o = (${a} + ${store ? immS(inst) : immI(inst)}) | 0; e = o >>> 12;`);
-            const al = m.width > 1 ? `(o & ${m.width - 1}) !== 0 || ` : '';
-            out.push(`if (${al}${tags}[e & ${DTLB_MASK}] !== (e | dk)) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
-            out.push(`o = (o + ${offs}[e & ${DTLB_MASK}]) | 0;`);
-          } else {
-            out.push(`o = (${a} + ${((store ? immS(inst) : immI(inst)) - ramBase) | 0}) | 0;`);
-            out.push(`if (${inRam(m.width - 1, ramSize - m.width)}) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
-          }
+          out.push(addressSource(paged, store, m.width, a, store ? immS(inst) : immI(inst), ramBase, ramSize, leave((pc - codeBase) | 0, i, WHY_INTERP)));
           if (!store) {
             if (rdN !== 0) out.push(`${rd} = ${m.view}[${idx}];`);
             break;
