@@ -196,7 +196,7 @@ function svTables(m: Rig, user: boolean): [number, number] {
  * every width to the data pages (aligned, misaligned, spanning two pages; page faults, A/D updates, SUM and MXR),
  * loops over them, jumps to the code's other virtual address, fetch faults, SFENCE.VMA, sstatus.SUM/MXR and satp
  * changes, stores patching the function at PATCH through a data alias and calls of it, AUIPC, counters, ECALL
- * and EBREAK. Registers: x1-x15 random, a6/a7 addresses, t4 loops, s2/s3 the two patch words, s4/s5 satp values.
+ * and EBREAK, supervisor CSRs. Registers: x1-x15 random, a6/a7 addresses, t4 loops, s2/s3 the two patch words, s4/s5 satp values.
  */
 function pagedProgram(seed: number): E.Program {
   const r = rng(seed);
@@ -218,7 +218,7 @@ function pagedProgram(seed: number): E.Program {
     else p.i(op(rd, E.a6, off - 2048));
   };
   for (let n = 0; n < 110; n++) {
-    const kind = r(28);
+    const kind = r(29);
     const rd = reg();
     const a = reg();
     const b = reg();
@@ -274,6 +274,12 @@ function pagedProgram(seed: number): E.Program {
       // Calls of D4's function: physical page 0x3000 or 0x7000 by the table in use (twice: the first call after a
       // satp change finds no fetch TLB entry).
       if (r(2) === 0) p.li(E.a6, VA_DATA + 0x4000).i(E.jalr(E.ra, E.a6, 0), E.jalr(E.ra, E.a6, 0));
+    } else if (kind === 26) {
+      // Supervisor CSRs (illegal in U): reads, writes, set and clear, register and immediate forms.
+      const csr = [Csr.sscratch, Csr.sepc, Csr.scause, Csr.stval, Csr.sstatus, Csr.sie, Csr.scounteren, Csr.senvcfg][r(8)];
+      const ops = [E.csrrw, E.csrrs, E.csrrc, E.csrrwi, E.csrrsi, E.csrrci];
+      const k = r(ops.length);
+      p.i(ops[k](r(4) === 0 ? 0 : rd, csr, k >= 3 ? r(32) : r(4) === 0 ? 0 : a));
     } else {
       access(rd, b);
     }
@@ -425,6 +431,28 @@ function suite(hot: number): void {
     assert.equal(rigs[1].hart.regs[E.a0], 1024 * ((60 * 61) / 2));
     const st = rigs[1].hart.jitStats;
     if (st !== null) assert.ok(st.translations > 0, 'the loop under Sv32 was translated');
+  });
+
+  it('acts on a CSR write inside a paged region at once: SUM cleared, an interrupt enabled', () => {
+    // S-mode: SUM on, load from D3 (a U page: fills the TLB under SUM), SUM off, load again (a page fault the S
+    // handler skips), in a loop; then the supervisor timer interrupt (pending from the start) enabled by a write
+    // to sie and sstatus.SIE: taken right after the write, in both tiers, slice by slice.
+    const p = new E.Program(VA_CODE).li(E.a6, VA_DATA + 0x3000).i(E.lui(E.a7, 0x40), E.addi(E.t4, 0, 50));
+    p.label('loop').i(E.csrrs(0, Csr.sstatus, E.a7), E.lw(E.a1, E.a6, 0), E.addi(E.s1, E.s1, 1), E.csrrc(0, Csr.sstatus, E.a7));
+    p.i(E.addi(E.a2, 0, 0), E.lw(E.a2, E.a6, 4), E.add(E.s6, E.s6, E.a2), E.addi(E.t4, E.t4, -1));
+    p.at(4, (pc, L) => E.bne(E.t4, 0, L('loop') - pc));
+    p.i(E.addi(E.a7, 0, 0x20), E.csrrs(0, Csr.sie, E.a7), E.csrrsi(0, Csr.sstatus, 2));
+    p.label('end').i(E.addi(E.s7, E.s7, 1)).at(4, (pc, L) => E.jal(0, L('end') - pc));
+    const setup = (m: Rig): void => {
+      pagedSetup(m, p, 1);
+      m.ram.set([1, 2, 3, 4, 5, 6, 7, 8], 0x6000);
+      m.hart.writeCsr(Csr.mideleg, 1 << 5);
+      m.hart.setInterruptPending(5, true);
+    };
+    const rigs = lockstep(setup, Array.from({ length: 400 }, (_, i) => 1 + (i % 7)), 'Sv32 CSR writes');
+    assert.equal(rigs[1].hart.regs[E.s6], 0, 'no load from D3 without SUM succeeded');
+    assert.equal(rigs[1].hart.regs[E.s1], 50);
+    assert.ok(rigs[1].hart.trapCount > 50 && rigs[1].hart.lastTrap!.interrupt, 'the interrupt was taken');
   });
 
   it('translates code in ROM (a board\'s flash) and agrees with the interpreter there', () => {

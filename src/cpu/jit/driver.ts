@@ -16,7 +16,10 @@
 import { mulh, mulhsu, mulhu } from '../arith.js';
 import type { HartCore } from '../core.js';
 import { ACC_FETCH, ITLB_ENTRIES } from '../sv32.js';
-import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT, type CodeWindow } from './translate.js';
+import { Csr } from '../constants.js';
+import { MS_TVM, U } from '../core.js';
+import { csrRead, csrWrite } from '../csr.js';
+import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_EVENT, WHY_INTERP, WHY_NEXT, type CodeWindow } from './translate.js';
 
 /** What the driver reads and writes in a Hart: its internal view (core.ts). */
 export type HartInternals = HartCore;
@@ -137,6 +140,24 @@ export class JitTier {
   invalidations = 0;
   flushes = 0;
 
+  /**
+   * A CSR instruction `inst` of a paged region (its CSR on PAGED_CSRS; the
+   * hart in S or U), `src` the value of rs1 or the immediate: performs it as
+   * the interpreter would and returns the CSR's old value, or -1 without
+   * effect when it would trap (U-mode; satp under mstatus.TVM), for the
+   * interpreter to raise.
+   */
+  private readonly csr = (inst: number, src: number): number => {
+    const h = this.h;
+    const n = inst >>> 20;
+    if (h.privv === U || (n === Csr.satp && (h.mstatus & MS_TVM) !== 0)) return -1;
+    // These CSRs do not depend on the retired count (the 0s).
+    const old = csrRead(h, n, 0);
+    const op = (inst >>> 12) & 3; // 1 = RW, 2 = RS, 3 = RC
+    if (op === 1 || ((inst >>> 15) & 31) !== 0) csrWrite(h, n, (op === 1 ? src : op === 2 ? old | src : old & ~src) >>> 0, 0, 0);
+    return old;
+  };
+
   /** Takes the options (see {@link JitTierOptions}); refuses a cache size that is not a power of two in [16, 65536] with a RangeError. */
   constructor(options: JitTierOptions) {
     const n = options.cacheBlocks ?? cacheBlocksV;
@@ -252,7 +273,7 @@ export class JitTier {
     const h = this.h;
     const mmu = h.mmu;
     const factory = new Function(...BLOCK_PARAMS, source) as Factory;
-    this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu, mmu.tagR, mmu.offR, mmu.tagW, mmu.offW);
+    this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu, mmu.tagR, mmu.offR, mmu.tagW, mmu.offW, h, this.csr);
     this.live++;
     this.translations++;
   }
@@ -269,7 +290,7 @@ export class JitTier {
       this.keys[i] = key;
       this.fns[i] = null;
       this.hits[i] = 0;
-      this.lens[i] = blockLength(view, PAGE, po);
+      this.lens[i] = blockLength(view, PAGE, po, true);
       this.starts[i] = 0x7fffffff;
       this.ends[i] = 0x7fffffff;
     }
@@ -456,7 +477,7 @@ export class JitTier {
             left -= done;
             steps += done;
             h.retiredBase += done;
-            if (why === WHY_NEXT) continue;
+            if (why === WHY_NEXT || why === WHY_EVENT) continue;
             if (why === WHY_CODE_STORE) {
               this.noteStore((io[2] + this.rb) >>> 0, 1);
               continue;

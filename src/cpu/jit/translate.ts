@@ -16,6 +16,7 @@
 import {
   FENCE_FUNCT3, OP_IMM_OPS, OP_OPS, Opcode, UPPER, aluOp, branchOp, expandCompressed, immB, immI, immJ, immS, immU, memOp, type AluOp,
 } from '../isa/index.js';
+import { Csr } from '../constants.js';
 import { DTLB_ENTRIES } from '../sv32.js';
 
 /** The data TLB's index mask (DTLB_ENTRIES - 1), a literal in paged regions. */
@@ -30,17 +31,21 @@ export const WHY_NEXT = 0;
 export const WHY_INTERP = 1;
 /** io[1]: a store retired into a page with translated code (RAM offset in io[2]). */
 export const WHY_CODE_STORE = 2;
+/** io[1]: a CSR write raised an event (HartCore.events): continue at the returned pc once the driver has seen to it. */
+export const WHY_EVENT = 3;
 
 /**
  * Parameter names of the factory made from {@link RegionSource.source}, in
  * order: RAM views, the code-page map, the exit record, the M-extension
- * helpers, the data TLB's arrays (Sv32Mmu's tagR, offR, tagW, offW). The
+ * helpers, the data TLB's arrays (Sv32Mmu's tagR, offR, tagW, offW), the
+ * hart (its `events` only) and the CSR helper of paged regions (`csr(inst,
+ * src)`: the CSR's old value, or -1 when the interpreter must run it). The
  * factory returns `function (x, n, vb, dk)`: x is the register file, n the
  * budget left (at least one pass of the block); a paged region (code under
  * Sv32) also takes vb, the virtual address of its page, and dk, the data
  * TLB's key context (HartCore.dataKeyLoop).
  */
-export const BLOCK_PARAMS: readonly string[] = Object.freeze(['m8', 'i8', 'm16', 'i16', 'm32', 'pg', 'io', 'mulh', 'mulhsu', 'mulhu', 'tagR', 'offR', 'tagW', 'offW']);
+export const BLOCK_PARAMS: readonly string[] = Object.freeze(['m8', 'i8', 'm16', 'i16', 'm32', 'pg', 'io', 'mulh', 'mulhsu', 'mulhu', 'tagR', 'offR', 'tagW', 'offW', 'h', 'csr']);
 
 interface Insn {
   pc: number; // int32
@@ -48,10 +53,24 @@ interface Insn {
   inst: number; // the 32-bit form
 }
 
-/** 0: not translatable; 1: straight-line; 2: ends the block (branch, jump). The encodings come from isa/. */
-function classify(inst: number): number {
+/**
+ * The supervisor CSRs a paged region reads and writes itself (through the `csr` helper the factory takes),
+ * those a trap handler touches: no counter (their values depend on the retired count) and none whose access
+ * depends on more than the mode (and for satp, mstatus.TVM), so the helper's checks are the interpreter's.
+ */
+export const PAGED_CSRS: ReadonlySet<number> = Object.freeze(new Set<number>([
+  Csr.sstatus, Csr.sie, Csr.stvec, Csr.scounteren, Csr.senvcfg, Csr.sscratch, Csr.sepc, Csr.scause, Csr.stval, Csr.satp,
+]));
+
+/**
+ * 0: not translatable; 1: straight-line; 2: ends the block (branch, jump). The encodings come from isa/. A paged
+ * region (`paged`) also holds the CSR instructions on {@link PAGED_CSRS}.
+ */
+function classify(inst: number, paged: boolean): number {
   const f3 = (inst >>> 12) & 7;
   switch (inst & 0x7f) {
+    case Opcode.SYSTEM:
+      return paged && (f3 & 3) !== 0 && PAGED_CSRS.has(inst >>> 20) ? 1 : 0;
     case Opcode.OP_IMM:
       return aluOp(OP_IMM_OPS, inst) !== undefined ? 1 : 0;
     case Opcode.OP:
@@ -101,7 +120,7 @@ interface Block {
 }
 
 /** Decodes the straight-line block at `pc` (RAM offset `off`); an empty list when its first instruction cannot be translated. */
-function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: number, off: number): Block {
+function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: number, off: number, paged: boolean): Block {
   const list: Insn[] = [];
   let p = pc;
   let o = off;
@@ -124,7 +143,7 @@ function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: num
       if (inst === 0) break;
       size = 2;
     }
-    const k = classify(inst);
+    const k = classify(inst, paged);
     if (k === 0) break;
     list.push({ pc: p, size, inst });
     p = (p + size) | 0;
@@ -142,8 +161,8 @@ function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: num
  * Instructions in the straight-line block at RAM offset `off` (the
  * interpreter runs that many for an entry not yet translated), at least 1.
  */
-export function blockLength(m16: Uint16Array<ArrayBufferLike>, ramSize: number, off: number): number {
-  const n = decodeBlock(m16, ramSize, 0, off).list.length;
+export function blockLength(m16: Uint16Array<ArrayBufferLike>, ramSize: number, off: number, paged = false): number {
+  const n = decodeBlock(m16, ramSize, 0, off, paged).list.length;
   return n > 0 ? n : 1;
 }
 
@@ -205,7 +224,7 @@ export function translateRegion(
   maxInsns: number = MAX_REGION_INSNS,
 ): RegionSource {
   const { m16, base: codeBase, size: codeSize } = code;
-  const first = decodeBlock(m16, codeSize, pc, off);
+  const first = decodeBlock(m16, codeSize, pc, off, paged);
   if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [] };
   const blocks = new Map<number, Block>([[pc, first]]);
   const work = successors(first);
@@ -214,7 +233,7 @@ export function translateRegion(
     const p = work.shift()!;
     const o = (p - codeBase) | 0;
     if (blocks.has(p) || o >>> 0 >= codeSize) continue;
-    const b = decodeBlock(m16, codeSize, p, o);
+    const b = decodeBlock(m16, codeSize, p, o, paged);
     if (b.list.length === 0) continue;
     blocks.set(p, b);
     total += b.list.length;
@@ -473,6 +492,14 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
         }
         case Opcode.MISC_MEM: // FENCE: nothing to order for one hart
           break;
+        case Opcode.SYSTEM:
+          // A CSR of PAGED_CSRS (paged regions only): -1 from the helper (U-mode, TVM) leaves the rest to the
+          // interpreter, which traps; a write that raised an event (mstatus, sie, satp) ends the region after it.
+          out.push(`v = csr(${inst | 0}, ${f3 >= 4 ? lit((inst >>> 15) & 31) : a});`);
+          out.push(`if (v < 0) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
+          if (rdN !== 0) out.push(`${rd} = v | 0;`);
+          out.push(`if (h.events !== 0) { ${leave((next - codeBase) | 0, i + 1, WHY_EVENT)} }`);
+          break;
         case Opcode.BRANCH: {
           const cond = branchOp(f3)!.cond(a, bb);
           out.push(`c += ${L};`);
@@ -505,7 +532,7 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
-    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(${paged ? 'x, n, vb, dk' : 'x, n'}) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!}${paged ? ', e = 0' : ''};\n` +
+    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(${paged ? 'x, n, vb, dk' : 'x, n'}) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!}${paged ? ', e = 0, v = 0' : ''};\n` +
     `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n` +
     `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${base}) | 0;\n});`;
   const pages = new Set<number>();
