@@ -147,7 +147,7 @@ export class JitTier {
    * effect when it would trap (U-mode; satp under mstatus.TVM), for the
    * interpreter to raise.
    */
-  private readonly csr = (inst: number, src: number): number => {
+  private pagedCsr(inst: number, src: number): number {
     const h = this.h;
     const n = inst >>> 20;
     if (h.privv === U || (n === Csr.satp && (h.mstatus & MS_TVM) !== 0)) return -1;
@@ -156,7 +156,10 @@ export class JitTier {
     const op = (inst >>> 12) & 3; // 1 = RW, 2 = RS, 3 = RC
     if (op === 1 || ((inst >>> 15) & 31) !== 0) csrWrite(h, n, (op === 1 ? src : op === 2 ? old | src : old & ~src) >>> 0, 0, 0);
     return old;
-  };
+  }
+
+  /** pagedCsr bound to this tier, made for the first region (regions take it as `csr`). */
+  private csrFn: ((inst: number, src: number) => number) | null = null;
 
   /** Takes the options (see {@link JitTierOptions}); refuses a cache size that is not a power of two in [16, 65536] with a RangeError. */
   constructor(options: JitTierOptions) {
@@ -273,7 +276,8 @@ export class JitTier {
     const h = this.h;
     const mmu = h.mmu;
     const factory = new Function(...BLOCK_PARAMS, source) as Factory;
-    this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu, mmu.tagR, mmu.offR, mmu.tagW, mmu.offW, h, this.csr);
+    const csr = (this.csrFn ??= (inst, src) => this.pagedCsr(inst, src));
+    this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu, mmu.tagR, mmu.offR, mmu.tagW, mmu.offW, h, csr);
     this.live++;
     this.translations++;
   }
