@@ -8,7 +8,7 @@
 
 import { Csr, MISA_VALUE } from './constants.js';
 import { TINFO, TRIGGERS, tdata1Legal } from './trigger.js';
-import { ENVCFG_WRITABLE, EV_IRQ, EV_MMU, EXC_ILLEGAL, M, MCOUNTINHIBIT_WRITABLE, MEDELEG_WRITABLE, MIDELEG_WRITABLE, MIE_WRITABLE, MIP_SSIP, MIP_SW_WRITABLE, MSTATUS_WRITABLE, MS_MPP, MS_TVM, S, SSTATUS_VISIBLE, SSTATUS_WRITABLE, SYS_NEXT, TWO32, U, raise, type HartCore } from './core.js';
+import { ENVCFG_WRITABLE, EV_IRQ, EV_MMU, EXC_ILLEGAL, M, MCOUNTINHIBIT_WRITABLE, MEDELEG_WRITABLE, MIDELEG_WRITABLE, MIE_WRITABLE, MIP_SSIP, MIP_SW_WRITABLE, MSTATUS_WRITABLE, MS_MIE, MS_MPP, MS_MPRV, MS_MXR, MS_SIE, MS_SUM, MS_TVM, S, SSTATUS_VISIBLE, SSTATUS_WRITABLE, SYS_NEXT, TWO32, U, raise, type HartCore } from './core.js';
 
 /** CSRRW/CSRRS/CSRRC and their immediate forms (Zicsr, unprivileged ISA chapter 9). */
 export function csrInstruction(h: HartCore, inst: number, f3: number, priv: number): number {
@@ -354,7 +354,11 @@ export function writeStatus(h: HartCore, v: number, writable: number): void {
   let next = (h.mstatus & ~writable) | (v & writable);
   // MPP is WARL with legal values U, S and M: the reserved 2 keeps the old value.
   if (((next >>> 11) & 3) === 2) next = (next & ~MS_MPP) | (h.mstatus & MS_MPP);
+  const changed = next ^ h.mstatus;
   h.mstatus = next;
-  h.events |= EV_IRQ | EV_MMU; // MPRV, MPP, SUM and MXR decide translation
+  // Only MIE and SIE decide whether a pending interrupt is taken; MPRV, MPP, SUM and MXR what translation applies
+  // (and the gates). A write that changes neither (a kernel restoring sstatus as it was) raises no event.
+  if ((changed & (MS_MIE | MS_SIE)) !== 0) h.events |= EV_IRQ;
+  if ((changed & (MS_MPRV | MS_MPP | MS_SUM | MS_MXR)) !== 0) h.events |= EV_MMU;
 
 }

@@ -126,7 +126,206 @@ function state(r: Rig): string {
     mepc: h.readCsr(Csr.mepc),
     mcause: h.readCsr(Csr.mcause),
     mtval: h.readCsr(Csr.mtval),
+    sepc: h.readCsr(Csr.sepc),
+    scause: h.readCsr(Csr.scause),
+    stval: h.readCsr(Csr.stval),
+    mstatus: h.readCsr(Csr.mstatus),
+    satp: h.readCsr(Csr.satp),
+    priv: h.priv,
   });
+}
+
+// ---- Code under Sv32 (paged regions). Physical pages (RAM_BASE + offset): 0x0000-0x17ff the program, 0x1800 a
+// function whose first instruction the program patches, 0x2000/0x6000/0x8000/0x9000 data, 0x3000 and 0x7000 a
+// function each (D4 in table 1 and 2), 0x4000 the second root table and 0x5000 its level-0 table, 0xa000 the first
+// root and 0xb000-0xd000 its level-0 tables, 0xe000 the M-mode handler, 0xe800 the S-mode handler, 0xf000 (past
+// the fixture's HALT code) the level-0 table that maps the S handler in both tables.
+const VA_CODE = 0x0040_0000; // the program; 4 KiB pages in table 1, a megapage in table 2
+const VA_ALIAS = 0x0080_0000; // the same physical code again (table 2: a writable megapage)
+const VA_DATA = 0x00c0_0000; // D0-D5, 4 KiB pages
+const PATCH = 0x1800;
+const M_HANDLER = RAM_BASE + 0xe000;
+const S_HANDLER = 0x0120_0800;
+
+/** PTE bits (privileged spec 1.12, figure 4.18). */
+const PV = 1, PR = 2, PW = 4, PX = 8, PU = 16, PA = 64, PD = 128;
+const pte = (pa: number, flags: number): number => ((Math.floor(pa / 4096) << 10) | flags) >>> 0;
+
+/**
+ * Writes the two page tables; returns their satp values. `user`: code and data pages are U pages (D3 the
+ * opposite). D0: read-write with A and D clear (walks set them), D1: read-only, D2: unmapped, D3: the other
+ * mode's page (SUM), D4: execute-only (MXR; a function, another in each table), D5: the code's second page,
+ * writable, D clear (table 2: unmapped).
+ */
+function svTables(m: Rig, user: boolean): [number, number] {
+  const u = user ? PU : 0;
+  const poke = (pa: number, v: number): void => {
+    m.bus.write(pa as never, 4, v);
+  };
+  const leaf = (table: number, va: number, pa: number, flags: number): void => poke(table + ((va >>> 12) & 0x3ff) * 4, pte(pa, flags));
+  const [root1, root2] = [RAM_BASE + 0xa000, RAM_BASE + 0x4000];
+  const [l0code, l0alias, l0data, l0data2] = [RAM_BASE + 0xb000, RAM_BASE + 0xc000, RAM_BASE + 0xd000, RAM_BASE + 0x5000];
+  poke(root1 + (VA_CODE >>> 22) * 4, pte(l0code, PV));
+  poke(root1 + (VA_ALIAS >>> 22) * 4, pte(l0alias, PV));
+  poke(root1 + (VA_DATA >>> 22) * 4, pte(l0data, PV));
+  for (const [t, va] of [[l0code, VA_CODE], [l0alias, VA_ALIAS]]) {
+    leaf(t, va, RAM_BASE, PV | PR | PX | PA | u);
+    leaf(t, va + 0x1000, RAM_BASE + 0x1000, PV | PR | PX | PA | u);
+  }
+  // The S handler: never a U page, so S runs it in U programs too (table 2's code megapage is one).
+  const l0handler = RAM_BASE + 0xf000;
+  leaf(l0handler, S_HANDLER, RAM_BASE + 0xe000, PV | PR | PX | PA);
+  poke(root1 + (S_HANDLER >>> 22) * 4, pte(l0handler, PV));
+  poke(root2 + (S_HANDLER >>> 22) * 4, pte(l0handler, PV));
+  poke(root2 + (VA_CODE >>> 22) * 4, pte(RAM_BASE, PV | PR | PX | PA | u));
+  poke(root2 + (VA_ALIAS >>> 22) * 4, pte(RAM_BASE, PV | PR | PW | PX | PA | PD | u));
+  poke(root2 + (VA_DATA >>> 22) * 4, pte(l0data2, PV));
+  for (const [t, d0, d4] of [[l0data, 0x8000, 0x3000], [l0data2, 0x2000, 0x7000]]) {
+    leaf(t, VA_DATA, RAM_BASE + d0, PV | PR | PW | u);
+    leaf(t, VA_DATA + 0x1000, RAM_BASE + 0x9000, PV | PR | PA | u);
+    leaf(t, VA_DATA + 0x3000, RAM_BASE + 0x6000, PV | PR | PW | PA | PD | (user ? 0 : PU));
+    // Execute-only, and different code at one virtual address in the two tables.
+    leaf(t, VA_DATA + 0x4000, RAM_BASE + d4, PV | PX | PA | u);
+  }
+  leaf(l0data, VA_DATA + 0x5000, RAM_BASE + 0x1000, PV | PR | PW | PA | u);
+  return [(0x80000000 | (root1 >>> 12)) >>> 0, (0x80000000 | (root2 >>> 12)) >>> 0];
+}
+
+/**
+ * A random program for S-mode (or U-mode) under Sv32, run at VA_CODE: ALU and M operations, loads and stores of
+ * every width to the data pages (aligned, misaligned, spanning two pages; page faults, A/D updates, SUM and MXR),
+ * loops over them, jumps to the code's other virtual address, fetch faults, SFENCE.VMA, sstatus.SUM/MXR and satp
+ * changes, stores patching the function at PATCH through a data alias and calls of it, AUIPC, counters, ECALL
+ * and EBREAK, supervisor CSRs. Registers: x1-x15 random, a6/a7 addresses, t4 loops, s2/s3 the two patch words, s4/s5 satp values.
+ */
+function pagedProgram(seed: number): E.Program {
+  const r = rng(seed);
+  const p = new E.Program(VA_CODE);
+  const reg = () => 1 + r(15);
+  for (let k = 1; k < 16; k++) p.li(k, (r(0x10000) << 16) | r(0x10000));
+  p.label('top');
+  let labels = 0;
+  const access = (rd: number, b: number): void => {
+    const page = [0, 0, 0, 1, 2, 3, 4, 5][r(8)];
+    const ls = [E.lw, E.lh, E.lhu, E.lb, E.lbu, E.sw, E.sh, E.sb];
+    const op = ls[r(ls.length)];
+    const w = op === E.lw || op === E.sw ? 4 : op === E.lh || op === E.lhu || op === E.sh ? 2 : 1;
+    // Mostly aligned; some misaligned; some at the end of the page (spanning into the next when wider than a byte).
+    const kind = r(16);
+    const off = kind === 0 ? 4096 - 1 - r(3) : kind === 1 ? (r(4096) | 1) : r(4096 / w) * w;
+    p.li(E.a6, VA_DATA + page * 0x1000 + 2048);
+    if (op === E.sw || op === E.sh || op === E.sb) p.i(op(b, E.a6, off - 2048));
+    else p.i(op(rd, E.a6, off - 2048));
+  };
+  for (let n = 0; n < 110; n++) {
+    const kind = r(29);
+    const rd = reg();
+    const a = reg();
+    const b = reg();
+    if (kind < 5) {
+      const ops = [E.add, E.sub, E.xor, E.or, E.and, E.sll, E.srl, E.sra, E.slt, E.sltu, E.mul, E.mulh, E.mulhu, E.div, E.remu];
+      p.i(ops[r(ops.length)](rd, a, b));
+    } else if (kind < 7) {
+      const ops = [E.addi, E.xori, E.ori, E.andi, E.slti, E.sltiu];
+      p.i(ops[r(ops.length)](rd, a, r(4096) - 2048));
+    } else if (kind < 11) {
+      access(rd, b);
+    } else if (kind < 13) {
+      const name = `f${labels++}`;
+      const br = [E.beq, E.bne, E.blt, E.bge, E.bltu, E.bgeu][r(6)];
+      p.at(4, (pc, L) => br(a, b, L(name) - pc));
+      for (let k = r(4); k >= 0; k--) p.i(E.addi(rd, rd, r(100)));
+      p.label(name);
+    } else if (kind < 16) {
+      // A counted loop over data: loads and stores inside translated loops, TLB misses and faults among them.
+      const name = `l${labels++}`;
+      p.i(E.addi(E.t4, 0, 1 + r(40)));
+      p.label(name);
+      p.i(E.add(rd, rd, a), E.xor(a === rd ? E.a1 : a, a, rd));
+      access(rd === a ? E.a2 : rd, b);
+      if (r(2) === 0) p.i(E.sw(rd, E.a6, 4 * r(256)));
+      p.i(E.addi(E.t4, E.t4, -1));
+      p.at(4, (pc, L) => E.bne(E.t4, 0, L(name) - pc));
+    } else if (kind === 16) {
+      p.i(E.csrr(rd, Csr.instret));
+    } else if (kind === 17) {
+      p.i(r(2) === 0 ? E.ecall() : E.ebreak());
+    } else if (kind === 18) {
+      // On at the code's other virtual address (VA_CODE ^ VA_ALIAS swap with 0xc00000), four instructions on.
+      p.i(E.auipc(E.a6, 0), E.lui(E.a7, 0xc00), E.xor(E.a6, E.a6, E.a7), E.jalr(0, E.a6, 16));
+    } else if (kind === 19) {
+      // A fetch fault (non-executable, unmapped, outside RAM through table 2's megapage): the M handler returns to ra.
+      p.li(E.a6, [VA_DATA, VA_DATA + 0x2000, VA_CODE + 0x3ff000][r(3)]).i(E.jalr(E.ra, E.a6, 0));
+    } else if (kind === 20) {
+      if (r(2) === 0) p.i(E.sfenceVma());
+      else p.li(E.a6, [VA_CODE, VA_DATA, VA_DATA + 0x5000, VA_ALIAS + PATCH][r(4)]).i(E.sfenceVma(E.a6, 0));
+    } else if (kind === 21) {
+      // sstatus.SUM (bit 18) and MXR (bit 19), set or cleared.
+      p.i(E.lui(E.a7, [0x40, 0x80, 0xc0][r(3)]), r(2) === 0 ? E.csrrs(0, Csr.sstatus, E.a7) : E.csrrc(0, Csr.sstatus, E.a7));
+    } else if (kind === 22) {
+      p.i(E.csrw(Csr.satp, r(2) === 0 ? E.s4 : E.s5));
+      if (r(2) === 0) p.i(E.sfenceVma());
+    } else if (kind < 25) {
+      // Patch the function's first instruction through a data alias of its page, then call it.
+      if (kind === 23) p.li(E.a6, r(2) === 0 ? VA_DATA + 0x5000 + (PATCH & 0xfff) : VA_ALIAS + PATCH).i(E.sw(r(2) === 0 ? E.s2 : E.s3, E.a6, 0));
+      p.at(4, (pc) => E.jal(E.ra, VA_CODE + PATCH - pc));
+    } else if (kind === 25) {
+      p.i(E.auipc(rd, r(0x100000)));
+      // Calls of D4's function: physical page 0x3000 or 0x7000 by the table in use (twice: the first call after a
+      // satp change finds no fetch TLB entry).
+      if (r(2) === 0) p.li(E.a6, VA_DATA + 0x4000).i(E.jalr(E.ra, E.a6, 0), E.jalr(E.ra, E.a6, 0));
+    } else if (kind === 26) {
+      // Supervisor CSRs (illegal in U): reads, writes, set and clear, register and immediate forms.
+      const csr = [Csr.sscratch, Csr.sepc, Csr.scause, Csr.stval, Csr.sstatus, Csr.sie, Csr.scounteren, Csr.senvcfg][r(8)];
+      const ops = [E.csrrw, E.csrrs, E.csrrc, E.csrrwi, E.csrrsi, E.csrrci];
+      const k = r(ops.length);
+      p.i(ops[k](r(4) === 0 ? 0 : rd, csr, k >= 3 ? r(32) : r(4) === 0 ? 0 : a));
+    } else {
+      access(rd, b);
+    }
+  }
+  p.at(4, (pc, L) => E.jal(0, L('top') - pc));
+  if (p.here > VA_CODE + PATCH) throw new Error(`program ${seed} too long`);
+  return p;
+}
+
+/** Sets up `m` for pagedProgram(seed) in mode `priv` (1 S, 0 U) under table 1. */
+function pagedSetup(m: Rig, prog: E.Program, priv: 0 | 1): [number, number] {
+  m.ram.set(prog.bytes(), 0);
+  const fn = new E.Program(VA_CODE + PATCH).i(E.addi(E.a0, E.a0, 1), E.jalr(0, E.ra, 0));
+  m.ram.set(fn.bytes(), PATCH);
+  // M handler: a fetch fault (12, or 1 outside RAM) returns to ra, anything else skips the instruction.
+  const mh = new E.Program(M_HANDLER).i(E.csrr(E.t6, Csr.mcause), E.addi(E.t6, E.t6, -12));
+  mh.at(4, (pc, L) => E.beq(E.t6, 0, L('ra') - pc)).i(E.csrr(E.t6, Csr.mcause), E.addi(E.t6, E.t6, -1));
+  mh.at(4, (pc, L) => E.beq(E.t6, 0, L('ra') - pc)).i(E.csrr(E.t6, Csr.mepc), E.addi(E.t6, E.t6, 4), E.csrw(Csr.mepc, E.t6), E.mret());
+  mh.label('ra').i(E.csrw(Csr.mepc, E.ra), E.mret());
+  m.ram.set(mh.bytes(), M_HANDLER - RAM_BASE);
+  // S handler: skips the instruction; for a U program it also loads from D3 (an S page there), so that the data
+  // TLB holds an S entry the U program must not use.
+  const sh = new E.Program(S_HANDLER).i(E.csrr(E.t6, Csr.sepc), E.addi(E.t6, E.t6, 4), E.csrw(Csr.sepc, E.t6));
+  if (priv === 0) sh.i(E.lui(E.t6, (VA_DATA + 0x3000) >>> 12), E.lw(E.t6, E.t6, 8));
+  m.ram.set(sh.i(E.sret()).bytes(), 0xe800);
+  for (const [at, n] of [[0x3000, 5], [0x7000, 7]]) m.ram.set(new E.Program(VA_DATA + 0x4000).i(E.addi(E.a0, E.a0, n), E.jalr(0, E.ra, 0)).bytes(), at);
+  const satps = svTables(m, priv === 0);
+  const h = m.hart;
+  // PMP as firmware leaves it (the fixture's rig does this for its own hart): S and U may use everything.
+  h.writeCsr(Csr.pmpaddr15, 0xffffffff);
+  h.writeCsr(Csr.pmpcfg3, 0x1f << 24);
+  h.writeCsr(Csr.mtvec, M_HANDLER);
+  h.writeCsr(Csr.stvec, S_HANDLER);
+  // Load and store page faults go to S (and for a U program, its ECALLs, EBREAKs and illegal instructions): the S
+  // handler runs translated too.
+  h.writeCsr(Csr.medeleg, (1 << 13) | (1 << 15) | (priv === 0 ? (1 << 8) | (1 << 3) | (1 << 2) : 0));
+  h.writeCsr(Csr.mcounteren, 7);
+  h.writeCsr(Csr.scounteren, 7);
+  h.writeCsr(Csr.satp, satps[0]);
+  h.regs[E.s2] = E.addi(E.a0, E.a0, 1);
+  h.regs[E.s3] = E.addi(E.a0, E.a0, 3);
+  h.regs[E.s4] = satps[0];
+  h.regs[E.s5] = satps[1];
+  h.priv = priv;
+  h.pc = VA_CODE;
+  return satps;
 }
 
 /** Runs `setup`'s machine in both tiers in lockstep with the budgets `slices`; asserts equal state after each slice and equal RAM at the end. */
@@ -181,6 +380,79 @@ function suite(hot: number): void {
       );
       assert.ok(rigs[0].hart.trapCount > 0 || seed > 0, 'traps happen');
     }
+  });
+
+  it('agrees with the interpreter on random programs under Sv32 (S and U, pages and megapages), slice by slice', () => {
+    // Between some slices the host fences (all, or one page) or switches satp, in both harts alike.
+    let translated = 0;
+    let dropped = 0;
+    for (let seed = 1; seed <= 24; seed++) {
+      const prog = pagedProgram(seed);
+      const priv = seed % 3 === 0 ? 0 : 1;
+      const r = rng(seed * 6151);
+      const rigs = [rigIn('interp'), rigIn('jit')];
+      const satps = rigs.map((m) => pagedSetup(m, prog, priv))[0];
+      for (let i = 0; i < 500; i++) {
+        const budget = 1 + r(r(4) === 0 ? 3 : 80);
+        const host = r(16);
+        const page = VA_DATA + 0x1000 * r(6);
+        const satp = satps[r(2)];
+        const exits = rigs.map((m) => {
+          if (host === 0) m.hart.flushTranslations();
+          else if (host === 1) m.hart.flushTranslations(page as never);
+          else if (host === 2) m.hart.writeCsr(Csr.satp, satp);
+          return m.hart.run(budget);
+        });
+        assert.equal(exits[1], exits[0], `Sv32 seed ${seed}: exit of slice ${i}`);
+        assert.equal(state(rigs[1]), state(rigs[0]), `Sv32 seed ${seed}: state after slice ${i} (budget ${budget})`);
+      }
+      assert.ok(rigs[1].ram.every((v, k) => v === rigs[0].ram[k]), `Sv32 seed ${seed}: RAM (page tables' A/D bits, patched code)`);
+      assert.ok(rigs[0].hart.trapCount > 10, `Sv32 seed ${seed}: traps happen (${rigs[0].hart.trapCount})`);
+      const st = rigs[1].hart.jitStats;
+      if (st !== null) {
+        translated += st.translations;
+        dropped += st.invalidations;
+      }
+    }
+    if (jitAvailable() && hotEntries === 1) assert.ok(translated > 100 && dropped > 0, `paged regions translated (${translated}) and dropped by code stores (${dropped})`);
+  });
+
+  it('translates a loop under Sv32 that zeroes faulted pages, as a kernel does, with the interpreter\'s results', () => {
+    // S-mode stores to D0 (A and D clear: the first store walks and sets them) through table 1, then table 2
+    // (a megapage alias of the code stores into RAM_BASE + 0x2000.. through VA_ALIAS), counting in a0.
+    const p = new E.Program(VA_CODE).i(E.addi(E.a0, 0, 0), E.addi(E.s1, 0, 60));
+    p.label('outer').li(E.a6, VA_DATA).i(E.addi(E.t0, 0, 1024));
+    p.label('zero').i(E.sw(E.s1, E.a6, 0), E.lw(E.a1, E.a6, 0), E.add(E.a0, E.a0, E.a1), E.addi(E.a6, E.a6, 4), E.addi(E.t0, E.t0, -1));
+    p.at(4, (pc, L) => E.bne(E.t0, 0, L('zero') - pc));
+    p.i(E.csrw(Csr.satp, E.s5), E.addi(E.s1, E.s1, -1));
+    p.at(4, (pc, L) => E.bne(E.s1, 0, L('outer') - pc));
+    p.label('end').at(4, (pc, L) => E.jal(0, L('end') - pc));
+    const rigs = lockstep((m) => void pagedSetup(m, p, 1), [5, 333, 4096, 100_000, 1_000_000], 'Sv32 loop');
+    assert.equal(rigs[1].hart.regs[E.a0], 1024 * ((60 * 61) / 2));
+    const st = rigs[1].hart.jitStats;
+    if (st !== null) assert.ok(st.translations > 0, 'the loop under Sv32 was translated');
+  });
+
+  it('acts on a CSR write inside a paged region at once: SUM cleared, an interrupt enabled', () => {
+    // S-mode: SUM on, load from D3 (a U page: fills the TLB under SUM), SUM off, load again (a page fault the S
+    // handler skips), in a loop; then the supervisor timer interrupt (pending from the start) enabled by a write
+    // to sie and sstatus.SIE: taken right after the write, in both tiers, slice by slice.
+    const p = new E.Program(VA_CODE).li(E.a6, VA_DATA + 0x3000).i(E.lui(E.a7, 0x40), E.addi(E.t4, 0, 50));
+    p.label('loop').i(E.csrrs(0, Csr.sstatus, E.a7), E.lw(E.a1, E.a6, 0), E.addi(E.s1, E.s1, 1), E.csrrc(0, Csr.sstatus, E.a7));
+    p.i(E.addi(E.a2, 0, 0), E.lw(E.a2, E.a6, 4), E.add(E.s6, E.s6, E.a2), E.addi(E.t4, E.t4, -1));
+    p.at(4, (pc, L) => E.bne(E.t4, 0, L('loop') - pc));
+    p.i(E.addi(E.a7, 0, 0x20), E.csrrs(0, Csr.sie, E.a7), E.csrrsi(0, Csr.sstatus, 2));
+    p.label('end').i(E.addi(E.s7, E.s7, 1)).at(4, (pc, L) => E.jal(0, L('end') - pc));
+    const setup = (m: Rig): void => {
+      pagedSetup(m, p, 1);
+      m.ram.set([1, 2, 3, 4, 5, 6, 7, 8], 0x6000);
+      m.hart.writeCsr(Csr.mideleg, 1 << 5);
+      m.hart.setInterruptPending(5, true);
+    };
+    const rigs = lockstep(setup, Array.from({ length: 400 }, (_, i) => 1 + (i % 7)), 'Sv32 CSR writes');
+    assert.equal(rigs[1].hart.regs[E.s6], 0, 'no load from D3 without SUM succeeded');
+    assert.equal(rigs[1].hart.regs[E.s1], 50);
+    assert.ok(rigs[1].hart.trapCount > 50 && rigs[1].hart.lastTrap!.interrupt, 'the interrupt was taken');
   });
 
   it('translates code in ROM (a board\'s flash) and agrees with the interpreter there', () => {

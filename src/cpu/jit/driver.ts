@@ -15,13 +15,16 @@
 
 import { mulh, mulhsu, mulhu } from '../arith.js';
 import type { HartCore } from '../core.js';
-import { ACC_FETCH } from '../sv32.js';
-import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_INTERP, WHY_NEXT, type CodeWindow } from './translate.js';
+import { ACC_FETCH, ITLB_ENTRIES } from '../sv32.js';
+import { Csr } from '../constants.js';
+import { MS_TVM, U } from '../core.js';
+import { csrRead, csrWrite } from '../csr.js';
+import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_EVENT, WHY_INTERP, WHY_NEXT, type CodeWindow } from './translate.js';
 
 /** What the driver reads and writes in a Hart: its internal view (core.ts). */
 export type HartInternals = HartCore;
 
-type BlockFn = (x: Int32Array, n: number) => number;
+type BlockFn = (x: Int32Array, n: number, vb?: number, dk?: number) => number;
 type Factory = (...args: unknown[]) => BlockFn;
 
 /** Construction options of a {@link JitTier}. */
@@ -75,6 +78,9 @@ const EXIT_BUDGET = 0;
 const NO_RESV = 0x40000000;
 /** A key no pc can have (pcs are even). */
 const EMPTY = 1;
+/** Marks a paged entry's key: its physical RAM offset (below 2^31, even) | this, odd and negative, so never EMPTY nor a pc. */
+const PAGED_KEY = 0x80000001 | 0;
+const PAGE = 4096;
 
 let defaultTierV: 'interp' | 'jit' = 'interp';
 
@@ -120,6 +126,9 @@ export class JitTier {
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
   private readonly io = new Int32Array(4);
+  /** What {@link chainPaged} ran, and what the interpreter is to run after it (0: a fetch TLB miss). */
+  private chainDone = 0;
+  private chainRun1 = 0;
   private gen = -1;
   private rb = 0;
   private rsz = 0;
@@ -130,6 +139,27 @@ export class JitTier {
   translations = 0;
   invalidations = 0;
   flushes = 0;
+
+  /**
+   * A CSR instruction `inst` of a paged region (its CSR on PAGED_CSRS; the
+   * hart in S or U), `src` the value of rs1 or the immediate: performs it as
+   * the interpreter would and returns the CSR's old value, or -1 without
+   * effect when it would trap (U-mode; satp under mstatus.TVM), for the
+   * interpreter to raise.
+   */
+  private pagedCsr(inst: number, src: number): number {
+    const h = this.h;
+    const n = inst >>> 20;
+    if (h.privv === U || (n === Csr.satp && (h.mstatus & MS_TVM) !== 0)) return -1;
+    // These CSRs do not depend on the retired count (the 0s).
+    const old = csrRead(h, n, 0);
+    const op = (inst >>> 12) & 3; // 1 = RW, 2 = RS, 3 = RC
+    if (op === 1 || ((inst >>> 15) & 31) !== 0) csrWrite(h, n, (op === 1 ? src : op === 2 ? old | src : old & ~src) >>> 0, 0, 0);
+    return old;
+  }
+
+  /** pagedCsr bound to this tier, made for the first region (regions take it as `csr`). */
+  private csrFn: ((inst: number, src: number) => number) | null = null;
 
   /** Takes the options (see {@link JitTierOptions}); refuses a cache size that is not a power of two in [16, 65536] with a RangeError. */
   constructor(options: JitTierOptions) {
@@ -237,11 +267,115 @@ export class JitTier {
       this.lens[i] = 1;
       return;
     }
-    const factory = new Function(...BLOCK_PARAMS, b.source) as Factory;
-    this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu);
+    this.install(i, b.source);
     if (!rom) for (const p of b.pages) this.pg[p] = 1;
+  }
+
+  /** Compiles a region's factory source into slot `i`. */
+  private install(i: number, source: string): void {
+    const h = this.h;
+    const mmu = h.mmu;
+    const factory = new Function(...BLOCK_PARAMS, source) as Factory;
+    const csr = (this.csrFn ??= (inst, src) => this.pagedCsr(inst, src));
+    this.fns[i] = factory(h.m8, h.i8, h.m16, h.i16, h.m32, this.pg, this.io, mulh, mulhsu, mulhu, mmu.tagR, mmu.offR, mmu.tagW, mmu.offW, h, csr);
     this.live++;
     this.translations++;
+  }
+
+  /**
+   * Slot `i` for the paged entry `key` (RAM offset `w + po`: offset `po` in
+   * the physical page at RAM offset `w`, whose parcels `view` holds): a cold
+   * entry as {@link enter} makes, or, once hot, its region translated.
+   * Returns the slot's function (null: the interpreter runs `lens[i]`).
+   */
+  private pagedSlot(key: number, view: Uint16Array<ArrayBufferLike>, w: number, po: number, i: number): BlockFn | null {
+    if (this.keys[i] !== key) {
+      if (this.fns[i] !== null) this.live--;
+      this.keys[i] = key;
+      this.fns[i] = null;
+      this.hits[i] = 0;
+      this.lens[i] = blockLength(view, PAGE, po, true);
+      this.starts[i] = 0x7fffffff;
+      this.ends[i] = 0x7fffffff;
+    }
+    if (this.hits[i] >= this.hot || ++this.hits[i] !== this.hot) return null;
+    const b = translateRegion({ m16: view, base: 0, size: PAGE }, this.rb, this.rsz, po, po, true);
+    this.starts[i] = w + b.start;
+    this.ends[i] = w + b.end;
+    this.lens[i] = b.insns;
+    if (b.source === null) {
+      this.lens[i] = 1;
+      return null;
+    }
+    this.install(i, b.source);
+    for (let p = (w + b.start) >>> 12; p <= (w + b.end - 1) >>> 12; p++) this.pg[p] = 1;
+    return this.fns[i];
+  }
+
+  /**
+   * Runs paged regions (code under Sv32) from `h.pcv` while they chain,
+   * with `left` instructions of budget: each entry only after the fetch
+   * TLB holds the entry's page for the current mode (the TLB that satp
+   * writes, SFENCE.VMA and PMP changes flush, so no region needs dropping
+   * for them), keyed by the physical address the entry is at. Sets
+   * `h.pcv`, {@link chainDone} and {@link chainRun1}; returns why it
+   * stopped: a WHY_* code, or -1 (the budget left is below a region's).
+   */
+  private chainPaged(left: number): number {
+    const h = this.h;
+    const mmu = h.mmu;
+    const tagX = mmu.tagX;
+    const viewX = mmu.viewX;
+    const x = h.regs;
+    const io = this.io;
+    const keys = this.keys;
+    const fns = this.fns;
+    const lens = this.lens;
+    const mask = this.mask;
+    const fk = h.fetchKey;
+    const dk = h.dataKeyLoop;
+    const base8 = h.m8.byteOffset;
+    let pc = h.pcv;
+    let done = 0;
+    let why = WHY_NEXT;
+    let run1 = 1;
+    for (;;) {
+      const vpn = pc >>> 12;
+      const e = vpn & (ITLB_ENTRIES - 1);
+      // Not in the fetch TLB (or not in RAM): the interpreter fetches, walking, faulting or filling it.
+      if (tagX[e] !== (vpn | fk)) {
+        why = WHY_INTERP;
+        run1 = 0;
+        break;
+      }
+      const view = viewX[e]!;
+      const w = view.byteOffset - base8;
+      const po = pc & (PAGE - 1);
+      // The physical pc's RAM offset, marked so that no untranslated (even) pc has it.
+      const key = (w + po) | PAGED_KEY;
+      const i = (key >>> 1) & mask;
+      let f = keys[i] === key ? fns[i] : null;
+      if (f === null) {
+        f = this.pagedSlot(key, view, w, po, i);
+        if (f === null) {
+          why = WHY_INTERP;
+          run1 = lens[i];
+          break;
+        }
+      }
+      if (lens[i] > left - done) {
+        why = -1;
+        break;
+      }
+      pc = f(x, left - done, (pc - po) | 0, dk);
+      done += io[0];
+      why = io[1];
+      if (why !== WHY_NEXT) break;
+    }
+    h.pcv = pc;
+    this.chainDone = done;
+    this.chainRun1 = run1;
+    return why;
   }
 
   /** Hart.run(budget) for this tier: same contract (the argument is already checked). */
@@ -253,6 +387,8 @@ export class JitTier {
     let exit = h.interpret(0);
     let left = budget;
     let steps = 0;
+    // The page of the last fetch TLB miss in paged code (-1: none).
+    let missVpn = -1;
     if (exit === EXIT_BUDGET) {
       try {
         for (;;) {
@@ -337,6 +473,27 @@ export class JitTier {
             }
             if (left <= 0) continue;
             // The instruction at pc for the interpreter, a cold entry's first block, or the rest of the budget (less than a block).
+            k = why === WHY_INTERP ? (run1 < left ? run1 : left) : left;
+          } else if (h.fetchTranslated !== 0 && h.armed === 0 && h.resvW === NO_RESV) {
+            // Code under Sv32 (S or U mode; loads and stores are translated too): paged regions.
+            const why = this.chainPaged(left);
+            const done = this.chainDone;
+            left -= done;
+            steps += done;
+            h.retiredBase += done;
+            if (why === WHY_NEXT || why === WHY_EVENT) continue;
+            if (why === WHY_CODE_STORE) {
+              this.noteStore((io[2] + this.rb) >>> 0, 1);
+              continue;
+            }
+            if (left <= 0) continue;
+            // A fetch TLB miss: one instruction (the interpreter fills the TLB), unless the last miss was in the same
+            // page with no region run since (a page the fetch TLB cannot hold, outside RAM): then a chunk.
+            let run1 = this.chainRun1;
+            if (run1 === 0) {
+              run1 = h.pcv >>> 12 === missVpn && done === 0 ? INTERP_CHUNK : 1;
+              missVpn = h.pcv >>> 12;
+            }
             k = why === WHY_INTERP ? (run1 < left ? run1 : left) : left;
           }
           exit = h.interpret(k);

@@ -16,6 +16,11 @@
 import {
   FENCE_FUNCT3, OP_IMM_OPS, OP_OPS, Opcode, UPPER, aluOp, branchOp, expandCompressed, immB, immI, immJ, immS, immU, memOp, type AluOp,
 } from '../isa/index.js';
+import { Csr } from '../constants.js';
+import { DTLB_ENTRIES } from '../sv32.js';
+
+/** The data TLB's index mask (DTLB_ENTRIES - 1), a literal in paged regions. */
+const DTLB_MASK = DTLB_ENTRIES - 1;
 
 /** Most instructions in one block (a bound on source size). */
 export const MAX_BLOCK_INSNS = 64;
@@ -26,14 +31,21 @@ export const WHY_NEXT = 0;
 export const WHY_INTERP = 1;
 /** io[1]: a store retired into a page with translated code (RAM offset in io[2]). */
 export const WHY_CODE_STORE = 2;
+/** io[1]: a CSR write raised an event (HartCore.events): continue at the returned pc once the driver has seen to it. */
+export const WHY_EVENT = 3;
 
 /**
  * Parameter names of the factory made from {@link RegionSource.source}, in
  * order: RAM views, the code-page map, the exit record, the M-extension
- * helpers. The factory returns `function (x, n)`: x is the register file,
- * n the budget left (at least one pass of the block).
+ * helpers, the data TLB's arrays (Sv32Mmu's tagR, offR, tagW, offW), the
+ * hart (its `events` only) and the CSR helper of paged regions (`csr(inst,
+ * src)`: the CSR's old value, or -1 when the interpreter must run it). The
+ * factory returns `function (x, n, vb, dk)`: x is the register file, n the
+ * budget left (at least one pass of the block); a paged region (code under
+ * Sv32) also takes vb, the virtual address of its page, and dk, the data
+ * TLB's key context (HartCore.dataKeyLoop).
  */
-export const BLOCK_PARAMS: readonly string[] = Object.freeze(['m8', 'i8', 'm16', 'i16', 'm32', 'pg', 'io', 'mulh', 'mulhsu', 'mulhu']);
+export const BLOCK_PARAMS: readonly string[] = Object.freeze(['m8', 'i8', 'm16', 'i16', 'm32', 'pg', 'io', 'mulh', 'mulhsu', 'mulhu', 'tagR', 'offR', 'tagW', 'offW', 'h', 'csr']);
 
 interface Insn {
   pc: number; // int32
@@ -41,10 +53,24 @@ interface Insn {
   inst: number; // the 32-bit form
 }
 
-/** 0: not translatable; 1: straight-line; 2: ends the block (branch, jump). The encodings come from isa/. */
-function classify(inst: number): number {
+/**
+ * The supervisor CSRs a paged region reads and writes itself (through the `csr` helper the factory takes),
+ * those a trap handler touches: no counter (their values depend on the retired count) and none whose access
+ * depends on more than the mode (and for satp, mstatus.TVM), so the helper's checks are the interpreter's.
+ */
+export const PAGED_CSRS: ReadonlySet<number> = Object.freeze(new Set<number>([
+  Csr.sstatus, Csr.sie, Csr.stvec, Csr.scounteren, Csr.senvcfg, Csr.sscratch, Csr.sepc, Csr.scause, Csr.stval, Csr.satp,
+]));
+
+/**
+ * 0: not translatable; 1: straight-line; 2: ends the block (branch, jump). The encodings come from isa/. A paged
+ * region (`paged`) also holds the CSR instructions on {@link PAGED_CSRS}.
+ */
+function classify(inst: number, paged: boolean): number {
   const f3 = (inst >>> 12) & 7;
   switch (inst & 0x7f) {
+    case Opcode.SYSTEM:
+      return paged && (f3 & 3) !== 0 && PAGED_CSRS.has(inst >>> 20) ? 1 : 0;
     case Opcode.OP_IMM:
       return aluOp(OP_IMM_OPS, inst) !== undefined ? 1 : 0;
     case Opcode.OP:
@@ -94,7 +120,7 @@ interface Block {
 }
 
 /** Decodes the straight-line block at `pc` (RAM offset `off`); an empty list when its first instruction cannot be translated. */
-function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: number, off: number): Block {
+function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: number, off: number, paged: boolean): Block {
   const list: Insn[] = [];
   let p = pc;
   let o = off;
@@ -117,7 +143,7 @@ function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: num
       if (inst === 0) break;
       size = 2;
     }
-    const k = classify(inst);
+    const k = classify(inst, paged);
     if (k === 0) break;
     list.push({ pc: p, size, inst });
     p = (p + size) | 0;
@@ -135,8 +161,8 @@ function decodeBlock(m16: Uint16Array<ArrayBufferLike>, ramSize: number, pc: num
  * Instructions in the straight-line block at RAM offset `off` (the
  * interpreter runs that many for an entry not yet translated), at least 1.
  */
-export function blockLength(m16: Uint16Array<ArrayBufferLike>, ramSize: number, off: number): number {
-  const n = decodeBlock(m16, ramSize, 0, off).list.length;
+export function blockLength(m16: Uint16Array<ArrayBufferLike>, ramSize: number, off: number, paged = false): number {
+  const n = decodeBlock(m16, ramSize, 0, off, paged).list.length;
   return n > 0 ? n : 1;
 }
 
@@ -180,7 +206,12 @@ export interface CodeWindow {
  * {@link MAX_REGION_INSNS} instructions, of which it keeps the loops through
  * the entry. Loads and stores go inline to the RAM window at `ramBase`
  * (int32) of `ramSize` bytes (the views the factory takes); code may be in
- * it or in ROM. Never throws for any guest bytes.
+ * it or in ROM. With `paged` (code under Sv32) the code window is one
+ * physical page with `base` 0, so `pc` and `off` are the entry's offset in
+ * it, the region stays in the page, its pcs are relative to the page's
+ * virtual address (a run-time argument, so one translation serves every
+ * virtual alias of the page), and loads and stores go through the data
+ * TLB. Never throws for any guest bytes.
  */
 export function translateRegion(
   code: CodeWindow,
@@ -188,11 +219,12 @@ export function translateRegion(
   ramSize: number,
   pc: number,
   off: number,
+  paged = false,
   maxBlocks: number = MAX_REGION_BLOCKS,
   maxInsns: number = MAX_REGION_INSNS,
 ): RegionSource {
   const { m16, base: codeBase, size: codeSize } = code;
-  const first = decodeBlock(m16, codeSize, pc, off);
+  const first = decodeBlock(m16, codeSize, pc, off, paged);
   if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [] };
   const blocks = new Map<number, Block>([[pc, first]]);
   const work = successors(first);
@@ -201,7 +233,7 @@ export function translateRegion(
     const p = work.shift()!;
     const o = (p - codeBase) | 0;
     if (blocks.has(p) || o >>> 0 >= codeSize) continue;
-    const b = decodeBlock(m16, codeSize, p, o);
+    const b = decodeBlock(m16, codeSize, p, o, paged);
     if (b.list.length === 0) continue;
     blocks.set(p, b);
     total += b.list.length;
@@ -223,7 +255,7 @@ export function translateRegion(
   }
   const drop = back.size > 1 ? [...blocks.keys()].filter((p) => !back.has(p)) : [...blocks.keys()].slice(LINEAR_REGION_BLOCKS);
   for (const p of drop) blocks.delete(p);
-  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize);
+  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize, paged);
 }
 
 /** An exit-table pc offset meaning "p as it is" (offsets of code are even). */
@@ -237,6 +269,26 @@ const int32 = (e: AluOp, a: string, b: string): string => {
   const value = e.int32 ? e.src(a, b) : `(${e.src(a, b)}) | 0`;
   return e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ${value}` : value;
 };
+
+/**
+ * The source that sets `o` to the RAM offset of a `width`-byte load or store at `a + imm` (a register's source
+ * and an immediate), or runs `exit` when the region cannot make the access inline. Untranslated: the RAM window
+ * at `ramBase` of `ramSize` bytes, aligned (one unsigned compare covers below and above the window; with a
+ * power-of-two window, one AND). Paged (under Sv32): the interpreter's data TLB hit, aligned (an aligned access
+ * lies in one page, so its page's tag is its last byte's, as the interpreter compares); a miss, a misaligned
+ * address or a fault is the interpreter's, which walks, fills, faults or splits.
+ */
+function addressSource(paged: boolean, store: boolean, width: number, a: string, imm: number, ramBase: number, ramSize: number, exit: string): string {
+  const align = width - 1;
+  if (paged) {
+    const [tags, offs] = store ? ['tagW', 'offW'] : ['tagR', 'offR'];
+    const al = align !== 0 ? `(o & ${align}) !== 0 || ` : '';
+    return `o = (${a} + ${imm}) | 0; e = o >>> 12;\nif (${al}${tags}[e & ${DTLB_MASK}] !== (e | dk)) { ${exit} }\no = (o + ${offs}[e & ${DTLB_MASK}]) | 0;`;
+  }
+  const pow2 = (ramSize & (ramSize - 1)) === 0 && ramSize >= 4;
+  const check = pow2 ? `(o & ${(~(ramSize - 1) | align) | 0}) !== 0` : `${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${ramSize - width}`;
+  return `o = (${a} + ${(imm - ramBase) | 0}) | 0;\nif (${check}) { ${exit} }`;
+}
 
 /** How a region's blocks (`sorted`, in address order) are reached: see the comment in the body. */
 interface Flow {
@@ -289,7 +341,7 @@ function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<
   return { index, isCase, caseNo, labelled };
 }
 
-function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number): RegionSource {
+function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number, paged: boolean): RegionSource {
   const used = new Set<number>();
   const written = new Set<number>();
   let start = Infinity;
@@ -310,11 +362,10 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   }
   used.delete(0);
   written.delete(0);
+  // Where the code window starts: a literal, or for a paged region the virtual address of its page (vb).
+  const base = paged ? 'vb' : `${codeBase}`;
+  const link = (next: number): string => (paged ? `(vb + ${next}) | 0` : UPPER.link(lit(next)));
   const inRegion = new Set(blocks.map((b) => b.pc));
-  // The test that o (a RAM offset) is outside the window or misaligned: with a power-of-two window, one AND.
-  const pow2 = (ramSize & (ramSize - 1)) === 0 && ramSize >= 4;
-  const inRam = (align: number, lim: number): string =>
-    pow2 ? `(o & ${(~(ramSize - 1) | align) | 0}) !== 0` : `${align !== 0 ? `(o & ${align}) !== 0 || ` : ''}o >>> 0 > ${lim}`;
   // Every exit is a number k into a table of (pc offset, instructions to add to c, why), the same for every exit
   // alike: the exit sets k and leaves the switch; the shared tail after the loop writes the registers back and
   // reads the table. So each exit is small code (less for TurboFan to compile, nothing for the hot path to carry).
@@ -420,7 +471,8 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           if (rdN !== 0) out.push(`${rd} = ${UPPER.lui(lit(immU(inst)))};`);
           break;
         case Opcode.AUIPC:
-          if (rdN !== 0) out.push(`${rd} = (${UPPER.auipc(lit(pc), lit(immU(inst)))}) | 0;`);
+          // In a paged region pc is an offset in the page, whose virtual address (vb) is known only at run time.
+          if (rdN !== 0) out.push(`${rd} = (${paged ? UPPER.auipc('vb', lit((pc + immU(inst)) | 0)) : UPPER.auipc(lit(pc), lit(immU(inst)))}) | 0;`);
           break;
         case Opcode.LOAD:
         case Opcode.STORE: {
@@ -428,8 +480,7 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           const store = op === Opcode.STORE;
           const m = memOp(f3, store)!;
           const idx = m.width === 1 ? 'o' : `o >> ${m.width >> 1}`;
-          out.push(`o = (${a} + ${((store ? immS(inst) : immI(inst)) - ramBase) | 0}) | 0;`);
-          out.push(`if (${inRam(m.width - 1, ramSize - m.width)}) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
+          out.push(addressSource(paged, store, m.width, a, store ? immS(inst) : immI(inst), ramBase, ramSize, leave((pc - codeBase) | 0, i, WHY_INTERP)));
           if (!store) {
             if (rdN !== 0) out.push(`${rd} = ${m.view}[${idx}];`);
             break;
@@ -441,6 +492,14 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
         }
         case Opcode.MISC_MEM: // FENCE: nothing to order for one hart
           break;
+        case Opcode.SYSTEM:
+          // A CSR of PAGED_CSRS (paged regions only): -1 from the helper (U-mode, TVM) leaves the rest to the
+          // interpreter, which traps; a write that raised an event (mstatus, sie, satp) ends the region after it.
+          out.push(`v = csr(${inst | 0}, ${f3 >= 4 ? lit((inst >>> 15) & 31) : a});`);
+          out.push(`if (v < 0) { ${leave((pc - codeBase) | 0, i, WHY_INTERP)} }`);
+          if (rdN !== 0) out.push(`${rd} = v | 0;`);
+          out.push(`if (h.events !== 0) { ${leave((next - codeBase) | 0, i + 1, WHY_EVENT)} }`);
+          break;
         case Opcode.BRANCH: {
           const cond = branchOp(f3)!.cond(a, bb);
           out.push(`c += ${L};`);
@@ -451,14 +510,14 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           break;
         }
         case Opcode.JAL:
-          if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
+          if (rdN !== 0) out.push(`${rd} = ${link(next)};`);
           out.push(`c += ${L}; ${goto((pc + immJ(inst)) | 0)}`);
           break;
         case Opcode.JALR:
           // The target before the link: rd may be rs1. The switch finds it if it is in the region.
           out.push(`o = ${UPPER.jalrTarget(a, lit(immI(inst)))};`);
-          if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
-          out.push(`c += ${L}; p = (o - ${codeBase}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
+          if (rdN !== 0) out.push(`${rd} = ${link(next)};`);
+          out.push(`c += ${L}; p = (o - ${base}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
           break;
         default:
           break;
@@ -473,9 +532,9 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
-    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!};\n` +
+    `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(${paged ? 'x, n, vb, dk' : 'x, n'}) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!}${paged ? ', e = 0, v = 0' : ''};\n` +
     `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n` +
-    `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${codeBase}) | 0;\n});`;
+    `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${base}) | 0;\n});`;
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - codeBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
   return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
