@@ -9,7 +9,7 @@
  */
 import { assert, describe, it as itRaw } from '../harness/index.js';
 import { Csr, ExitReason, Hart, jitAvailable } from '../../src/cpu/index.js';
-import { DEFAULT_HOT_ENTRIES, setJitHotEntries } from '../../src/cpu/jit/index.js';
+import { DEFAULT_HOT_ENTRIES, DEFAULT_PROMOTE_CALLS, setJitHotEntries, setJitPromoteCalls } from '../../src/cpu/jit/index.js';
 import { DATA, DEV_BASE, HALT, place, RAM_BASE, rig, ROM_BASE, UNMAPPED, type Rig } from './cpu-fixture.js';
 import * as E from './rv-encode.js';
 
@@ -17,8 +17,10 @@ import * as E from './rv-encode.js';
 function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number; rom?: Uint8Array } = {}): Rig {
   const r = rig({ rom: options.rom });
   setJitHotEntries(hotEntries);
+  setJitPromoteCalls(promoteCalls);
   r.hart = new Hart({ bus: r.bus, readTime: () => r.time.now, tier, jitCacheBlocks: options.jitCacheBlocks });
   setJitHotEntries(DEFAULT_HOT_ENTRIES);
+  setJitPromoteCalls(DEFAULT_PROMOTE_CALLS);
   r.stopper.onAccess = (op) => {
     if (op === 'write') r.hart.requestStop();
   };
@@ -28,8 +30,9 @@ function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number; rom?:
   return r;
 }
 
-/** Entries before translation for the harts rigIn makes (set per suite below). */
+/** Entries before translation, and calls before promotion, for the harts rigIn makes (set per suite below). */
 let hotEntries = DEFAULT_HOT_ENTRIES;
+let promoteCalls = DEFAULT_PROMOTE_CALLS;
 
 /** A deterministic generator (xorshift32). */
 function rng(seed: number): (n: number) => number {
@@ -145,16 +148,20 @@ function lockstep(setup: (r: Rig) => void, slices: readonly number[], what: stri
 
 /**
  * The suite, with harts that translate a region after `hot` entries: 1 (every block translated at once, so the
- * random programs exercise the translator everywhere) and the default (cold code interpreted, then translated).
+ * random programs exercise the translator everywhere) and the default (cold code interpreted, then translated);
+ * and promote it after `promote` calls: 2 (the promoted form of every region runs from its second call on) and
+ * the default.
  */
-function suite(hot: number): void {
+function suite(hot: number, promote = DEFAULT_PROMOTE_CALLS): void {
   const it = (name: string, fn: () => void): void =>
     itRaw(name, () => {
       hotEntries = hot;
+      promoteCalls = promote;
       try {
         fn();
       } finally {
         hotEntries = DEFAULT_HOT_ENTRIES;
+        promoteCalls = DEFAULT_PROMOTE_CALLS;
       }
     });
   it('is chosen per hart, falls back where the engine cannot compile, and refuses bad options', () => {
@@ -180,6 +187,8 @@ function suite(hot: number): void {
         `seed ${seed}`,
       );
       assert.ok(rigs[0].hart.trapCount > 0 || seed > 0, 'traps happen');
+      const st = rigs[1].hart.jitStats;
+      if (st !== null && promote <= 2) assert.ok(st.promotions > 0, `seed ${seed}: regions promoted`);
     }
   });
 
@@ -396,3 +405,4 @@ function suite(hot: number): void {
 
 describe('JIT tier, every entry translated at once', () => suite(1));
 describe(`JIT tier, entries translated after ${DEFAULT_HOT_ENTRIES} runs (the default)`, () => suite(DEFAULT_HOT_ENTRIES));
+describe('JIT tier, every entry translated at once and promoted at its second call', () => suite(1, 2));

@@ -16,6 +16,7 @@
 import {
   FENCE_FUNCT3, OP_IMM_OPS, OP_OPS, Opcode, UPPER, aluOp, branchOp, expandCompressed, immB, immI, immJ, immS, immU, memOp, type AluOp,
 } from '../isa/index.js';
+import { structure } from './structure.js';
 
 /** Most instructions in one block (a bound on source size). */
 export const MAX_BLOCK_INSNS = 64;
@@ -75,6 +76,13 @@ export const MAX_REGION_BLOCKS = 6;
 export const MAX_REGION_INSNS = 96;
 /** Most blocks of a region without a loop through its entry. */
 export const LINEAR_REGION_BLOCKS = 2;
+/**
+ * Most blocks, and most instructions, in a promoted region (a hot region
+ * translated again from the blocks known to run, see translateRegion's
+ * `known`): larger, because only regions called very often are promoted.
+ */
+export const PROMOTED_REGION_BLOCKS = 32;
+export const PROMOTED_REGION_INSNS = 384;
 
 /** How a decoded block ends. */
 const END_BRANCH = 0;
@@ -163,6 +171,8 @@ export interface RegionSource {
   readonly blocks: number;
   /** The pages of the code window (offset >> 12) holding the region's code. */
   readonly pages: readonly number[];
+  /** The pcs (int32) of the region's blocks. */
+  readonly pcs: readonly number[];
 }
 
 /** Where guest code is read from: a parcel view of a RAM or ROM window, its address (int32) and length in bytes. */
@@ -180,7 +190,10 @@ export interface CodeWindow {
  * {@link MAX_REGION_INSNS} instructions, of which it keeps the loops through
  * the entry. Loads and stores go inline to the RAM window at `ramBase`
  * (int32) of `ramSize` bytes (the views the factory takes); code may be in
- * it or in ROM. Never throws for any guest bytes.
+ * it or in ROM. With `known` (a promotion), the region is instead every
+ * block reachable from the entry through blocks for which `known(pc)` is
+ * true (code seen to run), loops or not, within the limits. Never throws
+ * for any guest bytes.
  */
 export function translateRegion(
   code: CodeWindow,
@@ -190,22 +203,28 @@ export function translateRegion(
   off: number,
   maxBlocks: number = MAX_REGION_BLOCKS,
   maxInsns: number = MAX_REGION_INSNS,
+  known: ((pc: number) => boolean) | null = null,
 ): RegionSource {
   const { m16, base: codeBase, size: codeSize } = code;
   const first = decodeBlock(m16, codeSize, pc, off);
-  if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [] };
+  if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [], pcs: [] };
   const blocks = new Map<number, Block>([[pc, first]]);
   const work = successors(first);
   let total = first.list.length;
   while (work.length > 0 && blocks.size < maxBlocks && total < maxInsns) {
     const p = work.shift()!;
     const o = (p - codeBase) | 0;
-    if (blocks.has(p) || o >>> 0 >= codeSize) continue;
+    if (blocks.has(p) || o >>> 0 >= codeSize || (known !== null && !known(p))) continue;
     const b = decodeBlock(m16, codeSize, p, o);
     if (b.list.length === 0) continue;
     blocks.set(p, b);
     total += b.list.length;
     for (const q of successors(b)) work.push(q);
+  }
+  // Promoted: every block found runs (known), so keep them all, loops or not (a function of several loops in a row).
+  if (known !== null) {
+    splitAtBlocks(blocks);
+    return emitRegion([...blocks.values()], codeBase, ramBase, ramSize, true);
   }
   // Keep the blocks from which the entry can be reached again inside the region (the loops through the entry),
   // and the entry: the rest would be code TurboFan compiles, and deoptimises on, for little time spent in it.
@@ -224,6 +243,24 @@ export function translateRegion(
   const drop = back.size > 1 ? [...blocks.keys()].filter((p) => !back.has(p)) : [...blocks.keys()].slice(LINEAR_REGION_BLOCKS);
   for (const p of drop) blocks.delete(p);
   return emitRegion([...blocks.values()], codeBase, ramBase, ramSize);
+}
+
+/**
+ * Ends every block of `blocks` (by pc) that runs into another block of them at that block (a fall-through), so
+ * that straight-line code into a loop header enters the loop through it (structure.ts needs that; it also saves
+ * translating the same instructions twice).
+ */
+function splitAtBlocks(blocks: Map<number, Block>): void {
+  for (const b of blocks.values()) {
+    const at = b.list.findIndex((insn, i) => i > 0 && blocks.has(insn.pc));
+    if (at > 0) {
+      const split = b.list[at].pc;
+      b.end -= (b.next - split) | 0;
+      b.list = b.list.slice(0, at);
+      b.how = END_LIMIT;
+      b.next = split;
+    }
+  }
 }
 
 /** An exit-table pc offset meaning "p as it is" (offsets of code are even). */
@@ -289,7 +326,8 @@ function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<
   return { index, isCase, caseNo, labelled };
 }
 
-function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number): RegionSource {
+/** The source of the region of `blocks` (the entry first); `structured`: loops as JavaScript loops (structure.ts) when the flow allows. */
+function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number, structured = false): RegionSource {
   const used = new Set<number>();
   const written = new Set<number>();
   let start = Infinity;
@@ -335,18 +373,24 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     }
     return `k = ${k}; break R;`;
   };
-  // Blocks in address order: a fall-through to the next block needs no code.
-  const sorted = [...blocks].sort((a, b) => ((a.pc - codeBase) | 0) - ((b.pc - codeBase) | 0));
+  // Blocks in address order, or in the structured layout: a fall-through to the next block needs no code.
+  const idxOf = new Map(blocks.map((b, i) => [b.pc, i]));
+  const st = structured ? structure(blocks.map((b) => [...new Set(successors(b).filter((q) => idxOf.has(q)).map((q) => idxOf.get(q)!))])) : null;
+  const sorted = st !== null ? st.order.map((i) => blocks[i]) : [...blocks].sort((a, b) => ((a.pc - codeBase) | 0) - ((b.pc - codeBase) | 0));
   // The budget: every cycle in the region has an edge to a block at the same or a lower address, or a JALR; the
   // budget is checked there, for the longest path to the next check (K below). The driver calls a region only with
-  // at least its entry's K left. So no block runs past the budget and the loop of one region stays cheap.
+  // at least its entry's K left. So no block runs past the budget and the loop of one region stays cheap. Structured:
+  // at the loop headers (every cycle passes one).
   const headers = new Set<number>();
-  for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - codeBase) | 0) <= ((b.pc - codeBase) | 0)) headers.add(q);
+  if (st !== null) for (const i of st.headers) headers.add(blocks[i].pc);
+  else for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - codeBase) | 0) <= ((b.pc - codeBase) | 0)) headers.add(q);
   const { index, isCase, caseNo, labelled } = planFlow(sorted, blocks[0].pc, headers);
   let nextPc = 0;
+  let from = 0; // the index of the block being emitted
   const goto = (target: number): string => {
     const t = (target - codeBase) | 0;
     if (!inRegion.has(target)) return leave(t, 0, WHY_NEXT);
+    if (st !== null) return st.jump(from, idxOf.get(target)!);
     if (target === nextPc) return '';
     const c = caseNo.get(target);
     return c !== undefined ? `q = ${c}; break;` : `break b${index.get(target)!};`;
@@ -384,15 +428,15 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     // 1: no pc (pcs are even), so that the last block never falls off the switch.
     nextPc = bi + 1 < sorted.length ? sorted[bi + 1].pc : 1;
     const L = b.list.length;
-    if (isCase[bi]) {
+    from = idxOf.get(b.pc)!;
+    if (st !== null) out.push(st.before[bi]); // the structured layout's closings and openings
+    else if (isCase[bi]) {
       out.push(`case ${caseNo.get(b.pc)!}:`);
       // Open the labelled blocks of this stretch, the farthest outermost.
       let end = bi + 1;
       while (end < sorted.length && !isCase[end]) end++;
       for (let j = end - 1; j > bi; j--) if (labelled.has(j)) out.push(`b${j}: {`);
-    } else if (labelled.has(bi)) {
-      out.push('}');
-    }
+    } else if (labelled.has(bi)) out.push('}');
     if (headers.has(b.pc)) out.push(budget(K.get(b.pc)!, (b.pc - codeBase) | 0));
     for (let i = 0; i < L; i++) {
       const { pc, size, inst } = b.list[i];
@@ -458,7 +502,9 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           // The target before the link: rd may be rs1. The switch finds it if it is in the region.
           out.push(`o = ${UPPER.jalrTarget(a, lit(immI(inst)))};`);
           if (rdN !== 0) out.push(`${rd} = ${UPPER.link(lit(next))};`);
-          out.push(`c += ${L}; p = (o - ${codeBase}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
+          // Structured, a JALR leaves (a promoted region rarely holds its target: a call's return site is not a successor).
+          if (st !== null) out.push(`c += ${L}; p = (o - ${codeBase}) | 0; k = 0; break R;`);
+          else out.push(`c += ${L}; p = (o - ${codeBase}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
           break;
         default:
           break;
@@ -467,16 +513,17 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     if (b.how === END_INTERP) out.push(`c += ${L}; ${leave((b.next - codeBase) | 0, 0, WHY_INTERP)}`);
     else if (b.how === END_LIMIT) out.push(`c += ${L}; ${goto(b.next)}`);
   }
-  out.push('default: k = 0; break R;');
+  if (st !== null) out.push(st.before[sorted.length]);
+  else out.push('default: k = 0; break R;');
   const regs = [...used].sort((a, b) => a - b);
   const decl = regs.length > 0 ? `let ${regs.map((r) => `r${r} = x[${r}]`).join(', ')};\n` : '';
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
     `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(x, n) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!};\n` +
-    `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n` +
+    (st !== null ? `R: {\n${out.join('\n')}\n}\n${wb}\n` : `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n`) +
     `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${codeBase}) | 0;\n});`;
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - codeBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
-  return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
+  return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages], pcs: blocks.map((b) => b.pc) };
 }
