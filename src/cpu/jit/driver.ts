@@ -137,12 +137,16 @@ export class JitTier {
   private readonly keys: Int32Array;
   private readonly fns: (BlockFn | null)[];
   private readonly lens: Int32Array;
-  /** Entries into each slot's pc: while it is cold (up to `hot`), then calls into its region (up to `promote`). */
+  /**
+   * Per slot: entries into its pc while it is cold (counting up to `hot`); once translated, the calls left before
+   * promotion (counting down to 0; a promoted region's count starts at -1, so it comes back to 0 only after 2^32
+   * more calls, and is then translated again, harmlessly). One decrement per call: cheap under XS too.
+   */
   private readonly hits: Int32Array;
   /** Entries before translation (setJitHotEntries when constructed). */
   private readonly hot = hotEntriesV;
-  /** Calls before promotion (setJitPromoteCalls when constructed); at least `hot`. */
-  private readonly promote = Math.max(promoteCallsV, hotEntriesV);
+  /** Calls before promotion (setJitPromoteCalls when constructed). */
+  private readonly promote = promoteCallsV;
   /**
    * Per block pc, hashed as the cache: 1 when some translated region holds
    * the block, so it is known to run (or shares its hash with one that is:
@@ -268,7 +272,7 @@ export class JitTier {
       ? translateRegion(code, this.rb, this.rsz, pc, off, PROMOTED_REGION_BLOCKS, PROMOTED_REGION_INSNS, this.isSeen)
       : translateRegion(code, this.rb, this.rsz, pc, off);
     for (const q of b.pcs) this.seen[(q >>> 1) & this.mask] = 1;
-    this.hits[i] = promote ? this.promote : this.hot;
+    this.hits[i] = promote ? -1 : this.promote;
     if (promote && this.fns[i] !== null) this.live--;
     this.keys[i] = pc;
     // ROM cannot be written by the guest: no page of RAM holds the region's code, nothing invalidates it but a flush.
@@ -277,6 +281,7 @@ export class JitTier {
     this.lens[i] = b.insns;
     if (b.source === null) {
       // Nothing to translate at pc: the interpreter runs that one instruction, every time.
+      this.hits[i] = this.hot;
       this.fns[i] = null;
       this.lens[i] = 1;
       return;
@@ -331,7 +336,6 @@ export class JitTier {
             const lens = this.lens;
             const hits = this.hits;
             const hot = this.hot;
-            const promote = this.promote;
             const mask = this.mask;
             const rb = this.rb;
             const rsz = this.rsz;
@@ -343,15 +347,19 @@ export class JitTier {
               const i = (pc >>> 1) & mask;
               if (keys[i] !== pc) this.enter(pc, off, i, rom);
               let f = fns[i];
-              if (f !== null && hits[i] < promote && ++hits[i] === promote) {
-                this.translate(pc, off, i, rom, true);
-                f = fns[i];
-              }
               if (f === null) {
                 if (hits[i] < hot && ++hits[i] === hot) {
                   this.translate(pc, off, i, rom, false);
                   f = fns[i];
                 }
+                if (f === null) {
+                  why = WHY_INTERP;
+                  run1 = lens[i];
+                  break;
+                }
+              } else if (--hits[i] === 0) {
+                this.translate(pc, off, i, rom, true);
+                f = fns[i];
                 if (f === null) {
                   why = WHY_INTERP;
                   run1 = lens[i];

@@ -222,10 +222,13 @@ export function translateRegion(
     for (const q of successors(b)) work.push(q);
   }
   // Promoted: every block found runs (known), so keep them all, loops or not (a function of several loops in a row).
-  if (known !== null) {
-    splitAtBlocks(blocks);
-    return emitRegion([...blocks.values()], codeBase, ramBase, ramSize, true);
-  }
+  if (known === null) pruneToLoops(blocks, pc);
+  splitAtBlocks(blocks);
+  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize);
+}
+
+/** Keeps of `blocks` the entry `pc` and the blocks on loops through it; without such a loop, the first LINEAR_REGION_BLOCKS. */
+function pruneToLoops(blocks: Map<number, Block>, pc: number): void {
   // Keep the blocks from which the entry can be reached again inside the region (the loops through the entry),
   // and the entry: the rest would be code TurboFan compiles, and deoptimises on, for little time spent in it.
   // Without such a loop, the first LINEAR_REGION_BLOCKS blocks found.
@@ -242,7 +245,6 @@ export function translateRegion(
   }
   const drop = back.size > 1 ? [...blocks.keys()].filter((p) => !back.has(p)) : [...blocks.keys()].slice(LINEAR_REGION_BLOCKS);
   for (const p of drop) blocks.delete(p);
-  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize);
 }
 
 /**
@@ -326,8 +328,8 @@ function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<
   return { index, isCase, caseNo, labelled };
 }
 
-/** The source of the region of `blocks` (the entry first); `structured`: loops as JavaScript loops (structure.ts) when the flow allows. */
-function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number, structured = false): RegionSource {
+/** The source of the region of `blocks` (the entry first): structured (structure.ts) when the flow allows, else the switch form. */
+function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number): RegionSource {
   const used = new Set<number>();
   const written = new Set<number>();
   let start = Infinity;
@@ -375,7 +377,7 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   };
   // Blocks in address order, or in the structured layout: a fall-through to the next block needs no code.
   const idxOf = new Map(blocks.map((b, i) => [b.pc, i]));
-  const st = structured ? structure(blocks.map((b) => [...new Set(successors(b).filter((q) => idxOf.has(q)).map((q) => idxOf.get(q)!))])) : null;
+  const st = structure(blocks.map((b) => [...new Set(successors(b).filter((q) => idxOf.has(q)).map((q) => idxOf.get(q)!))]));
   const sorted = st !== null ? st.order.map((i) => blocks[i]) : [...blocks].sort((a, b) => ((a.pc - codeBase) | 0) - ((b.pc - codeBase) | 0));
   // The budget: every cycle in the region has an edge to a block at the same or a lower address, or a JALR; the
   // budget is checked there, for the longest path to the next check (K below). The driver calls a region only with
