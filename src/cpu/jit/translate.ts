@@ -4,8 +4,9 @@
  * JavaScript source of a function that runs each region.
  *
  * Owns which instructions a block may hold (none that can trap), the source
- * emitted for each, how a region is formed, its control flow (a switch over
- * loop headers, labelled breaks for the rest), its budget checks, and the
+ * emitted for each, how a region (and a promoted one) is formed, its control
+ * flow (structure.ts's loops and labelled blocks; for irreducible flow a
+ * switch over loop headers), its budget checks, and the
  * exit protocol with the driver (driver.ts: `io` and the WHY_* codes).
  * Touches no hart: input is a parcel view of the code and a pc, output is
  * source text plus the code's extent. Why blocks, regions and exits are
