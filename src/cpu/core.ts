@@ -43,6 +43,7 @@ export interface CodeTier {
   /** Statistics of the block cache (for tests and benches). */
   readonly blocks: number;
   readonly translations: number;
+  readonly promotions: number;
   readonly invalidations: number;
   readonly flushes: number;
 }

@@ -135,9 +135,9 @@ export class Hart extends HartCore implements InterruptTarget {
   }
 
   /** The JIT tier's block cache statistics, or null under the interpreter (for tests and benches). */
-  get jitStats(): { blocks: number; translations: number; invalidations: number; flushes: number } | null {
+  get jitStats(): { blocks: number; translations: number; promotions: number; invalidations: number; flushes: number } | null {
     const j = this.jitc;
-    return j === null ? null : { blocks: j.blocks, translations: j.translations, invalidations: j.invalidations, flushes: j.flushes };
+    return j === null ? null : { blocks: j.blocks, translations: j.translations, promotions: j.promotions, invalidations: j.invalidations, flushes: j.flushes };
   }
 
   // ------------------------------------------------------------- host API

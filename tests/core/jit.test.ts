@@ -9,7 +9,8 @@
  */
 import { assert, describe, it as itRaw } from '../harness/index.js';
 import { Csr, ExitReason, Hart, jitAvailable } from '../../src/cpu/index.js';
-import { DEFAULT_HOT_ENTRIES, setJitHotEntries } from '../../src/cpu/jit/index.js';
+import { DEFAULT_HOT_ENTRIES, DEFAULT_PROMOTE_CALLS, setJitHotEntries, setJitPromoteCalls } from '../../src/cpu/jit/index.js';
+import { translateRegion } from '../../src/cpu/jit/translate.js';
 import { DATA, DEV_BASE, HALT, place, RAM_BASE, rig, ROM_BASE, UNMAPPED, type Rig } from './cpu-fixture.js';
 import * as E from './rv-encode.js';
 
@@ -17,8 +18,10 @@ import * as E from './rv-encode.js';
 function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number; rom?: Uint8Array } = {}): Rig {
   const r = rig({ rom: options.rom });
   setJitHotEntries(hotEntries);
+  setJitPromoteCalls(promoteCalls);
   r.hart = new Hart({ bus: r.bus, readTime: () => r.time.now, tier, jitCacheBlocks: options.jitCacheBlocks });
   setJitHotEntries(DEFAULT_HOT_ENTRIES);
+  setJitPromoteCalls(DEFAULT_PROMOTE_CALLS);
   r.stopper.onAccess = (op) => {
     if (op === 'write') r.hart.requestStop();
   };
@@ -28,8 +31,9 @@ function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number; rom?:
   return r;
 }
 
-/** Entries before translation for the harts rigIn makes (set per suite below). */
+/** Entries before translation, and calls before promotion, for the harts rigIn makes (set per suite below). */
 let hotEntries = DEFAULT_HOT_ENTRIES;
+let promoteCalls = DEFAULT_PROMOTE_CALLS;
 
 /** A deterministic generator (xorshift32). */
 function rng(seed: number): (n: number) => number {
@@ -344,16 +348,20 @@ function lockstep(setup: (r: Rig) => void, slices: readonly number[], what: stri
 
 /**
  * The suite, with harts that translate a region after `hot` entries: 1 (every block translated at once, so the
- * random programs exercise the translator everywhere) and the default (cold code interpreted, then translated).
+ * random programs exercise the translator everywhere) and the default (cold code interpreted, then translated);
+ * and promote it after `promote` more calls: 1 (the promoted form of every region runs from its second call on) and
+ * the default.
  */
-function suite(hot: number): void {
+function suite(hot: number, promote = DEFAULT_PROMOTE_CALLS): void {
   const it = (name: string, fn: () => void): void =>
     itRaw(name, () => {
       hotEntries = hot;
+      promoteCalls = promote;
       try {
         fn();
       } finally {
         hotEntries = DEFAULT_HOT_ENTRIES;
+        promoteCalls = DEFAULT_PROMOTE_CALLS;
       }
     });
   it('is chosen per hart, falls back where the engine cannot compile, and refuses bad options', () => {
@@ -379,6 +387,8 @@ function suite(hot: number): void {
         `seed ${seed}`,
       );
       assert.ok(rigs[0].hart.trapCount > 0 || seed > 0, 'traps happen');
+      const st = rigs[1].hart.jitStats;
+      if (st !== null && promote === 1) assert.ok(st.promotions > 0, `seed ${seed}: regions promoted`);
     }
   });
 
@@ -494,6 +504,27 @@ function suite(hot: number): void {
       assert.equal(rigs[1].hart.instret, 2 * budget + 7);
       assert.equal(rigs[1].hart.lastRunSteps, budget);
     }
+  });
+
+  it('runs a region whose flow is irreducible (a cycle entered at two blocks) in the switch form, exactly', () => {
+    // outer: enter the cycle A <-> B at A or at B; A -> B while a0 & 3, B -> A while a1 & 7; then count down.
+    const p = new E.Program(RAM_BASE).i(E.addi(E.s0, 0, 300), E.addi(E.a0, 0, 0), E.addi(E.a1, 0, 0));
+    p.label('outer').i(E.andi(E.t0, E.s0, 1));
+    p.at(4, (pc, L) => E.beq(E.t0, 0, L('B') - pc));
+    p.label('A').i(E.addi(E.a0, E.a0, 1), E.andi(E.t1, E.a0, 3));
+    p.at(4, (pc, L) => E.bne(E.t1, 0, L('B') - pc));
+    p.at(4, (pc, L) => E.jal(0, L('next') - pc));
+    p.label('B').i(E.addi(E.a1, E.a1, 3), E.andi(E.t1, E.a1, 7));
+    p.at(4, (pc, L) => E.bne(E.t1, 0, L('A') - pc));
+    p.label('next').i(E.addi(E.s0, E.s0, -1));
+    p.at(4, (pc, L) => E.bne(E.s0, 0, L('outer') - pc));
+    p.li(E.t5, 0x0010_0000).i(E.sw(0, E.t5, 0));
+    const code = p.bytes();
+    const m16 = new Uint16Array(code.buffer, code.byteOffset, code.length >> 1);
+    const region = translateRegion({ m16, base: RAM_BASE | 0, size: code.length }, RAM_BASE | 0, 0x10000, (RAM_BASE + 12) | 0, 12);
+    assert.ok(region.source !== null && region.source.includes('switch (q)'), 'the switch form');
+    const rigs = lockstep((m) => place(m, p), Array.from({ length: 200 }, (_, i) => 1 + ((i * 37) % 61)), 'irreducible');
+    assert.ok(rigs[1].hart.instret > 2000, 'the loops ran');
   });
 
   it('sees a store over translated code at once, in its own block and from another page, with or without FENCE.I', () => {
@@ -668,3 +699,4 @@ function suite(hot: number): void {
 
 describe('JIT tier, every entry translated at once', () => suite(1));
 describe(`JIT tier, entries translated after ${DEFAULT_HOT_ENTRIES} runs (the default)`, () => suite(DEFAULT_HOT_ENTRIES));
+describe('JIT tier, every entry translated at once and promoted at its second call', () => suite(1, 1));

@@ -19,7 +19,10 @@ import { ACC_FETCH, ITLB_ENTRIES } from '../sv32.js';
 import { Csr } from '../constants.js';
 import { MS_TVM, U } from '../core.js';
 import { csrRead, csrWrite } from '../csr.js';
-import { BLOCK_PARAMS, blockLength, translateRegion, WHY_CODE_STORE, WHY_EVENT, WHY_INTERP, WHY_NEXT, type CodeWindow } from './translate.js';
+import {
+  BLOCK_PARAMS, blockLength, PROMOTED_REGION_BLOCKS, PROMOTED_REGION_INSNS, translateRegion, WHY_CODE_STORE, WHY_EVENT, WHY_INTERP, WHY_NEXT,
+  type CodeWindow,
+} from './translate.js';
 
 /** What the driver reads and writes in a Hart: its internal view (core.ts). */
 export type HartInternals = HartCore;
@@ -49,7 +52,19 @@ const INTERP_CHUNK = 1024;
  */
 export const DEFAULT_HOT_ENTRIES = 256;
 
+/**
+ * Default calls into a translated region before it is promoted: translated
+ * again, larger, from the blocks some translated region holds (code seen to
+ * run; translate.ts, PROMOTED_REGION_BLOCKS). Only a region called this
+ * often repays the larger compile: on coremix.elf promotion cuts calls into
+ * regions 15-fold; on mips.elf (120 M instructions) no region gets here, and
+ * promoting at 30,000 calls cost more compile time than it saved
+ * (docs/jit.md, Issue 18). Code under Sv32 (paged regions) is not promoted.
+ */
+export const DEFAULT_PROMOTE_CALLS = 1 << 19;
+
 let hotEntriesV = DEFAULT_HOT_ENTRIES;
+let promoteCallsV = DEFAULT_PROMOTE_CALLS;
 let cacheBlocksV = DEFAULT_CACHE_BLOCKS;
 
 /**
@@ -81,6 +96,17 @@ const EMPTY = 1;
 /** Marks a paged entry's key: its physical RAM offset (below 2^31, even) | this, odd and negative, so never EMPTY nor a pc. */
 const PAGED_KEY = 0x80000001 | 0;
 const PAGE = 4096;
+
+/**
+ * Sets how many calls into a translated region promote it, for tiers
+ * constructed from now on (an integer in [1, 2^30]): for tests, which want
+ * promoted regions run at once, and for measurements. Refuses anything else
+ * with a RangeError.
+ */
+export function setJitPromoteCalls(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1 << 30) throw new RangeError(`promote calls ${n} is not an integer in [1, 2^30]`);
+  promoteCallsV = n;
+}
 
 let defaultTierV: 'interp' | 'jit' = 'interp';
 
@@ -118,10 +144,24 @@ export class JitTier {
   private readonly keys: Int32Array;
   private readonly fns: (BlockFn | null)[];
   private readonly lens: Int32Array;
-  /** Entries into each slot's pc while it is cold (not yet translated). */
+  /**
+   * Per slot: entries into its pc while it is cold (counting up to `hot`); once translated, the calls left before
+   * promotion (counting down to 0; a promoted region's count starts at -1, so it comes back to 0 only after 2^32
+   * more calls, and is then translated again, harmlessly). One decrement per call: cheap under XS too. A paged
+   * region's stays at `hot` (not promoted).
+   */
   private readonly hits: Int32Array;
   /** Entries before translation (setJitHotEntries when constructed). */
   private readonly hot = hotEntriesV;
+  /** Calls before promotion (setJitPromoteCalls when constructed). */
+  private readonly promote = promoteCallsV;
+  /**
+   * Per block pc, hashed as the cache: 1 when some translated region holds
+   * the block, so it is known to run (or shares its hash with one that is:
+   * only a hint, for what a promotion takes in).
+   */
+  private readonly seen: Uint8Array;
+  private readonly isSeen = (pc: number): boolean => this.seen[(pc >>> 1) & this.mask] !== 0;
   /** RAM offsets of each slot's block: first byte, first byte after. */
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
@@ -135,8 +175,9 @@ export class JitTier {
   /** Per 4 KiB page of RAM: 1 when some cached block holds bytes of it. */
   private pg: Uint8Array = new Uint8Array(0);
   private live = 0;
-  /** Blocks translated and invalidations since construction (for tests and docs/jit.md). */
+  /** Blocks translated, regions promoted and invalidations since construction (for tests and docs/jit.md). */
   translations = 0;
+  promotions = 0;
   invalidations = 0;
   flushes = 0;
 
@@ -175,6 +216,7 @@ export class JitTier {
     this.hits = new Int32Array(n);
     this.starts = new Int32Array(n);
     this.ends = new Int32Array(n);
+    this.seen = new Uint8Array(n);
   }
 
   /** Blocks in the cache now. */
@@ -251,11 +293,18 @@ export class JitTier {
     return rom ? { m16: h.rom16, base: h.romBase, size: h.romSize } : { m16: h.m16, base: this.rb, size: this.rsz };
   }
 
-  /** Translates the region at `pc` (offset `off` in RAM, or in ROM when `rom`) into slot `i`. */
-  private translate(pc: number, off: number, i: number, rom: boolean): void {
-    const h = this.h;
-    const b = translateRegion(this.codeWindow(rom), this.rb, this.rsz, pc, off);
-    this.hits[i] = this.hot;
+  /**
+   * Translates the region at `pc` (offset `off` in RAM, or in ROM when `rom`) into slot `i`; `promote`: again, as a
+   * promoted region (slot `i` holds its first translation).
+   */
+  private translate(pc: number, off: number, i: number, rom: boolean, promote: boolean): void {
+    const code = this.codeWindow(rom);
+    const b = promote
+      ? translateRegion(code, this.rb, this.rsz, pc, off, false, PROMOTED_REGION_BLOCKS, PROMOTED_REGION_INSNS, this.isSeen)
+      : translateRegion(code, this.rb, this.rsz, pc, off);
+    for (const q of b.pcs) this.seen[(q >>> 1) & this.mask] = 1;
+    this.hits[i] = promote ? -1 : this.promote;
+    if (promote && this.fns[i] !== null) this.live--;
     this.keys[i] = pc;
     // ROM cannot be written by the guest: no page of RAM holds the region's code, nothing invalidates it but a flush.
     this.starts[i] = rom ? 0x7fffffff : b.start;
@@ -263,12 +312,14 @@ export class JitTier {
     this.lens[i] = b.insns;
     if (b.source === null) {
       // Nothing to translate at pc: the interpreter runs that one instruction, every time.
+      this.hits[i] = this.hot;
       this.fns[i] = null;
       this.lens[i] = 1;
       return;
     }
     this.install(i, b.source);
     if (!rom) for (const p of b.pages) this.pg[p] = 1;
+    if (promote) this.promotions++;
   }
 
   /** Compiles a region's factory source into slot `i`. */
@@ -435,9 +486,17 @@ export class JitTier {
               let f = fns[i];
               if (f === null) {
                 if (hits[i] < hot && ++hits[i] === hot) {
-                  this.translate(pc, off, i, rom);
+                  this.translate(pc, off, i, rom, false);
                   f = fns[i];
                 }
+                if (f === null) {
+                  why = WHY_INTERP;
+                  run1 = lens[i];
+                  break;
+                }
+              } else if (--hits[i] === 0) {
+                this.translate(pc, off, i, rom, true);
+                f = fns[i];
                 if (f === null) {
                   why = WHY_INTERP;
                   run1 = lens[i];

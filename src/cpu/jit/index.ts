@@ -2,12 +2,14 @@
 export {
   DEFAULT_CACHE_BLOCKS,
   DEFAULT_HOT_ENTRIES,
+  DEFAULT_PROMOTE_CALLS,
   JitTier,
   defaultTier,
   jitAvailable,
   setDefaultTier,
   setJitCacheBlocks,
   setJitHotEntries,
+  setJitPromoteCalls,
   type HartInternals,
   type JitTierOptions,
 } from './driver.js';

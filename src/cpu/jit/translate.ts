@@ -4,8 +4,9 @@
  * JavaScript source of a function that runs each region.
  *
  * Owns which instructions a block may hold (none that can trap), the source
- * emitted for each, how a region is formed, its control flow (a switch over
- * loop headers, labelled breaks for the rest), its budget checks, and the
+ * emitted for each, how a region (and a promoted one) is formed, its control
+ * flow (structure.ts's loops and labelled blocks; for irreducible flow a
+ * switch over loop headers), its budget checks, and the
  * exit protocol with the driver (driver.ts: `io` and the WHY_* codes).
  * Touches no hart: input is a parcel view of the code and a pc, output is
  * source text plus the code's extent. Why blocks, regions and exits are
@@ -18,6 +19,7 @@ import {
 } from '../isa/index.js';
 import { Csr } from '../constants.js';
 import { DTLB_ENTRIES } from '../sv32.js';
+import { structure } from './structure.js';
 
 /** The data TLB's index mask (DTLB_ENTRIES - 1), a literal in paged regions. */
 const DTLB_MASK = DTLB_ENTRIES - 1;
@@ -101,6 +103,13 @@ export const MAX_REGION_BLOCKS = 6;
 export const MAX_REGION_INSNS = 96;
 /** Most blocks of a region without a loop through its entry. */
 export const LINEAR_REGION_BLOCKS = 2;
+/**
+ * Most blocks, and most instructions, in a promoted region (a hot region
+ * translated again from the blocks known to run, see translateRegion's
+ * `known`): larger, because only regions called very often are promoted.
+ */
+export const PROMOTED_REGION_BLOCKS = 32;
+export const PROMOTED_REGION_INSNS = 384;
 
 /** How a decoded block ends. */
 const END_BRANCH = 0;
@@ -189,6 +198,8 @@ export interface RegionSource {
   readonly blocks: number;
   /** The pages of the code window (offset >> 12) holding the region's code. */
   readonly pages: readonly number[];
+  /** The pcs (int32) of the region's blocks. */
+  readonly pcs: readonly number[];
 }
 
 /** Where guest code is read from: a parcel view of a RAM or ROM window, its address (int32) and length in bytes. */
@@ -211,7 +222,10 @@ export interface CodeWindow {
  * it, the region stays in the page, its pcs are relative to the page's
  * virtual address (a run-time argument, so one translation serves every
  * virtual alias of the page), and loads and stores go through the data
- * TLB. Never throws for any guest bytes.
+ * TLB. With `known` (a promotion), the region is instead every block
+ * reachable from the entry through blocks for which `known(pc)` is true
+ * (code seen to run), loops or not, within the limits. Never throws for any
+ * guest bytes.
  */
 export function translateRegion(
   code: CodeWindow,
@@ -222,23 +236,32 @@ export function translateRegion(
   paged = false,
   maxBlocks: number = MAX_REGION_BLOCKS,
   maxInsns: number = MAX_REGION_INSNS,
+  known: ((pc: number) => boolean) | null = null,
 ): RegionSource {
   const { m16, base: codeBase, size: codeSize } = code;
   const first = decodeBlock(m16, codeSize, pc, off, paged);
-  if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [] };
+  if (first.list.length === 0) return { source: null, insns: 0, start: off, end: off + 2, blocks: 0, pages: [], pcs: [] };
   const blocks = new Map<number, Block>([[pc, first]]);
   const work = successors(first);
   let total = first.list.length;
   while (work.length > 0 && blocks.size < maxBlocks && total < maxInsns) {
     const p = work.shift()!;
     const o = (p - codeBase) | 0;
-    if (blocks.has(p) || o >>> 0 >= codeSize) continue;
+    if (blocks.has(p) || o >>> 0 >= codeSize || (known !== null && !known(p))) continue;
     const b = decodeBlock(m16, codeSize, p, o, paged);
     if (b.list.length === 0) continue;
     blocks.set(p, b);
     total += b.list.length;
     for (const q of successors(b)) work.push(q);
   }
+  // Promoted: every block found runs (known), so keep them all, loops or not (a function of several loops in a row).
+  if (known === null) pruneToLoops(blocks, pc);
+  splitAtBlocks(blocks);
+  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize, paged);
+}
+
+/** Keeps of `blocks` the entry `pc` and the blocks on loops through it; without such a loop, the first LINEAR_REGION_BLOCKS. */
+function pruneToLoops(blocks: Map<number, Block>, pc: number): void {
   // Keep the blocks from which the entry can be reached again inside the region (the loops through the entry),
   // and the entry: the rest would be code TurboFan compiles, and deoptimises on, for little time spent in it.
   // Without such a loop, the first LINEAR_REGION_BLOCKS blocks found.
@@ -255,7 +278,24 @@ export function translateRegion(
   }
   const drop = back.size > 1 ? [...blocks.keys()].filter((p) => !back.has(p)) : [...blocks.keys()].slice(LINEAR_REGION_BLOCKS);
   for (const p of drop) blocks.delete(p);
-  return emitRegion([...blocks.values()], codeBase, ramBase, ramSize, paged);
+}
+
+/**
+ * Ends every block of `blocks` (by pc) that runs into another block of them at that block (a fall-through), so
+ * that straight-line code into a loop header enters the loop through it (structure.ts needs that; it also saves
+ * translating the same instructions twice).
+ */
+function splitAtBlocks(blocks: Map<number, Block>): void {
+  for (const b of blocks.values()) {
+    const at = b.list.findIndex((insn, i) => i > 0 && blocks.has(insn.pc));
+    if (at > 0) {
+      const split = b.list[at].pc;
+      b.end -= (b.next - split) | 0;
+      b.list = b.list.slice(0, at);
+      b.how = END_LIMIT;
+      b.next = split;
+    }
+  }
 }
 
 /** An exit-table pc offset meaning "p as it is" (offsets of code are even). */
@@ -341,7 +381,11 @@ function planFlow(sorted: readonly Block[], entry: number, headers: ReadonlySet<
   return { index, isCase, caseNo, labelled };
 }
 
-function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number, paged: boolean): RegionSource {
+/**
+ * The guest registers `blocks` read or write (`used`, the locals a region loads) and write (`written`, those it
+ * stores back), x0 excluded, and the span of code window offsets they occupy (first byte, first byte after).
+ */
+function regionFootprint(blocks: readonly Block[], codeBase: number): { used: Set<number>; written: Set<number>; start: number; end: number } {
   const used = new Set<number>();
   const written = new Set<number>();
   let start = Infinity;
@@ -362,6 +406,12 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
   }
   used.delete(0);
   written.delete(0);
+  return { used, written, start, end };
+}
+
+/** The source of the region of `blocks` (the entry first): structured (structure.ts) when the flow allows, else the switch form. */
+function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number, ramSize: number, paged: boolean): RegionSource {
+  const { used, written, start, end } = regionFootprint(blocks, codeBase);
   // Where the code window starts: a literal, or for a paged region the virtual address of its page (vb).
   const base = paged ? 'vb' : `${codeBase}`;
   const link = (next: number): string => (paged ? `(vb + ${next}) | 0` : UPPER.link(lit(next)));
@@ -386,18 +436,24 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     }
     return `k = ${k}; break R;`;
   };
-  // Blocks in address order: a fall-through to the next block needs no code.
-  const sorted = [...blocks].sort((a, b) => ((a.pc - codeBase) | 0) - ((b.pc - codeBase) | 0));
+  // Blocks in address order, or in the structured layout: a fall-through to the next block needs no code.
+  const idxOf = new Map(blocks.map((b, i) => [b.pc, i]));
+  const st = structure(blocks.map((b) => [...new Set(successors(b).filter((q) => idxOf.has(q)).map((q) => idxOf.get(q)!))]));
+  const sorted = st !== null ? st.order.map((i) => blocks[i]) : [...blocks].sort((a, b) => ((a.pc - codeBase) | 0) - ((b.pc - codeBase) | 0));
   // The budget: every cycle in the region has an edge to a block at the same or a lower address, or a JALR; the
   // budget is checked there, for the longest path to the next check (K below). The driver calls a region only with
-  // at least its entry's K left. So no block runs past the budget and the loop of one region stays cheap.
+  // at least its entry's K left. So no block runs past the budget and the loop of one region stays cheap. Structured:
+  // at the loop headers (every cycle passes one).
   const headers = new Set<number>();
-  for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - codeBase) | 0) <= ((b.pc - codeBase) | 0)) headers.add(q);
+  if (st !== null) for (const i of st.headers) headers.add(blocks[i].pc);
+  else for (const b of blocks) for (const q of successors(b)) if (inRegion.has(q) && ((q - codeBase) | 0) <= ((b.pc - codeBase) | 0)) headers.add(q);
   const { index, isCase, caseNo, labelled } = planFlow(sorted, blocks[0].pc, headers);
   let nextPc = 0;
+  let from = 0; // the index of the block being emitted
   const goto = (target: number): string => {
     const t = (target - codeBase) | 0;
     if (!inRegion.has(target)) return leave(t, 0, WHY_NEXT);
+    if (st !== null) return st.jump(from, idxOf.get(target)!);
     if (target === nextPc) return '';
     const c = caseNo.get(target);
     return c !== undefined ? `q = ${c}; break;` : `break b${index.get(target)!};`;
@@ -435,15 +491,15 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     // 1: no pc (pcs are even), so that the last block never falls off the switch.
     nextPc = bi + 1 < sorted.length ? sorted[bi + 1].pc : 1;
     const L = b.list.length;
-    if (isCase[bi]) {
+    from = idxOf.get(b.pc)!;
+    if (st !== null) out.push(st.before[bi]); // the structured layout's closings and openings
+    else if (isCase[bi]) {
       out.push(`case ${caseNo.get(b.pc)!}:`);
       // Open the labelled blocks of this stretch, the farthest outermost.
       let end = bi + 1;
       while (end < sorted.length && !isCase[end]) end++;
       for (let j = end - 1; j > bi; j--) if (labelled.has(j)) out.push(`b${j}: {`);
-    } else if (labelled.has(bi)) {
-      out.push('}');
-    }
+    } else if (labelled.has(bi)) out.push('}');
     if (headers.has(b.pc)) out.push(budget(K.get(b.pc)!, (b.pc - codeBase) | 0));
     for (let i = 0; i < L; i++) {
       const { pc, size, inst } = b.list[i];
@@ -517,7 +573,9 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
           // The target before the link: rd may be rs1. The switch finds it if it is in the region.
           out.push(`o = ${UPPER.jalrTarget(a, lit(immI(inst)))};`);
           if (rdN !== 0) out.push(`${rd} = ${link(next)};`);
-          out.push(`c += ${L}; p = (o - ${base}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
+          // Structured, a JALR leaves (a promoted region rarely holds its target: a call's return site is not a successor).
+          if (st !== null) out.push(`c += ${L}; p = (o - ${base}) | 0; k = 0; break R;`);
+          else out.push(`c += ${L}; p = (o - ${base}) | 0; ${budget(kMax, SAME_P)} ${dispatch}`);
           break;
         default:
           break;
@@ -526,16 +584,17 @@ function emitRegion(blocks: readonly Block[], codeBase: number, ramBase: number,
     if (b.how === END_INTERP) out.push(`c += ${L}; ${leave((b.next - codeBase) | 0, 0, WHY_INTERP)}`);
     else if (b.how === END_LIMIT) out.push(`c += ${L}; ${goto(b.next)}`);
   }
-  out.push('default: k = 0; break R;');
+  if (st !== null) out.push(st.before[sorted.length]);
+  else out.push('default: k = 0; break R;');
   const regs = [...used].sort((a, b) => a - b);
   const decl = regs.length > 0 ? `let ${regs.map((r) => `r${r} = x[${r}]`).join(', ')};\n` : '';
   const wb = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
   const source =
     `const xp = new Int32Array([${xp.join(',')}]), xc = new Int32Array([${xc.join(',')}]), xw = new Int32Array([${xw.join(',')}]);\n` +
     `return (function jit_${(blocks[0].pc >>> 0).toString(16)}(${paged ? 'x, n, vb, dk' : 'x, n'}) {\n${decl}let o = 0, c = 0, k = -1, p = 0, q = ${caseNo.get(blocks[0].pc)!}${paged ? ', e = 0, v = 0' : ''};\n` +
-    `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n` +
+    (st !== null ? `R: {\n${out.join('\n')}\n}\n${wb}\n` : `R: for (;;) {\nswitch (q) {\n${out.join('\n')}\n}\n}\n${wb}\n`) +
     `const t = xp[k];\nif (t !== ${SAME_P}) p = t;\nio[0] = c + xc[k]; io[1] = xw[k];\nreturn (p + ${base}) | 0;\n});`;
   const pages = new Set<number>();
   for (const b of blocks) for (let q = ((b.pc - codeBase) | 0) >>> 12; q <= (b.end - 1) >>> 12; q++) pages.add(q);
-  return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages] };
+  return { source, insns: R, start, end, blocks: blocks.length, pages: [...pages], pcs: blocks.map((b) => b.pc) };
 }
