@@ -52,7 +52,15 @@ const ind = (n: number, text: string): string =>
     .map((l) => (l === '' ? l : ' '.repeat(n) + l))
     .join('\n');
 
-const ILLEGAL = 'status = ST_ILLEGAL;\nnextParcel = parcel;';
+/**
+ * How every arm of the execute chains leaves: the next instruction, with no
+ * break out of nested blocks (XS pays a jump, and a pop for a switch, at
+ * each level). Only if-chains, no switch: a \`continue\` out of a switch
+ * leaks a stack slot in XS 13.3 (see the loop).
+ */
+const NEXT = 'parcel = nextParcel;\ncontinue;';
+/** An illegal instruction: parcel stays at it; the loop is left (LEAVE_LOOP, a \`break\` out of the while loop) for the code after it. */
+const ILLEGAL = 'status = ST_ILLEGAL;\nLEAVE_LOOP;';
 const rdField = fieldSource(Fields.rd, 'inst');
 const rs1Field = fieldSource(Fields.rs1, 'inst');
 const rs2Field = fieldSource(Fields.rs2, 'inst');
@@ -73,7 +81,8 @@ function ramLoad(m: MemOp, off: string): string {
   if (m.width === 1) return `${m.view}[${off}]`;
   const bytes = bytesRead(m.width, off);
   const extended = m.extend('v') === 'v' ? bytes : m.extend(`(${bytes})`);
-  return `(${off} & ${m.width - 1}) === 0 ? ${m.view}[${off} >> ${m.width >> 1}] : ${extended}`;
+  // A truth test, not \`=== 0\`: two bytecodes less in XS.
+  return `${off} & ${m.width - 1} ? ${extended} : ${m.view}[${off} >> ${m.width >> 1}]`;
 }
 
 /** Stores `value` as `width` bytes at RAM offset `off`: through a view when aligned, else bytewise. */
@@ -82,14 +91,16 @@ function ramStore(width: number, off: string, value: string): string {
   const bytes = [`m8[${off}] = ${value};`];
   for (let i = 1; i < width; i++) bytes.push(`m8[${off} + ${i}] = ${value} >> ${8 * i};`);
   const view = width === 4 ? 'm32' : 'm16';
-  return `if ((${off} & ${width - 1}) === 0) {\n  ${view}[${off} >> ${width >> 1}] = ${value};\n} else {\n${ind(2, bytes.join('\n'))}\n}`;
+  return `if (${off} & ${width - 1}) {\n${ind(2, bytes.join('\n'))}\n} else {\n  ${view}[${off} >> ${width >> 1}] = ${value};\n}`;
 }
 
-/** A store by this hart to the reserved word kills the reservation (0x40000000 = NO_RESV). */
-function killReservation(width: number, addr: string): string {
-  if (width === 1) return `if (${addr} >> 2 === hart.resvW) hart.resvW = 0x40000000;`;
-  return `tmp = hart.resvW;\nif (tmp !== 0x40000000 && (${addr} >> 2 === tmp || (${addr} + ${width - 1}) >> 2 === tmp)) hart.resvW = 0x40000000;`;
-}
+/**
+ * The store limits (see the loop's prologue): -1, every store on the slow
+ * path, under the JIT tier, while PMP or a trigger looks at stores, and
+ * while a reservation is held (the slow path kills it on a store to its
+ * word, so the fast paths need no reservation check).
+ */
+const STORE_LIMITS = [1, 2, 4].map((w) => `storeLimit${w} = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit${w};`).join('\n');
 
 /** x[rd] = the result of `e` on src1 and src2 (an Int32Array store: ToInt32 of any result). */
 const aluStore = (e: AluOp, a = 'src1', b = 'src2', dest = 'x[rd]'): string =>
@@ -103,11 +114,12 @@ interface Inline {
 }
 
 /**
- * A switch on funct3 over `ops`, cases in `order`; the last one is the
- * default when every funct3 has an entry. With `checkF7`, an entry's funct7
- * (unless -1) is tested inside its case.
+ * An if-chain on funct3 (in tmp) over `ops`, tests in `order`; the last
+ * group needs no test when every funct3 has an entry. With `checkF7`, an
+ * entry's funct7 (unless -1) is tested inside its arm. Every arm leaves
+ * with NEXT (or ILLEGAL): see NEXT.
  */
-function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: boolean, io?: Inline): string {
+function funct3Chain(ops: readonly AluOp[], order: readonly string[], checkF7: boolean, io?: Inline): string {
   const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
   complete(ops, order);
   const groups = new Map<number, AluOp[]>();
@@ -116,75 +128,65 @@ function funct3Switch(ops: readonly AluOp[], order: readonly string[], checkF7: 
     groups.get(e.funct3)!.push(e);
   }
   const all = groups.size === 8;
-  const cases: string[] = [];
+  const arms: string[] = [];
   let k = 0;
   for (const [f3, list] of groups) {
     const last = all && ++k === groups.size;
-    const label = last ? `default: // ${list.map((e) => e.name).join(' / ')}` : `case ${f3case(f3)}: // ${list.map((e) => e.name).join(' / ')}`;
+    const names = list.map((e) => e.name).join(' / ');
     let body: string;
-    if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = store(list[0]);
-    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) ${store(list[0])}\nelse {\n${ind(2, ILLEGAL)}\n}`;
+    if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = `${store(list[0])}\n${NEXT}`;
+    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) {\n${ind(2, `${store(list[0])}\n${NEXT}`)}\n}\n${ILLEGAL}`;
     else {
-      body = `tmp = ${funct7Field};\n` + list.map((e, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${hex(e.funct7)}) ${store(e)}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+      body = `tmp = ${funct7Field};\n` + list.map((e) => `if (tmp === ${hex(e.funct7)}) {\n${ind(2, `${store(e)}\n${NEXT}`)}\n}`).join('\n') + `\n${ILLEGAL}`;
     }
-    cases.push(`${label}\n${ind(2, body)}${last ? '' : '\n  break;'}`);
+    arms.push(last ? `// ${names}\n${body}` : `if (tmp === ${f3case(f3)}) {\n  // ${names}\n${ind(2, body)}\n}`);
   }
-  if (!all) cases.push(`default:\n${ind(2, ILLEGAL)}`);
-  return `switch (inst & 0x7000) {\n${ind(2, cases.join('\n'))}\n}`;
+  if (!all) arms.push(ILLEGAL);
+  return `tmp = inst & 0x7000;\n${arms.join('\n')}`;
 }
 
 // ---------------------------------------------------------------- the execute cases
 
 function caseBranch(): string {
-  // Operands and the B-immediate (in parcels: pc counts parcels) inline in each case: no temporaries (XS pays for each).
-  const target = `nextParcel = parcel + ${fieldSource(Fields.immB, 'inst', 1)};`;
+  // Operands and the B-immediate (in parcels: pc counts parcels) inline in each arm: no temporaries (XS pays for each).
+  const target = `parcel += ${fieldSource(Fields.immB, 'inst', 1)};`;
   const a = `x[${rs1Field}]`;
   const b = `x[${rs2Field}]`;
-  const cases = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) => `case ${f3case(e.funct3)}: // ${e.name}\n  if (${e.cond(a, b)}) ${target}\n  break;`);
-  return `case ${hex(Opcode.BRANCH)}:
-  // BRANCH
-  switch (inst & 0x7000) {
-${ind(4, cases.join('\n'))}
-    default:
-${ind(6, ILLEGAL)}
-  }
-  break;`;
+  const arms = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) =>
+    `if (tmp === ${f3case(e.funct3)}) {\n  // ${e.name}\n  if (${e.cond(a, b)}) ${target}\n  else parcel = nextParcel;\n  continue;\n}`);
+  return `// BRANCH
+tmp = inst & 0x7000;
+${arms.join('\n')}
+${ILLEGAL}`;
 }
 
 function caseOpImm(): string {
-  return `case ${hex(Opcode.OP_IMM)}: {
-  // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-${ind(2, funct3Switch(OP_IMM_OPS, OP_IMM_ORDER, true, { a: `x[${rs1Field}]`, b: `(${fieldSource(Fields.immI, 'inst')})`, dest: `x[${RD}]` }))}
-  break;
-}`;
+  return `// OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
+${funct3Chain(OP_IMM_OPS, OP_IMM_ORDER, true, { a: `x[${rs1Field}]`, b: `(${fieldSource(Fields.immI, 'inst')})`, dest: `x[${RD}]` })}`;
 }
 
 function caseOp(): string {
   const f7s: number[] = [];
   for (const e of byName(OP_OPS, complete(OP_OPS, OP_ORDER))) if (!f7s.includes(e.funct7)) f7s.push(e.funct7);
-  const arms = f7s.map((f7, i) => {
+  const arms = f7s.map((f7) => {
     const ops = OP_OPS.filter((e) => e.funct7 === f7);
     // Operands inline where each is read once; temporaries for the M group (divisions read them twice, and it is rarer).
     const once = ops.every((e) => e.byZero === undefined);
     const io: Inline | undefined = once ? { a: `x[${rs1Field}]`, b: `x[${rs2Field}]`, dest: `x[${RD}]` } : undefined;
     const temps = once ? '' : `rd = ${RD};\nsrc1 = x[${rs1Field}];\nsrc2 = x[${rs2Field}];\n`;
     let body: string;
-    if (ops.length === 8) body = temps + funct3Switch(ops, OP_ORDER, false, io);
+    if (ops.length === 8) body = temps + funct3Chain(ops, OP_ORDER, false, io);
     else {
       const list = byName(ops, OP_ORDER.filter((n) => ops.some((o) => o.name === n)));
       const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
-      body = temps + `tmp = ${funct3Field};\n` + list.map((e, j) => `${j > 0 ? 'else ' : ''}if (tmp === ${e.funct3}) ${store(e)} // ${e.name}`).join('\n') + `\nelse {\n${ind(2, ILLEGAL)}\n}`;
+      body = temps + `tmp = ${funct3Field};\n` + list.map((e) => `if (tmp === ${e.funct3}) {\n  ${store(e)} // ${e.name}\n${ind(2, NEXT)}\n}`).join('\n') + `\n${ILLEGAL}`;
     }
-    return `${i > 0 ? ' else ' : ''}if (tmp === ${hex(f7)}) {\n${ind(2, body)}\n}`;
+    return `if (tmp === ${hex(f7)}) {\n${ind(2, body)}\n}`;
   });
-  return `case ${hex(Opcode.OP)}: {
-  // OP
-  tmp = ${funct7Field};
-${ind(2, arms.join(''))} else {
-${ind(4, ILLEGAL)}
-  }
-  break;
-}`;
+  return `// OP
+tmp = ${funct7Field};
+${arms.join('\n')}
+${ILLEGAL}`;
 }
 
 function caseStore(): string {
@@ -194,7 +196,6 @@ function caseStore(): string {
   // ${m.name}
   if (off >>> 0 <= ${lim}) {
 ${ind(4, ramStore(m.width, 'off', `x[${rs2Field}]`))}
-${ind(4, killReservation(m.width, '(off + ramBase)'))}
     break;
   }
   tmp = ${m.width};
@@ -230,7 +231,7 @@ ${ind(6, byWidth.join(''))}
       break;
     }
   }
-  hart.sliceLeft = left;
+  hart.sliceLeft = left - 1;
   if (!store(hart, src1, tmp as 1 | 2 | 4, src2)) {
     excCause = hart.faultCause;
     excTval = hart.faultTval;
@@ -239,7 +240,7 @@ ${ind(6, byWidth.join(''))}
   } else if (hart.events !== 0) {
     status = ST_EVENT;
   }
-  break;
+  LEAVE_SLOW;
 }`;
 }
 
@@ -279,7 +280,7 @@ ${ind(6, tlb.join('\n'))}
     }
   }
   // Through the address space (translating first with Sv32): -1 is a fault.
-  hart.sliceLeft = left;
+  hart.sliceLeft = left - 1;
   off = load(hart, src1, src2 as 1 | 2 | 4);
   if (off < 0) {
     excCause = hart.faultCause;
@@ -291,7 +292,7 @@ ${ind(6, tlb.join('\n'))}
 ${ind(2, extend.join('\n'))}
   x[rd] = off;
   if (hart.events !== 0) status = ST_EVENT;
-  break;
+  LEAVE_SLOW;
 }`;
 }
 
@@ -302,8 +303,8 @@ function caseJumps(): Record<string, string> {
   return {
     JAL: `case ${hex(Opcode.JAL)}: // JAL; the J-immediate in parcels, as for BRANCH
   x[${RD}] = ${LINK};
-  nextParcel = parcel + ${fieldSource(Fields.immJ, 'inst', 1)};
-  break;`,
+  parcel += ${fieldSource(Fields.immJ, 'inst', 1)};
+  continue;`,
     JALR: `case ${hex(Opcode.JALR)}: // JALR
   if ((inst & 0x7000) !== 0) {
 ${ind(4, ILLEGAL)}
@@ -311,8 +312,8 @@ ${ind(4, ILLEGAL)}
   }
   tmp = ${UPPER.jalrTarget(`x[${rs1Field}]`, fieldSource(Fields.immI, 'inst'))};
   x[${RD}] = ${LINK};
-  nextParcel = (tmp - fetchBase) >> 1;
-  break;`,
+  parcel = (tmp - fetchBase) >> 1;
+  continue;`,
     LUI: `case ${hex(Opcode.LUI)}: // LUI
   x[${RD}] = ${UPPER.lui(fieldSource(Fields.immU, 'inst'))};
   break;`,
@@ -325,7 +326,7 @@ ${ind(4, ILLEGAL)}
 function caseSystem(): string {
   return `case ${hex(Opcode.SYSTEM)}:
   // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
-  hart.sliceLeft = left;
+  hart.sliceLeft = left - 1;
   tmp = system(hart, inst);
   if (tmp === SYS_NEXT) {
     if (hart.events !== 0) status = ST_EVENT;
@@ -340,7 +341,7 @@ function caseSystem(): string {
     status = ST_EXC;
     nextParcel = parcel;
   }
-  break;`;
+  LEAVE_SLOW;`;
 }
 
 function caseAmo(): string {
@@ -371,6 +372,7 @@ ${ind(4, ILLEGAL)}
       // LR.W
       x[rd] = m32[off];
       hart.resvW = src1 >> 2;
+      storeLimit1 = storeLimit2 = storeLimit4 = -1; // stores take the slow path while it is held
     } else if (tmp === ${SC_FUNCT5}) {
       // SC.W: succeeds only with a valid reservation on this word; always clears it.
       if (hart.resvW === src1 >> 2) {
@@ -389,7 +391,7 @@ ${ind(4, ILLEGAL)}
     x[0] = 0;
     break;
   }
-  hart.sliceLeft = left;
+  hart.sliceLeft = left - 1;
   if (!amoSlow(hart, inst, src1, src2)) {
     excCause = hart.faultCause;
     excTval = hart.faultTval;
@@ -398,7 +400,9 @@ ${ind(4, ILLEGAL)}
   } else if (hart.events !== 0) {
     status = ST_EVENT;
   }
-  break;
+  // An LR there takes a reservation, an SC gives it up: the store limits follow.
+${ind(2, STORE_LIMITS)}
+  LEAVE_SLOW;
 }`;
 }
 
@@ -412,19 +416,41 @@ ${ind(4, ILLEGAL)}
   break;`;
 }
 
-function executeSwitch(): string {
-  const cases: Record<string, string> = {
+/**
+ * A case written as a switch case (\`case X: ...; break;\`) as an arm of
+ * the if-chain: the label goes, each \`break\` becomes NEXT.
+ */
+function armOf(text: string): string {
+  let t = text.replace(/^case 0x[0-9a-f]+:( \{)?( \/\/ )?/, (_all, brace: string | undefined, comment: string | undefined) => (comment ? '// ' : brace ? '' : ''));
+  if (text.match(/^case 0x[0-9a-f]+: \{/)) t = t.replace(/\n\}$/, '');
+  t = t
+    .split('\n')
+    .map((l) => (l.startsWith('  ') ? l.slice(2) : l))
+    .join('\n')
+    .replace(/^\n/, '');
+  // An exception leaves parcel at the instruction, and the loop.
+  t = t.replace(/nextParcel = parcel;\n( *)break;/g, (_all, sp: string) => `${sp}LEAVE_LOOP;`.trimStart());
+  // After a slow path: the loop is left if it set status.
+  t = t.replace(/^( *)LEAVE_SLOW;$/gm, (_all, sp: string) => `${sp}parcel = nextParcel;\n${sp}if (status !== ST_OK) LEAVE_LOOP;\n${sp}continue;`);
+  t = t.replace(/^( *)break;$/gm, (_all, sp: string) => `${sp}parcel = nextParcel;\n${sp}continue;`);
+  // An ILLEGAL (which leaves) needs no NEXT after it.
+  return t.replace(/LEAVE_LOOP;\n( *)parcel = nextParcel;\n *continue;/g, 'LEAVE_LOOP;');
+}
+
+function executeChain(): string {
+  const arms: Record<string, string> = {
     BRANCH: caseBranch(),
     OP_IMM: caseOpImm(),
     OP: caseOp(),
-    STORE: caseStore(),
-    LOAD: caseLoad(),
-    ...caseJumps(),
-    SYSTEM: caseSystem(),
-    AMO: caseAmo(),
-    MISC_MEM: caseMiscMem(),
+    STORE: armOf(caseStore()),
+    LOAD: armOf(caseLoad()),
+    ...Object.fromEntries(Object.entries(caseJumps()).map(([k, v]) => [k, armOf(v)])),
+    SYSTEM: armOf(caseSystem()),
+    AMO: armOf(caseAmo()),
+    MISC_MEM: armOf(caseMiscMem()),
   };
-  return `switch (inst & 0x7f) {\n${ind(2, MAJOR_ORDER.map((k) => cases[k]).join('\n'))}\n  default:\n${ind(4, ILLEGAL)}\n}`;
+  const chain = MAJOR_ORDER.map((k, i) => `${i > 0 ? ' else ' : ''}if (tmp === ${hex(Opcode[k])}) {\n${ind(2, arms[k])}\n}`).join('');
+  return `tmp = inst & 0x7f;\n${chain} else {\n${ind(2, ILLEGAL)}\n}`.replace(/LEAVE_LOOP;/g, 'break;');
 }
 
 // ---------------------------------------------------------------- the compressed forms run directly
@@ -447,14 +473,19 @@ function compressedFastPaths(): string {
   const shamt = fieldSource(RvcFields.shamt, 'inst');
   const lw = LOAD_OPS.find((m) => m.name === 'LW')!;
   const op = (name: string, a: string, b: string): string => opNamed(name).src(a, b);
-  const ca = RVC_CA_OPS.map((n, i) => `${i > 0 ? 'else ' : ''}${i < RVC_CA_OPS.length - 1 ? `if (off === ${i}) ` : ''}x[rd] = ${op(n, 'x[rd]', 'src2')}; // C.${n}`);
+  // \`dest op= b\` where the operation is a plain binary operator: XS then reads the element with one dub_at
+  // instead of evaluating the object and index again (2 bytecodes less; V8 compiles both alike).
+  const update = (name: string, dest: string, b: string): string => {
+    const m = /^\$A (\S+) \$B$/.exec(opNamed(name).src('$A', '$B'));
+    return m !== null ? `${dest} ${m[1]}= ${b}` : `${dest} = ${op(name, dest, b)}`;
+  };
+  const ca = RVC_CA_OPS.map((n, i) => `${i > 0 ? 'else ' : ''}${i < RVC_CA_OPS.length - 1 ? `if (off === ${i}) ` : ''}${update(n, 'x[rd]', 'src2')}; // C.${n}`);
   const next = 'parcel++;\ncontinue;';
-  const storeWord = `src2 = REG;\n${ramStore(4, 'off', 'src2')}\n${killReservation(4, 'src1')}\n${next}`;
+  const storeWord = `src2 = REG;\n${ramStore(4, 'off', 'src2')}\n${next}`;
   return `tmp = inst & 0xe003;
 if (tmp === ${key16(RvcKey.ADDI)}) {
   // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
-  rd = ${rvcRd} || 32;
-  x[rd] = ${op('ADDI', 'x[rd]', imm6)};
+  ${update('ADDI', `x[${rvcRd} || 32]`, imm6)};
 ${ind(2, next)}
 }
 if (tmp === ${key16(RvcKey.CR)}) {
@@ -462,8 +493,8 @@ if (tmp === ${key16(RvcKey.CR)}) {
   rd = ${rvcRd};
   off = ${rvcRs2};
   if (off !== 0) {
-    if ((inst & 0x1000) === 0) x[rd || 32] = x[off]; // C.MV
-    else x[rd || 32] = ${op('ADD', 'x[rd]', 'x[off]')}; // C.ADD
+    if (inst & 0x1000) ${update('ADD', 'x[rd || 32]', 'x[off]')}; // C.ADD (rd = x0, a HINT, updates slot 32)
+    else x[rd || 32] = x[off]; // C.MV
 ${ind(4, next)}
   }
   if (rd !== 0) {
@@ -489,12 +520,12 @@ ${ind(6, ca.join('\n'))}
 ${ind(6, next)}
     }
   } else if (off === 2) {
-    x[rd] = ${op('ANDI', 'x[rd]', imm6)}; // C.ANDI
+    ${update('ANDI', 'x[rd]', imm6)}; // C.ANDI
 ${ind(4, next)}
   } else if ((inst & 0x1000) === 0) {
     // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
-    if (off === 0) x[rd] = ${op('SRLI', 'x[rd]', shamt)};
-    else x[rd] = ${op('SRAI', 'x[rd]', shamt)};
+    if (off === 0) ${update('SRLI', 'x[rd]', shamt)};
+    else ${update('SRAI', 'x[rd]', shamt)};
 ${ind(4, next)}
   }
 } else if (tmp === ${key16(RvcKey.LWSP)}) {
@@ -513,8 +544,7 @@ ${ind(2, next)}
 } else if (tmp === ${key16(RvcKey.SLLI)}) {
   // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
   if ((inst & 0x1000) === 0) {
-    rd = ${rvcRd} || 32;
-    x[rd] = ${op('SLLI', 'x[rd]', shamt)};
+    ${update('SLLI', `x[${rvcRd} || 32]`, shamt)};
 ${ind(4, next)}
   }
 } else if ((tmp & 0x7fff) === ${key16(RvcKey.JAL)}) {
@@ -619,11 +649,13 @@ function loopPrologue(): string {
   let loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
   let loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
   // Stores (and AMOs) use their own limits: under the JIT tier they all take
-  // the slow path, which tells the tier about writes to translated code.
+  // the slow path, which tells the tier about writes to translated code;
+  // while a reservation is held too (STORE_LIMITS in gen-interp.ts).
   const jit = hart.jitc !== null;
-  let storeLimit1 = jit || hart.stSlow !== 0 ? -1 : loadLimit1;
-  let storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
-  let storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
+  let storeLimit1 = -1;
+  let storeLimit2 = -1;
+  let storeLimit4 = -1;
+${ind(2, STORE_LIMITS)}
   // The fetch page (see the field): the whole window without translation.
   // fetchLo is the same view less its last parcel: its valid indices are
   // the parcel indices [0, fetchLimit / 2] where an instruction starts
@@ -660,6 +692,7 @@ function loopPrologue(): string {
   let off = 0;
   let tmp = 0;
   let rd = 0;
+  let inner = false; // in the inner loop, where left is one more (see there)
   hart.sliceBudget = budget;
   hart.sliceLeft = budget;
   hart.inRun = true;
@@ -695,9 +728,7 @@ function loopPrologue(): string {
           loadLimit1 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 1;
           loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
           loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
-          storeLimit1 = jit || hart.stSlow !== 0 ? -1 : loadLimit1;
-          storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
-          storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
+${ind(10, STORE_LIMITS)}
           pc = (fetchBase + (parcel << 1)) | 0;
           fetchBase = hart.fetchBase;
           fetch16 = hart.fetch16;
@@ -707,18 +738,23 @@ function loopPrologue(): string {
       }
       if (left <= 0) break;
       // left counts down before the test: the instruction is charged before it runs (a fetch fault included).
+      // \`while (--left)\` is XS's cheapest loop test (4 bytecodes), so inside the loop left is one more
+      // than the budget left after the instruction (sliceLeft = left - 1), and status ends the loop by
+      // a \`break\` (LEAVE_LOOP).
+      left++;
+      inner = true;
 `;
 }
 
 /** The inner loop (fetch, the compressed forms, the execute switch) and the end of the run. */
 function loopBody(): string {
-  return `      while (--left >= status) {
+  return `      while (--left) {
         // ---- fetch
         // Outside the window (and at its last parcel) fetchLo gives
         // undefined, 0 here: the parcel 0, illegal in any case, which the
         // compressed path below sends to the slow fetch. No range test.
-        inst = fetchLo[parcel];
-        if (~inst & 3) {
+        // (The assignment inside the test saves XS a store and a load.)
+        if (~(inst = fetchLo[parcel]) & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
 ${ind(10, compressedFastPaths())}
@@ -744,10 +780,14 @@ ${ind(10, compressedFastPaths())}
             fetchLo = hart.fetchLo;
             parcel = (pc - fetchBase) >> 1;
             if (hart.fetchFault !== -1) {
-              hart.sliceLeft = left; // instret exact for the trap hook
+              hart.sliceLeft = left - 1; // instret exact for the trap hook
               pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
               parcel = (pc - fetchBase) >> 1;
-              if (hart.events !== 0) continue outer;
+              if (hart.events !== 0) {
+                left--;
+                inner = false;
+                continue outer;
+              }
               continue;
             }
             // inst is whole.
@@ -770,12 +810,11 @@ ${ind(10, compressedFastPaths())}
           inst |= fetch16[parcel + 1] << 16;
           nextParcel = parcel + 2;
         }
-        // ---- execute: sets nextParcel for control transfers, status for anything unusual
-${ind(8, executeSwitch())}
-        // Exceptions left nextParcel = parcel.
-        parcel = nextParcel;
+        // ---- execute: each arm moves parcel on (or leaves it at a faulting instruction) and continues; status for anything unusual
+${ind(8, executeChain())}
       }
-      left++; // the failed test above took one more
+      inner = false;
+      if (status !== ST_OK) left--; // a break leaves left as it was during the instruction (see the loop)
       pc = (fetchBase + (parcel << 1)) | 0;
       // ---- the unusual: events, WFI, exceptions (the next outer pass looks at events and the budget)
       if (status !== ST_OK) {
@@ -801,6 +840,7 @@ ${ind(8, executeSwitch())}
     // Only a bug or a host callback that threw can get here.
     hart.fatalError = error;
     exit = EXIT_FATAL;
+    if (inner) left--;
   }
   x[0] = 0;
   hart.pcv = (fetchBase + (parcel << 1)) | 0;

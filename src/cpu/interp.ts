@@ -46,11 +46,15 @@ export function interpret(hart: HartCore, budget: number): number {
   let loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
   let loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
   // Stores (and AMOs) use their own limits: under the JIT tier they all take
-  // the slow path, which tells the tier about writes to translated code.
+  // the slow path, which tells the tier about writes to translated code;
+  // while a reservation is held too (STORE_LIMITS in gen-interp.ts).
   const jit = hart.jitc !== null;
-  let storeLimit1 = jit || hart.stSlow !== 0 ? -1 : loadLimit1;
-  let storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
-  let storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
+  let storeLimit1 = -1;
+  let storeLimit2 = -1;
+  let storeLimit4 = -1;
+  storeLimit1 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit1;
+  storeLimit2 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit2;
+  storeLimit4 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit4;
   // The fetch page (see the field): the whole window without translation.
   // fetchLo is the same view less its last parcel: its valid indices are
   // the parcel indices [0, fetchLimit / 2] where an instruction starts
@@ -87,6 +91,7 @@ export function interpret(hart: HartCore, budget: number): number {
   let off = 0;
   let tmp = 0;
   let rd = 0;
+  let inner = false; // in the inner loop, where left is one more (see there)
   hart.sliceBudget = budget;
   hart.sliceLeft = budget;
   hart.inRun = true;
@@ -122,9 +127,9 @@ export function interpret(hart: HartCore, budget: number): number {
           loadLimit1 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 1;
           loadLimit2 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 2;
           loadLimit4 = dataTranslated !== 0 || hart.ldSlow !== 0 ? -1 : hart.ramSize - 4;
-          storeLimit1 = jit || hart.stSlow !== 0 ? -1 : loadLimit1;
-          storeLimit2 = jit || hart.stSlow !== 0 ? -1 : loadLimit2;
-          storeLimit4 = jit || hart.stSlow !== 0 ? -1 : loadLimit4;
+          storeLimit1 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit1;
+          storeLimit2 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit2;
+          storeLimit4 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit4;
           pc = (fetchBase + (parcel << 1)) | 0;
           fetchBase = hart.fetchBase;
           fetch16 = hart.fetch16;
@@ -134,20 +139,24 @@ export function interpret(hart: HartCore, budget: number): number {
       }
       if (left <= 0) break;
       // left counts down before the test: the instruction is charged before it runs (a fetch fault included).
-      while (--left >= status) {
+      // `while (--left)` is XS's cheapest loop test (4 bytecodes), so inside the loop left is one more
+      // than the budget left after the instruction (sliceLeft = left - 1), and status ends the loop by
+      // a `break` (LEAVE_LOOP).
+      left++;
+      inner = true;
+      while (--left) {
         // ---- fetch
         // Outside the window (and at its last parcel) fetchLo gives
         // undefined, 0 here: the parcel 0, illegal in any case, which the
         // compressed path below sends to the slow fetch. No range test.
-        inst = fetchLo[parcel];
-        if (~inst & 3) {
+        // (The assignment inside the test saves XS a store and a load.)
+        if (~(inst = fetchLo[parcel]) & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
           tmp = inst & 0xe003;
           if (tmp === 0x0001) {
             // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
-            rd = ((inst >> 7) & 0x1f) || 32;
-            x[rd] = x[rd] + (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
+            x[((inst >> 7) & 0x1f) || 32] += (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
             parcel++;
             continue;
           }
@@ -156,8 +165,8 @@ export function interpret(hart: HartCore, budget: number): number {
             rd = ((inst >> 7) & 0x1f);
             off = ((inst >> 2) & 0x1f);
             if (off !== 0) {
-              if ((inst & 0x1000) === 0) x[rd || 32] = x[off]; // C.MV
-              else x[rd || 32] = x[rd] + x[off]; // C.ADD
+              if (inst & 0x1000) x[rd || 32] += x[off]; // C.ADD (rd = x0, a HINT, updates slot 32)
+              else x[rd || 32] = x[off]; // C.MV
               parcel++;
               continue;
             }
@@ -180,21 +189,21 @@ export function interpret(hart: HartCore, budget: number): number {
               if ((inst & 0x1000) === 0) {
                 src2 = x[((inst >> 2) & 7) + 8];
                 off = (inst >> 5) & 3;
-                if (off === 0) x[rd] = x[rd] - src2; // C.SUB
-                else if (off === 1) x[rd] = x[rd] ^ src2; // C.XOR
-                else if (off === 2) x[rd] = x[rd] | src2; // C.OR
-                else x[rd] = x[rd] & src2; // C.AND
+                if (off === 0) x[rd] -= src2; // C.SUB
+                else if (off === 1) x[rd] ^= src2; // C.XOR
+                else if (off === 2) x[rd] |= src2; // C.OR
+                else x[rd] &= src2; // C.AND
                 parcel++;
                 continue;
               }
             } else if (off === 2) {
-              x[rd] = x[rd] & (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20)); // C.ANDI
+              x[rd] &= (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20)); // C.ANDI
               parcel++;
               continue;
             } else if ((inst & 0x1000) === 0) {
               // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
-              if (off === 0) x[rd] = x[rd] >>> ((inst >> 2) & 0x1f);
-              else x[rd] = x[rd] >> ((inst >> 2) & 0x1f);
+              if (off === 0) x[rd] >>>= ((inst >> 2) & 0x1f);
+              else x[rd] >>= ((inst >> 2) & 0x1f);
               parcel++;
               continue;
             }
@@ -204,7 +213,7 @@ export function interpret(hart: HartCore, budget: number): number {
             src1 = (x[2] + (((inst >> 7) & 0x20) | ((inst >> 2) & 0x1c) | ((inst << 4) & 0xc0))) | 0;
             off = (src1 - ramBase) | 0;
             if (off >>> 0 <= loadLimit4 && rd !== 0) {
-              x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
+              x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
               parcel++;
               continue;
             }
@@ -216,8 +225,7 @@ export function interpret(hart: HartCore, budget: number): number {
           } else if (tmp === 0x0002) {
             // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
             if ((inst & 0x1000) === 0) {
-              rd = ((inst >> 7) & 0x1f) || 32;
-              x[rd] = x[rd] << ((inst >> 2) & 0x1f);
+              x[((inst >> 7) & 0x1f) || 32] <<= ((inst >> 2) & 0x1f);
               parcel++;
               continue;
             }
@@ -232,16 +240,14 @@ export function interpret(hart: HartCore, budget: number): number {
             off = (src1 - ramBase) | 0;
             if (off >>> 0 <= storeLimit4) {
               src2 = x[((inst >> 2) & 0x1f)];
-              if ((off & 3) === 0) {
-                m32[off >> 2] = src2;
-              } else {
+              if (off & 3) {
                 m8[off] = src2;
                 m8[off + 1] = src2 >> 8;
                 m8[off + 2] = src2 >> 16;
                 m8[off + 3] = src2 >> 24;
+              } else {
+                m32[off >> 2] = src2;
               }
-              tmp = hart.resvW;
-              if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
               parcel++;
               continue;
             }
@@ -252,22 +258,20 @@ export function interpret(hart: HartCore, budget: number): number {
             rd = ((inst >> 2) & 7) + 8;
             if (tmp === 0x4000) {
               if (off >>> 0 <= loadLimit4) {
-                x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
+                x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
                 parcel++;
                 continue;
               }
             } else if (off >>> 0 <= storeLimit4) {
               src2 = x[rd];
-              if ((off & 3) === 0) {
-                m32[off >> 2] = src2;
-              } else {
+              if (off & 3) {
                 m8[off] = src2;
                 m8[off + 1] = src2 >> 8;
                 m8[off + 2] = src2 >> 16;
                 m8[off + 3] = src2 >> 24;
+              } else {
+                m32[off >> 2] = src2;
               }
-              tmp = hart.resvW;
-              if (tmp !== 0x40000000 && (src1 >> 2 === tmp || (src1 + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
               parcel++;
               continue;
             }
@@ -294,10 +298,14 @@ export function interpret(hart: HartCore, budget: number): number {
             fetchLo = hart.fetchLo;
             parcel = (pc - fetchBase) >> 1;
             if (hart.fetchFault !== -1) {
-              hart.sliceLeft = left; // instret exact for the trap hook
+              hart.sliceLeft = left - 1; // instret exact for the trap hook
               pc = exception(hart, hart.faultCause, hart.fetchFault, pc);
               parcel = (pc - fetchBase) >> 1;
-              if (hart.events !== 0) continue outer;
+              if (hart.events !== 0) {
+                left--;
+                inner = false;
+                continue outer;
+              }
               continue;
             }
             // inst is whole.
@@ -320,424 +328,529 @@ export function interpret(hart: HartCore, budget: number): number {
           inst |= fetch16[parcel + 1] << 16;
           nextParcel = parcel + 2;
         }
-        // ---- execute: sets nextParcel for control transfers, status for anything unusual
-        switch (inst & 0x7f) {
-          case 0x63:
-            // BRANCH
-            switch (inst & 0x7000) {
-              case 0x1000: // BNE
-                if (x[((inst >> 15) & 0x1f)] !== x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
-                break;
-              case 0x4000: // BLT
-                if (x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
-                break;
-              case 0x0000: // BEQ
-                if (x[((inst >> 15) & 0x1f)] === x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
-                break;
-              case 0x5000: // BGE
-                if (x[((inst >> 15) & 0x1f)] >= x[((inst >> 20) & 0x1f)]) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
-                break;
-              case 0x6000: // BLTU
-                if (x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
-                break;
-              case 0x7000: // BGEU
-                if (x[((inst >> 15) & 0x1f)] >>> 0 >= x[((inst >> 20) & 0x1f)] >>> 0) nextParcel = parcel + (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
-                break;
-              default:
-                status = ST_ILLEGAL;
-                nextParcel = parcel;
-            }
-            break;
-          case 0x13: {
-            // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-            switch (inst & 0x7000) {
-              case 0x5000: // SRLI / SRAI
-                tmp = (inst >>> 25);
-                if (tmp === 0x0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> ((inst >> 20));
-                else if (tmp === 0x20) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> ((inst >> 20));
-                else {
-                  status = ST_ILLEGAL;
-                  nextParcel = parcel;
-                }
-                break;
-              case 0x7000: // ANDI
-                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & ((inst >> 20));
-                break;
-              case 0x1000: // SLLI
-                if ((inst >>> 25) === 0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << ((inst >> 20));
-                else {
-                  status = ST_ILLEGAL;
-                  nextParcel = parcel;
-                }
-                break;
-              case 0x0000: // ADDI
-                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + ((inst >> 20));
-                break;
-              case 0x4000: // XORI
-                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ ((inst >> 20));
-                break;
-              case 0x6000: // ORI
-                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | ((inst >> 20));
-                break;
-              case 0x2000: // SLTI
-                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < ((inst >> 20)) ? 1 : 0;
-                break;
-              default: // SLTIU
-                x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < ((inst >> 20)) >>> 0 ? 1 : 0;
-            }
-            break;
+        // ---- execute: each arm moves parcel on (or leaves it at a faulting instruction) and continues; status for anything unusual
+        tmp = inst & 0x7f;
+        if (tmp === 0x63) {
+          // BRANCH
+          tmp = inst & 0x7000;
+          if (tmp === 0x1000) {
+            // BNE
+            if (x[((inst >> 15) & 0x1f)] !== x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            else parcel = nextParcel;
+            continue;
           }
-          case 0x33: {
-            // OP
+          if (tmp === 0x4000) {
+            // BLT
+            if (x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            else parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x0000) {
+            // BEQ
+            if (x[((inst >> 15) & 0x1f)] === x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            else parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x5000) {
+            // BGE
+            if (x[((inst >> 15) & 0x1f)] >= x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            else parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x6000) {
+            // BLTU
+            if (x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            else parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x7000) {
+            // BGEU
+            if (x[((inst >> 15) & 0x1f)] >>> 0 >= x[((inst >> 20) & 0x1f)] >>> 0) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            else parcel = nextParcel;
+            continue;
+          }
+          status = ST_ILLEGAL;
+          break;
+        } else if (tmp === 0x13) {
+          // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
+          tmp = inst & 0x7000;
+          if (tmp === 0x5000) {
+            // SRLI / SRAI
             tmp = (inst >>> 25);
             if (tmp === 0x0) {
-              switch (inst & 0x7000) {
-                case 0x4000: // XOR
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ x[((inst >> 20) & 0x1f)];
-                  break;
-                case 0x0000: // ADD
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + x[((inst >> 20) & 0x1f)];
-                  break;
-                case 0x6000: // OR
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | x[((inst >> 20) & 0x1f)];
-                  break;
-                case 0x7000: // AND
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & x[((inst >> 20) & 0x1f)];
-                  break;
-                case 0x1000: // SLL
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << x[((inst >> 20) & 0x1f)];
-                  break;
-                case 0x5000: // SRL
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> x[((inst >> 20) & 0x1f)];
-                  break;
-                case 0x2000: // SLT
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)] ? 1 : 0;
-                  break;
-                default: // SLTU
-                  x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0 ? 1 : 0;
-              }
-            } else if (tmp === 0x1) {
-              rd = ((inst >> 7) & 0x1f) || 32;
-              src1 = x[((inst >> 15) & 0x1f)];
-              src2 = x[((inst >> 20) & 0x1f)];
-              switch (inst & 0x7000) {
-                case 0x7000: // REMU
-                  x[rd] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
-                  break;
-                case 0x0000: // MUL
-                  x[rd] = Math.imul(src1, src2);
-                  break;
-                case 0x5000: // DIVU
-                  x[rd] = src2 === 0 ? -1 : (src1 >>> 0) / (src2 >>> 0);
-                  break;
-                case 0x1000: // MULH
-                  x[rd] = mulh(src1, src2);
-                  break;
-                case 0x2000: // MULHSU
-                  x[rd] = mulhsu(src1, src2);
-                  break;
-                case 0x3000: // MULHU
-                  x[rd] = mulhu(src1, src2);
-                  break;
-                case 0x4000: // DIV
-                  x[rd] = src2 === 0 ? -1 : (src1 / src2) | 0;
-                  break;
-                default: // REM
-                  x[rd] = src2 === 0 ? src1 : src1 % src2;
-              }
-            } else if (tmp === 0x20) {
-              tmp = ((inst >> 12) & 7);
-              if (tmp === 0) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] - x[((inst >> 20) & 0x1f)]; // SUB
-              else if (tmp === 5) x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> x[((inst >> 20) & 0x1f)]; // SRA
-              else {
-                status = ST_ILLEGAL;
-                nextParcel = parcel;
-              }
-            } else {
-              status = ST_ILLEGAL;
-              nextParcel = parcel;
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> ((inst >> 20));
+              parcel = nextParcel;
+              continue;
             }
+            if (tmp === 0x20) {
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> ((inst >> 20));
+              parcel = nextParcel;
+              continue;
+            }
+            status = ST_ILLEGAL;
             break;
           }
-          case 0x23: {
-            // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
-            // the address, src2 the value, tmp the width
-            off = (x[((inst >> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >> 7) & 0x1f)) - ramBase) | 0;
+          if (tmp === 0x7000) {
+            // ANDI
+            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & ((inst >> 20));
+            parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x1000) {
+            // SLLI
+            if ((inst >>> 25) === 0) {
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << ((inst >> 20));
+              parcel = nextParcel;
+              continue;
+            }
+            status = ST_ILLEGAL;
+            break;
+          }
+          if (tmp === 0x0000) {
+            // ADDI
+            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + ((inst >> 20));
+            parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x4000) {
+            // XORI
+            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ ((inst >> 20));
+            parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x6000) {
+            // ORI
+            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | ((inst >> 20));
+            parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x2000) {
+            // SLTI
+            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < ((inst >> 20)) ? 1 : 0;
+            parcel = nextParcel;
+            continue;
+          }
+          // SLTIU
+          x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < ((inst >> 20)) >>> 0 ? 1 : 0;
+          parcel = nextParcel;
+          continue;
+        } else if (tmp === 0x33) {
+          // OP
+          tmp = (inst >>> 25);
+          if (tmp === 0x0) {
+            tmp = inst & 0x7000;
+            if (tmp === 0x4000) {
+              // XOR
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ x[((inst >> 20) & 0x1f)];
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x0000) {
+              // ADD
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] + x[((inst >> 20) & 0x1f)];
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x6000) {
+              // OR
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] | x[((inst >> 20) & 0x1f)];
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x7000) {
+              // AND
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & x[((inst >> 20) & 0x1f)];
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x1000) {
+              // SLL
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << x[((inst >> 20) & 0x1f)];
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x5000) {
+              // SRL
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> x[((inst >> 20) & 0x1f)];
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x2000) {
+              // SLT
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)] ? 1 : 0;
+              parcel = nextParcel;
+              continue;
+            }
+            // SLTU
+            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0 ? 1 : 0;
+            parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x1) {
+            rd = ((inst >> 7) & 0x1f) || 32;
+            src1 = x[((inst >> 15) & 0x1f)];
+            src2 = x[((inst >> 20) & 0x1f)];
+            tmp = inst & 0x7000;
+            if (tmp === 0x7000) {
+              // REMU
+              x[rd] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x0000) {
+              // MUL
+              x[rd] = Math.imul(src1, src2);
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x5000) {
+              // DIVU
+              x[rd] = src2 === 0 ? -1 : (src1 >>> 0) / (src2 >>> 0);
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x1000) {
+              // MULH
+              x[rd] = mulh(src1, src2);
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x2000) {
+              // MULHSU
+              x[rd] = mulhsu(src1, src2);
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x3000) {
+              // MULHU
+              x[rd] = mulhu(src1, src2);
+              parcel = nextParcel;
+              continue;
+            }
+            if (tmp === 0x4000) {
+              // DIV
+              x[rd] = src2 === 0 ? -1 : (src1 / src2) | 0;
+              parcel = nextParcel;
+              continue;
+            }
+            // REM
+            x[rd] = src2 === 0 ? src1 : src1 % src2;
+            parcel = nextParcel;
+            continue;
+          }
+          if (tmp === 0x20) {
             tmp = ((inst >> 12) & 7);
             if (tmp === 0) {
-              // SB
-              if (off >>> 0 <= storeLimit1) {
-                m8[off] = x[((inst >> 20) & 0x1f)];
-                if ((off + ramBase) >> 2 === hart.resvW) hart.resvW = 0x40000000;
-                break;
-              }
-              tmp = 1;
-            } else if (tmp === 2) {
-              // SW
-              if (off >>> 0 <= storeLimit4) {
-                if ((off & 3) === 0) {
-                  m32[off >> 2] = x[((inst >> 20) & 0x1f)];
-                } else {
-                  m8[off] = x[((inst >> 20) & 0x1f)];
-                  m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
-                  m8[off + 2] = x[((inst >> 20) & 0x1f)] >> 16;
-                  m8[off + 3] = x[((inst >> 20) & 0x1f)] >> 24;
-                }
-                tmp = hart.resvW;
-                if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 3) >> 2 === tmp)) hart.resvW = 0x40000000;
-                break;
-              }
-              tmp = 4;
-            } else if (tmp === 1) {
-              // SH
-              if (off >>> 0 <= storeLimit2) {
-                if ((off & 1) === 0) {
-                  m16[off >> 1] = x[((inst >> 20) & 0x1f)];
-                } else {
-                  m8[off] = x[((inst >> 20) & 0x1f)];
-                  m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
-                }
-                tmp = hart.resvW;
-                if (tmp !== 0x40000000 && ((off + ramBase) >> 2 === tmp || ((off + ramBase) + 1) >> 2 === tmp)) hart.resvW = 0x40000000;
-                break;
-              }
-              tmp = 2;
-            } else {
-              status = ST_ILLEGAL;
-              nextParcel = parcel;
-              break;
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] - x[((inst >> 20) & 0x1f)]; // SUB
+              parcel = nextParcel;
+              continue;
             }
-            src1 = (off + ramBase) | 0;
-            src2 = x[((inst >> 20) & 0x1f)];
-            if (dataTranslated !== 0) {
-              // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
-              tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
-              if (storeTags[tlbEntry] === (((src1 + tmp - 1) >>> 12) | dataKey)) {
-                off = (src1 + storeOffsets[tlbEntry]) | 0;
-                if (tmp === 4) {
-                  if ((off & 3) === 0) {
-                    m32[off >> 2] = src2;
-                  } else {
-                    m8[off] = src2;
-                    m8[off + 1] = src2 >> 8;
-                    m8[off + 2] = src2 >> 16;
-                    m8[off + 3] = src2 >> 24;
-                  }
-                } else if (tmp === 1) {
-                  m8[off] = src2;
-                } else {
-                  if ((off & 1) === 0) {
-                    m16[off >> 1] = src2;
-                  } else {
-                    m8[off] = src2;
-                    m8[off + 1] = src2 >> 8;
-                  }
-                }
-                if (jit) hart.jitc!.noteStore((off + ramBase) >>> 0, tmp); // translated code in that page is stale
-                // The reservation is on a physical word: off + ramBase is the physical address.
-                if (hart.resvW !== 0x40000000) {
-                  off = (off + ramBase) | 0;
-                  if (off >> 2 === hart.resvW || (off + tmp - 1) >> 2 === hart.resvW) hart.resvW = 0x40000000;
-                }
-                break;
-              }
+            if (tmp === 5) {
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> x[((inst >> 20) & 0x1f)]; // SRA
+              parcel = nextParcel;
+              continue;
             }
-            hart.sliceLeft = left;
-            if (!store(hart, src1, tmp as 1 | 2 | 4, src2)) {
-              excCause = hart.faultCause;
-              excTval = hart.faultTval;
-              status = ST_EXC;
-              nextParcel = parcel;
-            } else if (hart.events !== 0) {
-              status = ST_EVENT;
-            }
-            break;
-          }
-          case 0x3: {
-            // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
-            // address; tmp the funct3; src2 the width
-            off = (x[((inst >> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
-            tmp = ((inst >> 12) & 7);
-            if (tmp === 2) {
-              // LW
-              if (off >>> 0 <= loadLimit4) {
-                x[((inst >> 7) & 0x1f) || 32] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
-                break;
-              }
-              src2 = 4;
-            } else if (tmp === 4) {
-              // LBU
-              if (off >>> 0 <= loadLimit1) {
-                x[((inst >> 7) & 0x1f) || 32] = m8[off];
-                break;
-              }
-              src2 = 1;
-            } else if (tmp === 1) {
-              // LH
-              if (off >>> 0 <= loadLimit2) {
-                x[((inst >> 7) & 0x1f) || 32] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
-                break;
-              }
-              src2 = 2;
-            } else if (tmp === 0) {
-              // LB
-              if (off >>> 0 <= loadLimit1) {
-                x[((inst >> 7) & 0x1f) || 32] = i8[off];
-                break;
-              }
-              src2 = 1;
-            } else if (tmp === 5) {
-              // LHU
-              if (off >>> 0 <= loadLimit2) {
-                x[((inst >> 7) & 0x1f) || 32] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
-                break;
-              }
-              src2 = 2;
-            } else {
-              status = ST_ILLEGAL;
-              nextParcel = parcel;
-              break;
-            }
-            src1 = (off + ramBase) | 0;
-            rd = ((inst >> 7) & 0x1f) || 32;
-            if (dataTranslated !== 0) {
-              // Sv32: the load TLB, unless the access spans two pages.
-              tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
-              if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
-                off = (src1 + loadOffsets[tlbEntry]) | 0;
-                if (tmp === 2) x[rd] = (off & 3) === 0 ? m32[off >> 2] : m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24);
-                else if (tmp === 4) x[rd] = m8[off];
-                else if (tmp === 0) x[rd] = i8[off];
-                else if (tmp === 5) x[rd] = (off & 1) === 0 ? m16[off >> 1] : m8[off] | (m8[off + 1] << 8);
-                else x[rd] = (off & 1) === 0 ? i16[off >> 1] : ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16;
-                break;
-              }
-            }
-            // Through the address space (translating first with Sv32): -1 is a fault.
-            hart.sliceLeft = left;
-            off = load(hart, src1, src2 as 1 | 2 | 4);
-            if (off < 0) {
-              excCause = hart.faultCause;
-              excTval = hart.faultTval;
-              status = ST_EXC;
-              nextParcel = parcel;
-              break;
-            }
-            if (tmp === 0) off = (off << 24) >> 24;
-            else if (tmp === 1) off = (off << 16) >> 16;
-            x[rd] = off;
-            if (hart.events !== 0) status = ST_EVENT;
-            break;
-          }
-          case 0x6f: // JAL; the J-immediate in parcels, as for BRANCH
-            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
-            nextParcel = parcel + (((inst >> 12) & ~0x7ffff) | ((inst >> 21) & 0x3ff) | ((inst >> 10) & 0x400) | ((inst >> 1) & 0x7f800));
-            break;
-          case 0x67: // JALR
-            if ((inst & 0x7000) !== 0) {
-              status = ST_ILLEGAL;
-              nextParcel = parcel;
-              break;
-            }
-            tmp = (x[((inst >> 15) & 0x1f)] + (inst >> 20)) & ~1;
-            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
-            nextParcel = (tmp - fetchBase) >> 1;
-            break;
-          case 0x37: // LUI
-            x[((inst >> 7) & 0x1f) || 32] = (inst & ~0xfff);
-            break;
-          case 0x17: // AUIPC
-            x[((inst >> 7) & 0x1f) || 32] = fetchBase + (parcel << 1) + (inst & ~0xfff);
-            break;
-          case 0x73:
-            // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
-            hart.sliceLeft = left;
-            tmp = system(hart, inst);
-            if (tmp === SYS_NEXT) {
-              if (hart.events !== 0) status = ST_EVENT;
-            } else if (tmp === SYS_JUMP) {
-              nextParcel = (hart.jumpTarget - fetchBase) >> 1;
-              status = ST_EVENT; // an xRET changes what may interrupt
-            } else if (tmp === SYS_WFI) {
-              status = ST_WFI;
-            } else {
-              excCause = hart.excCause;
-              excTval = hart.excTval;
-              status = ST_EXC;
-              nextParcel = parcel;
-            }
-            break;
-          case 0x2f: {
-            // AMO (A extension, chapter 8): only .W on RV32; tmp is funct5. LR needs rs2 = 0.
-            tmp = (inst >>> 27);
-            if ((inst & 0x7000) !== 0x2000 || ((0x1111111f >>> tmp) & 1) === 0 || (tmp === 2 && (inst & 0x1f00000) !== 0)) {
-              status = ST_ILLEGAL;
-              nextParcel = parcel;
-              break;
-            }
-            src1 = x[((inst >> 15) & 0x1f)];
-            if ((src1 & 3) !== 0) {
-              // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
-              excCause = tmp === 2 ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
-              excTval = src1 >>> 0;
-              status = ST_EXC;
-              nextParcel = parcel;
-              break;
-            }
-            off = (src1 - ramBase) | 0;
-            src2 = x[((inst >> 20) & 0x1f)];
-            rd = ((inst >> 7) & 0x1f);
-            if (off >>> 0 <= storeLimit4) {
-              off >>= 2;
-              if (tmp === 2) {
-                // LR.W
-                x[rd] = m32[off];
-                hart.resvW = src1 >> 2;
-              } else if (tmp === 3) {
-                // SC.W: succeeds only with a valid reservation on this word; always clears it.
-                if (hart.resvW === src1 >> 2) {
-                  m32[off] = src2;
-                  x[rd] = 0;
-                } else {
-                  x[rd] = 1;
-                }
-                hart.resvW = NO_RESV;
-              } else {
-                tmp = amoValue(tmp, m32[off], src2);
-                x[rd] = m32[off];
-                m32[off] = tmp;
-                if (src1 >> 2 === hart.resvW) hart.resvW = NO_RESV;
-              }
-              x[0] = 0;
-              break;
-            }
-            hart.sliceLeft = left;
-            if (!amoSlow(hart, inst, src1, src2)) {
-              excCause = hart.faultCause;
-              excTval = hart.faultTval;
-              status = ST_EXC;
-              nextParcel = parcel;
-            } else if (hart.events !== 0) {
-              status = ST_EVENT;
-            }
-            break;
-          }
-          case 0xf: // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
-            if ((inst & 0x6000) !== 0) {
-              status = ST_ILLEGAL;
-              nextParcel = parcel;
-            } else if ((inst & 0x7000) === 0x1000 && hart.jitc !== null) {
-              hart.jitc.flush(); // FENCE.I: translated code may be stale
-            }
-            break;
-          default:
             status = ST_ILLEGAL;
+            break;
+          }
+          status = ST_ILLEGAL;
+          break;
+        } else if (tmp === 0x23) {
+          // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
+          // the address, src2 the value, tmp the width
+          off = (x[((inst >> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >> 7) & 0x1f)) - ramBase) | 0;
+          tmp = ((inst >> 12) & 7);
+          if (tmp === 0) {
+            // SB
+            if (off >>> 0 <= storeLimit1) {
+              m8[off] = x[((inst >> 20) & 0x1f)];
+              parcel = nextParcel;
+              continue;
+            }
+            tmp = 1;
+          } else if (tmp === 2) {
+            // SW
+            if (off >>> 0 <= storeLimit4) {
+              if (off & 3) {
+                m8[off] = x[((inst >> 20) & 0x1f)];
+                m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
+                m8[off + 2] = x[((inst >> 20) & 0x1f)] >> 16;
+                m8[off + 3] = x[((inst >> 20) & 0x1f)] >> 24;
+              } else {
+                m32[off >> 2] = x[((inst >> 20) & 0x1f)];
+              }
+              parcel = nextParcel;
+              continue;
+            }
+            tmp = 4;
+          } else if (tmp === 1) {
+            // SH
+            if (off >>> 0 <= storeLimit2) {
+              if (off & 1) {
+                m8[off] = x[((inst >> 20) & 0x1f)];
+                m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
+              } else {
+                m16[off >> 1] = x[((inst >> 20) & 0x1f)];
+              }
+              parcel = nextParcel;
+              continue;
+            }
+            tmp = 2;
+          } else {
+            status = ST_ILLEGAL;
+            break;
+          }
+          src1 = (off + ramBase) | 0;
+          src2 = x[((inst >> 20) & 0x1f)];
+          if (dataTranslated !== 0) {
+            // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
+            tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
+            if (storeTags[tlbEntry] === (((src1 + tmp - 1) >>> 12) | dataKey)) {
+              off = (src1 + storeOffsets[tlbEntry]) | 0;
+              if (tmp === 4) {
+                if (off & 3) {
+                  m8[off] = src2;
+                  m8[off + 1] = src2 >> 8;
+                  m8[off + 2] = src2 >> 16;
+                  m8[off + 3] = src2 >> 24;
+                } else {
+                  m32[off >> 2] = src2;
+                }
+              } else if (tmp === 1) {
+                m8[off] = src2;
+              } else {
+                if (off & 1) {
+                  m8[off] = src2;
+                  m8[off + 1] = src2 >> 8;
+                } else {
+                  m16[off >> 1] = src2;
+                }
+              }
+              if (jit) hart.jitc!.noteStore((off + ramBase) >>> 0, tmp); // translated code in that page is stale
+              // The reservation is on a physical word: off + ramBase is the physical address.
+              if (hart.resvW !== 0x40000000) {
+                off = (off + ramBase) | 0;
+                if (off >> 2 === hart.resvW || (off + tmp - 1) >> 2 === hart.resvW) hart.resvW = 0x40000000;
+              }
+              parcel = nextParcel;
+              continue;
+            }
+          }
+          hart.sliceLeft = left - 1;
+          if (!store(hart, src1, tmp as 1 | 2 | 4, src2)) {
+            excCause = hart.faultCause;
+            excTval = hart.faultTval;
+            status = ST_EXC;
             nextParcel = parcel;
+          } else if (hart.events !== 0) {
+            status = ST_EVENT;
+          }
+          parcel = nextParcel;
+          if (status !== ST_OK) break;
+          continue;
+        } else if (tmp === 0x3) {
+          // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
+          // address; tmp the funct3; src2 the width
+          off = (x[((inst >> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
+          tmp = ((inst >> 12) & 7);
+          if (tmp === 2) {
+            // LW
+            if (off >>> 0 <= loadLimit4) {
+              x[((inst >> 7) & 0x1f) || 32] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
+              parcel = nextParcel;
+              continue;
+            }
+            src2 = 4;
+          } else if (tmp === 4) {
+            // LBU
+            if (off >>> 0 <= loadLimit1) {
+              x[((inst >> 7) & 0x1f) || 32] = m8[off];
+              parcel = nextParcel;
+              continue;
+            }
+            src2 = 1;
+          } else if (tmp === 1) {
+            // LH
+            if (off >>> 0 <= loadLimit2) {
+              x[((inst >> 7) & 0x1f) || 32] = off & 1 ? ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16 : i16[off >> 1];
+              parcel = nextParcel;
+              continue;
+            }
+            src2 = 2;
+          } else if (tmp === 0) {
+            // LB
+            if (off >>> 0 <= loadLimit1) {
+              x[((inst >> 7) & 0x1f) || 32] = i8[off];
+              parcel = nextParcel;
+              continue;
+            }
+            src2 = 1;
+          } else if (tmp === 5) {
+            // LHU
+            if (off >>> 0 <= loadLimit2) {
+              x[((inst >> 7) & 0x1f) || 32] = off & 1 ? m8[off] | (m8[off + 1] << 8) : m16[off >> 1];
+              parcel = nextParcel;
+              continue;
+            }
+            src2 = 2;
+          } else {
+            status = ST_ILLEGAL;
+            break;
+          }
+          src1 = (off + ramBase) | 0;
+          rd = ((inst >> 7) & 0x1f) || 32;
+          if (dataTranslated !== 0) {
+            // Sv32: the load TLB, unless the access spans two pages.
+            tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
+            if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
+              off = (src1 + loadOffsets[tlbEntry]) | 0;
+              if (tmp === 2) x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
+              else if (tmp === 4) x[rd] = m8[off];
+              else if (tmp === 0) x[rd] = i8[off];
+              else if (tmp === 5) x[rd] = off & 1 ? m8[off] | (m8[off + 1] << 8) : m16[off >> 1];
+              else x[rd] = off & 1 ? ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16 : i16[off >> 1];
+              parcel = nextParcel;
+              continue;
+            }
+          }
+          // Through the address space (translating first with Sv32): -1 is a fault.
+          hart.sliceLeft = left - 1;
+          off = load(hart, src1, src2 as 1 | 2 | 4);
+          if (off < 0) {
+            excCause = hart.faultCause;
+            excTval = hart.faultTval;
+            status = ST_EXC;
+            break;
+          }
+          if (tmp === 0) off = (off << 24) >> 24;
+          else if (tmp === 1) off = (off << 16) >> 16;
+          x[rd] = off;
+          if (hart.events !== 0) status = ST_EVENT;
+          parcel = nextParcel;
+          if (status !== ST_OK) break;
+          continue;
+        } else if (tmp === 0x6f) {
+          // JAL; the J-immediate in parcels, as for BRANCH
+          x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
+          parcel += (((inst >> 12) & ~0x7ffff) | ((inst >> 21) & 0x3ff) | ((inst >> 10) & 0x400) | ((inst >> 1) & 0x7f800));
+          continue;
+        } else if (tmp === 0x67) {
+          // JALR
+          if ((inst & 0x7000) !== 0) {
+            status = ST_ILLEGAL;
+            break;
+          }
+          tmp = (x[((inst >> 15) & 0x1f)] + (inst >> 20)) & ~1;
+          x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
+          parcel = (tmp - fetchBase) >> 1;
+          continue;
+        } else if (tmp === 0x37) {
+          // LUI
+          x[((inst >> 7) & 0x1f) || 32] = (inst & ~0xfff);
+          parcel = nextParcel;
+          continue;
+        } else if (tmp === 0x17) {
+          // AUIPC
+          x[((inst >> 7) & 0x1f) || 32] = fetchBase + (parcel << 1) + (inst & ~0xfff);
+          parcel = nextParcel;
+          continue;
+        } else if (tmp === 0x73) {
+          // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
+          hart.sliceLeft = left - 1;
+          tmp = system(hart, inst);
+          if (tmp === SYS_NEXT) {
+            if (hart.events !== 0) status = ST_EVENT;
+          } else if (tmp === SYS_JUMP) {
+            nextParcel = (hart.jumpTarget - fetchBase) >> 1;
+            status = ST_EVENT; // an xRET changes what may interrupt
+          } else if (tmp === SYS_WFI) {
+            status = ST_WFI;
+          } else {
+            excCause = hart.excCause;
+            excTval = hart.excTval;
+            status = ST_EXC;
+            nextParcel = parcel;
+          }
+          parcel = nextParcel;
+          if (status !== ST_OK) break;
+          continue;
+        } else if (tmp === 0x2f) {
+          // AMO (A extension, chapter 8): only .W on RV32; tmp is funct5. LR needs rs2 = 0.
+          tmp = (inst >>> 27);
+          if ((inst & 0x7000) !== 0x2000 || ((0x1111111f >>> tmp) & 1) === 0 || (tmp === 2 && (inst & 0x1f00000) !== 0)) {
+            status = ST_ILLEGAL;
+            break;
+          }
+          src1 = x[((inst >> 15) & 0x1f)];
+          if ((src1 & 3) !== 0) {
+            // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
+            excCause = tmp === 2 ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
+            excTval = src1 >>> 0;
+            status = ST_EXC;
+            break;
+          }
+          off = (src1 - ramBase) | 0;
+          src2 = x[((inst >> 20) & 0x1f)];
+          rd = ((inst >> 7) & 0x1f);
+          if (off >>> 0 <= storeLimit4) {
+            off >>= 2;
+            if (tmp === 2) {
+              // LR.W
+              x[rd] = m32[off];
+              hart.resvW = src1 >> 2;
+              storeLimit1 = storeLimit2 = storeLimit4 = -1; // stores take the slow path while it is held
+            } else if (tmp === 3) {
+              // SC.W: succeeds only with a valid reservation on this word; always clears it.
+              if (hart.resvW === src1 >> 2) {
+                m32[off] = src2;
+                x[rd] = 0;
+              } else {
+                x[rd] = 1;
+              }
+              hart.resvW = NO_RESV;
+            } else {
+              tmp = amoValue(tmp, m32[off], src2);
+              x[rd] = m32[off];
+              m32[off] = tmp;
+              if (src1 >> 2 === hart.resvW) hart.resvW = NO_RESV;
+            }
+            x[0] = 0;
+            parcel = nextParcel;
+            continue;
+          }
+          hart.sliceLeft = left - 1;
+          if (!amoSlow(hart, inst, src1, src2)) {
+            excCause = hart.faultCause;
+            excTval = hart.faultTval;
+            status = ST_EXC;
+            nextParcel = parcel;
+          } else if (hart.events !== 0) {
+            status = ST_EVENT;
+          }
+          // An LR there takes a reservation, an SC gives it up: the store limits follow.
+          storeLimit1 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit1;
+          storeLimit2 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit2;
+          storeLimit4 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit4;
+          parcel = nextParcel;
+          if (status !== ST_OK) break;
+          continue;
+        } else if (tmp === 0xf) {
+          // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
+          if ((inst & 0x6000) !== 0) {
+            status = ST_ILLEGAL;
+            break;
+          } else if ((inst & 0x7000) === 0x1000 && hart.jitc !== null) {
+            hart.jitc.flush(); // FENCE.I: translated code may be stale
+          }
+          parcel = nextParcel;
+          continue;
+        } else {
+          status = ST_ILLEGAL;
+          break;
         }
-        // Exceptions left nextParcel = parcel.
-        parcel = nextParcel;
       }
-      left++; // the failed test above took one more
+      inner = false;
+      if (status !== ST_OK) left--; // a break leaves left as it was during the instruction (see the loop)
       pc = (fetchBase + (parcel << 1)) | 0;
       // ---- the unusual: events, WFI, exceptions (the next outer pass looks at events and the budget)
       if (status !== ST_OK) {
@@ -763,6 +876,7 @@ export function interpret(hart: HartCore, budget: number): number {
     // Only a bug or a host callback that threw can get here.
     hart.fatalError = error;
     exit = EXIT_FATAL;
+    if (inner) left--;
   }
   x[0] = 0;
   hart.pcv = (fetchBase + (parcel << 1)) | 0;
