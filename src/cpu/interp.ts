@@ -153,8 +153,7 @@ export function interpret(hart: HartCore, budget: number): number {
         if (~(inst = fetchLo[parcel]) & 3) {
           // RV32C: the frequent forms run directly (see gen-interp.ts); inst
           // holds the parcel alone (bits above 15 are 0).
-          tmp = inst & 0xe003;
-          if (tmp === 0x0001) {
+          if ((tmp = inst & 0xe003) === 0x0001) {
             // C.ADDI (rd = x0 or imm = 0 are HINTs: harmless here)
             x[((inst >> 7) & 0x1f) || 32] += (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
             parcel++;
@@ -162,30 +161,32 @@ export function interpret(hart: HartCore, budget: number): number {
           }
           if (tmp === 0x8002) {
             // C.MV, C.ADD, C.JR, C.JALR; C.EBREAK and C.JR x0 (reserved) go through expansion
-            rd = ((inst >> 7) & 0x1f);
-            off = ((inst >> 2) & 0x1f);
-            if (off !== 0) {
-              if (inst & 0x1000) x[rd || 32] += x[off]; // C.ADD (rd = x0, a HINT, updates slot 32)
-              else x[rd || 32] = x[off]; // C.MV
+            if ((off = ((inst >> 2) & 0x1f))) {
+              if (inst & 0x1000) x[((inst >> 7) & 0x1f) || 32] += x[off]; // C.ADD (rd = x0, a HINT, updates slot 32)
+              else x[((inst >> 7) & 0x1f) || 32] = x[off]; // C.MV
               parcel++;
               continue;
             }
-            if (rd !== 0) {
+            if ((rd = ((inst >> 7) & 0x1f))) {
               off = x[rd] & ~1;
-              if ((inst & 0x1000) !== 0) x[1] = fetchBase + (parcel << 1) + 2;
+              if (inst & 0x1000) x[1] = fetchBase + (parcel << 1) + 2;
               parcel = (off - fetchBase) >> 1;
               continue;
             }
-          } else if ((tmp & 0xdfff) === 0xc001) {
-            // C.BEQZ, C.BNEZ: the offset in parcels
-            if ((x[((inst >> 7) & 7) + 8] === 0) === (tmp === 0xc001)) parcel += ((((inst >> 8) & 0xc) | (inst & 0x60) | ((inst >> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >> 5) & 0x80));
+          } else if (tmp === 0xe001) {
+            // C.BNEZ: the offset in parcels
+            if (x[((inst >> 7) & 7) + 8]) parcel += ((((inst >> 8) & 0xc) | (inst & 0x60) | ((inst >> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >> 5) & 0x80));
             else parcel++;
+            continue;
+          } else if (tmp === 0xc001) {
+            // C.BEQZ
+            if (x[((inst >> 7) & 7) + 8]) parcel++;
+            else parcel += ((((inst >> 8) & 0xc) | (inst & 0x60) | ((inst >> 3) & 3) | ((inst << 2) & 0x10)) - ((inst >> 5) & 0x80));
             continue;
           } else if (tmp === 0x8001) {
             // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
             rd = ((inst >> 7) & 7) + 8;
-            off = (inst >> 10) & 3;
-            if (off === 3) {
+            if ((off = (inst >> 10) & 3) === 3) {
               if ((inst & 0x1000) === 0) {
                 src2 = x[((inst >> 2) & 7) + 8];
                 off = (inst >> 5) & 3;
@@ -202,18 +203,23 @@ export function interpret(hart: HartCore, budget: number): number {
               continue;
             } else if ((inst & 0x1000) === 0) {
               // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
-              if (off === 0) x[rd] >>>= ((inst >> 2) & 0x1f);
-              else x[rd] >>= ((inst >> 2) & 0x1f);
+              if (off) x[rd] >>= ((inst >> 2) & 0x1f);
+              else x[rd] >>>= ((inst >> 2) & 0x1f);
               parcel++;
               continue;
             }
           } else if (tmp === 0x4002) {
             // C.LWSP (rd = x0 reserved)
-            rd = ((inst >> 7) & 0x1f);
-            src1 = (x[2] + (((inst >> 7) & 0x20) | ((inst >> 2) & 0x1c) | ((inst << 4) & 0xc0))) | 0;
-            off = (src1 - ramBase) | 0;
-            if (off >>> 0 <= loadLimit4 && rd !== 0) {
+            off = (x[2] + (((inst >> 7) & 0x20) | ((inst >> 2) & 0x1c) | ((inst << 4) & 0xc0)) - ramBase) | 0;
+            if (off >>> 0 <= loadLimit4 && (rd = ((inst >> 7) & 0x1f))) {
               x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
+              parcel++;
+              continue;
+            }
+          } else if (tmp === 0x0002) {
+            // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
+            if ((inst & 0x1000) === 0) {
+              x[((inst >> 7) & 0x1f) || 32] <<= ((inst >> 2) & 0x1f);
               parcel++;
               continue;
             }
@@ -222,22 +228,9 @@ export function interpret(hart: HartCore, budget: number): number {
             x[((inst >> 7) & 0x1f) || 32] = (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20));
             parcel++;
             continue;
-          } else if (tmp === 0x0002) {
-            // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
-            if ((inst & 0x1000) === 0) {
-              x[((inst >> 7) & 0x1f) || 32] <<= ((inst >> 2) & 0x1f);
-              parcel++;
-              continue;
-            }
-          } else if ((tmp & 0x7fff) === 0x2001) {
-            // C.JAL, C.J: the offset in parcels
-            if (tmp === 0x2001) x[1] = fetchBase + (parcel << 1) + 2;
-            parcel += ((((inst >> 8) & 8) | ((inst >> 2) & 0x180) | ((inst << 1) & 0x200) | ((inst >> 2) & 0x20) | (inst & 0x40) | ((inst >> 3) & 7) | ((inst << 2) & 0x10)) - ((inst >> 2) & 0x400));
-            continue;
           } else if (tmp === 0xc002) {
             // C.SWSP
-            src1 = (x[2] + (((inst >> 7) & 0x3c) | ((inst >> 1) & 0xc0))) | 0;
-            off = (src1 - ramBase) | 0;
+            off = (x[2] + (((inst >> 7) & 0x3c) | ((inst >> 1) & 0xc0)) - ramBase) | 0;
             if (off >>> 0 <= storeLimit4) {
               src2 = x[((inst >> 2) & 0x1f)];
               if (off & 3) {
@@ -251,10 +244,14 @@ export function interpret(hart: HartCore, budget: number): number {
               parcel++;
               continue;
             }
+          } else if ((tmp & 0x7fff) === 0x2001) {
+            // C.JAL, C.J: the offset in parcels
+            if (tmp === 0x2001) x[1] = fetchBase + (parcel << 1) + 2;
+            parcel += ((((inst >> 8) & 8) | ((inst >> 2) & 0x180) | ((inst << 1) & 0x200) | ((inst >> 2) & 0x20) | (inst & 0x40) | ((inst >> 3) & 7) | ((inst << 2) & 0x10)) - ((inst >> 2) & 0x400));
+            continue;
           } else if ((tmp & 0x7fff) === 0x4000) {
             // C.LW, C.SW
-            src1 = (x[((inst >> 7) & 7) + 8] + (((inst >> 7) & 0x38) | ((inst >> 4) & 4) | ((inst << 1) & 0x40))) | 0;
-            off = (src1 - ramBase) | 0;
+            off = (x[((inst >> 7) & 7) + 8] + (((inst >> 7) & 0x38) | ((inst >> 4) & 4) | ((inst << 1) & 0x40)) - ramBase) | 0;
             rd = ((inst >> 2) & 7) + 8;
             if (tmp === 0x4000) {
               if (off >>> 0 <= loadLimit4) {
@@ -329,11 +326,9 @@ export function interpret(hart: HartCore, budget: number): number {
           nextParcel = parcel + 2;
         }
         // ---- execute: each arm moves parcel on (or leaves it at a faulting instruction) and continues; status for anything unusual
-        tmp = inst & 0x7f;
-        if (tmp === 0x63) {
+        if ((tmp = inst & 0x7f) === 0x63) {
           // BRANCH
-          tmp = inst & 0x7000;
-          if (tmp === 0x1000) {
+          if ((tmp = inst & 0x7000) === 0x1000) {
             // BNE
             if (x[((inst >> 15) & 0x1f)] !== x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
             else parcel = nextParcel;
@@ -373,11 +368,9 @@ export function interpret(hart: HartCore, budget: number): number {
           break;
         } else if (tmp === 0x13) {
           // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-          tmp = inst & 0x7000;
-          if (tmp === 0x5000) {
+          if ((tmp = inst & 0x7000) === 0x5000) {
             // SRLI / SRAI
-            tmp = (inst >>> 25);
-            if (tmp === 0x0) {
+            if ((tmp = (inst >>> 25)) === 0x0) {
               x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> ((inst >> 20));
               parcel = nextParcel;
               continue;
@@ -436,10 +429,8 @@ export function interpret(hart: HartCore, budget: number): number {
           continue;
         } else if (tmp === 0x33) {
           // OP
-          tmp = (inst >>> 25);
-          if (tmp === 0x0) {
-            tmp = inst & 0x7000;
-            if (tmp === 0x4000) {
+          if ((tmp = (inst >>> 25)) === 0x0) {
+            if ((tmp = inst & 0x7000) === 0x4000) {
               // XOR
               x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ x[((inst >> 20) & 0x1f)];
               parcel = nextParcel;
@@ -490,8 +481,7 @@ export function interpret(hart: HartCore, budget: number): number {
             rd = ((inst >> 7) & 0x1f) || 32;
             src1 = x[((inst >> 15) & 0x1f)];
             src2 = x[((inst >> 20) & 0x1f)];
-            tmp = inst & 0x7000;
-            if (tmp === 0x7000) {
+            if ((tmp = inst & 0x7000) === 0x7000) {
               // REMU
               x[rd] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
               parcel = nextParcel;
@@ -539,8 +529,7 @@ export function interpret(hart: HartCore, budget: number): number {
             continue;
           }
           if (tmp === 0x20) {
-            tmp = ((inst >> 12) & 7);
-            if (tmp === 0) {
+            if ((tmp = ((inst >> 12) & 7)) === 0) {
               x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] - x[((inst >> 20) & 0x1f)]; // SUB
               parcel = nextParcel;
               continue;
@@ -559,8 +548,7 @@ export function interpret(hart: HartCore, budget: number): number {
           // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
           // the address, src2 the value, tmp the width
           off = (x[((inst >> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >> 7) & 0x1f)) - ramBase) | 0;
-          tmp = ((inst >> 12) & 7);
-          if (tmp === 0) {
+          if ((tmp = ((inst >> 12) & 7)) === 0) {
             // SB
             if (off >>> 0 <= storeLimit1) {
               m8[off] = x[((inst >> 20) & 0x1f)];
@@ -652,8 +640,7 @@ export function interpret(hart: HartCore, budget: number): number {
           // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
           // address; tmp the funct3; src2 the width
           off = (x[((inst >> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
-          tmp = ((inst >> 12) & 7);
-          if (tmp === 2) {
+          if ((tmp = ((inst >> 12) & 7)) === 2) {
             // LW
             if (off >>> 0 <= loadLimit4) {
               x[((inst >> 7) & 0x1f) || 32] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
@@ -757,8 +744,7 @@ export function interpret(hart: HartCore, budget: number): number {
         } else if (tmp === 0x73) {
           // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
           hart.sliceLeft = left - 1;
-          tmp = system(hart, inst);
-          if (tmp === SYS_NEXT) {
+          if ((tmp = system(hart, inst)) === SYS_NEXT) {
             if (hart.events !== 0) status = ST_EVENT;
           } else if (tmp === SYS_JUMP) {
             nextParcel = (hart.jumpTarget - fetchBase) >> 1;
