@@ -16,19 +16,53 @@ import { fileURLToPath } from 'node:url';
 import {
   AMO_OPS, BRANCH_OPS, FENCE_I_FUNCT3, Fields, LOAD_OPS, LR_FUNCT5, OP_IMM_OPS, OP_OPS, Opcode, RVC_CA_OPS, RvcFields, RvcKey, SC_FUNCT5,
   STORE_OPS, UPPER,
-  fieldSource, opNamed, type AluOp, type MemOp,
+  fieldSource, fieldValue, opNamed, type AluOp, type BitField, type MemOp,
 } from '../src/cpu/isa/index.js';
 
 // ---------------------------------------------------------------- frequency orders (guests/bin/mips.elf; XS tests cases one by one)
 
 const MAJOR_ORDER = ['BRANCH', 'OP_IMM', 'OP', 'STORE', 'LOAD', 'JAL', 'JALR', 'LUI', 'AUIPC', 'SYSTEM', 'AMO', 'MISC_MEM'] as const;
 const BRANCH_ORDER = ['BNE', 'BLT', 'BEQ', 'BGE', 'BLTU', 'BGEU'];
-const OP_IMM_ORDER = ['SRLI', 'SRAI', 'ANDI', 'SLLI', 'ADDI', 'XORI', 'ORI', 'SLTI', 'SLTIU'];
+const OP_IMM_ORDER = ['SRLI', 'SRAI', 'SLLI', 'ANDI', 'ADDI', 'XORI', 'ORI', 'SLTI', 'SLTIU'];
 const OP_ORDER = ['XOR', 'ADD', 'OR', 'AND', 'SLL', 'SRL', 'SLT', 'SLTU', 'REMU', 'MUL', 'DIVU', 'MULH', 'MULHSU', 'MULHU', 'DIV', 'REM', 'SUB', 'SRA'];
 const LOAD_ORDER = ['LW', 'LBU', 'LH', 'LB', 'LHU'];
 const STORE_ORDER = ['SB', 'SW', 'SH'];
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * fieldSource(f, v, shift) with one term less for a signed field whose sign
+ * (bit 31) lies above its next part's bits 30..lo in the word but lands
+ * higher in the value (B and J immediates): one arithmetic shift brings
+ * both, the sign spread over the bits between, which a mask clears for the
+ * parts that fill them. Checked here against fieldValue over every value
+ * of the field's bits; fieldSource's text when the form does not apply.
+ */
+function fieldExpr(f: BitField, v: string, shift = 0): string {
+  const plain = fieldSource(f, v, shift);
+  const [sign, next, ...rest] = f.parts;
+  if (!f.signed || sign === undefined || next === undefined || sign[0] !== 31 || sign[1] !== 31 || next[0] !== 30) return plain;
+  const at = next[2] - shift;
+  const s = next[1] - at; // the right shift that puts bit `lo` at its place
+  const top = sign[2] - shift;
+  if (s <= 0 || 31 - s > top) return plain;
+  // Cleared: the bits below the part, and those between where bit 31 lands and the sign's own place.
+  const clear = ((1 << at) - 1) | (((1 << top) - 1) & ~((1 << (31 - s)) - 1));
+  const part = ([hi, lo, to]: readonly [number, number, number]): string => {
+    const mask = hex((((1 << (hi - lo + 1)) - 1) << (to - shift)) >>> 0);
+    const d = lo - (to - shift);
+    return `((${v} ${d >= 0 ? '>>' : '<<'} ${Math.abs(d)}) & ${mask})`;
+  };
+  const text = `((${v} >> ${s}) & ~${hex(clear)}) | ${rest.map(part).join(' | ')}`.replace(/ \| $/, '');
+  const fn = new Function(v, `return (${text});`) as (w: number) => number;
+  const bits = f.parts.flatMap(([hi, lo]) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
+  for (let k = 0; k < 2 ** bits.length; k++) {
+    let w = 0x5a5a5a5a & ~bits.reduce((m, b) => m | (1 << b), 0);
+    bits.forEach((b, i) => { if ((k >>> i) & 1) w |= 1 << b; });
+    if (fn(w) !== fieldValue(f, w) >> shift) throw new Error(`gen-interp: fieldExpr(${text}) differs from the field at ${hex(w)}`);
+  }
+  return `(${text})`;
+}
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 const byName = <T extends { name: string }>(list: readonly T[], order: readonly string[]): T[] =>
@@ -58,7 +92,7 @@ const ind = (n: number, text: string): string =>
  * each level). Only if-chains, no switch: a \`continue\` out of a switch
  * leaks a stack slot in XS 13.3 (see the loop).
  */
-const NEXT = 'parcel = nextParcel;\ncontinue;';
+const NEXT = 'ADVANCE\ncontinue;';
 /** An illegal instruction: parcel stays at it; the loop is left (LEAVE_LOOP, a \`break\` out of the while loop) for the code after it. */
 const ILLEGAL = 'status = ST_ILLEGAL;\nLEAVE_LOOP;';
 const rdField = fieldSource(Fields.rd, 'inst');
@@ -95,6 +129,11 @@ function ramStore(width: number, off: string, value: string): string {
 }
 
 /**
+ * RAM_OFF: a load or store computes its RAM offset as \`(address - ramBase)
+ * >>> 0\`, the address taken modulo 2^32 as the hart does, unsigned, so one
+ * signed test \`off <= limit\` checks it lies in the window (2 bytecodes
+ * less in XS than \`| 0\` and an unsigned test).
+ *
  * The store limits (see the loop's prologue): -1, every store on the slow
  * path, under the JIT tier, while PMP or a trigger looks at stores, and
  * while a reservation is held (the slow path kills it on a store to its
@@ -106,21 +145,13 @@ const STORE_LIMITS = [1, 2, 4].map((w) => `storeLimit${w} = jit || hart.stSlow !
 const aluStore = (e: AluOp, a = 'src1', b = 'src2', dest = 'x[rd]'): string =>
   `${dest} = ${e.byZero !== undefined ? `${b} === 0 ? ${e.byZero(a)} : ` : ''}${e.src(a, b)};`;
 
-/** Operands inline (no temporaries: XS pays a store and a load for each), for ops that read each operand once. */
-interface Inline {
-  readonly a: string;
-  readonly b: string;
-  readonly dest: string;
-}
-
 /**
  * An if-chain on funct3 (in tmp) over `ops`, tests in `order`; the last
  * group needs no test when every funct3 has an entry. With `checkF7`, an
- * entry's funct7 (unless -1) is tested inside its arm. Every arm leaves
- * with NEXT (or ILLEGAL): see NEXT.
+ * entry's funct7 (unless -1) is tested inside its arm. `store` gives an
+ * entry's statement. Every arm leaves with NEXT (or ILLEGAL): see NEXT.
  */
-function funct3Chain(ops: readonly AluOp[], order: readonly string[], checkF7: boolean, io?: Inline): string {
-  const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
+function funct3Chain(ops: readonly AluOp[], order: readonly string[], checkF7: boolean, store: (e: AluOp) => string): string {
   complete(ops, order);
   const groups = new Map<number, AluOp[]>();
   for (const e of byName(ops, order.filter((n) => ops.some((o) => o.name === n)))) {
@@ -149,11 +180,11 @@ function funct3Chain(ops: readonly AluOp[], order: readonly string[], checkF7: b
 
 function caseBranch(): string {
   // Operands and the B-immediate (in parcels: pc counts parcels) inline in each arm: no temporaries (XS pays for each).
-  const target = `parcel += ${fieldSource(Fields.immB, 'inst', 1)};`;
+  const target = `parcel += ${fieldExpr(Fields.immB, 'inst', 1)};`;
   const a = `x[${rs1Field}]`;
   const b = `x[${rs2Field}]`;
   const arms = byName(BRANCH_OPS, complete(BRANCH_OPS, BRANCH_ORDER)).map((e) =>
-    `if (tmp === ${f3case(e.funct3)}) {\n  // ${e.name}\n  if (${e.cond(a, b)}) ${target}\n  else parcel = nextParcel;\n  continue;\n}`);
+    `if (tmp === ${f3case(e.funct3)}) {\n  // ${e.name}\n  if (${e.cond(a, b)}) ${target}\n  else ADVANCE\n  continue;\n}`);
   return `// BRANCH
 tmp = inst & 0x7000;
 ${arms.join('\n')}
@@ -162,7 +193,7 @@ ${ILLEGAL}`;
 
 function caseOpImm(): string {
   return `// OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
-${funct3Chain(OP_IMM_OPS, OP_IMM_ORDER, true, { a: `x[${rs1Field}]`, b: `(${fieldSource(Fields.immI, 'inst')})`, dest: `x[${RD}]` })}`;
+${funct3Chain(OP_IMM_OPS, OP_IMM_ORDER, true, (e) => aluStore(e, `x[${rs1Field}]`, `(${fieldSource(Fields.immI, 'inst')})`, `x[${RD}]`))}`;
 }
 
 function caseOp(): string {
@@ -170,16 +201,15 @@ function caseOp(): string {
   for (const e of byName(OP_OPS, complete(OP_OPS, OP_ORDER))) if (!f7s.includes(e.funct7)) f7s.push(e.funct7);
   const arms = f7s.map((f7) => {
     const ops = OP_OPS.filter((e) => e.funct7 === f7);
-    // Operands inline where each is read once; temporaries for the M group (divisions read them twice, and it is rarer).
-    const once = ops.every((e) => e.byZero === undefined);
-    const io: Inline | undefined = once ? { a: `x[${rs1Field}]`, b: `x[${rs2Field}]`, dest: `x[${RD}]` } : undefined;
-    const temps = once ? '' : `rd = ${RD};\nsrc1 = x[${rs1Field}];\nsrc2 = x[${rs2Field}];\n`;
+    // Operands inline (each read once); divisions, which read them twice, take them in temporaries.
+    const io = { a: `x[${rs1Field}]`, b: `x[${rs2Field}]`, dest: `x[${RD}]` };
+    const temps = `src1 = x[${rs1Field}];\nsrc2 = x[${rs2Field}];\n`;
+    const store = (e: AluOp): string => (e.byZero === undefined ? aluStore(e, io.a, io.b, io.dest) : `${temps}${aluStore(e, 'src1', 'src2', io.dest)}`);
     let body: string;
-    if (ops.length === 8) body = temps + funct3Chain(ops, OP_ORDER, false, io);
+    if (ops.length === 8) body = funct3Chain(ops, OP_ORDER, false, store);
     else {
       const list = byName(ops, OP_ORDER.filter((n) => ops.some((o) => o.name === n)));
-      const store = (e: AluOp): string => (io === undefined ? aluStore(e) : aluStore(e, io.a, io.b, io.dest));
-      body = temps + `tmp = ${funct3Field};\n` + list.map((e) => `if (tmp === ${e.funct3}) {\n  ${store(e)} // ${e.name}\n${ind(2, NEXT)}\n}`).join('\n') + `\n${ILLEGAL}`;
+      body = `tmp = ${funct3Field};\n` + list.map((e) => `if (tmp === ${e.funct3}) {\n  // ${e.name}\n${ind(2, store(e))}\n${ind(2, NEXT)}\n}`).join('\n') + `\n${ILLEGAL}`;
     }
     return `if (tmp === ${hex(f7)}) {\n${ind(2, body)}\n}`;
   });
@@ -189,14 +219,22 @@ ${arms.join('\n')}
 ${ILLEGAL}`;
 }
 
+/**
+ * After a slow path (the address space, system, amoSlow) that succeeded:
+ * the next instruction, or the loop's end when it raised events.
+ */
+const AFTER_SLOW = `ADVANCE\nif (hart.events !== 0) {\n  status = ST_EVENT;\n  LEAVE_LOOP;\n}\ncontinue;`;
+/** A fault the slow path reported: the exception, with parcel left at the instruction. */
+const SLOW_FAULT = 'excCause = hart.faultCause;\nexcTval = hart.faultTval;\nstatus = ST_EXC;\nLEAVE_LOOP;';
+
 function caseStore(): string {
   const fast = byName(STORE_OPS, complete(STORE_OPS, STORE_ORDER)).map((m, i) => {
     const lim = `storeLimit${m.width}`;
-    return `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
+    return `${i > 0 ? ' else ' : ''}if (tmp === ${f3case(m.funct3)}) {
   // ${m.name}
-  if (off >>> 0 <= ${lim}) {
+  if (off <= ${lim}) {
 ${ind(4, ramStore(m.width, 'off', `x[${rs2Field}]`))}
-    break;
+${ind(4, NEXT)}
   }
   tmp = ${m.width};
 }`;
@@ -205,252 +243,217 @@ ${ind(4, ramStore(m.width, 'off', `x[${rs2Field}]`))}
     const test = i === all.length - 1 ? '' : `if (tmp === ${m.width}) `;
     return `${i > 0 ? ' else ' : ''}${test}{\n${ind(2, ramStore(m.width, 'off', 'src2'))}\n}`;
   });
-  return `case ${hex(Opcode.STORE)}: {
-  // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
-  // the address, src2 the value, tmp the width
-  off = (x[${rs1Field}] + ${fieldSource(Fields.immS, 'inst')} - ramBase) | 0;
-  tmp = ${funct3Field};
-${ind(2, fast.join(''))} else {
-${ind(4, ILLEGAL)}
-    break;
-  }
-  src1 = (off + ramBase) | 0;
-  src2 = x[${rs2Field}];
-  if (dataTranslated !== 0) {
-    // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
-    tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
-    if (storeTags[tlbEntry] === (((src1 + tmp - 1) >>> 12) | dataKey)) {
-      off = (src1 + storeOffsets[tlbEntry]) | 0;
-${ind(6, byWidth.join(''))}
-      if (jit) hart.jitc!.noteStore((off + ramBase) >>> 0, tmp); // translated code in that page is stale
-      // The reservation is on a physical word: off + ramBase is the physical address.
-      if (hart.resvW !== 0x40000000) {
-        off = (off + ramBase) | 0;
-        if (off >> 2 === hart.resvW || (off + tmp - 1) >> 2 === hart.resvW) hart.resvW = 0x40000000;
-      }
-      break;
+  return `// STORE: off the address less ramBase (the RAM offset, unsigned: see RAM_OFF), operands inline on the
+// fast path; then src1 the address, src2 the value, tmp the width
+off = (x[${rs1Field}] + ${fieldSource(Fields.immS, 'inst')} - ramBase) >>> 0;
+tmp = inst & 0x7000;
+${fast.join('')} else {
+${ind(2, ILLEGAL)}
+}
+src1 = (off + ramBase) | 0;
+src2 = x[${rs2Field}];
+if (dataTranslated !== 0) {
+  // Sv32: the store TLB (a page whose D bit is set), unless the access spans two pages.
+  tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+  if (storeTags[tlbEntry] === (((src1 + tmp - 1) >>> 12) | dataKey)) {
+    off = (src1 + storeOffsets[tlbEntry]) | 0;
+${ind(4, byWidth.join(''))}
+    if (jit) hart.jitc!.noteStore((off + ramBase) >>> 0, tmp); // translated code in that page is stale
+    // The reservation is on a physical word: off + ramBase is the physical address.
+    if (hart.resvW !== 0x40000000) {
+      off = (off + ramBase) | 0;
+      if (off >> 2 === hart.resvW || (off + tmp - 1) >> 2 === hart.resvW) hart.resvW = 0x40000000;
     }
+${ind(4, NEXT)}
   }
-  hart.sliceLeft = left - 1;
-  if (!store(hart, src1, tmp as 1 | 2 | 4, src2)) {
-    excCause = hart.faultCause;
-    excTval = hart.faultTval;
-    status = ST_EXC;
-    nextParcel = parcel;
-  } else if (hart.events !== 0) {
-    status = ST_EVENT;
-  }
-  LEAVE_SLOW;
-}`;
+}
+hart.sliceLeft = left - 1;
+if (!store(hart, src1, tmp as 1 | 2 | 4, src2)) {
+${ind(2, SLOW_FAULT)}
+}
+${AFTER_SLOW}`;
 }
 
 function caseLoad(): string {
   const ordered = byName(LOAD_OPS, complete(LOAD_OPS, LOAD_ORDER));
-  const fast = ordered.map((m, i) => `${i > 0 ? ' else ' : ''}if (tmp === ${m.funct3}) {
+  const fast = ordered.map((m, i) => `${i > 0 ? ' else ' : ''}if (tmp === ${f3case(m.funct3)}) {
   // ${m.name}
-  if (off >>> 0 <= loadLimit${m.width}) {
+  if (off <= loadLimit${m.width}) {
     x[${RD}] = ${ramLoad(m, 'off')};
-    break;
+${ind(4, NEXT)}
   }
   src2 = ${m.width};
 }`);
   const tlb = byName(LOAD_OPS, ['LW', 'LBU', 'LB', 'LHU', 'LH']).map((m, i, all) => {
-    const test = i === all.length - 1 ? '' : `if (tmp === ${m.funct3}) `;
+    const test = i === all.length - 1 ? '' : `if (tmp === ${f3case(m.funct3)}) `;
     return `${i > 0 ? 'else ' : ''}${test}x[rd] = ${ramLoad(m, 'off')};`;
   });
-  const extend = LOAD_OPS.filter((m) => m.extend('v') !== 'v').map((m, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${m.funct3}) off = ${m.extend('off')};`);
-  return `case ${hex(Opcode.LOAD)}: {
-  // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
-  // address; tmp the funct3; src2 the width
-  off = (x[${rs1Field}] + ${fieldSource(Fields.immI, 'inst')} - ramBase) | 0;
-  tmp = ${funct3Field};
-${ind(2, fast.join(''))} else {
-${ind(4, ILLEGAL)}
-    break;
+  const extend = LOAD_OPS.filter((m) => m.extend('v') !== 'v').map((m, i) => `${i > 0 ? 'else ' : ''}if (tmp === ${f3case(m.funct3)}) off = ${m.extend('off')};`);
+  return `// LOAD: off the address less ramBase (the RAM offset, unsigned: see RAM_OFF), rd inline on the fast
+// path; then src1 the address; tmp the funct3 (in place, inst & 0x7000); src2 the width
+off = (x[${rs1Field}] + ${fieldSource(Fields.immI, 'inst')} - ramBase) >>> 0;
+tmp = inst & 0x7000;
+${fast.join('')} else {
+${ind(2, ILLEGAL)}
+}
+src1 = (off + ramBase) | 0;
+rd = ${RD};
+if (dataTranslated !== 0) {
+  // Sv32: the load TLB, unless the access spans two pages.
+  tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
+  if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
+    off = (src1 + loadOffsets[tlbEntry]) | 0;
+${ind(4, tlb.join('\n'))}
+${ind(4, NEXT)}
   }
-  src1 = (off + ramBase) | 0;
-  rd = ${RD};
-  if (dataTranslated !== 0) {
-    // Sv32: the load TLB, unless the access spans two pages.
-    tlbEntry = (src1 >>> 12) & 255; // 255 = DTLB_ENTRIES - 1
-    if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
-      off = (src1 + loadOffsets[tlbEntry]) | 0;
-${ind(6, tlb.join('\n'))}
-      break;
-    }
-  }
-  // Through the address space (translating first with Sv32): -1 is a fault.
-  hart.sliceLeft = left - 1;
-  off = load(hart, src1, src2 as 1 | 2 | 4);
-  if (off < 0) {
-    excCause = hart.faultCause;
-    excTval = hart.faultTval;
-    status = ST_EXC;
-    nextParcel = parcel;
-    break;
-  }
-${ind(2, extend.join('\n'))}
-  x[rd] = off;
-  if (hart.events !== 0) status = ST_EVENT;
-  LEAVE_SLOW;
-}`;
+}
+// Through the address space (translating first with Sv32): -1 is a fault.
+hart.sliceLeft = left - 1;
+off = load(hart, src1, src2 as 1 | 2 | 4);
+if (off < 0) {
+${ind(2, SLOW_FAULT)}
+}
+${extend.join('\n')}
+x[rd] = off;
+${AFTER_SLOW}`;
 }
 
-/** The link value of a jump: the address of the next instruction (nextParcel as an address). */
-const LINK = UPPER.link('fetchBase + (nextParcel << 1)');
+/** The link value of a jump: the address of the next instruction (NEXTP, its parcel, as an address). */
+const LINK = UPPER.link('fetchBase + (NEXTP << 1)');
 
 function caseJumps(): Record<string, string> {
   return {
-    JAL: `case ${hex(Opcode.JAL)}: // JAL; the J-immediate in parcels, as for BRANCH
-  x[${RD}] = ${LINK};
-  parcel += ${fieldSource(Fields.immJ, 'inst', 1)};
-  continue;`,
-    JALR: `case ${hex(Opcode.JALR)}: // JALR
-  if ((inst & 0x7000) !== 0) {
-${ind(4, ILLEGAL)}
-    break;
-  }
-  tmp = ${UPPER.jalrTarget(`x[${rs1Field}]`, fieldSource(Fields.immI, 'inst'))};
-  x[${RD}] = ${LINK};
-  parcel = (tmp - fetchBase) >> 1;
-  continue;`,
-    LUI: `case ${hex(Opcode.LUI)}: // LUI
-  x[${RD}] = ${UPPER.lui(fieldSource(Fields.immU, 'inst'))};
-  break;`,
-    AUIPC: `case ${hex(Opcode.AUIPC)}: // AUIPC
-  x[${RD}] = ${UPPER.auipc('fetchBase + (parcel << 1)', fieldSource(Fields.immU, 'inst'))};
-  break;`,
+    JAL: `// JAL; the J-immediate in parcels, as for BRANCH
+x[${RD}] = ${LINK};
+parcel += ${fieldExpr(Fields.immJ, 'inst', 1)};
+continue;`,
+    JALR: `// JALR
+if ((inst & 0x7000) !== 0) {
+${ind(2, ILLEGAL)}
+}
+tmp = ${UPPER.jalrTarget(`x[${rs1Field}]`, fieldSource(Fields.immI, 'inst'))};
+x[${RD}] = ${LINK};
+parcel = (tmp - fetchBase) >> 1;
+continue;`,
+    LUI: `// LUI
+x[${RD}] = ${UPPER.lui(fieldSource(Fields.immU, 'inst'))};
+${NEXT}`,
+    AUIPC: `// AUIPC
+x[${RD}] = ${UPPER.auipc('fetchBase + (parcel << 1)', fieldSource(Fields.immU, 'inst'))};
+${NEXT}`,
   };
 }
 
 function caseSystem(): string {
-  return `case ${hex(Opcode.SYSTEM)}:
-  // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
-  hart.sliceLeft = left - 1;
-  tmp = system(hart, inst);
-  if (tmp === SYS_NEXT) {
-    if (hart.events !== 0) status = ST_EVENT;
-  } else if (tmp === SYS_JUMP) {
-    nextParcel = (hart.jumpTarget - fetchBase) >> 1;
-    status = ST_EVENT; // an xRET changes what may interrupt
-  } else if (tmp === SYS_WFI) {
-    status = ST_WFI;
-  } else {
-    excCause = hart.excCause;
-    excTval = hart.excTval;
-    status = ST_EXC;
-    nextParcel = parcel;
-  }
-  LEAVE_SLOW;`;
+  return `// SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
+hart.sliceLeft = left - 1;
+tmp = system(hart, inst);
+if (tmp === SYS_NEXT) {
+${ind(2, AFTER_SLOW)}
+}
+if (tmp === SYS_JUMP) {
+  parcel = (hart.jumpTarget - fetchBase) >> 1;
+  status = ST_EVENT; // an xRET changes what may interrupt
+  LEAVE_LOOP;
+}
+if (tmp === SYS_WFI) {
+  ADVANCE
+  status = ST_WFI;
+  LEAVE_LOOP;
+}
+excCause = hart.excCause;
+excTval = hart.excTval;
+status = ST_EXC;
+LEAVE_LOOP;`;
 }
 
 function caseAmo(): string {
   let valid = (1 << LR_FUNCT5) | (1 << SC_FUNCT5);
   for (const e of AMO_OPS) valid |= 1 << e.funct5;
-  return `case ${hex(Opcode.AMO)}: {
-  // AMO (A extension, chapter 8): only .W on RV32; tmp is funct5. LR needs rs2 = 0.
-  tmp = ${fieldSource(Fields.funct5, 'inst')};
-  if ((inst & 0x7000) !== 0x2000 || ((${hex(valid)} >>> tmp) & 1) === 0 || (tmp === ${LR_FUNCT5} && (inst & 0x1f00000) !== 0)) {
-${ind(4, ILLEGAL)}
-    break;
-  }
-  src1 = x[${rs1Field}];
-  if ((src1 & 3) !== 0) {
-    // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
-    excCause = tmp === ${LR_FUNCT5} ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
-    excTval = src1 >>> 0;
-    status = ST_EXC;
-    nextParcel = parcel;
-    break;
-  }
-  off = (src1 - ramBase) | 0;
-  src2 = x[${rs2Field}];
-  rd = ${rdField};
-  if (off >>> 0 <= storeLimit4) {
-    off >>= 2;
-    if (tmp === ${LR_FUNCT5}) {
-      // LR.W
-      x[rd] = m32[off];
-      hart.resvW = src1 >> 2;
-      storeLimit1 = storeLimit2 = storeLimit4 = -1; // stores take the slow path while it is held
-    } else if (tmp === ${SC_FUNCT5}) {
-      // SC.W: succeeds only with a valid reservation on this word; always clears it.
-      if (hart.resvW === src1 >> 2) {
-        m32[off] = src2;
-        x[rd] = 0;
-      } else {
-        x[rd] = 1;
-      }
-      hart.resvW = NO_RESV;
+  return `// AMO (A extension, chapter 8): only .W on RV32; tmp is funct5. LR needs rs2 = 0.
+tmp = ${fieldSource(Fields.funct5, 'inst')};
+if ((inst & 0x7000) !== 0x2000 || ((${hex(valid)} >>> tmp) & 1) === 0 || (tmp === ${LR_FUNCT5} && (inst & 0x1f00000) !== 0)) {
+${ind(2, ILLEGAL)}
+}
+src1 = x[${rs1Field}];
+if ((src1 & 3) !== 0) {
+  // Misaligned atomics always trap (spec 8.2, 8.4): LR as a load, SC/AMO as a store.
+  excCause = tmp === ${LR_FUNCT5} ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED;
+  excTval = src1 >>> 0;
+  status = ST_EXC;
+  LEAVE_LOOP;
+}
+off = (src1 - ramBase) | 0;
+src2 = x[${rs2Field}];
+rd = ${rdField};
+if (off >>> 0 <= storeLimit4) {
+  off >>= 2;
+  if (tmp === ${LR_FUNCT5}) {
+    // LR.W
+    x[rd] = m32[off];
+    hart.resvW = src1 >> 2;
+    storeLimit1 = storeLimit2 = storeLimit4 = -1; // stores take the slow path while it is held
+  } else if (tmp === ${SC_FUNCT5}) {
+    // SC.W: succeeds only with a valid reservation on this word; always clears it.
+    if (hart.resvW === src1 >> 2) {
+      m32[off] = src2;
+      x[rd] = 0;
     } else {
-      tmp = amoValue(tmp, m32[off], src2);
-      x[rd] = m32[off];
-      m32[off] = tmp;
-      if (src1 >> 2 === hart.resvW) hart.resvW = NO_RESV;
+      x[rd] = 1;
     }
-    x[0] = 0;
-    break;
+    hart.resvW = NO_RESV;
+  } else {
+    tmp = amoValue(tmp, m32[off], src2);
+    x[rd] = m32[off];
+    m32[off] = tmp;
+    if (src1 >> 2 === hart.resvW) hart.resvW = NO_RESV;
   }
-  hart.sliceLeft = left - 1;
-  if (!amoSlow(hart, inst, src1, src2)) {
-    excCause = hart.faultCause;
-    excTval = hart.faultTval;
-    status = ST_EXC;
-    nextParcel = parcel;
-  } else if (hart.events !== 0) {
-    status = ST_EVENT;
-  }
-  // An LR there takes a reservation, an SC gives it up: the store limits follow.
-${ind(2, STORE_LIMITS)}
-  LEAVE_SLOW;
-}`;
+  x[0] = 0;
+${ind(2, NEXT)}
+}
+hart.sliceLeft = left - 1;
+tmp = amoSlow(hart, inst, src1, src2) ? 1 : 0;
+// An LR there takes a reservation, an SC gives it up: the store limits follow.
+${STORE_LIMITS}
+if (tmp === 0) {
+${ind(2, SLOW_FAULT)}
+}
+${AFTER_SLOW}`;
 }
 
 function caseMiscMem(): string {
-  return `case ${hex(Opcode.MISC_MEM)}: // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
-  if ((inst & 0x6000) !== 0) {
-${ind(4, ILLEGAL)}
-  } else if ((inst & 0x7000) === ${f3case(FENCE_I_FUNCT3)} && hart.jitc !== null) {
-    hart.jitc.flush(); // FENCE.I: translated code may be stale
-  }
-  break;`;
+  return `// MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
+if ((inst & 0x6000) !== 0) {
+${ind(2, ILLEGAL)}
+}
+if ((inst & 0x7000) === ${f3case(FENCE_I_FUNCT3)} && hart.jitc !== null) hart.jitc.flush(); // FENCE.I: translated code may be stale
+${NEXT}`;
 }
 
 /**
- * A case written as a switch case (\`case X: ...; break;\`) as an arm of
- * the if-chain: the label goes, each \`break\` becomes NEXT.
+ * The execute chain: the major opcode's arms in MAJOR_ORDER. (Generating
+ * it twice, the 32-bit arms moving on with \`parcel += 2\` and no nextParcel,
+ * saved XS 1.3 computrons per instruction but doubled the function for V8:
+ * three times the deoptimisations and compile time, the boot benchmark
+ * 3.7 -> 6.4 s CPU. Dropped.)
  */
-function armOf(text: string): string {
-  let t = text.replace(/^case 0x[0-9a-f]+:( \{)?( \/\/ )?/, (_all, brace: string | undefined, comment: string | undefined) => (comment ? '// ' : brace ? '' : ''));
-  if (text.match(/^case 0x[0-9a-f]+: \{/)) t = t.replace(/\n\}$/, '');
-  t = t
-    .split('\n')
-    .map((l) => (l.startsWith('  ') ? l.slice(2) : l))
-    .join('\n')
-    .replace(/^\n/, '');
-  // An exception leaves parcel at the instruction, and the loop.
-  t = t.replace(/nextParcel = parcel;\n( *)break;/g, (_all, sp: string) => `${sp}LEAVE_LOOP;`.trimStart());
-  // After a slow path: the loop is left if it set status.
-  t = t.replace(/^( *)LEAVE_SLOW;$/gm, (_all, sp: string) => `${sp}parcel = nextParcel;\n${sp}if (status !== ST_OK) LEAVE_LOOP;\n${sp}continue;`);
-  t = t.replace(/^( *)break;$/gm, (_all, sp: string) => `${sp}parcel = nextParcel;\n${sp}continue;`);
-  // An ILLEGAL (which leaves) needs no NEXT after it.
-  return t.replace(/LEAVE_LOOP;\n( *)parcel = nextParcel;\n *continue;/g, 'LEAVE_LOOP;');
-}
-
 function executeChain(): string {
   const arms: Record<string, string> = {
     BRANCH: caseBranch(),
     OP_IMM: caseOpImm(),
     OP: caseOp(),
-    STORE: armOf(caseStore()),
-    LOAD: armOf(caseLoad()),
-    ...Object.fromEntries(Object.entries(caseJumps()).map(([k, v]) => [k, armOf(v)])),
-    SYSTEM: armOf(caseSystem()),
-    AMO: armOf(caseAmo()),
-    MISC_MEM: armOf(caseMiscMem()),
+    STORE: caseStore(),
+    LOAD: caseLoad(),
+    ...caseJumps(),
+    SYSTEM: caseSystem(),
+    AMO: caseAmo(),
+    MISC_MEM: caseMiscMem(),
   };
   const chain = MAJOR_ORDER.map((k, i) => `${i > 0 ? ' else ' : ''}if (tmp === ${hex(Opcode[k])}) {\n${ind(2, arms[k])}\n}`).join('');
-  return `tmp = inst & 0x7f;\n${chain} else {\n${ind(2, ILLEGAL)}\n}`.replace(/LEAVE_LOOP;/g, 'break;');
+  return `tmp = inst & 0x7f;\n${chain} else {\n${ind(2, ILLEGAL)}\n}`
+    .replace(/LEAVE_LOOP;/g, 'break;')
+    .replace(/ADVANCE/g, 'parcel = nextParcel;')
+    .replace(/NEXTP/g, 'nextParcel');
 }
 
 // ---------------------------------------------------------------- the compressed forms run directly
@@ -482,8 +485,7 @@ function compressedFastPaths(): string {
   const ca = RVC_CA_OPS.map((n, i) => `${i > 0 ? 'else ' : ''}${i < RVC_CA_OPS.length - 1 ? `if (off === ${i}) ` : ''}${update(n, 'x[rd]', 'src2')}; // C.${n}`);
   const next = 'parcel++;\ncontinue;';
   const storeWord = `src2 = REG;\n${ramStore(4, 'off', 'src2')}\n${next}`;
-  // A RAM offset (address less ramBase) in one expression: \`| 0\` wraps it as the address would.
-  const ramOff = (base: string, imm: string): string => `off = (${base} + ${imm} - ramBase) | 0;`;
+  const ramOff = (base: string, imm: string): string => `off = (${base} + ${imm} - ramBase) >>> 0; // RAM_OFF`;
   const branch = fieldSource(RvcFields.branch, 'inst', 1);
   // Truth tests (\`if (v)\`, \`if ((off = e))\`) where XS would otherwise compare with 0: fewer bytecodes, same V8 code.
   return `tmp = inst & 0xe003;
@@ -537,7 +539,7 @@ ${ind(4, next)}
 } else if (tmp === ${key16(RvcKey.LWSP)}) {
   // C.LWSP (rd = x0 reserved)
   ${ramOff('x[2]', fieldSource(RvcFields.lwsp, 'inst'))}
-  if (off >>> 0 <= loadLimit4 && (rd = ${rvcRd})) {
+  if (off <= loadLimit4 && (rd = ${rvcRd})) {
     x[rd] = ${ramLoad(lw, 'off')};
 ${ind(4, next)}
   }
@@ -554,7 +556,7 @@ ${ind(2, next)}
 } else if (tmp === ${key16(RvcKey.SWSP)}) {
   // C.SWSP
   ${ramOff('x[2]', fieldSource(RvcFields.swsp, 'inst'))}
-  if (off >>> 0 <= storeLimit4) {
+  if (off <= storeLimit4) {
 ${ind(4, storeWord.replace('REG', `x[${rvcRs2}]`))}
   }
 } else if ((tmp & 0x7fff) === ${key16(RvcKey.JAL)}) {
@@ -567,11 +569,11 @@ ${ind(4, storeWord.replace('REG', `x[${rvcRs2}]`))}
   ${ramOff(`x[${rs1p}]`, fieldSource(RvcFields.lsw, 'inst'))}
   rd = ${rs2p};
   if (tmp === ${key16(RvcKey.LW)}) {
-    if (off >>> 0 <= loadLimit4) {
+    if (off <= loadLimit4) {
       x[rd] = ${ramLoad(lw, 'off')};
 ${ind(6, next)}
     }
-  } else if (off >>> 0 <= storeLimit4) {
+  } else if (off <= storeLimit4) {
 ${ind(4, storeWord.replace('REG', 'x[rd]'))}
   }
 }`;
@@ -821,7 +823,8 @@ ${ind(10, compressedFastPaths())}
           inst |= fetch16[parcel + 1] << 16;
           nextParcel = parcel + 2;
         }
-        // ---- execute: each arm moves parcel on (or leaves it at a faulting instruction) and continues; status for anything unusual
+        // ---- execute: each arm moves parcel on to nextParcel (or leaves it at a faulting instruction) and
+        // continues; status and a break for anything unusual
 ${ind(8, executeChain())}
       }
       inner = false;

@@ -210,8 +210,8 @@ export function interpret(hart: HartCore, budget: number): number {
             }
           } else if (tmp === 0x4002) {
             // C.LWSP (rd = x0 reserved)
-            off = (x[2] + (((inst >> 7) & 0x20) | ((inst >> 2) & 0x1c) | ((inst << 4) & 0xc0)) - ramBase) | 0;
-            if (off >>> 0 <= loadLimit4 && (rd = ((inst >> 7) & 0x1f))) {
+            off = (x[2] + (((inst >> 7) & 0x20) | ((inst >> 2) & 0x1c) | ((inst << 4) & 0xc0)) - ramBase) >>> 0; // RAM_OFF
+            if (off <= loadLimit4 && (rd = ((inst >> 7) & 0x1f))) {
               x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
               parcel++;
               continue;
@@ -230,8 +230,8 @@ export function interpret(hart: HartCore, budget: number): number {
             continue;
           } else if (tmp === 0xc002) {
             // C.SWSP
-            off = (x[2] + (((inst >> 7) & 0x3c) | ((inst >> 1) & 0xc0)) - ramBase) | 0;
-            if (off >>> 0 <= storeLimit4) {
+            off = (x[2] + (((inst >> 7) & 0x3c) | ((inst >> 1) & 0xc0)) - ramBase) >>> 0; // RAM_OFF
+            if (off <= storeLimit4) {
               src2 = x[((inst >> 2) & 0x1f)];
               if (off & 3) {
                 m8[off] = src2;
@@ -251,15 +251,15 @@ export function interpret(hart: HartCore, budget: number): number {
             continue;
           } else if ((tmp & 0x7fff) === 0x4000) {
             // C.LW, C.SW
-            off = (x[((inst >> 7) & 7) + 8] + (((inst >> 7) & 0x38) | ((inst >> 4) & 4) | ((inst << 1) & 0x40)) - ramBase) | 0;
+            off = (x[((inst >> 7) & 7) + 8] + (((inst >> 7) & 0x38) | ((inst >> 4) & 4) | ((inst << 1) & 0x40)) - ramBase) >>> 0; // RAM_OFF
             rd = ((inst >> 2) & 7) + 8;
             if (tmp === 0x4000) {
-              if (off >>> 0 <= loadLimit4) {
+              if (off <= loadLimit4) {
                 x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
                 parcel++;
                 continue;
               }
-            } else if (off >>> 0 <= storeLimit4) {
+            } else if (off <= storeLimit4) {
               src2 = x[rd];
               if (off & 3) {
                 m8[off] = src2;
@@ -325,42 +325,43 @@ export function interpret(hart: HartCore, budget: number): number {
           inst |= fetch16[parcel + 1] << 16;
           nextParcel = parcel + 2;
         }
-        // ---- execute: each arm moves parcel on (or leaves it at a faulting instruction) and continues; status for anything unusual
+        // ---- execute: each arm moves parcel on to nextParcel (or leaves it at a faulting instruction) and
+        // continues; status and a break for anything unusual
         if ((tmp = inst & 0x7f) === 0x63) {
           // BRANCH
           if ((tmp = inst & 0x7000) === 0x1000) {
             // BNE
-            if (x[((inst >> 15) & 0x1f)] !== x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            if (x[((inst >> 15) & 0x1f)] !== x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 21) & ~0x40f) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
             else parcel = nextParcel;
             continue;
           }
           if (tmp === 0x4000) {
             // BLT
-            if (x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            if (x[((inst >> 15) & 0x1f)] < x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 21) & ~0x40f) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
             else parcel = nextParcel;
             continue;
           }
           if (tmp === 0x0000) {
             // BEQ
-            if (x[((inst >> 15) & 0x1f)] === x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            if (x[((inst >> 15) & 0x1f)] === x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 21) & ~0x40f) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
             else parcel = nextParcel;
             continue;
           }
           if (tmp === 0x5000) {
             // BGE
-            if (x[((inst >> 15) & 0x1f)] >= x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            if (x[((inst >> 15) & 0x1f)] >= x[((inst >> 20) & 0x1f)]) parcel += (((inst >> 21) & ~0x40f) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
             else parcel = nextParcel;
             continue;
           }
           if (tmp === 0x6000) {
             // BLTU
-            if (x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            if (x[((inst >> 15) & 0x1f)] >>> 0 < x[((inst >> 20) & 0x1f)] >>> 0) parcel += (((inst >> 21) & ~0x40f) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
             else parcel = nextParcel;
             continue;
           }
           if (tmp === 0x7000) {
             // BGEU
-            if (x[((inst >> 15) & 0x1f)] >>> 0 >= x[((inst >> 20) & 0x1f)] >>> 0) parcel += (((inst >> 20) & ~0x7ff) | ((inst >> 21) & 0x3f0) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
+            if (x[((inst >> 15) & 0x1f)] >>> 0 >= x[((inst >> 20) & 0x1f)] >>> 0) parcel += (((inst >> 21) & ~0x40f) | ((inst >> 8) & 0xf) | ((inst << 3) & 0x400));
             else parcel = nextParcel;
             continue;
           }
@@ -383,12 +384,6 @@ export function interpret(hart: HartCore, budget: number): number {
             status = ST_ILLEGAL;
             break;
           }
-          if (tmp === 0x7000) {
-            // ANDI
-            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & ((inst >> 20));
-            parcel = nextParcel;
-            continue;
-          }
           if (tmp === 0x1000) {
             // SLLI
             if ((inst >>> 25) === 0) {
@@ -398,6 +393,12 @@ export function interpret(hart: HartCore, budget: number): number {
             }
             status = ST_ILLEGAL;
             break;
+          }
+          if (tmp === 0x7000) {
+            // ANDI
+            x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] & ((inst >> 20));
+            parcel = nextParcel;
+            continue;
           }
           if (tmp === 0x0000) {
             // ADDI
@@ -478,64 +479,71 @@ export function interpret(hart: HartCore, budget: number): number {
             continue;
           }
           if (tmp === 0x1) {
-            rd = ((inst >> 7) & 0x1f) || 32;
-            src1 = x[((inst >> 15) & 0x1f)];
-            src2 = x[((inst >> 20) & 0x1f)];
             if ((tmp = inst & 0x7000) === 0x7000) {
               // REMU
-              x[rd] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
+              src1 = x[((inst >> 15) & 0x1f)];
+              src2 = x[((inst >> 20) & 0x1f)];
+              x[((inst >> 7) & 0x1f) || 32] = src2 === 0 ? src1 : (src1 >>> 0) % (src2 >>> 0);
               parcel = nextParcel;
               continue;
             }
             if (tmp === 0x0000) {
               // MUL
-              x[rd] = Math.imul(src1, src2);
+              x[((inst >> 7) & 0x1f) || 32] = Math.imul(x[((inst >> 15) & 0x1f)], x[((inst >> 20) & 0x1f)]);
               parcel = nextParcel;
               continue;
             }
             if (tmp === 0x5000) {
               // DIVU
-              x[rd] = src2 === 0 ? -1 : (src1 >>> 0) / (src2 >>> 0);
+              src1 = x[((inst >> 15) & 0x1f)];
+              src2 = x[((inst >> 20) & 0x1f)];
+              x[((inst >> 7) & 0x1f) || 32] = src2 === 0 ? -1 : (src1 >>> 0) / (src2 >>> 0);
               parcel = nextParcel;
               continue;
             }
             if (tmp === 0x1000) {
               // MULH
-              x[rd] = mulh(src1, src2);
+              x[((inst >> 7) & 0x1f) || 32] = mulh(x[((inst >> 15) & 0x1f)], x[((inst >> 20) & 0x1f)]);
               parcel = nextParcel;
               continue;
             }
             if (tmp === 0x2000) {
               // MULHSU
-              x[rd] = mulhsu(src1, src2);
+              x[((inst >> 7) & 0x1f) || 32] = mulhsu(x[((inst >> 15) & 0x1f)], x[((inst >> 20) & 0x1f)]);
               parcel = nextParcel;
               continue;
             }
             if (tmp === 0x3000) {
               // MULHU
-              x[rd] = mulhu(src1, src2);
+              x[((inst >> 7) & 0x1f) || 32] = mulhu(x[((inst >> 15) & 0x1f)], x[((inst >> 20) & 0x1f)]);
               parcel = nextParcel;
               continue;
             }
             if (tmp === 0x4000) {
               // DIV
-              x[rd] = src2 === 0 ? -1 : (src1 / src2) | 0;
+              src1 = x[((inst >> 15) & 0x1f)];
+              src2 = x[((inst >> 20) & 0x1f)];
+              x[((inst >> 7) & 0x1f) || 32] = src2 === 0 ? -1 : (src1 / src2) | 0;
               parcel = nextParcel;
               continue;
             }
             // REM
-            x[rd] = src2 === 0 ? src1 : src1 % src2;
+            src1 = x[((inst >> 15) & 0x1f)];
+            src2 = x[((inst >> 20) & 0x1f)];
+            x[((inst >> 7) & 0x1f) || 32] = src2 === 0 ? src1 : src1 % src2;
             parcel = nextParcel;
             continue;
           }
           if (tmp === 0x20) {
             if ((tmp = ((inst >> 12) & 7)) === 0) {
-              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] - x[((inst >> 20) & 0x1f)]; // SUB
+              // SUB
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] - x[((inst >> 20) & 0x1f)];
               parcel = nextParcel;
               continue;
             }
             if (tmp === 5) {
-              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> x[((inst >> 20) & 0x1f)]; // SRA
+              // SRA
+              x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >> x[((inst >> 20) & 0x1f)];
               parcel = nextParcel;
               continue;
             }
@@ -545,20 +553,20 @@ export function interpret(hart: HartCore, budget: number): number {
           status = ST_ILLEGAL;
           break;
         } else if (tmp === 0x23) {
-          // STORE: off the address less ramBase (the RAM offset), operands inline on the fast path; then src1
-          // the address, src2 the value, tmp the width
-          off = (x[((inst >> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >> 7) & 0x1f)) - ramBase) | 0;
-          if ((tmp = ((inst >> 12) & 7)) === 0) {
+          // STORE: off the address less ramBase (the RAM offset, unsigned: see RAM_OFF), operands inline on the
+          // fast path; then src1 the address, src2 the value, tmp the width
+          off = (x[((inst >> 15) & 0x1f)] + (((inst >> 20) & ~0x1f) | ((inst >> 7) & 0x1f)) - ramBase) >>> 0;
+          if ((tmp = inst & 0x7000) === 0x0000) {
             // SB
-            if (off >>> 0 <= storeLimit1) {
+            if (off <= storeLimit1) {
               m8[off] = x[((inst >> 20) & 0x1f)];
               parcel = nextParcel;
               continue;
             }
             tmp = 1;
-          } else if (tmp === 2) {
+          } else if (tmp === 0x2000) {
             // SW
-            if (off >>> 0 <= storeLimit4) {
+            if (off <= storeLimit4) {
               if (off & 3) {
                 m8[off] = x[((inst >> 20) & 0x1f)];
                 m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
@@ -571,9 +579,9 @@ export function interpret(hart: HartCore, budget: number): number {
               continue;
             }
             tmp = 4;
-          } else if (tmp === 1) {
+          } else if (tmp === 0x1000) {
             // SH
-            if (off >>> 0 <= storeLimit2) {
+            if (off <= storeLimit2) {
               if (off & 1) {
                 m8[off] = x[((inst >> 20) & 0x1f)];
                 m8[off + 1] = x[((inst >> 20) & 0x1f)] >> 8;
@@ -629,52 +637,53 @@ export function interpret(hart: HartCore, budget: number): number {
             excCause = hart.faultCause;
             excTval = hart.faultTval;
             status = ST_EXC;
-            nextParcel = parcel;
-          } else if (hart.events !== 0) {
-            status = ST_EVENT;
+            break;
           }
           parcel = nextParcel;
-          if (status !== ST_OK) break;
+          if (hart.events !== 0) {
+            status = ST_EVENT;
+            break;
+          }
           continue;
         } else if (tmp === 0x3) {
-          // LOAD: off the address less ramBase (the RAM offset), rd inline on the fast path; then src1 the
-          // address; tmp the funct3; src2 the width
-          off = (x[((inst >> 15) & 0x1f)] + (inst >> 20) - ramBase) | 0;
-          if ((tmp = ((inst >> 12) & 7)) === 2) {
+          // LOAD: off the address less ramBase (the RAM offset, unsigned: see RAM_OFF), rd inline on the fast
+          // path; then src1 the address; tmp the funct3 (in place, inst & 0x7000); src2 the width
+          off = (x[((inst >> 15) & 0x1f)] + (inst >> 20) - ramBase) >>> 0;
+          if ((tmp = inst & 0x7000) === 0x2000) {
             // LW
-            if (off >>> 0 <= loadLimit4) {
+            if (off <= loadLimit4) {
               x[((inst >> 7) & 0x1f) || 32] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
               parcel = nextParcel;
               continue;
             }
             src2 = 4;
-          } else if (tmp === 4) {
+          } else if (tmp === 0x4000) {
             // LBU
-            if (off >>> 0 <= loadLimit1) {
+            if (off <= loadLimit1) {
               x[((inst >> 7) & 0x1f) || 32] = m8[off];
               parcel = nextParcel;
               continue;
             }
             src2 = 1;
-          } else if (tmp === 1) {
+          } else if (tmp === 0x1000) {
             // LH
-            if (off >>> 0 <= loadLimit2) {
+            if (off <= loadLimit2) {
               x[((inst >> 7) & 0x1f) || 32] = off & 1 ? ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16 : i16[off >> 1];
               parcel = nextParcel;
               continue;
             }
             src2 = 2;
-          } else if (tmp === 0) {
+          } else if (tmp === 0x0000) {
             // LB
-            if (off >>> 0 <= loadLimit1) {
+            if (off <= loadLimit1) {
               x[((inst >> 7) & 0x1f) || 32] = i8[off];
               parcel = nextParcel;
               continue;
             }
             src2 = 1;
-          } else if (tmp === 5) {
+          } else if (tmp === 0x5000) {
             // LHU
-            if (off >>> 0 <= loadLimit2) {
+            if (off <= loadLimit2) {
               x[((inst >> 7) & 0x1f) || 32] = off & 1 ? m8[off] | (m8[off + 1] << 8) : m16[off >> 1];
               parcel = nextParcel;
               continue;
@@ -691,10 +700,10 @@ export function interpret(hart: HartCore, budget: number): number {
             tlbEntry = (src1 >> 12) & 255; // 255 = DTLB_ENTRIES - 1
             if (loadTags[tlbEntry] === (((src1 + src2 - 1) >>> 12) | dataKey)) {
               off = (src1 + loadOffsets[tlbEntry]) | 0;
-              if (tmp === 2) x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
-              else if (tmp === 4) x[rd] = m8[off];
-              else if (tmp === 0) x[rd] = i8[off];
-              else if (tmp === 5) x[rd] = off & 1 ? m8[off] | (m8[off + 1] << 8) : m16[off >> 1];
+              if (tmp === 0x2000) x[rd] = off & 3 ? m8[off] | (m8[off + 1] << 8) | (m8[off + 2] << 16) | (m8[off + 3] << 24) : m32[off >> 2];
+              else if (tmp === 0x4000) x[rd] = m8[off];
+              else if (tmp === 0x0000) x[rd] = i8[off];
+              else if (tmp === 0x5000) x[rd] = off & 1 ? m8[off] | (m8[off + 1] << 8) : m16[off >> 1];
               else x[rd] = off & 1 ? ((m8[off] | (m8[off + 1] << 8)) << 16) >> 16 : i16[off >> 1];
               parcel = nextParcel;
               continue;
@@ -709,17 +718,19 @@ export function interpret(hart: HartCore, budget: number): number {
             status = ST_EXC;
             break;
           }
-          if (tmp === 0) off = (off << 24) >> 24;
-          else if (tmp === 1) off = (off << 16) >> 16;
+          if (tmp === 0x0000) off = (off << 24) >> 24;
+          else if (tmp === 0x1000) off = (off << 16) >> 16;
           x[rd] = off;
-          if (hart.events !== 0) status = ST_EVENT;
           parcel = nextParcel;
-          if (status !== ST_OK) break;
+          if (hart.events !== 0) {
+            status = ST_EVENT;
+            break;
+          }
           continue;
         } else if (tmp === 0x6f) {
           // JAL; the J-immediate in parcels, as for BRANCH
           x[((inst >> 7) & 0x1f) || 32] = fetchBase + (nextParcel << 1);
-          parcel += (((inst >> 12) & ~0x7ffff) | ((inst >> 21) & 0x3ff) | ((inst >> 10) & 0x400) | ((inst >> 1) & 0x7f800));
+          parcel += (((inst >> 21) & ~0x7fc00) | ((inst >> 10) & 0x400) | ((inst >> 1) & 0x7f800));
           continue;
         } else if (tmp === 0x67) {
           // JALR
@@ -745,21 +756,27 @@ export function interpret(hart: HartCore, budget: number): number {
           // SYSTEM: out of line (CSRs, xRET, WFI, ECALL, EBREAK, SFENCE.VMA: trap.ts, csr.ts)
           hart.sliceLeft = left - 1;
           if ((tmp = system(hart, inst)) === SYS_NEXT) {
-            if (hart.events !== 0) status = ST_EVENT;
-          } else if (tmp === SYS_JUMP) {
-            nextParcel = (hart.jumpTarget - fetchBase) >> 1;
-            status = ST_EVENT; // an xRET changes what may interrupt
-          } else if (tmp === SYS_WFI) {
-            status = ST_WFI;
-          } else {
-            excCause = hart.excCause;
-            excTval = hart.excTval;
-            status = ST_EXC;
-            nextParcel = parcel;
+            parcel = nextParcel;
+            if (hart.events !== 0) {
+              status = ST_EVENT;
+              break;
+            }
+            continue;
           }
-          parcel = nextParcel;
-          if (status !== ST_OK) break;
-          continue;
+          if (tmp === SYS_JUMP) {
+            parcel = (hart.jumpTarget - fetchBase) >> 1;
+            status = ST_EVENT; // an xRET changes what may interrupt
+            break;
+          }
+          if (tmp === SYS_WFI) {
+            parcel = nextParcel;
+            status = ST_WFI;
+            break;
+          }
+          excCause = hart.excCause;
+          excTval = hart.excTval;
+          status = ST_EXC;
+          break;
         } else if (tmp === 0x2f) {
           // AMO (A extension, chapter 8): only .W on RV32; tmp is funct5. LR needs rs2 = 0.
           tmp = (inst >>> 27);
@@ -805,29 +822,30 @@ export function interpret(hart: HartCore, budget: number): number {
             continue;
           }
           hart.sliceLeft = left - 1;
-          if (!amoSlow(hart, inst, src1, src2)) {
-            excCause = hart.faultCause;
-            excTval = hart.faultTval;
-            status = ST_EXC;
-            nextParcel = parcel;
-          } else if (hart.events !== 0) {
-            status = ST_EVENT;
-          }
+          tmp = amoSlow(hart, inst, src1, src2) ? 1 : 0;
           // An LR there takes a reservation, an SC gives it up: the store limits follow.
           storeLimit1 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit1;
           storeLimit2 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit2;
           storeLimit4 = jit || hart.stSlow !== 0 || hart.resvW !== NO_RESV ? -1 : loadLimit4;
+          if (tmp === 0) {
+            excCause = hart.faultCause;
+            excTval = hart.faultTval;
+            status = ST_EXC;
+            break;
+          }
           parcel = nextParcel;
-          if (status !== ST_OK) break;
+          if (hart.events !== 0) {
+            status = ST_EVENT;
+            break;
+          }
           continue;
         } else if (tmp === 0xf) {
           // MISC-MEM: FENCE (0) and FENCE.I (1) are no-ops for one hart without caches; other fields are ignored (spec 2.7, 3.1).
           if ((inst & 0x6000) !== 0) {
             status = ST_ILLEGAL;
             break;
-          } else if ((inst & 0x7000) === 0x1000 && hart.jitc !== null) {
-            hart.jitc.flush(); // FENCE.I: translated code may be stale
           }
+          if ((inst & 0x7000) === 0x1000 && hart.jitc !== null) hart.jitc.flush(); // FENCE.I: translated code may be stale
           parcel = nextParcel;
           continue;
         } else {
