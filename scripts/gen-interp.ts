@@ -99,7 +99,12 @@ const rdField = fieldSource(Fields.rd, 'inst');
 const rs1Field = fieldSource(Fields.rs1, 'inst');
 const rs2Field = fieldSource(Fields.rs2, 'inst');
 const funct3Field = fieldSource(Fields.funct3, 'inst');
-const funct7Field = fieldSource(Fields.funct7, 'inst');
+/**
+ * funct7 by a signed shift: XS runs \`>>\` inline and \`>>>\` through a
+ * conversion (see signedShifts); every funct7 the arms compare with is below
+ * 0x40, so the negative values bit 31 gives match none, as they should not.
+ */
+const funct7Field = fieldSource(Fields.funct7, 'inst').replace('>>>', '>>');
 /** rd, or slot 32 for x0 (see HartCore.xr): no store to x0 after every instruction. */
 const RD = `${rdField} || 32`;
 
@@ -166,9 +171,9 @@ function funct3Chain(ops: readonly AluOp[], order: readonly string[], checkF7: b
     const names = list.map((e) => e.name).join(' / ');
     let body: string;
     if (list.length === 1 && (!checkF7 || list[0].funct7 === -1)) body = `${store(list[0])}\n${NEXT}`;
-    else if (list.length === 1) body = `if (${funct7Field} === ${list[0].funct7}) {\n${ind(2, `${store(list[0])}\n${NEXT}`)}\n}\n${ILLEGAL}`;
+    else if (list.length === 1) body = `if (${list[0].funct7 === 0 ? `!${funct7Field}` : `${funct7Field} === ${list[0].funct7}`}) {\n${ind(2, `${store(list[0])}\n${NEXT}`)}\n}\n${ILLEGAL}`;
     else {
-      body = `tmp = ${funct7Field};\n` + list.map((e) => `if (tmp === ${hex(e.funct7)}) {\n${ind(2, `${store(e)}\n${NEXT}`)}\n}`).join('\n') + `\n${ILLEGAL}`;
+      body = `tmp = ${funct7Field};\n` + list.map((e) => `if (${e.funct7 === 0 ? '!tmp' : `tmp === ${hex(e.funct7)}`}) {\n${ind(2, `${store(e)}\n${NEXT}`)}\n}`).join('\n') + `\n${ILLEGAL}`;
     }
     arms.push(last ? `// ${names}\n${body}` : `if (tmp === ${f3case(f3)}) {\n  // ${names}\n${ind(2, body)}\n}`);
   }
@@ -211,7 +216,7 @@ function caseOp(): string {
       const list = byName(ops, OP_ORDER.filter((n) => ops.some((o) => o.name === n)));
       body = `tmp = ${funct3Field};\n` + list.map((e) => `if (tmp === ${e.funct3}) {\n  // ${e.name}\n${ind(2, store(e))}\n${ind(2, NEXT)}\n}`).join('\n') + `\n${ILLEGAL}`;
     }
-    return `if (tmp === ${hex(f7)}) {\n${ind(2, body)}\n}`;
+    return `if (${f7 === 0 ? '!tmp' : `tmp === ${hex(f7)}`}) {\n${ind(2, body)}\n}`;
   });
   return `// OP
 tmp = ${funct7Field};
@@ -521,7 +526,7 @@ ${ind(4, next)}
   // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
   rd = ${rs1p};
   if ((off = (inst >>> 10) & 3) === 3) {
-    if ((inst & 0x1000) === 0) {
+    if (!(inst & 0x1000)) {
       src2 = x[${rs2p}];
       off = (inst >>> 5) & 3;
 ${ind(6, ca.join('\n'))}
@@ -530,7 +535,7 @@ ${ind(6, next)}
   } else if (off === 2) {
     ${update('ANDI', 'x[rd]', imm6)}; // C.ANDI
 ${ind(4, next)}
-  } else if ((inst & 0x1000) === 0) {
+  } else if (!(inst & 0x1000)) {
     // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
     if (off) ${update('SRAI', 'x[rd]', shamt)};
     else ${update('SRLI', 'x[rd]', shamt)};
@@ -545,7 +550,7 @@ ${ind(4, next)}
   }
 } else if (tmp === ${key16(RvcKey.SLLI)}) {
   // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
-  if ((inst & 0x1000) === 0) {
+  if (!(inst & 0x1000)) {
     ${update('SLLI', `x[${rvcRd} || 32]`, shamt)};
 ${ind(4, next)}
   }
@@ -600,7 +605,9 @@ function signedShifts(text: string): string {
  * and loading it again (one bytecode less per chain); V8 compiles both alike.
  */
 function fusedTests(text: string): string {
-  return text.replace(/^( *)tmp = ([^;\n]+);\n\1if \(tmp === /gm, (_all, sp: string, e: string) => `${sp}if ((tmp = ${e}) === `);
+  return text
+    .replace(/^( *)tmp = ([^;\n]+);\n\1if \(tmp === /gm, (_all, sp: string, e: string) => `${sp}if ((tmp = ${e}) === `)
+    .replace(/^( *)tmp = ([^;\n]+);\n\1if \(!tmp\)/gm, (_all, sp: string, e: string) => `${sp}if (!(tmp = ${e}))`);
 }
 
 /** The text of src/cpu/interp.ts. */

@@ -187,7 +187,7 @@ export function interpret(hart: HartCore, budget: number): number {
             // C.SRLI, C.SRAI, C.ANDI, C.SUB, C.XOR, C.OR, C.AND on rd' (x8-x15: never x0)
             rd = ((inst >> 7) & 7) + 8;
             if ((off = (inst >> 10) & 3) === 3) {
-              if ((inst & 0x1000) === 0) {
+              if (!(inst & 0x1000)) {
                 src2 = x[((inst >> 2) & 7) + 8];
                 off = (inst >> 5) & 3;
                 if (off === 0) x[rd] -= src2; // C.SUB
@@ -201,7 +201,7 @@ export function interpret(hart: HartCore, budget: number): number {
               x[rd] &= (((inst >> 2) & 0x1f) - ((inst >> 7) & 0x20)); // C.ANDI
               parcel++;
               continue;
-            } else if ((inst & 0x1000) === 0) {
+            } else if (!(inst & 0x1000)) {
               // shamt[5] = 1 is reserved on RV32C: expanded (illegal)
               if (off) x[rd] >>= ((inst >> 2) & 0x1f);
               else x[rd] >>>= ((inst >> 2) & 0x1f);
@@ -218,7 +218,7 @@ export function interpret(hart: HartCore, budget: number): number {
             }
           } else if (tmp === 0x0002) {
             // C.SLLI (shamt[5] = 1 is reserved on RV32C: expanded; rd = x0 is a HINT)
-            if ((inst & 0x1000) === 0) {
+            if (!(inst & 0x1000)) {
               x[((inst >> 7) & 0x1f) || 32] <<= ((inst >> 2) & 0x1f);
               parcel++;
               continue;
@@ -371,7 +371,7 @@ export function interpret(hart: HartCore, budget: number): number {
           // OP-IMM (JS shifts use the low 5 bits of the immediate: its shamt)
           if ((tmp = inst & 0x7000) === 0x5000) {
             // SRLI / SRAI
-            if ((tmp = (inst >>> 25)) === 0x0) {
+            if (!(tmp = (inst >> 25))) {
               x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] >>> ((inst >> 20));
               parcel = nextParcel;
               continue;
@@ -386,7 +386,7 @@ export function interpret(hart: HartCore, budget: number): number {
           }
           if (tmp === 0x1000) {
             // SLLI
-            if ((inst >>> 25) === 0) {
+            if (!(inst >> 25)) {
               x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] << ((inst >> 20));
               parcel = nextParcel;
               continue;
@@ -430,7 +430,7 @@ export function interpret(hart: HartCore, budget: number): number {
           continue;
         } else if (tmp === 0x33) {
           // OP
-          if ((tmp = (inst >>> 25)) === 0x0) {
+          if (!(tmp = (inst >> 25))) {
             if ((tmp = inst & 0x7000) === 0x4000) {
               // XOR
               x[((inst >> 7) & 0x1f) || 32] = x[((inst >> 15) & 0x1f)] ^ x[((inst >> 20) & 0x1f)];
