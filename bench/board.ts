@@ -14,7 +14,7 @@
  * compute guest in the JIT tier (XS's compiler in the firmware, `new
  * Function`), guest RAM cut to JIT_RAM so the block cache fits the heap,
  * and prints its figures first (see {@link jitFigures}); `--jit-only` runs
- * that build alone.
+ * that build alone, `--interp-only` the interpreter's compute build alone.
  */
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -229,6 +229,20 @@ async function main(): Promise<void> {
   // `npm run bench:board -- --per-vm`: the cost per extra VM alone (about a third of the whole run).
   if (process.argv.includes('--per-vm')) {
     await perVmCost(sdk, work, boardFile, manifest, log);
+    say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
+    return;
+  }
+  if (process.argv.includes('--interp-only')) {
+    // The compute build alone (the interpreter's cycles per instruction; about a third of a whole run).
+    const dir = join(ROOT, 'dist', 'board', 'bench-compute');
+    await buildFirmware(sdk, { board: boardFile, manifest, instrument: true, outDir: dir, guest: join(ROOT, 'guests', 'bin', 'board-bench.elf'), say: log });
+    const run = await emulate(dir, boardFile, 'end', 600e9);
+    const vmStart = run.vmStart as RunFigures['vmStart'];
+    const end = run.end as RunFigures['end'];
+    if (vmStart === null || end === null) throw new Error(`the compute run did not finish; console:\n${run.console}`);
+    const checksum = /checksum ([0-9a-f]{8})/.exec(run.console)?.[1];
+    say(`interpreter: ${end.instructions} instructions, checksum ${checksum ?? '?'} (QEMU: 9e50ec45), ${Math.round((end.cycles - vmStart.cycles) / end.instructions)} cycles/insn, ` +
+      `${Math.round(end.instructions / ((end.simNs - vmStart.simNs) / 1e9))} guest insn/s simulated`);
     say(`bench:board took ${((Date.now() - t0) / 1000).toFixed(0)} s wall`);
     return;
   }
