@@ -87,12 +87,13 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
 const JIT_RAM = '64KiB';
 const JIT_BLOCKS = 64;
 /**
- * Entries before a region is translated: board-bench.elf runs 425 k
- * instructions in phases, too short for the default 256 (on the host, its
- * ROM layout with 64 slots: 86.4 computrons per instruction at 256, 36.3
- * at 16, 81.3 interpreted; docs/moddable.md).
+ * Entries before a region is translated (mc/config jitHot): the tier's
+ * default. On the host's meter 16 would win for this short guest (`npm run
+ * bench:xs -- --board-jit`: 36.3 computrons per instruction against 93.8),
+ * but on the Pico each translation is what costs (docs/moddable.md: 21,000
+ * instructions in 600 simulated seconds at 256), so more would not help.
  */
-const JIT_HOT = 16;
+const JIT_HOT = 256;
 /** The JIT build's static XS heap: the app's 245,760 less the 48 KiB of guest RAM it does not allocate. */
 const JIT_STATIC = 196608;
 
