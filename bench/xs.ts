@@ -7,7 +7,8 @@
  * same with the code as a ROM region used in place, small experiments run in
  * both engines from one source, and the XS heap the monitor adds beside
  * guest RAM. Method and findings: docs/xs-performance.md. Run: `npm run
- * bench:xs -- [--insns N] [--no-heap]` (--no-heap skips the heap bisection).
+ * bench:xs -- [--insns N] [--no-heap] [--board-jit]` (--no-heap skips the
+ * heap bisection; --board-jit only prints {@link boardJit}'s figures).
  * Last line: `xs: X MIPS wall, C computrons/insn (jit Y MIPS wall, D
  * computrons/insn), heap Z KiB` (`heap not measured` with `--no-heap`).
  */
@@ -182,7 +183,7 @@ function instructionMix(image: Uint8Array, n: number): Mix {
 async function xsScript(image: Uint8Array): Promise<string> {
   const r = await build({
     stdin: {
-      contents: "import { VirtVm } from './src/monitor/index.ts'; import { planGuestImage } from './src/moddable/image.ts'; globalThis.__core = { VirtVm, planGuestImage };",
+      contents: "import { VirtVm } from './src/monitor/index.ts'; import { planGuestImage } from './src/moddable/image.ts'; import { setJitCacheBlocks, setJitHotEntries } from './src/cpu/index.ts'; globalThis.__core = { VirtVm, planGuestImage, setJitCacheBlocks, setJitHotEntries };",
       resolveDir: ROOT,
       loader: 'ts',
       sourcefile: 'bench-xs-entry.ts',
@@ -240,6 +241,33 @@ async function xsHeap(script: string, setup: string, lo = 0, hi = 40 * 1024 * 10
   return { slots, free: lo };
 }
 
+/**
+ * The board's JIT configuration on the host (bench:board's JIT build:
+ * guests/bin/board-bench.elf with its code as a ROM region in place, 64 KiB
+ * of guest RAM, 64 cache slots), by xsnap's meter over the guest's first
+ * 400 k instructions (it runs 425 k): the interpreter, then the JIT tier
+ * with regions translated after 256 entries (the default) and after 16
+ * (bench:board's jitHot). Each in a fresh worker, since the cache settings
+ * apply to tiers made after them.
+ */
+async function boardJit(script: string): Promise<void> {
+  const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL('../guests/bin/board-bench.elf', import.meta.url))));
+  const line = async (label: string, setup: string, tier: string): Promise<void> => {
+    const w = await xsWorker(script);
+    const run = `(() => { ${setup} const img = new Uint8Array(${JSON.stringify(Array.from(bytes))});
+      const vm = new __core.VirtVm({ image: img, imageName: 'board-bench.elf', ramSize: 65536, clock: { now: () => 0 }, rom: __core.planGuestImage(img, 'board-bench.elf').rom, tier: '${tier}' });
+      globalThis.__vm = vm; return 0; })()`;
+    await xsCall(w, run);
+    const r = await xsCall<number>(w, '(() => { let n = 0; while (n < 400000) { __vm.run(10000); n += 10000; } return n; })()');
+    const stats = (await xsCall<{ translations: number; blocks: number } | null>(w, '__vm.hart.jitStats')).value;
+    await w.close();
+    console.log(`board jit config, ${label}: ${f(r.meter.compute / r.value)} computrons/insn${stats !== null ? ` (${stats.translations} translations, ${stats.blocks} blocks cached)` : ''}`);
+  };
+  await line('interpreter', '', 'interp');
+  await line('jit, 64 slots, hot after 256 entries', '__core.setJitCacheBlocks(64);', 'jit');
+  await line('jit, 64 slots, hot after 16 entries', '__core.setJitCacheBlocks(64); __core.setJitHotEntries(16);', 'jit');
+}
+
 // ------------------------------------------------------------------ the run
 
 const pct = (a: number, b: number): string => `${((100 * a) / b).toFixed(1)} %`;
@@ -247,6 +275,10 @@ const f = (x: number, d = 1): string => x.toFixed(d);
 
 async function main(): Promise<void> {
   const image = new Uint8Array(readFileSync(IMAGE_PATH));
+  if (args.includes('--board-jit')) {
+    await boardJit(await xsScript(image));
+    return;
+  }
   console.log(`bench:xs: guests/bin/mips.elf on VirtVm (${RAM_SIZE / 1024} KiB RAM); XS = xsnap-worker, V8 = Node ${process.version}`);
 
   // The guest's own instruction mix: the order the dispatch experiment tests.

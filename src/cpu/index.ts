@@ -4,4 +4,4 @@ export * from './isa/index.js';
 export * from './arith.js';
 export * from './errors.js';
 export * from './hart.js';
-export { DEFAULT_CACHE_BLOCKS, MAX_BLOCK_INSNS, defaultTier, jitAvailable, setDefaultTier, setJitCacheBlocks } from './jit/index.js';
+export { DEFAULT_CACHE_BLOCKS, MAX_BLOCK_INSNS, defaultTier, jitAvailable, setDefaultTier, setJitCacheBlocks, setJitHotEntries } from './jit/index.js';

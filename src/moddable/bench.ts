@@ -6,13 +6,14 @@
  * high-water mark) after boot and at the run's peak, sampled every 10 ms
  * on Timer, and the instructions retired every second. With `tier: "jit"`
  * in mc/config (bench:board's jit build) the hart runs the JIT tier, its
- * block cache `jitBlocks` slots. Not part of the app a user flashes.
+ * block cache `jitBlocks` slots, a region translated after `jitHot`
+ * entries. Not part of the app a user flashes.
  */
 
 import Instrumentation from 'instrumentation';
 import config from 'mc/config';
 import Timer from 'timer';
-import { jitAvailable, setDefaultTier, setJitCacheBlocks } from '../cpu/index.js';
+import { jitAvailable, setDefaultTier, setJitCacheBlocks, setJitHotEntries } from '../cpu/index.js';
 import main from './main.js';
 import type { AppResult, AppRun } from './app.js';
 
@@ -30,6 +31,7 @@ export default function bench(): Promise<AppResult> {
   if (jit) {
     setDefaultTier('jit');
     if (config['jitBlocks'] !== undefined) setJitCacheBlocks(Number(config['jitBlocks']));
+    if (config['jitHot'] !== undefined) setJitHotEntries(Number(config['jitHot']));
   }
   let started: AppRun | null = null;
   const timer = Timer.repeat(note, 10);
@@ -41,7 +43,7 @@ export default function bench(): Promise<AppResult> {
       const s = sample();
       note();
       line('after boot', s);
-      if (jit) trace(`xsvisor-bench: tier ${run.vm.hart.tier} (compiler ${jitAvailable() ? 'present' : 'absent'})\n`);
+      if (jit) trace(`xsvisor-bench: tier ${run.vm.hart.tier} (compiler ${jitAvailable() ? 'present' : 'absent'}), hot after ${config['jitHot'] ?? 'the default'} entries\n`);
       const vms = run.config === null ? [run.vm] : run.config.vms.map((v) => v.vm);
       counter = Timer.repeat(() => trace(`xsvisor-bench: instret ${vms.reduce((sum, vm) => sum + vm.instret, 0)}\n`), 1000);
     },
