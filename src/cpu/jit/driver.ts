@@ -3,7 +3,8 @@
  * (translate.ts), and the hart's interpreter for all a region cannot hold.
  *
  * Owns the block cache (direct-mapped by guest physical entry pc, so bounded:
- * a region evicts the one in its slot), the hot-entry counts, the per-4 KiB
+ * a region evicts the one in its slot), the hot-entry and promotion counts
+ * (a region called often is translated again, larger), the per-4 KiB
  * map of RAM pages holding translated code and its invalidation
  * ({@link JitTier.noteStore}, {@link JitTier.flush}), and the accounting of a
  * run() (instret, lastRunSteps, the exact budget). Runs no region unless the
