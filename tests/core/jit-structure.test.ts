@@ -7,19 +7,11 @@
  * with their header first. The translated regions built on it run in
  * lockstep with the interpreter in jit.test.ts.
  */
-import { assert, describe, it } from '../harness/index.js';
+import { assert, describe, it, seededRandom } from '../harness/index.js';
 import { structure } from '../../src/cpu/jit/structure.js';
 
-/** A deterministic generator (xorshift32). */
-function rng(seed: number): (n: number) => number {
-  let s = seed | 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % n;
-  };
-}
+/** A deterministic generator (tests/harness/random.ts). */
+const rng = seededRandom;
 
 const STEPS = 300;
 

@@ -7,7 +7,7 @@
  * budget; an interrupt raised by a device during a long loop; precise
  * traps inside blocks; the cache bound.
  */
-import { assert, describe, it as itRaw } from '../harness/index.js';
+import { assert, describe, it as itRaw, seededRandom } from '../harness/index.js';
 import { Csr, ExitReason, Hart, jitAvailable } from '../../src/cpu/index.js';
 import { DEFAULT_HOT_ENTRIES, DEFAULT_PROMOTE_CALLS, setJitHotEntries, setJitPromoteCalls } from '../../src/cpu/jit/index.js';
 import { translateRegion } from '../../src/cpu/jit/translate.js';
@@ -35,16 +35,8 @@ function rigIn(tier: 'interp' | 'jit', options: { jitCacheBlocks?: number; rom?:
 let hotEntries = DEFAULT_HOT_ENTRIES;
 let promoteCalls = DEFAULT_PROMOTE_CALLS;
 
-/** A deterministic generator (xorshift32). */
-function rng(seed: number): (n: number) => number {
-  let s = seed | 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % n;
-  };
-}
+/** A deterministic generator (tests/harness/random.ts). */
+const rng = seededRandom;
 
 /** A trap handler that skips the trapping 4-byte instruction and returns (t6 is its scratch; programs never use it). */
 function skipHandler(at: number): E.Program {

@@ -7,3 +7,4 @@
 export { describe, it } from './node-runner.js';
 export * as assert from './assert.js';
 export { TIER } from './tier.js';
+export { seededRandom } from './random.js';
