@@ -6,12 +6,14 @@
  *
  *   XSVISOR_VENDOR=/work/shared/vendor nice node --loader ts-node/esm --no-warnings \
  *     bench/board-profile.ts [--interp] [--no-build] [--every 100000] [--sim-seconds 300] [--from S]
+ *   (`--from S`: count from S s simulated on; `--no-build`: run the last build)
  *
  * Builds the compute guest's firmware as bench/board.ts does (the JIT build,
  * `--jit-only`'s, by default; `--interp` the interpreter's, `--interp-only`'s)
  * into dist/board/profile-*, runs it in the same PicoSession until the guest's
  * end line or the simulated limit, and also times each `new Function`
- * (fx_Function's entry to its return: one region translated). Writes the
+ * (fx_Function's entry to its return: one region translated) and counts
+ * calls of fxOrdinaryGet/SetProperty and fxCollect. Writes the
  * profile so far to dist/board/profile-*.txt every 2,000 samples (so a run
  * cut short still leaves one) and at the end. Figures: docs/moddable.md.
  */
@@ -43,7 +45,8 @@ const GROUPS: readonly (readonly [string, RegExp])[] = Object.freeze([
   ['GC (fxCollect, fxMark*, fxSweep*)', /^fx(Collect|Mark|Sweep|Compact|Invalidate|Grow|KeepChunks)/],
   ['chunk/slot allocation (fxNewChunk, fxNewSlot, fxRenewChunk ...)', /^fx(NewChunk|NewSlot|New[A-Z][a-z]*Chunk|RenewChunk|FindChunk|CheckChunk|Allocate|NewGrowableChunk|Free)|^fxNewSlot|alloc|^free$/],
   ['bytecode loop fxRunID', /^fxRunID$/],
-  ['memcpy/memmove/memset', /^(__wrap_)?(mem(cpy|move|set)|__aeabi_mem)|^bootrom/],
+  ['named-property lookup (fxOrdinaryGetProperty, fxOrdinarySetProperty)', /^fxOrdinary(Get|Set)Property$/],
+  ['memcpy/memmove/memset', /^(__wrap_)?(mem(cpy|move|set)|__aeabi_mem)|^bootrom|^__mem\w*_veneer$/],
   ['strings (fxNewString, fxConcat, c_str*, strlen ...)', /str|String|Concat/],
   ['typed arrays / DataView', /TypedArray|DataView|Uint(8|16|32)(Getter|Setter)|Int(8|16|32)(Getter|Setter)|^fxToInstance$/],
   ['>>> / integer helpers (fxToUnsigned, __gnu_thumb1_case*)', /^fxToUnsigned$|__gnu_thumb1_case|^__aeabi_(u?idiv|uidivmod|idivmod)|^__(u)?divsi3/],
@@ -83,9 +86,13 @@ async function main(): Promise<void> {
   const work = join(boardCacheDir(), 'bench');
   mkdirSync(work, { recursive: true });
   // The same board, manifest and JIT settings as bench/board.ts (its JIT_RAM, JIT_BLOCKS, JIT_HOT, JIT_STATIC).
+  const build = !process.argv.includes('--no-build');
+  const put = (file: string, text: string): void => {
+    if (build) writeFileSync(file, text);
+  };
   const boardFile = join(work, 'pico-bench.json');
   const pico = JSON.parse(readFileSync(join(ROOT, 'boards', 'pico.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-  writeFileSync(boardFile, JSON.stringify({ ...pico, name: 'pico-bench', uart0: { ...pico['uart0'], messages: false } }, null, 2));
+  put(boardFile, JSON.stringify({ ...pico, name: 'pico-bench', uart0: { ...pico['uart0'], messages: false } }, null, 2));
   const manifest = join(work, 'manifest.json');
   const bench = {
     include: [join(ROOT, 'manifest.json'), '$(MODDABLE)/modules/base/instrumentation/manifest.json'],
@@ -93,18 +100,18 @@ async function main(): Promise<void> {
     preload: ['src/moddable/bench'],
     creation: { main: 'src/moddable/bench' },
   };
-  writeFileSync(manifest, JSON.stringify(bench, null, '\t'));
+  put(manifest, JSON.stringify(bench, null, '\t'));
   let runBoard = boardFile;
   let runManifest = manifest;
   if (!interp) {
     runBoard = join(work, 'pico-bench-jit.json');
-    writeFileSync(runBoard, JSON.stringify({ ...pico, name: 'pico-bench-jit', uart0: { ...pico['uart0'], messages: false }, ramBudget: '64KiB' }, null, 2));
+    put(runBoard, JSON.stringify({ ...pico, name: 'pico-bench-jit', uart0: { ...pico['uart0'], messages: false }, ramBudget: '64KiB' }, null, 2));
     runManifest = join(work, 'manifest-jit.json');
-    writeFileSync(runManifest, JSON.stringify({ ...bench, config: { tier: 'jit', jitBlocks: 64, jitHot: 256 }, platforms: { pico: { creation: { static: 196608 } } } }, null, '\t'));
+    put(runManifest, JSON.stringify({ ...bench, config: { tier: 'jit', jitBlocks: 64, jitHot: 256 }, platforms: { pico: { creation: { static: 196608 } } } }, null, '\t'));
   }
   const name = interp ? 'profile-interp' : 'profile-jit';
   const dir = join(ROOT, 'dist', 'board', name);
-  if (!process.argv.includes('--no-build')) {
+  if (build) {
     await buildFirmware(sdk, { board: runBoard, manifest: runManifest, instrument: true, outDir: dir, guest: join(ROOT, 'guests', 'bin', 'board-bench.elf'), say: log });
   }
   const { uf2, info } = readFirmware(dir);
