@@ -61,15 +61,17 @@ async function emulate(dir: string, boardFile: string, stopAt: 'first-byte' | 'e
     },
     onUsbLine: (line) => {
       const s = session!.stats;
-      if ((line.startsWith('xsvisor') || line.startsWith('#')) && usb.push(line) > 50) usb.shift();
+      // The Pico SDK's malloc panics (`*** PANIC ***`, `Out of memory`) when XS's parser finds no C heap: the core then hangs.
+      const panic = line.includes('PANIC') || line === 'Out of memory';
+      if ((line.startsWith('xsvisor') || line.startsWith('#') || panic) && usb.push(line) > 50) usb.shift();
       if (line.startsWith('xsvisor: clock ')) vmStart = { simNs: s.simNs, cycles: s.cycles };
       const n = /^xsvisor: (\d+) instructions in /.exec(line);
       if (n !== null) end = { simNs: s.simNs, cycles: s.cycles, instructions: Number(n[1]) };
       const h = /^xsvisor-bench: heap (.+): slots (-?\d+) B, chunks (-?\d+) B, stack (-?\d+) B$/.exec(line);
       if (h !== null) heap[h[1]!] = { slots: Number(h[2]), chunks: Number(h[3]), stack: Number(h[4]) };
-      if (line.startsWith('#') || line.includes('cannot start')) process.stderr.write(`pico usb: ${line}\n`);
+      if (line.startsWith('#') || line.includes('cannot start') || panic) process.stderr.write(`pico usb: ${line} (${(s.simNs / 1e9).toFixed(2)} s simulated)\n`);
       // XS aborted (`# Chunk allocation: failed ...`) or the app refused to start: nothing more will come.
-      if (line.startsWith('# ') || line.includes('cannot start')) aborted = true;
+      if (line.startsWith('# ') || line.includes('cannot start') || panic) aborted = true;
     },
   });
   if (stopAt === 'first-byte') {
