@@ -15,20 +15,16 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM, haveChromium, openViewPage, type ViewPage } from './chromium.js';
 import { cliEntry, xsEngineMissing } from './cli-entry.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/xsvisor-demo.png';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const demo = join(root, 'guests', 'bin', 'demo.elf');
-const haveChromium = existsSync(CHROMIUM);
 const skip = !existsSync(demo)
   ? 'guests/bin/demo.elf not built'
   : haveChromium || process.env.CI !== undefined
@@ -80,26 +76,13 @@ describe('npm start: the demo with the live board view, in Chromium', { skip }, 
     it(`${engine}: typed commands light the LED in the page, a click on the button reaches the guest, poweroff exits 0`, { timeout: 180_000 }, async () => {
       assert.ok(haveChromium, `CI is set but Chromium is missing at ${CHROMIUM}: install it (apt-get install chromium)`);
       const cli = new Cli(['run', '--engine', engine, '--view', '--timeout', '120', demo]);
-      const userDataDir = mkdtempSync(join(tmpdir(), 'xsvisor-chromium-'));
-      let context: BrowserContext | null = null;
+      let view: ViewPage | null = null;
       try {
         const url = (await cli.waitFor('stderr', /board view at (http:\/\/127\.0\.0\.1:[0-9]+\/)\n/, 'the view URL'))[1];
         await cli.waitFor('stdout', /demo> $/, 'the prompt');
 
-        context = await chromium.launchPersistentContext(userDataDir, {
-          executablePath: CHROMIUM,
-          headless: true,
-          args: ARGS,
-          viewport: { width: 1040, height: 1000 },
-          timeout: 30_000,
-        });
-        const page = context.pages()[0] ?? (await context.newPage());
-        page.setDefaultTimeout(15_000);
-        const failures: string[] = [];
-        page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-        page.on('request', (r) => {
-          if (!r.url().startsWith(url) && !r.url().startsWith('data:')) failures.push(`request outside the view: ${r.url()}`);
-        });
+        view = await openViewPage(url, { pageTimeoutMs: 15_000, consoleErrors: false });
+        const { page, failures } = view;
         await page.goto(url);
         await page.waitForSelector('body[data-connection="live"]');
         const led = page.locator('.led[data-line="led"]');
@@ -134,8 +117,7 @@ describe('npm start: the demo with the live board view, in Chromium', { skip }, 
         assert.deepEqual(failures, []);
       } finally {
         if (cli.child.exitCode === null) cli.child.kill('SIGTERM');
-        await context?.close();
-        rmSync(userDataDir, { recursive: true, force: true });
+        await view?.close();
       }
     });
   }

@@ -10,25 +10,21 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM, haveChromium, openViewPage, type ViewPage } from './chromium.js';
 import { parseBoard } from '../../src/board/index.js';
 import { MemorySerial } from '../../src/ports/sim/index.js';
 import { DigitalMode } from '../../src/ports/index.js';
 import { BoardView, ConsoleMirror, SimulatedBoardPins } from '../../host/view/index.js';
 import { FakeUart, waitFor } from './serial-helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/xsvisor-view.png';
-const haveChromium = existsSync(CHROMIUM);
 const skip = haveChromium || process.env.CI !== undefined
   ? false
   : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); CI is unset, so the browser test is skipped`;
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,26 +40,10 @@ describe('board view in Chromium', { skip }, () => {
     const url = await view.start();
     assert.match(url, /^http:\/\/127\.0\.0\.1:[0-9]+\/$/);
 
-    const userDataDir = mkdtempSync(join(tmpdir(), 'xsvisor-chromium-'));
-    let context: BrowserContext | null = null;
+    let browser: ViewPage | null = null;
     try {
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ARGS,
-        viewport: { width: 1040, height: 1000 },
-        timeout: 30_000,
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      page.setDefaultTimeout(10_000);
-      const failures: string[] = [];
-      page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') failures.push(`console error: ${m.text()}`);
-      });
-      page.on('request', (r) => {
-        if (!r.url().startsWith(url) && !r.url().startsWith('data:')) failures.push(`request outside the view: ${r.url()}`);
-      });
+      browser = await openViewPage(url, { pageTimeoutMs: 10_000, consoleErrors: true });
+      const { page, failures } = browser;
 
       await page.goto(url);
       await page.waitForSelector('body[data-connection="live"]');
@@ -119,9 +99,8 @@ describe('board view in Chromium', { skip }, () => {
       assert.equal(String(await page.locator('#status').textContent()).trim(), 'guest exited');
       assert.deepEqual(failures, []);
     } finally {
-      await context?.close();
+      await browser?.close();
       await view.close();
-      rmSync(userDataDir, { recursive: true, force: true });
     }
   });
 });
